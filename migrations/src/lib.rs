@@ -1,0 +1,78 @@
+//! Database migrations: one change per file, never edit one that has been applied.
+//! They run unchanged on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_foundation::Migration)]
+    }
+}
+
+/// Shared column helpers, so that every table gets the same id and timestamp columns.
+pub(crate) mod cols {
+    use sea_orm_migration::prelude::*;
+    use sea_orm_migration::schema::*;
+
+    pub fn id() -> ColumnDef {
+        big_pk_auto(Alias::new("id"))
+    }
+
+    /// A foreign key column (bigint) that must be set.
+    pub fn fk(name: &str) -> ColumnDef {
+        big_integer(Alias::new(name))
+    }
+
+    pub fn fk_null(name: &str) -> ColumnDef {
+        big_integer_null(Alias::new(name))
+    }
+
+    pub fn created_at() -> ColumnDef {
+        timestamp_with_time_zone(Alias::new("created_at"))
+    }
+
+    pub fn updated_at() -> ColumnDef {
+        timestamp_with_time_zone(Alias::new("updated_at"))
+    }
+
+    pub fn foreign(from_table: &str, col: &str, to_table: &str) -> ForeignKeyCreateStatement {
+        ForeignKey::create()
+            .name(format!("fk_{from_table}_{col}"))
+            .from(Alias::new(from_table), Alias::new(col))
+            .to(Alias::new(to_table), Alias::new("id"))
+            .on_delete(ForeignKeyAction::Restrict)
+            .to_owned()
+    }
+
+    pub fn foreign_cascade(
+        from_table: &str,
+        col: &str,
+        to_table: &str,
+    ) -> ForeignKeyCreateStatement {
+        let mut fk = foreign(from_table, col, to_table);
+        fk.on_delete(ForeignKeyAction::Cascade);
+        fk
+    }
+
+    pub fn index(table: &str, columns: &[&str]) -> IndexCreateStatement {
+        let mut idx = Index::create();
+        idx.name(format!("ix_{table}_{}", columns.join("_")))
+            .table(Alias::new(table));
+        for c in columns {
+            idx.col(Alias::new(*c));
+        }
+        idx.to_owned()
+    }
+
+    pub fn unique(table: &str, columns: &[&str]) -> IndexCreateStatement {
+        let mut idx = index(table, columns);
+        idx.name(format!("ux_{table}_{}", columns.join("_")))
+            .unique();
+        idx
+    }
+}

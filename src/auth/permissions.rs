@@ -1,0 +1,89 @@
+//! Who may do what: the role → capability matrix of `DESIGN.md` §1, in one table.
+//! Every route declares the [`Access`] it needs (see `router.rs`); a test walks every route for
+//! every role and checks it against this matrix.
+
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Planner,
+    Compiler,
+    Commune,
+    Partner,
+    Leader,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::Planner,
+        Role::Compiler,
+        Role::Commune,
+        Role::Partner,
+        Role::Leader,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Planner => "planner",
+            Role::Compiler => "compiler",
+            Role::Commune => "commune",
+            Role::Partner => "partner",
+            Role::Leader => "leader",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    pub fn can(self, cap: Capability) -> bool {
+        use Capability::*;
+        use Role::*;
+        match cap {
+            // Reading the plan and the org-unit tree is part of everyone's work.
+            ViewPlans | ViewOrgUnits => true,
+            EditPlans => matches!(self, Admin | Planner),
+            IssuePlans => matches!(self, Leader),
+            ManageUsers | ManageAgencies | ManageCodes | ManageOrgUnits => matches!(self, Admin),
+        }
+    }
+}
+
+/// Something a role may or may not do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Capability {
+    ViewPlans,
+    EditPlans,
+    IssuePlans,
+    ViewOrgUnits,
+    ManageUsers,
+    ManageAgencies,
+    ManageCodes,
+    ManageOrgUnits,
+}
+
+/// The access rule of one route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (login page, health check, static files).
+    Public,
+    /// Any signed-in user, whatever the role.
+    SignedIn,
+    /// Signed-in users whose role has the capability.
+    Can(Capability),
+}
+
+impl Access {
+    pub fn allows(self, role: Option<Role>) -> bool {
+        match (self, role) {
+            (Access::Public, _) => true,
+            (_, None) => false,
+            (Access::SignedIn, Some(_)) => true,
+            (Access::Can(cap), Some(role)) => role.can(cap),
+        }
+    }
+}

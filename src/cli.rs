@@ -1,0 +1,324 @@
+//! The command line: `kehoach serve | migrate | seed | user`. Every flag also reads an
+//! environment variable (shown by `--help`), so a service file can configure it either way.
+
+use crate::auth::permissions::Role;
+use crate::auth::users::{self, NewUser};
+use crate::config::{Config, LogFormat, Secret};
+use crate::entities::{agency, org_unit, user};
+use crate::state::Clock;
+use crate::web::i18n::Locale;
+use crate::{db, seed, startup, telemetry};
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "kehoach",
+    version,
+    about = "Plan, track and report the work of a local anti-trafficking plan"
+)]
+struct Cli {
+    /// Database URL: sqlite://FILE?mode=rwc (embedded default) or postgres://USER@HOST/DB
+    #[arg(
+        long,
+        env = "KEHOACH_DATABASE_URL",
+        default_value = "sqlite://kehoach.db?mode=rwc",
+        hide_env_values = true,
+        global = true
+    )]
+    database_url: String,
+    /// Log format
+    #[arg(
+        long,
+        env = "KEHOACH_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate, seed reference data into an empty database, and serve the web app
+    Serve(ServeArgs),
+    /// Apply, roll back or list database migrations
+    Migrate {
+        #[arg(value_enum, default_value = "up")]
+        action: MigrateAction,
+    },
+    /// Load reference data (org units, agencies, code lists, the 2024 plan); idempotent
+    Seed {
+        /// Also load the demo users (password `kehoach-demo`)
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Manage user accounts
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on
+    #[arg(long, env = "KEHOACH_ADDR", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Also load the demo users and demo data
+    #[arg(long)]
+    demo: bool,
+    /// Public address of the app, used in links; https makes cookies Secure
+    #[arg(
+        long,
+        env = "KEHOACH_BASE_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    base_url: String,
+    /// Secret key for signed cookies and links (required in production)
+    #[arg(long, env = "KEHOACH_SECRET", hide_env_values = true)]
+    secret: Option<String>,
+    /// SMTP server, e.g. smtp://user:pass@host:587 (unset: mail is written to files)
+    #[arg(long, env = "KEHOACH_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// Folder for uploaded files and development mail
+    #[arg(long, env = "KEHOACH_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// Production mode: refuses to start without a secret
+    #[arg(long, env = "KEHOACH_PRODUCTION")]
+    production: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum MigrateAction {
+    Up,
+    Down,
+    Status,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; prints a random password unless --password is given
+    Add {
+        #[arg(long)]
+        email: String,
+        /// admin, planner, compiler, commune, partner or leader
+        #[arg(long)]
+        role: String,
+        /// Agency code, e.g. TH-LDTBXH (see the admin's agency page)
+        #[arg(long)]
+        agency: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        #[arg(long, env = "KEHOACH_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Set a user's password; prints a random one unless --password is given
+    SetPassword {
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "KEHOACH_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Print a new API token for scripts (Authorization: Bearer ...)
+    Token {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+pub async fn run() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(cli.log_format);
+    match execute(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(cli: Cli) -> anyhow::Result<()> {
+    let mut config = Config::for_database(&cli.database_url);
+    match cli.command {
+        Command::Serve(args) => {
+            if args.production && args.secret.is_none() {
+                anyhow::bail!("KEHOACH_SECRET must be set in production mode");
+            }
+            config.addr = args.addr;
+            config.base_url = args.base_url;
+            if let Some(s) = args.secret {
+                config.secret = Secret::new(s);
+            }
+            config.smtp_url = args.smtp_url.map(Secret::new);
+            config.data_dir = args.data_dir;
+            serve(config, args.demo).await
+        }
+        Command::Migrate { action } => {
+            let conn = db::connect(&config).await?;
+            match action {
+                MigrateAction::Up => Migrator::up(&conn, None).await?,
+                MigrateAction::Down => Migrator::down(&conn, Some(1)).await?,
+                MigrateAction::Status => {
+                    for m in Migrator::get_migration_with_status(&conn).await? {
+                        println!("{}\t{}", m.name(), m.status());
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Seed { demo } => {
+            let conn = open_migrated(&config).await?;
+            let now = chrono::Utc::now();
+            let r = seed::reference(&conn, now).await?;
+            println!(
+                "reference data: {} org units, {} agencies, {} codes, {} plans added",
+                r.org_units, r.agencies, r.codes, r.plans
+            );
+            if demo {
+                let d = seed::demo(&conn, now).await?;
+                println!("demo data: {} users added", d.users);
+            }
+            Ok(())
+        }
+        Command::User(cmd) => user_command(&open_migrated(&config).await?, cmd).await,
+    }
+}
+
+async fn open_migrated(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let conn = db::connect(config).await?;
+    db::migrate(&conn).await?;
+    Ok(conn)
+}
+
+async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    let conn = open_migrated(&config).await?;
+    let now = chrono::Utc::now();
+    if org_unit::Entity::find().count(&conn).await? == 0 {
+        seed::reference(&conn, now).await?;
+        tracing::info!("empty database: reference data loaded");
+    }
+    if demo {
+        seed::reference(&conn, now).await?;
+        seed::demo(&conn, now).await?;
+        tracing::info!("demo data loaded");
+    } else if user::Entity::find().count(&conn).await? == 0 {
+        create_first_admin(&conn).await?;
+    }
+    let app = startup::Application::build(config, conn, Clock::System).await?;
+    tracing::info!(addr = %app.local_addr()?, "kehoach is listening");
+    startup::spawn_housekeeping(app.state.clone());
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+/// On an empty database without `--demo`: one administrator, whose password is printed once.
+async fn create_first_admin(conn: &DatabaseConnection) -> anyhow::Result<()> {
+    let root_agency = agency::Entity::find()
+        .order_by_asc(agency::Column::Id)
+        .one(conn)
+        .await?
+        .context("no agency to attach the administrator to")?;
+    let password = crate::auth::password::random()?;
+    let new = NewUser {
+        email: "admin@localhost".into(),
+        display_name: "Administrator".into(),
+        role: Role::Admin,
+        agency_id: root_agency.id,
+        locale: Locale::Vi,
+        password: password.clone(),
+    };
+    users::create(conn, None, new, chrono::Utc::now())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("First administrator created: admin@localhost / {password}");
+    println!("This password is shown only once; change it after signing in.");
+    Ok(())
+}
+
+async fn user_command(conn: &DatabaseConnection, cmd: UserCommand) -> anyhow::Result<()> {
+    let now = chrono::Utc::now();
+    match cmd {
+        UserCommand::Add {
+            email,
+            role,
+            agency: agency_code,
+            name,
+            password,
+        } => {
+            let role = Role::parse(&role).with_context(|| {
+                format!(
+                    "unknown role {role}: use admin, planner, compiler, commune, partner or leader"
+                )
+            })?;
+            let agency = agency::Entity::find()
+                .filter(agency::Column::Code.eq(&agency_code))
+                .one(conn)
+                .await?
+                .with_context(|| format!("unknown agency code {agency_code}"))?;
+            let (password, generated) = match password {
+                Some(p) => (p, false),
+                None => (crate::auth::password::random()?, true),
+            };
+            let created = users::create(
+                conn,
+                None,
+                NewUser {
+                    email,
+                    display_name: name,
+                    role,
+                    agency_id: agency.id,
+                    locale: Locale::Vi,
+                    password: password.clone(),
+                },
+                now,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("created user {} ({})", created.email, created.role);
+            if generated {
+                println!("password: {password}");
+            }
+            Ok(())
+        }
+        UserCommand::SetPassword { email, password } => {
+            let found = find_user(conn, &email).await?;
+            let (password, generated) = match password {
+                Some(p) => (p, false),
+                None => (crate::auth::password::random()?, true),
+            };
+            users::set_password(conn, None, found.id, &password, now)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("password changed for {}", found.email);
+            if generated {
+                println!("password: {password}");
+            }
+            Ok(())
+        }
+        UserCommand::Token { email, name } => {
+            let found = find_user(conn, &email).await?;
+            let token = users::issue_api_token(conn, found.id, &name, now).await?;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+async fn find_user(conn: &DatabaseConnection, email: &str) -> anyhow::Result<user::Model> {
+    user::Entity::find()
+        .filter(user::Column::Email.eq(users::normalize_email(email)))
+        .one(conn)
+        .await?
+        .with_context(|| format!("no user with email {email}"))
+}

@@ -1,0 +1,45 @@
+//! Code lists: one table, many lists (activity types, target groups, funding sources,
+//! indicators...). A code is retired, never deleted, so old rows keep their meaning.
+
+use crate::entities::code;
+use crate::web::i18n::Locale;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+/// The lists the app knows, in the order the admin page shows them.
+pub const LISTS: &[&str] = &[
+    "activity_type",
+    "target_group",
+    "funding_source",
+    "material_kind",
+    "indicator",
+    "trafficking_purpose",
+    "support_type",
+    "age_band",
+    "sex",
+    "return_manner",
+];
+
+pub fn name(c: &code::Model, locale: Locale) -> &str {
+    match locale {
+        Locale::Vi => &c.name_vi,
+        Locale::En => &c.name_en,
+    }
+}
+
+pub async fn list(db: &impl ConnectionTrait, list: &str) -> Result<Vec<code::Model>, DbErr> {
+    code::Entity::find()
+        .filter(code::Column::List.eq(list))
+        .order_by_asc(code::Column::Position)
+        .order_by_asc(code::Column::Id)
+        .all(db)
+        .await
+}
+
+pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<code::Model>, DbErr> {
+    code::Entity::find()
+        .order_by_asc(code::Column::List)
+        .order_by_asc(code::Column::Position)
+        .order_by_asc(code::Column::Id)
+        .all(db)
+        .await
+}

@@ -1,0 +1,18 @@
+//! sea-orm entities, one per table, mirroring the migrations. Behaviour lives in the domain
+//! modules, not here.
+
+pub mod agency;
+pub mod api_token;
+pub mod audit_event;
+pub mod code;
+pub mod login_attempt;
+pub mod org_lineage;
+pub mod org_unit;
+pub mod plan;
+pub mod plan_budget;
+pub mod plan_item;
+pub mod plan_item_agency;
+pub mod plan_legal_basis;
+pub mod plan_target;
+pub mod session;
+pub mod user;

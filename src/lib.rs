@@ -1,0 +1,45 @@
+//! kehoach: plan, track and report the work of a local plan against human trafficking.
+//!
+//! A map of the crate, one line per module:
+
+/// Command-line interface: `serve`, `migrate`, `seed`, `user`.
+pub mod cli;
+/// Configuration from flags and environment; secrets that never reach `Debug`.
+pub mod config;
+/// Opening the database (SQLite with WAL or PostgreSQL) and running the migrations.
+pub mod db;
+/// The one error type of the web layer and how it becomes a response.
+pub mod error;
+/// The whole route table, with the access rule of every route.
+pub mod router;
+/// Building the application: router, middleware stack, listener.
+pub mod startup;
+/// The shared state passed to every handler, and the injectable clock.
+pub mod state;
+/// Logging setup.
+pub mod telemetry;
+
+/// The audit log, written in the transaction of the change it records.
+pub mod audit;
+/// Accounts: login, sessions, CSRF, API tokens, roles, capabilities and scope.
+pub mod auth;
+/// Reference and demo data loaded from `seed/`.
+pub mod seed;
+/// Shared HTTP plumbing: templates, translation, page context, flash, static files.
+pub mod web;
+
+/// Administration pages: users, agencies, code lists, org units.
+pub mod admin;
+/// Agencies (offices inside an org unit).
+pub mod agencies;
+/// The JSON API under `/api/v1`.
+pub mod api;
+/// Code lists (activity types, target groups, funding sources...).
+pub mod codes;
+/// Administrative units, their tree over time and their lineage (merges, renames).
+pub mod org_units;
+/// Plans and their item tree, targets and budgets.
+pub mod plans;
+
+/// sea-orm entities, one per table.
+pub mod entities;

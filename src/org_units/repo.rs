@@ -1,0 +1,211 @@
+//! Reading the org-unit tree and recording lineage events.
+
+use crate::audit;
+use crate::entities::{org_lineage, org_unit};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use serde::Serialize;
+use serde_json::json;
+
+/// One unit in a tree, with its depth for indentation.
+#[derive(Serialize, Clone)]
+pub struct TreeRow {
+    pub unit: org_unit::Model,
+    pub depth: usize,
+    pub current: bool,
+}
+
+pub fn is_current(unit: &org_unit::Model, on: NaiveDate) -> bool {
+    unit.valid_from.is_none_or(|f| f <= on) && unit.valid_to.is_none_or(|t| t >= on)
+}
+
+/// All units, depth-first in name order, restricted to `visible` if given.
+pub async fn tree(
+    db: &impl ConnectionTrait,
+    visible: Option<&crate::org_units::scope::Scope>,
+    today: NaiveDate,
+) -> Result<Vec<TreeRow>, DbErr> {
+    let all = org_unit::Entity::find()
+        .order_by_asc(org_unit::Column::Name)
+        .all(db)
+        .await?;
+    let shown = |u: &org_unit::Model| visible.is_none_or(|s| s.contains(u.id));
+    let mut out = Vec::with_capacity(all.len());
+    // Roots: units without a parent, or whose parent the viewer cannot see.
+    let mut stack: Vec<(&org_unit::Model, usize)> = all
+        .iter()
+        .filter(|u| shown(u))
+        .filter(|u| {
+            u.parent_id
+                .is_none_or(|p| !all.iter().any(|x| x.id == p && shown(x)))
+        })
+        .rev()
+        .map(|u| (u, 0))
+        .collect();
+    while let Some((u, depth)) = stack.pop() {
+        out.push(TreeRow {
+            unit: u.clone(),
+            depth,
+            current: is_current(u, today),
+        });
+        let children: Vec<_> = all
+            .iter()
+            .filter(|c| c.parent_id == Some(u.id) && shown(c))
+            .collect();
+        for c in children.into_iter().rev() {
+            stack.push((c, depth + 1));
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Serialize)]
+pub struct LineageRow {
+    pub kind: String,
+    pub effective_date: NaiveDate,
+    pub legal_basis: String,
+    pub predecessor: String,
+    pub successor: String,
+}
+
+pub async fn lineage(db: &impl ConnectionTrait) -> Result<Vec<LineageRow>, DbErr> {
+    let rows = org_lineage::Entity::find()
+        .order_by_desc(org_lineage::Column::EffectiveDate)
+        .order_by_asc(org_lineage::Column::Id)
+        .all(db)
+        .await?;
+    let units = org_unit::Entity::find().all(db).await?;
+    let name = |id: i64| {
+        units
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.name.clone())
+            .unwrap_or_default()
+    };
+    Ok(rows
+        .into_iter()
+        .map(|l| LineageRow {
+            predecessor: name(l.predecessor_id),
+            successor: name(l.successor_id),
+            kind: l.kind,
+            effective_date: l.effective_date,
+            legal_basis: l.legal_basis,
+        })
+        .collect())
+}
+
+/// A merge (or, with one predecessor, a rename): the predecessors close the day before the
+/// effective date, the successor opens on it, and lineage rows link them. Nothing already
+/// recorded against the old units is touched: history stays attributed to them.
+pub struct Merge {
+    pub kind: LineageKind,
+    pub predecessors: Vec<i64>,
+    pub successor_code: String,
+    pub successor_name: String,
+    pub successor_kind: String,
+    pub successor_parent: Option<i64>,
+    pub effective_date: NaiveDate,
+    pub legal_basis: String,
+    pub ethnic_minority: bool,
+    pub border_area: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LineageKind {
+    Merge,
+    Rename,
+    Split,
+}
+
+impl LineageKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            LineageKind::Merge => "merge",
+            LineageKind::Rename => "rename",
+            LineageKind::Split => "split",
+        }
+    }
+}
+
+pub async fn record_merge(
+    db: &DatabaseConnection,
+    actor: i64,
+    m: Merge,
+    now: DateTime<Utc>,
+) -> Result<org_unit::Model, DbErr> {
+    let txn = db.begin().await?;
+    let closing = m.effective_date.pred_opt().unwrap_or(m.effective_date);
+    let successor = org_unit::ActiveModel {
+        code: Set(m.successor_code.clone()),
+        gso_code: Set(None),
+        name: Set(m.successor_name.clone()),
+        kind: Set(m.successor_kind.clone()),
+        parent_id: Set(m.successor_parent),
+        valid_from: Set(Some(m.effective_date)),
+        valid_to: Set(None),
+        ethnic_minority: Set(m.ethnic_minority),
+        border_area: Set(m.border_area),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    for pred in &m.predecessors {
+        let Some(unit) = org_unit::Entity::find_by_id(*pred).one(&txn).await? else {
+            return Err(DbErr::RecordNotFound(format!("org unit {pred}")));
+        };
+        let mut active: org_unit::ActiveModel = unit.into();
+        active.valid_to = Set(Some(closing));
+        active.updated_at = Set(now);
+        active.update(&txn).await?;
+        org_lineage::ActiveModel {
+            kind: Set(m.kind.code().to_owned()),
+            predecessor_id: Set(*pred),
+            successor_id: Set(successor.id),
+            effective_date: Set(m.effective_date),
+            legal_basis: Set(m.legal_basis.clone()),
+            created_by: Set(Some(actor)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    audit::record(
+        &txn,
+        now,
+        audit::Event {
+            user_id: Some(actor),
+            action: "org_unit.merge",
+            object_type: "org_unit",
+            object_id: Some(successor.id),
+            org_unit_id: Some(successor.id),
+            change: json!({
+                "kind": m.kind.code(),
+                "predecessors": m.predecessors,
+                "successor": m.successor_name,
+                "effective_date": m.effective_date,
+                "legal_basis": m.legal_basis,
+            }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(successor)
+}
+
+pub async fn by_code(
+    db: &impl ConnectionTrait,
+    code: &str,
+) -> Result<Option<org_unit::Model>, DbErr> {
+    org_unit::Entity::find()
+        .filter(org_unit::Column::Code.eq(code))
+        .one(db)
+        .await
+}

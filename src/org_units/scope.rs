@@ -1,0 +1,60 @@
+//! Scope: the org units a user may see. It is the subtree of the user's unit and, through the
+//! lineage, the subtrees of the units it succeeded — so that after a merge the successor sees the
+//! history of the units it absorbed, still attributed to them.
+
+use crate::error::AppResult;
+use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
+use std::collections::BTreeSet;
+
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub root: i64,
+    pub units: BTreeSet<i64>,
+}
+
+#[derive(FromQueryResult)]
+struct IdRow {
+    id: i64,
+}
+
+impl Scope {
+    pub async fn of_unit(db: &impl ConnectionTrait, root: i64) -> AppResult<Scope> {
+        // Edges run parent → child and successor → predecessor; UNION (not ALL) stops cycles.
+        let sql = "WITH RECURSIVE edges(up, down) AS ( \
+                SELECT parent_id, id FROM org_units WHERE parent_id IS NOT NULL \
+                UNION ALL SELECT successor_id, predecessor_id FROM org_lineage \
+            ), sub(id) AS ( \
+                SELECT CAST($1 AS BIGINT) \
+                UNION SELECT edges.down FROM edges JOIN sub ON edges.up = sub.id \
+            ) SELECT id FROM sub";
+        let stmt = Statement::from_sql_and_values(db.get_database_backend(), sql, [root.into()]);
+        let rows = IdRow::find_by_statement(stmt).all(db).await?;
+        Ok(Scope {
+            root,
+            units: rows.into_iter().map(|r| r.id).collect(),
+        })
+    }
+
+    /// Every unit: the administrator's scope.
+    pub async fn all(db: &impl ConnectionTrait, root: i64) -> AppResult<Scope> {
+        use sea_orm::{EntityTrait, QuerySelect};
+        let ids: Vec<i64> = crate::entities::org_unit::Entity::find()
+            .select_only()
+            .column(crate::entities::org_unit::Column::Id)
+            .into_tuple()
+            .all(db)
+            .await?;
+        Ok(Scope {
+            root,
+            units: ids.into_iter().collect(),
+        })
+    }
+
+    pub fn contains(&self, unit: i64) -> bool {
+        self.units.contains(&unit)
+    }
+
+    pub fn ids(&self) -> Vec<i64> {
+        self.units.iter().copied().collect()
+    }
+}

@@ -1,0 +1,218 @@
+//! Reading plans and their item trees.
+
+use crate::entities::{
+    agency, code, org_unit, plan, plan_budget, plan_item, plan_item_agency, plan_legal_basis,
+    plan_target,
+};
+use crate::org_units::scope::Scope;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Serialize)]
+pub struct PlanSummary {
+    pub plan: plan::Model,
+    pub unit_name: String,
+}
+
+#[derive(Serialize)]
+pub struct PlanView {
+    pub plan: plan::Model,
+    pub unit_name: String,
+    pub legal_bases: Vec<plan_legal_basis::Model>,
+    pub items: Vec<ItemNode>,
+}
+
+#[derive(Serialize)]
+pub struct ItemNode {
+    pub item: plan_item::Model,
+    pub lead: Option<String>,
+    pub support: Vec<String>,
+    pub targets: Vec<TargetView>,
+    pub budgets: Vec<BudgetView>,
+    pub children: Vec<ItemNode>,
+}
+
+#[derive(Serialize)]
+pub struct TargetView {
+    pub indicator: code::Model,
+    pub activity_type: Option<code::Model>,
+    pub value: i64,
+    pub unit: String,
+}
+
+#[derive(Serialize)]
+pub struct BudgetView {
+    pub source: code::Model,
+    pub amount: i64,
+}
+
+/// Units whose plans a user may read: their scope and every unit above their own (a commune
+/// works from the district's plan).
+pub async fn readable_units(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    own_unit: i64,
+) -> Result<Vec<i64>, DbErr> {
+    let mut ids = scope.ids();
+    let mut cursor = org_unit::Entity::find_by_id(own_unit).one(db).await?;
+    while let Some(parent) = cursor.and_then(|u| u.parent_id) {
+        ids.push(parent);
+        cursor = org_unit::Entity::find_by_id(parent).one(db).await?;
+    }
+    Ok(ids)
+}
+
+pub async fn list(db: &impl ConnectionTrait, units: &[i64]) -> Result<Vec<PlanSummary>, DbErr> {
+    let plans = plan::Entity::find()
+        .filter(plan::Column::OrgUnitId.is_in(units.iter().copied()))
+        .order_by_desc(plan::Column::PeriodStart)
+        .order_by_asc(plan::Column::Id)
+        .all(db)
+        .await?;
+    let names = unit_names(db).await?;
+    Ok(plans
+        .into_iter()
+        .map(|p| PlanSummary {
+            unit_name: names.get(&p.org_unit_id).cloned().unwrap_or_default(),
+            plan: p,
+        })
+        .collect())
+}
+
+async fn unit_names(db: &impl ConnectionTrait) -> Result<HashMap<i64, String>, DbErr> {
+    Ok(org_unit::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect())
+}
+
+/// A plan with its whole tree, in four queries whatever its size.
+pub async fn load(db: &impl ConnectionTrait, plan_id: i64) -> Result<Option<PlanView>, DbErr> {
+    let Some(p) = plan::Entity::find_by_id(plan_id).one(db).await? else {
+        return Ok(None);
+    };
+    let unit_name = org_unit::Entity::find_by_id(p.org_unit_id)
+        .one(db)
+        .await?
+        .map(|u| u.name)
+        .unwrap_or_default();
+    let legal_bases = plan_legal_basis::Entity::find()
+        .filter(plan_legal_basis::Column::PlanId.eq(plan_id))
+        .order_by_asc(plan_legal_basis::Column::Position)
+        .all(db)
+        .await?;
+    let items = plan_item::Entity::find()
+        .filter(plan_item::Column::PlanId.eq(plan_id))
+        .order_by_asc(plan_item::Column::Position)
+        .order_by_asc(plan_item::Column::Id)
+        .all(db)
+        .await?;
+    let item_ids: Vec<i64> = items.iter().map(|i| i.id).collect();
+    let supports = plan_item_agency::Entity::find()
+        .filter(plan_item_agency::Column::PlanItemId.is_in(item_ids.clone()))
+        .order_by_asc(plan_item_agency::Column::Id)
+        .all(db)
+        .await?;
+    let targets = plan_target::Entity::find()
+        .filter(plan_target::Column::PlanItemId.is_in(item_ids.clone()))
+        .order_by_asc(plan_target::Column::Id)
+        .all(db)
+        .await?;
+    let budgets = plan_budget::Entity::find()
+        .filter(plan_budget::Column::PlanItemId.is_in(item_ids))
+        .order_by_asc(plan_budget::Column::Id)
+        .all(db)
+        .await?;
+    let agencies: HashMap<i64, String> = agency::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.short_name))
+        .collect();
+    let codes: HashMap<i64, code::Model> = code::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+
+    let mut nodes: HashMap<i64, ItemNode> = HashMap::new();
+    let mut order: Vec<(Option<i64>, i64)> = Vec::new();
+    for it in items {
+        order.push((it.parent_id, it.id));
+        nodes.insert(
+            it.id,
+            ItemNode {
+                lead: it.lead_agency_id.and_then(|a| agencies.get(&a).cloned()),
+                support: supports
+                    .iter()
+                    .filter(|s| s.plan_item_id == it.id)
+                    .filter_map(|s| agencies.get(&s.agency_id).cloned())
+                    .collect(),
+                targets: targets
+                    .iter()
+                    .filter(|t| t.plan_item_id == it.id)
+                    .filter_map(|t| {
+                        Some(TargetView {
+                            indicator: codes.get(&t.indicator_id)?.clone(),
+                            activity_type: t.activity_type_id.and_then(|a| codes.get(&a).cloned()),
+                            value: t.value,
+                            unit: t.unit.clone(),
+                        })
+                    })
+                    .collect(),
+                budgets: budgets
+                    .iter()
+                    .filter(|b| b.plan_item_id == it.id)
+                    .filter_map(|b| {
+                        Some(BudgetView {
+                            source: codes.get(&b.funding_source_id)?.clone(),
+                            amount: b.amount,
+                        })
+                    })
+                    .collect(),
+                item: it,
+                children: Vec::new(),
+            },
+        );
+    }
+    // Attach children bottom-up: the deepest items first, so every child is complete when moved.
+    let depth = |mut id: i64| {
+        let mut d = 0;
+        while let Some((Some(parent), _)) = order.iter().find(|(_, i)| *i == id) {
+            d += 1;
+            id = *parent;
+        }
+        d
+    };
+    let mut by_depth: Vec<(usize, Option<i64>, i64)> =
+        order.iter().map(|(p, id)| (depth(*id), *p, *id)).collect();
+    by_depth.sort_by_key(|entry| std::cmp::Reverse(entry.0));
+    let mut roots: Vec<i64> = Vec::new();
+    for (_, parent, id) in &by_depth {
+        match parent {
+            Some(parent) => {
+                if let Some(node) = nodes.remove(id)
+                    && let Some(p) = nodes.get_mut(parent)
+                {
+                    p.children.push(node);
+                }
+            }
+            None => roots.push(*id),
+        }
+    }
+    for node in nodes.values_mut() {
+        node.children.sort_by_key(|c| (c.item.position, c.item.id));
+    }
+    let mut items: Vec<ItemNode> = roots.iter().filter_map(|id| nodes.remove(id)).collect();
+    items.sort_by_key(|c| (c.item.position, c.item.id));
+    Ok(Some(PlanView {
+        plan: p,
+        unit_name,
+        legal_bases,
+        items,
+    }))
+}

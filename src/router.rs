@@ -1,0 +1,183 @@
+//! The whole route table. Every route is added through [`Routes::add`], which demands its
+//! [`Access`] rule and installs the check in front of the handler; the list of rules is kept
+//! so that a test can walk every route for every role. A route cannot be added without
+//! deciding who may use it.
+
+use crate::auth::identity::enforce_access;
+use crate::auth::permissions::{Access, Capability::*};
+use crate::state::AppState;
+use crate::{admin, api, auth, org_units, plans, web};
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{MethodRouter, get, post};
+
+/// One route and who may use it.
+#[derive(Clone, Debug)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+pub struct Routes {
+    router: Router<AppState>,
+    specs: Vec<RouteSpec>,
+}
+
+impl Routes {
+    fn new() -> Self {
+        Routes {
+            router: Router::new(),
+            specs: Vec::new(),
+        }
+    }
+
+    fn add(
+        mut self,
+        method: &'static str,
+        path: &'static str,
+        access: Access,
+        handler: MethodRouter<AppState>,
+    ) -> Self {
+        self.specs.push(RouteSpec {
+            method,
+            path,
+            access,
+        });
+        let guarded = handler.route_layer(from_fn_with_state(access, enforce_access));
+        self.router = self.router.route(path, guarded);
+        self
+    }
+
+    pub fn get<H, T>(self, path: &'static str, access: Access, h: H) -> Self
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add("GET", path, access, get(h))
+    }
+
+    pub fn post<H, T>(self, path: &'static str, access: Access, h: H) -> Self
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add("POST", path, access, post(h))
+    }
+
+    pub fn specs(&self) -> &[RouteSpec] {
+        &self.specs
+    }
+
+    pub fn into_router(self) -> Router<AppState> {
+        self.router
+    }
+}
+
+use Access::{Can, Public, SignedIn};
+
+/// Every route of the application.
+pub fn routes() -> Routes {
+    Routes::new()
+        // Plumbing
+        .get("/healthz", Public, api::handlers::get_healthz)
+        .get("/static/{file}", Public, web::static_files::get_static)
+        // Accounts
+        .get("/login", Public, auth::handlers::get_login)
+        .post("/login", Public, auth::handlers::post_login)
+        .post("/logout", SignedIn, auth::handlers::post_logout)
+        .post("/lang", Public, auth::handlers::post_lang)
+        .get("/account", SignedIn, auth::handlers::get_account)
+        .post(
+            "/account/password",
+            SignedIn,
+            auth::handlers::post_account_password,
+        )
+        // Home
+        .get("/", SignedIn, plans::handlers::get_home)
+        // Plans
+        .get("/plans", Can(ViewPlans), plans::handlers::get_plans)
+        .get(
+            "/plans/{plan_id}",
+            Can(ViewPlans),
+            plans::handlers::get_plan,
+        )
+        // Org units
+        .get(
+            "/org-units",
+            Can(ViewOrgUnits),
+            org_units::handlers::get_org_units,
+        )
+        // Administration
+        .get("/admin/users", Can(ManageUsers), admin::users::get_users)
+        .get(
+            "/admin/users/new",
+            Can(ManageUsers),
+            admin::users::get_new_user,
+        )
+        .post("/admin/users", Can(ManageUsers), admin::users::post_user)
+        .post(
+            "/admin/users/{user_id}/active",
+            Can(ManageUsers),
+            admin::users::post_user_active,
+        )
+        .post(
+            "/admin/users/{user_id}/password",
+            Can(ManageUsers),
+            admin::users::post_user_password,
+        )
+        .get(
+            "/admin/agencies",
+            Can(ManageAgencies),
+            admin::agencies::get_agencies,
+        )
+        .post(
+            "/admin/agencies",
+            Can(ManageAgencies),
+            admin::agencies::post_agency,
+        )
+        .post(
+            "/admin/agencies/{agency_id}",
+            Can(ManageAgencies),
+            admin::agencies::post_agency_update,
+        )
+        .get("/admin/codes", Can(ManageCodes), admin::codes::get_codes)
+        .post("/admin/codes", Can(ManageCodes), admin::codes::post_code)
+        .post(
+            "/admin/codes/{code_id}",
+            Can(ManageCodes),
+            admin::codes::post_code_update,
+        )
+        .get(
+            "/admin/org-units",
+            Can(ManageOrgUnits),
+            admin::org_units::get_admin_org_units,
+        )
+        .post(
+            "/admin/org-units",
+            Can(ManageOrgUnits),
+            admin::org_units::post_org_unit,
+        )
+        .get(
+            "/admin/org-units/{unit_id}/edit",
+            Can(ManageOrgUnits),
+            admin::org_units::get_edit_org_unit,
+        )
+        .post(
+            "/admin/org-units/{unit_id}",
+            Can(ManageOrgUnits),
+            admin::org_units::post_org_unit_update,
+        )
+        .get(
+            "/admin/org-units/merge",
+            Can(ManageOrgUnits),
+            admin::org_units::get_merge,
+        )
+        .post(
+            "/admin/org-units/merge",
+            Can(ManageOrgUnits),
+            admin::org_units::post_merge,
+        )
+        // JSON API
+        .get("/api/v1/me", SignedIn, api::handlers::get_me)
+}

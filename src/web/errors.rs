@@ -1,0 +1,109 @@
+//! Turns error responses into pages (or JSON under `/api/`) in the caller's language. Internal
+//! causes are logged here, once, and never shown. Also catches axum's own plain-text
+//! rejections (a malformed path or form), so that no response leaks framework wording.
+
+use crate::auth::identity::Identity;
+use crate::error::ErrorKind;
+use crate::state::AppState;
+use crate::web::Page;
+use axum::extract::{Request, State};
+use axum::http::header::{CONTENT_TYPE, LOCATION};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use minijinja::context;
+
+pub async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let uri = req.uri().clone();
+    let headers = req.headers().clone();
+    let response = next.run(req).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let kind = match response.extensions().get::<ErrorKind>() {
+        Some(kind) => kind.clone(),
+        None if already_rendered(&response) => return response,
+        None => ErrorKind {
+            status,
+            message_key: default_message(status),
+            internal: None,
+        },
+    };
+    if let Some(cause) = &kind.internal {
+        tracing::error!(status = %kind.status, path = %uri.path(), error = %cause, "request failed");
+    }
+    let identity = response
+        .extensions()
+        .get::<Identity>()
+        .cloned()
+        .unwrap_or_default();
+    if uri.path().starts_with("/api/") {
+        let locale = identity.0.as_ref().map(|u| u.locale).unwrap_or_default();
+        let message = state.i18n.t(locale, kind.message_key);
+        return (
+            kind.status,
+            axum::Json(serde_json::json!({ "error": { "message": message, "fields": {} } })),
+        )
+            .into_response();
+    }
+    if kind.status == StatusCode::UNAUTHORIZED {
+        return to_login(&uri);
+    }
+    error_page(&state, &headers, uri, identity, &kind)
+}
+
+fn already_rendered(response: &Response) -> bool {
+    response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/json"))
+}
+
+fn default_message(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => "error.not_found",
+        StatusCode::FORBIDDEN => "error.forbidden",
+        StatusCode::PAYLOAD_TOO_LARGE => "error.too_large",
+        StatusCode::REQUEST_TIMEOUT => "error.timeout",
+        StatusCode::SERVICE_UNAVAILABLE => "error.unavailable",
+        s if s.is_client_error() => "error.bad_request",
+        _ => "error.internal",
+    }
+}
+
+fn to_login(uri: &Uri) -> Response {
+    let next = uri.path_and_query().map_or("/", |p| p.as_str());
+    let target = format!(
+        "/login?next={}",
+        serde_urlencoded::to_string([("", next)])
+            .unwrap_or_default()
+            .trim_start_matches('=')
+    );
+    (StatusCode::SEE_OTHER, [(LOCATION, target)]).into_response()
+}
+
+fn error_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: Uri,
+    identity: Identity,
+    kind: &ErrorKind,
+) -> Response {
+    let rendered = Page::build(state, headers, uri, identity.0).and_then(|page| {
+        page.render_status(
+            state,
+            kind.status,
+            "error.html",
+            context! { status => kind.status.as_u16(), message_key => kind.message_key },
+        )
+    });
+    match rendered {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "error page failed to render");
+            (kind.status, "Error").into_response()
+        }
+    }
+}

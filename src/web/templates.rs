@@ -1,0 +1,103 @@
+//! Template rendering with minijinja. Templates are embedded in the binary at build time, end in
+//! `.html` or `.txt` (so auto-escaping is on for HTML), and run with strict undefined behaviour.
+
+use crate::web::format;
+use crate::web::i18n::{I18n, Locale};
+use minijinja::value::Kwargs;
+use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value};
+use std::cell::Cell;
+use std::sync::Arc;
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    /// Builds the environment at start-up. The embedded templates were checked when the binary
+    /// was built; one that fails to parse is a build defect, so panicking here is intended.
+    #[allow(clippy::expect_used)]
+    pub fn new(i18n: Arc<I18n>) -> Self {
+        let mut env = Environment::new();
+        // SemiStrict: printing or iterating an undefined value is an error (typos fail loudly), but
+        // `{% if errors[name] %}` may test a missing key.
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        minijinja_embed::load_templates!(&mut env);
+        // HTML escaping of the five significant characters only: minijinja's default also
+        // escapes "/", which garbles dates such as 05/12/2024 in the page source.
+        env.set_formatter(|out, state, value| {
+            if matches!(state.auto_escape(), minijinja::AutoEscape::Html)
+                && !value.is_safe()
+                && let Some(text) = value.as_str()
+            {
+                return out.write_str(&escape_html(text)).map_err(Error::from);
+            }
+            minijinja::escape_formatter(out, state, value)
+        });
+        env.add_function("t", move |key: &str, kwargs: Kwargs| {
+            let locale = RENDER_LOCALE.with(Cell::get);
+            let mut text = i18n.t(locale, key).to_owned();
+            for name in kwargs.args() {
+                let value: Value = kwargs.get(name)?;
+                text = text.replace(&format!("{{{name}}}"), &value.to_string());
+            }
+            Ok::<_, Error>(text)
+        });
+        env.add_filter("num", |v: Value| -> Result<String, Error> {
+            if v.is_none() || v.is_undefined() {
+                return Ok(String::new());
+            }
+            let n = i64::try_from(v.clone())
+                .map_err(|_| Error::new(ErrorKind::InvalidOperation, "num needs an integer"))?;
+            Ok(format::number(n))
+        });
+        env.add_filter("date", |v: Value| -> String {
+            v.as_str()
+                .and_then(|s| s.get(..10))
+                .and_then(format::parse_date)
+                .map(format::date)
+                .unwrap_or_default()
+        });
+        env.add_filter("datetime", |v: Value| -> String {
+            v.as_str()
+                .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+                .map(|t| format::datetime(t.with_timezone(&chrono::Utc)))
+                .unwrap_or_default()
+        });
+        Self { env }
+    }
+
+    /// Renders a template for a reader of `locale`.
+    pub fn render(&self, name: &str, locale: Locale, ctx: Value) -> Result<String, Error> {
+        let template = self.env.get_template(name)?;
+        let previous = RENDER_LOCALE.with(|l| l.replace(locale));
+        let result = template.render(ctx);
+        RENDER_LOCALE.with(|l| l.set(previous));
+        result
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.env.templates().map(|(n, _)| n.to_owned()).collect()
+    }
+}
+
+thread_local! {
+    /// The locale of the render in progress on this thread. Rendering is synchronous, so this
+    /// is set and restored around each call; it is how `t()` knows the language inside macros
+    /// imported from another template, which do not see the caller's variables.
+    static RENDER_LOCALE: Cell<Locale> = const { Cell::new(Locale::Vi) };
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
+}

@@ -1,0 +1,205 @@
+//! The authorization walk: every route of the router, for every role and for an anonymous
+//! caller, checked against the table below. The table is the decision record: a route added to
+//! the router without a row here fails `every_route_has_a_decided_access_rule`.
+
+use crate::db_tests;
+use crate::helpers::TestApp;
+use kehoach::entities::{agency, code, org_unit, plan, user};
+use reqwest::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::collections::BTreeSet;
+
+#[derive(Clone, Copy, Debug)]
+enum Who {
+    Anyone,
+    SignedIn,
+    Roles(&'static [&'static str]),
+}
+
+const ALL_ROLES: &[&str] = &[
+    "admin", "planner", "compiler", "commune", "partner", "leader",
+];
+const ADMIN: Who = Who::Roles(&["admin"]);
+
+/// Who may use each route. Keep in step with `router.rs`.
+const EXPECTED: &[(&str, &str, Who)] = &[
+    ("GET", "/healthz", Who::Anyone),
+    ("GET", "/static/{file}", Who::Anyone),
+    ("GET", "/login", Who::Anyone),
+    ("POST", "/login", Who::Anyone),
+    ("POST", "/lang", Who::Anyone),
+    ("POST", "/logout", Who::SignedIn),
+    ("GET", "/account", Who::SignedIn),
+    ("POST", "/account/password", Who::SignedIn),
+    ("GET", "/", Who::SignedIn),
+    ("GET", "/plans", Who::Roles(ALL_ROLES)),
+    ("GET", "/plans/{plan_id}", Who::Roles(ALL_ROLES)),
+    ("GET", "/org-units", Who::Roles(ALL_ROLES)),
+    ("GET", "/admin/users", ADMIN),
+    ("GET", "/admin/users/new", ADMIN),
+    ("POST", "/admin/users", ADMIN),
+    ("POST", "/admin/users/{user_id}/active", ADMIN),
+    ("POST", "/admin/users/{user_id}/password", ADMIN),
+    ("GET", "/admin/agencies", ADMIN),
+    ("POST", "/admin/agencies", ADMIN),
+    ("POST", "/admin/agencies/{agency_id}", ADMIN),
+    ("GET", "/admin/codes", ADMIN),
+    ("POST", "/admin/codes", ADMIN),
+    ("POST", "/admin/codes/{code_id}", ADMIN),
+    ("GET", "/admin/org-units", ADMIN),
+    ("POST", "/admin/org-units", ADMIN),
+    ("GET", "/admin/org-units/{unit_id}/edit", ADMIN),
+    ("POST", "/admin/org-units/{unit_id}", ADMIN),
+    ("GET", "/admin/org-units/merge", ADMIN),
+    ("POST", "/admin/org-units/merge", ADMIN),
+    ("GET", "/api/v1/me", Who::SignedIn),
+];
+
+fn allowed(who: Who, role: Option<&str>) -> bool {
+    match (who, role) {
+        (Who::Anyone, _) => true,
+        (_, None) => false,
+        (Who::SignedIn, Some(_)) => true,
+        (Who::Roles(roles), Some(r)) => roles.contains(&r),
+    }
+}
+
+#[test]
+fn every_route_has_a_decided_access_rule() {
+    let routes = kehoach::router::routes();
+    let actual: BTreeSet<(String, String)> = routes
+        .specs()
+        .iter()
+        .map(|s| (s.method.to_owned(), s.path.to_owned()))
+        .collect();
+    let expected: BTreeSet<(String, String)> = EXPECTED
+        .iter()
+        .map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    let undecided: Vec<_> = actual.difference(&expected).collect();
+    let stale: Vec<_> = expected.difference(&actual).collect();
+    assert!(
+        undecided.is_empty(),
+        "routes without a row in EXPECTED: {undecided:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "rows in EXPECTED for routes that do not exist: {stale:?}"
+    );
+    // And the rule in the router is the one decided here.
+    for spec in routes.specs() {
+        let (_, _, who) = EXPECTED
+            .iter()
+            .find(|(m, p, _)| *m == spec.method && *p == spec.path)
+            .unwrap();
+        for role in ALL_ROLES.iter().map(Some).chain([None]) {
+            let parsed = role.and_then(|r| kehoach::auth::Role::parse(r));
+            assert_eq!(
+                spec.access.allows(parsed),
+                allowed(*who, role.copied()),
+                "{} {} for {role:?}",
+                spec.method,
+                spec.path
+            );
+        }
+    }
+}
+
+db_tests!(every_route_answers_every_role_as_decided);
+
+async fn sample_path(app: &TestApp, path: &str, throwaway_user: i64) -> String {
+    let plan_id = plan::Entity::find().one(&app.db).await.unwrap().unwrap().id;
+    let agency_id = agency::Entity::find()
+        .filter(agency::Column::Code.eq("TH-NHCSXH"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let code_id = code::Entity::find().one(&app.db).await.unwrap().unwrap().id;
+    let unit_id = org_unit::Entity::find()
+        .filter(org_unit::Column::Code.eq("PY-TH-HOATHINH"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    path.replace("{plan_id}", &plan_id.to_string())
+        .replace("{user_id}", &throwaway_user.to_string())
+        .replace("{agency_id}", &agency_id.to_string())
+        .replace("{code_id}", &code_id.to_string())
+        .replace("{unit_id}", &unit_id.to_string())
+        .replace("{file}", "app.css")
+}
+
+async fn every_route_answers_every_role_as_decided(app: TestApp) {
+    let agency_id = agency::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let throwaway = kehoach::auth::users::create(
+        &app.db,
+        None,
+        kehoach::auth::users::NewUser {
+            email: "throwaway@kehoach.demo".into(),
+            display_name: "Throwaway".into(),
+            role: kehoach::auth::Role::Partner,
+            agency_id,
+            locale: kehoach::web::i18n::Locale::Vi,
+            password: "throwaway-password".into(),
+        },
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    let _ = user::Entity::find_by_id(throwaway.id)
+        .one(&app.db)
+        .await
+        .unwrap();
+
+    let mut failures = Vec::new();
+    for role in ALL_ROLES.iter().map(Some).chain([None]) {
+        let browser = app.another_browser();
+        if let Some(r) = role {
+            browser.login_as(r).await;
+        }
+        // Logging out ends the walk for this role, so it goes last.
+        let mut routes: Vec<_> = EXPECTED.to_vec();
+        routes.sort_by_key(|(_, p, _)| *p == "/logout");
+        for (method, path, who) in routes {
+            let url = sample_path(&app, path, throwaway.id).await;
+            let response = if method == "GET" {
+                browser.get(&url).await
+            } else {
+                browser.post_form(&url, &[]).await
+            };
+            let status = response.status();
+            let location = response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+            let ok = if allowed(who, role.copied()) {
+                status != StatusCode::FORBIDDEN
+                    && status != StatusCode::UNAUTHORIZED
+                    && !status.is_server_error()
+                    && !(role.is_none() && location.starts_with("/login?"))
+            } else if role.is_none() {
+                if path.starts_with("/api/") {
+                    status == StatusCode::UNAUTHORIZED
+                } else {
+                    status == StatusCode::SEE_OTHER && location.starts_with("/login?next=")
+                }
+            } else {
+                status == StatusCode::FORBIDDEN
+            };
+            if !ok {
+                failures.push(format!("{role:?} {method} {url} -> {status} {location}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

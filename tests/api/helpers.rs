@@ -1,0 +1,234 @@
+//! The test harness: the real app (real migrations, reference data, demo users) on an
+//! ephemeral port, over a fresh database per test — a temporary SQLite file, or a new schema in
+//! the PostgreSQL database named by `KEHOACH_TEST_PG_URL`.
+
+use chrono::{DateTime, TimeZone, Utc};
+use kehoach::config::Config;
+use kehoach::startup::Application;
+use kehoach::state::Clock;
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub const DEMO_PASSWORD: &str = "kehoach-demo";
+
+/// The moment every test starts at: 20 June 2024, 09:00 in Vietnam.
+pub fn start_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 6, 20, 2, 0, 0).unwrap()
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+    pub clock: Clock,
+    pub backend: Backend,
+    pub database_url: String,
+    csrf: std::sync::Mutex<Option<String>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+async fn database_url(backend: Backend) -> (String, Option<tempfile::TempDir>) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("test.db");
+            (format!("sqlite://{}?mode=rwc", path.display()), Some(dir))
+        }
+        Backend::Postgres => {
+            let base = std::env::var("KEHOACH_TEST_PG_URL")
+                .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/test".into());
+            let schema = format!(
+                "t_{}_{}_{}",
+                std::process::id(),
+                Utc::now().timestamp_micros(),
+                COUNTER.fetch_add(1, Ordering::Relaxed)
+            );
+            let admin = sea_orm::Database::connect(base.as_str()).await.unwrap();
+            admin
+                .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+                .await
+                .unwrap();
+            admin.close().await.unwrap();
+            let sep = if base.contains('?') { '&' } else { '?' };
+            (
+                format!("{base}{sep}options=-c%20search_path%3D{schema}"),
+                None,
+            )
+        }
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    if std::env::var_os("KEHOACH_TEST_LOG").is_some() {
+        kehoach::telemetry::init(kehoach::config::LogFormat::Text);
+    }
+    let (url, dir) = database_url(backend).await;
+    let config = Config::for_database(&url);
+    let db = kehoach::db::connect(&config).await.unwrap();
+    kehoach::db::migrate(&db).await.unwrap();
+    kehoach::seed::reference(&db, start_time()).await.unwrap();
+    kehoach::seed::demo(&db, start_time()).await.unwrap();
+    let clock = Clock::fixed(start_time());
+    let app = Application::build(config, db.clone(), clock.clone())
+        .await
+        .unwrap();
+    let port = app.local_addr().unwrap().port();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        client: new_client(),
+        db,
+        clock,
+        backend,
+        database_url: url,
+        csrf: std::sync::Mutex::new(None),
+        _dir: dir,
+    }
+}
+
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of the first `csrf_token` hidden field in a page.
+pub fn csrf_in(html: &str) -> Option<String> {
+    let start = html.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_owned())
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_text(&self, path: &str) -> (StatusCode, String) {
+        let r = self.get(path).await;
+        let status = r.status();
+        (status, r.text().await.unwrap())
+    }
+
+    /// The CSRF token this client's forms carry (read from a page once per session).
+    pub async fn csrf(&self) -> String {
+        if let Some(t) = self.csrf.lock().unwrap().clone() {
+            return t;
+        }
+        let (_, html) = self.get_text("/login").await;
+        let token = match csrf_in(&html) {
+            Some(t) => t,
+            None => {
+                let (_, html) = self.get_text("/account").await;
+                csrf_in(&html).expect("a page with a form")
+            }
+        };
+        *self.csrf.lock().unwrap() = Some(token.clone());
+        token
+    }
+
+    /// Posts a form with the CSRF token added.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf().await;
+        let mut body: Vec<(&str, &str)> = fields.to_vec();
+        body.push(("csrf_token", &token));
+        self.client
+            .post(self.url(path))
+            .form(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        *self.csrf.lock().unwrap() = None;
+        let r = self
+            .post_form("/login", &[("email", email), ("password", password)])
+            .await;
+        // The session has a CSRF token of its own.
+        *self.csrf.lock().unwrap() = None;
+        if r.status() == StatusCode::SEE_OTHER {
+            let (_, html) = self.get_text("/account").await;
+            *self.csrf.lock().unwrap() = csrf_in(&html);
+        }
+        r
+    }
+
+    /// Signs in as the demo user of a role (`admin`, `planner`, ...).
+    pub async fn login_as(&self, role: &str) {
+        let r = self
+            .login(&format!("{role}@kehoach.demo"), DEMO_PASSWORD)
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "login as {role}");
+    }
+
+    /// A second, independent browser on the same app.
+    pub fn another_browser(&self) -> TestApp {
+        TestApp {
+            address: self.address.clone(),
+            client: new_client(),
+            db: self.db.clone(),
+            clock: self.clock.clone(),
+            backend: self.backend,
+            database_url: self.database_url.clone(),
+            csrf: std::sync::Mutex::new(None),
+            _dir: None,
+        }
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        self.scalar(&format!("SELECT COUNT(*) FROM {table}")).await
+    }
+
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        use sea_orm::{FromQueryResult, Statement};
+        #[derive(FromQueryResult)]
+        struct Row {
+            n: i64,
+        }
+        let sql = sql.replacen("SELECT COUNT(*)", "SELECT CAST(COUNT(*) AS BIGINT) AS n", 1);
+        let stmt = Statement::from_string(self.db.get_database_backend(), sql);
+        Row::find_by_statement(stmt)
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .n
+    }
+}
+
+/// Declares each test function once and runs it on SQLite (always) and on PostgreSQL
+/// (ignored by default; `.ci/run` runs the ignored tests with the database URL set).
+#[macro_export]
+macro_rules! db_tests {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name($crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await).await
+            }
+
+            #[tokio::test]
+            #[ignore = "needs PostgreSQL: set KEHOACH_TEST_PG_URL (.ci/run does)"]
+            async fn postgres() {
+                super::$name($crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await).await
+            }
+        }
+    )*};
+}

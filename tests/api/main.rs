@@ -1,0 +1,11 @@
+//! One integration-test binary: `helpers` starts the real app; one file per domain.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod accounts;
+mod admin;
+mod authz;
+mod org_units;
+mod plans;
+mod shell;
