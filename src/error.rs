@@ -17,6 +17,11 @@ use std::sync::Arc;
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// The role may do this, but not to this object: it lies outside the user's scope or its
+    /// state forbids it.
+    #[error("out of scope")]
+    OutOfScope,
+    /// The role may not do this at all.
     #[error("forbidden")]
     Forbidden,
     /// No valid session: pages redirect to the login page, the API answers 401.
@@ -63,7 +68,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::OutOfScope => StatusCode::FORBIDDEN,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict => StatusCode::CONFLICT,
@@ -79,6 +84,7 @@ impl AppError {
         match self {
             AppError::NotFound => "error.not_found",
             AppError::Forbidden => "error.forbidden",
+            AppError::OutOfScope => "error.out_of_scope",
             AppError::Unauthenticated => "error.unauthenticated",
             AppError::BadRequest(key) => key,
             AppError::Conflict => "error.conflict",

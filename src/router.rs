@@ -76,7 +76,8 @@ impl Routes {
 
 use Access::{Can, Public, SignedIn};
 
-/// Every route of the application.
+/// Every route of the application, one per line so that the table reads as a table.
+#[rustfmt::skip]
 pub fn routes() -> Routes {
     Routes::new()
         // Plumbing
@@ -88,96 +89,50 @@ pub fn routes() -> Routes {
         .post("/logout", SignedIn, auth::handlers::post_logout)
         .post("/lang", Public, auth::handlers::post_lang)
         .get("/account", SignedIn, auth::handlers::get_account)
-        .post(
-            "/account/password",
-            SignedIn,
-            auth::handlers::post_account_password,
-        )
+        .post("/account/password", SignedIn, auth::handlers::post_account_password)
         // Home
         .get("/", SignedIn, plans::handlers::get_home)
         // Plans
         .get("/plans", Can(ViewPlans), plans::handlers::get_plans)
-        .get(
-            "/plans/{plan_id}",
-            Can(ViewPlans),
-            plans::handlers::get_plan,
-        )
+        .get("/plans/new", Can(EditPlans), plans::edit::get_new_plan)
+        .post("/plans", Can(EditPlans), plans::edit::post_plan)
+        .get("/plans/{plan_id}", Can(ViewPlans), plans::handlers::get_plan)
+        .get("/plans/{plan_id}/edit", Can(EditPlans), plans::edit::get_edit_plan)
+        .post("/plans/{plan_id}", Can(EditPlans), plans::edit::post_plan_update)
+        .get("/plans/{plan_id}/items/new", Can(EditPlans), plans::edit::get_new_item)
+        .post("/plans/{plan_id}/items", Can(EditPlans), plans::edit::post_item)
+        .get("/plans/{plan_id}/items/{item_id}/edit", Can(EditPlans), plans::edit::get_edit_item)
+        .post("/plans/{plan_id}/items/{item_id}", Can(EditPlans), plans::edit::post_item_update)
+        .post("/plans/{plan_id}/items/{item_id}/move", Can(EditPlans), plans::edit::post_item_move)
+        .post("/plans/{plan_id}/items/{item_id}/delete", Can(EditPlans), plans::edit::post_item_delete)
+        .post("/plans/{plan_id}/items/{item_id}/targets", Can(EditPlans), plans::edit::post_target)
+        .post("/plans/{plan_id}/items/{item_id}/budgets", Can(EditPlans), plans::edit::post_budgets)
+        .post("/plans/{plan_id}/targets/{target_id}/delete", Can(EditPlans), plans::edit::post_target_delete)
+        .post("/plans/{plan_id}/issue", Can(IssuePlans), plans::lifecycle::post_issue)
+        .post("/plans/{plan_id}/close", Can(IssuePlans), plans::lifecycle::post_close)
+        .post("/plans/{plan_id}/clone", Can(EditPlans), plans::lifecycle::post_clone)
+        .post("/plans/{plan_id}/cascade", Can(EditPlans), plans::lifecycle::post_cascade)
+        .get("/plans/{plan_id}/communes", Can(ViewPlans), plans::lifecycle::get_communes)
         // Org units
-        .get(
-            "/org-units",
-            Can(ViewOrgUnits),
-            org_units::handlers::get_org_units,
-        )
+        .get("/org-units", Can(ViewOrgUnits), org_units::handlers::get_org_units)
         // Administration
         .get("/admin/users", Can(ManageUsers), admin::users::get_users)
-        .get(
-            "/admin/users/new",
-            Can(ManageUsers),
-            admin::users::get_new_user,
-        )
+        .get("/admin/users/new", Can(ManageUsers), admin::users::get_new_user)
         .post("/admin/users", Can(ManageUsers), admin::users::post_user)
-        .post(
-            "/admin/users/{user_id}/active",
-            Can(ManageUsers),
-            admin::users::post_user_active,
-        )
-        .post(
-            "/admin/users/{user_id}/password",
-            Can(ManageUsers),
-            admin::users::post_user_password,
-        )
-        .get(
-            "/admin/agencies",
-            Can(ManageAgencies),
-            admin::agencies::get_agencies,
-        )
-        .post(
-            "/admin/agencies",
-            Can(ManageAgencies),
-            admin::agencies::post_agency,
-        )
-        .post(
-            "/admin/agencies/{agency_id}",
-            Can(ManageAgencies),
-            admin::agencies::post_agency_update,
-        )
+        .post("/admin/users/{user_id}/active", Can(ManageUsers), admin::users::post_user_active)
+        .post("/admin/users/{user_id}/password", Can(ManageUsers), admin::users::post_user_password)
+        .get("/admin/agencies", Can(ManageAgencies), admin::agencies::get_agencies)
+        .post("/admin/agencies", Can(ManageAgencies), admin::agencies::post_agency)
+        .post("/admin/agencies/{agency_id}", Can(ManageAgencies), admin::agencies::post_agency_update)
         .get("/admin/codes", Can(ManageCodes), admin::codes::get_codes)
         .post("/admin/codes", Can(ManageCodes), admin::codes::post_code)
-        .post(
-            "/admin/codes/{code_id}",
-            Can(ManageCodes),
-            admin::codes::post_code_update,
-        )
-        .get(
-            "/admin/org-units",
-            Can(ManageOrgUnits),
-            admin::org_units::get_admin_org_units,
-        )
-        .post(
-            "/admin/org-units",
-            Can(ManageOrgUnits),
-            admin::org_units::post_org_unit,
-        )
-        .get(
-            "/admin/org-units/{unit_id}/edit",
-            Can(ManageOrgUnits),
-            admin::org_units::get_edit_org_unit,
-        )
-        .post(
-            "/admin/org-units/{unit_id}",
-            Can(ManageOrgUnits),
-            admin::org_units::post_org_unit_update,
-        )
-        .get(
-            "/admin/org-units/merge",
-            Can(ManageOrgUnits),
-            admin::org_units::get_merge,
-        )
-        .post(
-            "/admin/org-units/merge",
-            Can(ManageOrgUnits),
-            admin::org_units::post_merge,
-        )
+        .post("/admin/codes/{code_id}", Can(ManageCodes), admin::codes::post_code_update)
+        .get("/admin/org-units", Can(ManageOrgUnits), admin::org_units::get_admin_org_units)
+        .post("/admin/org-units", Can(ManageOrgUnits), admin::org_units::post_org_unit)
+        .get("/admin/org-units/{unit_id}/edit", Can(ManageOrgUnits), admin::org_units::get_edit_org_unit)
+        .post("/admin/org-units/{unit_id}", Can(ManageOrgUnits), admin::org_units::post_org_unit_update)
+        .get("/admin/org-units/merge", Can(ManageOrgUnits), admin::org_units::get_merge)
+        .post("/admin/org-units/merge", Can(ManageOrgUnits), admin::org_units::post_merge)
         // JSON API
         .get("/api/v1/me", SignedIn, api::handlers::get_me)
 }

@@ -300,7 +300,10 @@ pub async fn post_merge(
         raw => raw.parse::<i64>().ok(),
     };
     if let Some(p) = parent {
-        let exists = org_unit::Entity::find_by_id(p).one(&state.db).await?.is_some();
+        let exists = org_unit::Entity::find_by_id(p)
+            .one(&state.db)
+            .await?
+            .is_some();
         if selected.contains(&p) || !exists {
             errors.add("successor_parent", "form.choose");
         }

@@ -46,7 +46,8 @@ impl Role {
         match cap {
             // Reading the plan and the org-unit tree is part of everyone's work.
             ViewPlans | ViewOrgUnits => true,
-            EditPlans => matches!(self, Admin | Planner),
+            // Planners write the plans of their unit and below; a commune writes its own.
+            EditPlans => matches!(self, Planner | Commune),
             IssuePlans => matches!(self, Leader),
             ManageUsers | ManageAgencies | ManageCodes | ManageOrgUnits => matches!(self, Admin),
         }

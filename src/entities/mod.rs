@@ -9,6 +9,7 @@ pub mod login_attempt;
 pub mod org_lineage;
 pub mod org_unit;
 pub mod plan;
+pub mod plan_amendment;
 pub mod plan_budget;
 pub mod plan_item;
 pub mod plan_item_agency;

@@ -1,13 +1,17 @@
-//! The home page and the plan pages.
+//! The home page and reading plans.
 
-use crate::auth::CurrentUser;
-use crate::error::{AppError, AppResult};
-use crate::plans::repo;
+use crate::auth::{Capability, CurrentUser};
+use crate::entities::{org_unit, plan, plan_amendment};
+use crate::error::AppResult;
+use crate::plans::{access, repo};
 use crate::state::AppState;
 use crate::web::Page;
+use crate::web::forms::FieldErrors;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 pub async fn get_home(
     State(state): State<AppState>,
@@ -28,7 +32,11 @@ pub async fn get_plans(
     let scope = user.scope(&state).await?;
     let units = repo::readable_units(&state.db, &scope, user.org_unit_id).await?;
     let plans = repo::list(&state.db, &units).await?;
-    page.render(&state, "plans/index.html", context! { plans => plans })
+    page.render(
+        &state,
+        "plans/index.html",
+        context! { plans => plans, can_create => user.can(Capability::EditPlans) },
+    )
 }
 
 pub async fn get_plan(
@@ -37,13 +45,71 @@ pub async fn get_plan(
     user: CurrentUser,
     Path(plan_id): Path<i64>,
 ) -> AppResult<Response> {
-    let view = repo::load(&state.db, plan_id)
+    let p = access::readable(&state, &user, plan_id).await?;
+    render_plan(
+        &state,
+        &page,
+        &user,
+        &p,
+        StatusCode::OK,
+        FieldErrors::default(),
+    )
+    .await
+}
+
+/// The plan page, with the actions this user may take on it. Also shown again (422) when one of
+/// those actions fails, with its errors.
+pub async fn render_plan(
+    state: &AppState,
+    page: &Page,
+    user: &CurrentUser,
+    p: &plan::Model,
+    status: StatusCode,
+    errors: FieldErrors,
+) -> AppResult<Response> {
+    let view = repo::load(&state.db, p.id)
         .await?
-        .ok_or(AppError::NotFound)?;
-    let scope = user.scope(&state).await?;
-    let units = repo::readable_units(&state.db, &scope, user.org_unit_id).await?;
-    if !units.contains(&view.plan.org_unit_id) {
-        return Err(AppError::NotFound);
-    }
-    page.render(&state, "plans/show.html", context! { view => view })
+        .ok_or(crate::error::AppError::NotFound)?;
+    let scope = user.scope(state).await?;
+    let can_edit = access::can_edit(state, user, p).await?;
+    let can_issue = user.can(Capability::IssuePlans) && scope.contains(p.org_unit_id);
+    let amendments = plan_amendment::Entity::find()
+        .filter(plan_amendment::Column::PlanId.eq(p.id))
+        .order_by_desc(plan_amendment::Column::AmendedOn)
+        .order_by_desc(plan_amendment::Column::Id)
+        .all(&state.db)
+        .await?;
+    // A commune (or a planner on its behalf) can make its own plan from an issued plan of the
+    // unit directly above it.
+    let own_unit = org_unit::Entity::find_by_id(user.org_unit_id)
+        .one(&state.db)
+        .await?;
+    let own_made = plan::Entity::find()
+        .filter(plan::Column::ParentPlanId.eq(p.id))
+        .filter(plan::Column::OrgUnitId.eq(user.org_unit_id))
+        .one(&state.db)
+        .await?;
+    let can_cascade = user.can(Capability::EditPlans)
+        && p.status == crate::plans::service::ISSUED
+        && own_unit.as_ref().and_then(|u| u.parent_id) == Some(p.org_unit_id)
+        && own_made.is_none();
+    let derived = plan::Entity::find()
+        .filter(plan::Column::ParentPlanId.eq(p.id))
+        .count(&state.db)
+        .await?;
+    let parent = match p.parent_plan_id {
+        Some(id) => plan::Entity::find_by_id(id).one(&state.db).await?,
+        None => None,
+    };
+    page.render_status(
+        state,
+        status,
+        "plans/show.html",
+        context! {
+            view => view, can_edit => can_edit, can_issue => can_issue, can_cascade => can_cascade,
+            own_made => own_made, derived => derived, parent => parent, amendments => amendments,
+            can_clone => user.can(Capability::EditPlans) && scope.contains(p.org_unit_id),
+            errors => errors, today => state.clock.today(),
+        },
+    )
 }

@@ -30,11 +30,14 @@ pub struct ItemNode {
     pub support: Vec<String>,
     pub targets: Vec<TargetView>,
     pub budgets: Vec<BudgetView>,
+    /// Targets of the commune plans made from this plan, summed onto the item they hang under.
+    pub rollup: Vec<TargetView>,
     pub children: Vec<ItemNode>,
 }
 
 #[derive(Serialize)]
 pub struct TargetView {
+    pub id: i64,
     pub indicator: code::Model,
     pub activity_type: Option<code::Model>,
     pub value: i64,
@@ -45,6 +48,82 @@ pub struct TargetView {
 pub struct BudgetView {
     pub source: code::Model,
     pub amount: i64,
+}
+
+impl PlanView {
+    /// The node of an item anywhere in the tree.
+    pub fn find(&self, item_id: i64) -> Option<&ItemNode> {
+        let mut stack: Vec<&ItemNode> = self.items.iter().collect();
+        while let Some(n) = stack.pop() {
+            if n.item.id == item_id {
+                return Some(n);
+            }
+            stack.extend(n.children.iter());
+        }
+        None
+    }
+}
+
+/// Sums the targets of the plans made from `plan_id` (cascade) onto the item of `plan_id` they
+/// hang under: each derived item points at its source, and an item a commune added counts for
+/// the nearest ancestor that has one.
+async fn rollup(
+    db: &impl ConnectionTrait,
+    plan_id: i64,
+    codes: &HashMap<i64, code::Model>,
+) -> Result<HashMap<i64, Vec<TargetView>>, DbErr> {
+    let children: Vec<i64> = plan::Entity::find()
+        .filter(plan::Column::ParentPlanId.eq(plan_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    let mut out: HashMap<i64, Vec<TargetView>> = HashMap::new();
+    if children.is_empty() {
+        return Ok(out);
+    }
+    let items = plan_item::Entity::find()
+        .filter(plan_item::Column::PlanId.is_in(children))
+        .all(db)
+        .await?;
+    let by_id: HashMap<i64, &plan_item::Model> = items.iter().map(|i| (i.id, i)).collect();
+    let anchor = |mut id: i64| -> Option<i64> {
+        loop {
+            let it = by_id.get(&id)?;
+            if let Some(src) = it.source_item_id {
+                return Some(src);
+            }
+            id = it.parent_id?;
+        }
+    };
+    let targets = plan_target::Entity::find()
+        .filter(plan_target::Column::PlanItemId.is_in(items.iter().map(|i| i.id)))
+        .all(db)
+        .await?;
+    for t in targets {
+        let (Some(target_item), Some(indicator)) =
+            (anchor(t.plan_item_id), codes.get(&t.indicator_id))
+        else {
+            continue;
+        };
+        let list = out.entry(target_item).or_default();
+        match list.iter_mut().find(|v| {
+            v.indicator.id == t.indicator_id
+                && v.activity_type.as_ref().map(|a| a.id) == t.activity_type_id
+                && v.unit == t.unit
+        }) {
+            Some(v) => v.value += t.value,
+            None => list.push(TargetView {
+                id: 0,
+                indicator: indicator.clone(),
+                activity_type: t.activity_type_id.and_then(|a| codes.get(&a).cloned()),
+                value: t.value,
+                unit: t.unit,
+            }),
+        }
+    }
+    Ok(out)
 }
 
 /// Units whose plans a user may read: their scope and every unit above their own (a commune
@@ -139,6 +218,7 @@ pub async fn load(db: &impl ConnectionTrait, plan_id: i64) -> Result<Option<Plan
         .map(|c| (c.id, c))
         .collect();
 
+    let mut rollups = rollup(db, plan_id, &codes).await?;
     let mut nodes: HashMap<i64, ItemNode> = HashMap::new();
     let mut order: Vec<(Option<i64>, i64)> = Vec::new();
     for it in items {
@@ -157,6 +237,7 @@ pub async fn load(db: &impl ConnectionTrait, plan_id: i64) -> Result<Option<Plan
                     .filter(|t| t.plan_item_id == it.id)
                     .filter_map(|t| {
                         Some(TargetView {
+                            id: t.id,
                             indicator: codes.get(&t.indicator_id)?.clone(),
                             activity_type: t.activity_type_id.and_then(|a| codes.get(&a).cloned()),
                             value: t.value,
@@ -174,6 +255,7 @@ pub async fn load(db: &impl ConnectionTrait, plan_id: i64) -> Result<Option<Plan
                         })
                     })
                     .collect(),
+                rollup: rollups.remove(&it.id).unwrap_or_default(),
                 item: it,
                 children: Vec::new(),
             },

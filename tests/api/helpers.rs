@@ -202,7 +202,9 @@ impl TestApp {
         struct Row {
             n: i64,
         }
-        let sql = sql.replacen("SELECT COUNT(*)", "SELECT CAST(COUNT(*) AS BIGINT) AS n", 1);
+        // Whatever the column's integer type, read it as BIGINT.
+        let sql = sql.replacen("SELECT COUNT(*)", "SELECT COUNT(*) AS n", 1);
+        let sql = format!("SELECT CAST(q.n AS BIGINT) AS n FROM ({sql}) q");
         let stmt = Statement::from_string(self.db.get_database_backend(), sql);
         Row::find_by_statement(stmt)
             .one(&self.db)

@@ -1,0 +1,614 @@
+//! Writing plans: the header, the item tree, targets and budgets. Each handler checks the role
+//! (router) and the plan's scope and status (`access`), parses its form (`forms`) and calls the
+//! service; a form with errors is shown again with a 422 and what was typed.
+
+use crate::auth::CurrentUser;
+use crate::entities::{org_unit, plan, plan_item, plan_item_agency};
+use crate::error::{AppError, AppResult};
+use crate::plans::service::{self, Actor, Move, PlanError};
+use crate::plans::{access, forms, handlers};
+use crate::state::AppState;
+use crate::web::forms::{FieldErrors, FormValues, RawForm};
+use crate::web::{Page, flash};
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use minijinja::{Value, context};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub fn actor(state: &AppState, user: &CurrentUser) -> Actor {
+    Actor {
+        user_id: user.id,
+        now: state.clock.now(),
+    }
+}
+
+/// Field errors for a form, or the error page for anything else.
+pub fn form_errors(e: PlanError) -> AppResult<FieldErrors> {
+    match e {
+        PlanError::Invalid(errors) => Ok(errors),
+        PlanError::Closed => Err(AppError::BadRequest("plan.error.closed")),
+        PlanError::NotFound => Err(AppError::NotFound),
+        PlanError::Db(e) => Err(e.into()),
+    }
+}
+
+async fn header_form(
+    state: &AppState,
+    page: &Page,
+    user: &CurrentUser,
+    status: StatusCode,
+    existing: Option<&plan::Model>,
+    values: Value,
+    errors: FieldErrors,
+) -> AppResult<Response> {
+    let scope = user.scope(state).await?;
+    let units: Vec<org_unit::Model> = org_unit::Entity::find()
+        .filter(org_unit::Column::Id.is_in(scope.ids()))
+        .order_by_asc(org_unit::Column::Name)
+        .all(&state.db)
+        .await?;
+    let agencies = crate::agencies::list(&state.db).await?;
+    page.render_status(
+        state,
+        status,
+        "plans/form.html",
+        context! { plan => existing, units => units, agencies => agencies, values => values, errors => errors, today => state.clock.today() },
+    )
+}
+
+fn header_values(p: &plan::Model, bases: &[String]) -> Value {
+    let mut v = BTreeMap::new();
+    let fields = [
+        ("title", p.title.clone()),
+        ("org_unit_id", p.org_unit_id.to_string()),
+        (
+            "drafting_agency_id",
+            p.drafting_agency_id
+                .map(|i| i.to_string())
+                .unwrap_or_default(),
+        ),
+        ("period_start", p.period_start.to_string()),
+        ("period_end", p.period_end.to_string()),
+        ("place", p.place.clone()),
+        ("preamble", p.preamble.clone()),
+        ("legal_bases", bases.join("\n")),
+        ("signer_authority", p.signer_authority.clone()),
+        ("signer_title", p.signer_title.clone()),
+        ("signer_name", p.signer_name.clone()),
+        ("recipients", p.recipients.clone()),
+    ];
+    for (k, val) in fields {
+        v.insert(k.to_owned(), val);
+    }
+    Value::from_object(FormValues(v))
+}
+
+pub async fn get_new_plan(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+) -> AppResult<Response> {
+    let mut v = BTreeMap::new();
+    let year = chrono::Datelike::year(&state.clock.today()) + 1;
+    v.insert("period_start".to_owned(), format!("{year}-01-01"));
+    v.insert("period_end".to_owned(), format!("{year}-12-31"));
+    v.insert("org_unit_id".to_owned(), user.org_unit_id.to_string());
+    v.insert("signer_authority".to_owned(), "KT. CHỦ TỊCH".to_owned());
+    v.insert("signer_title".to_owned(), "PHÓ CHỦ TỊCH".to_owned());
+    let values = Value::from_object(FormValues(v));
+    header_form(
+        &state,
+        &page,
+        &user,
+        StatusCode::OK,
+        None,
+        values,
+        FieldErrors::default(),
+    )
+    .await
+}
+
+pub async fn post_plan(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Form(form): Form<RawForm>,
+) -> AppResult<Response> {
+    let mut errors = FieldErrors::default();
+    let header = forms::header(&form, None, &mut errors);
+    if let Some(h) = &header
+        && !user.scope(&state).await?.contains(h.org_unit_id)
+    {
+        errors.add("org_unit_id", "form.choose");
+    }
+    let result = match header {
+        Some(h) if errors.is_empty() => {
+            service::create_plan(&state.db, actor(&state, &user), h).await
+        }
+        _ => Err(PlanError::Invalid(errors)),
+    };
+    match result {
+        Ok(p) => Ok(flash::redirect(
+            &state.config,
+            &format!("/plans/{}", p.id),
+            "flash.saved",
+        )),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            header_form(
+                &state,
+                &page,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                FormValues::of(&form),
+                errors,
+            )
+            .await
+        }
+    }
+}
+
+pub async fn get_edit_plan(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Path(plan_id): Path<i64>,
+) -> AppResult<Response> {
+    let p = access::editable(&state, &user, plan_id).await?;
+    let view = crate::plans::repo::load(&state.db, plan_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let bases: Vec<String> = view.legal_bases.iter().map(|b| b.text.clone()).collect();
+    header_form(
+        &state,
+        &page,
+        &user,
+        StatusCode::OK,
+        Some(&p),
+        header_values(&p, &bases),
+        FieldErrors::default(),
+    )
+    .await
+}
+
+pub async fn post_plan_update(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Path(plan_id): Path<i64>,
+    Form(form): Form<RawForm>,
+) -> AppResult<Response> {
+    let p = access::editable(&state, &user, plan_id).await?;
+    let mut errors = FieldErrors::default();
+    // The issuing unit of an existing plan does not change.
+    let header = forms::header(&form, Some(p.org_unit_id), &mut errors);
+    let amendment = forms::amendment(&form, state.clock.today());
+    let result = match header {
+        Some(h) if errors.is_empty() => {
+            service::update_header(&state.db, actor(&state, &user), plan_id, h, amendment).await
+        }
+        _ => Err(PlanError::Invalid(errors)),
+    };
+    match result {
+        Ok(_) => Ok(flash::redirect(
+            &state.config,
+            &format!("/plans/{plan_id}"),
+            "flash.saved",
+        )),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            header_form(
+                &state,
+                &page,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&p),
+                FormValues::of(&form),
+                errors,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ParentQuery {
+    #[serde(default)]
+    parent: Option<i64>,
+}
+
+/// The item page: the item's own form, and for an existing item its targets and budget. What
+/// the user typed (`typed`, after a failed post) is laid over the stored values.
+#[allow(clippy::too_many_arguments)]
+async fn item_form(
+    state: &AppState,
+    page: &Page,
+    status: StatusCode,
+    p: &plan::Model,
+    item: Option<&plan_item::Model>,
+    parent: Option<i64>,
+    typed: Option<&RawForm>,
+    errors: FieldErrors,
+) -> AppResult<Response> {
+    let agencies = crate::agencies::list(&state.db).await?;
+    let view = crate::plans::repo::load(&state.db, p.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let node = item.and_then(|i| view.find(i.id));
+    let mut fields = match item {
+        Some(i) => item_fields(i),
+        None => BTreeMap::from([("label".to_owned(), "-".to_owned())]),
+    };
+    if let Some(n) = node {
+        for b in &n.budgets {
+            fields.insert(format!("budget_{}", b.source.id), b.amount.to_string());
+        }
+    }
+    if let Some(form) = typed {
+        fields.extend(form.values());
+    }
+    let values = Value::from_object(FormValues(fields));
+    let indicators = crate::codes::list(&state.db, "indicator").await?;
+    let activity_types = crate::codes::list(&state.db, "activity_type").await?;
+    let sources = crate::codes::list(&state.db, "funding_source").await?;
+    let supports: Vec<i64> = match item {
+        Some(i) => plan_item_agency::Entity::find()
+            .filter(plan_item_agency::Column::PlanItemId.eq(i.id))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|s| s.agency_id)
+            .collect(),
+        None => Vec::new(),
+    };
+    page.render_status(
+        state,
+        status,
+        "plans/item_form.html",
+        context! {
+            plan => p, item => item, node => node, parent => parent, agencies => agencies,
+            supports => supports, indicators => indicators, activity_types => activity_types,
+            sources => sources, values => values, errors => errors, today => state.clock.today(),
+        },
+    )
+}
+
+fn item_fields(i: &plan_item::Model) -> BTreeMap<String, String> {
+    let mut v = BTreeMap::new();
+    v.insert("label".to_owned(), i.label.clone());
+    v.insert("heading".to_owned(), i.heading.clone());
+    v.insert("body".to_owned(), i.body.clone().unwrap_or_default());
+    v.insert(
+        "lead_agency_id".to_owned(),
+        i.lead_agency_id.map(|a| a.to_string()).unwrap_or_default(),
+    );
+    v
+}
+
+pub async fn get_new_item(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Path(plan_id): Path<i64>,
+    Query(q): Query<ParentQuery>,
+) -> AppResult<Response> {
+    let p = access::editable(&state, &user, plan_id).await?;
+    item_form(
+        &state,
+        &page,
+        StatusCode::OK,
+        &p,
+        None,
+        q.parent,
+        None,
+        FieldErrors::default(),
+    )
+    .await
+}
+
+pub async fn post_item(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Path(plan_id): Path<i64>,
+    Form(form): Form<RawForm>,
+) -> AppResult<Response> {
+    let p = access::editable(&state, &user, plan_id).await?;
+    let parent = form.get("parent_id").parse::<i64>().ok();
+    let mut errors = FieldErrors::default();
+    let input = forms::item(&form, &mut errors);
+    let amendment = forms::amendment(&form, state.clock.today());
+    let result = if errors.is_empty() {
+        service::add_item(
+            &state.db,
+            actor(&state, &user),
+            plan_id,
+            parent,
+            input,
+            amendment,
+        )
+        .await
+    } else {
+        Err(PlanError::Invalid(errors))
+    };
+    match result {
+        Ok(item) => Ok(flash::redirect(
+            &state.config,
+            &format!("/plans/{plan_id}#item-{}", item.id),
+            "flash.saved",
+        )),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            item_form(
+                &state,
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &p,
+                None,
+                parent,
+                Some(&form),
+                errors,
+            )
+            .await
+        }
+    }
+}
+
+async fn item_in_plan(state: &AppState, plan_id: i64, item_id: i64) -> AppResult<plan_item::Model> {
+    plan_item::Entity::find_by_id(item_id)
+        .one(&state.db)
+        .await?
+        .filter(|i| i.plan_id == plan_id)
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn get_edit_item(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Path((plan_id, item_id)): Path<(i64, i64)>,
+) -> AppResult<Response> {
+    let p = access::editable(&state, &user, plan_id).await?;
+    let item = item_in_plan(&state, plan_id, item_id).await?;
+    item_form(
+        &state,
+        &page,
+        StatusCode::OK,
+        &p,
+        Some(&item),
+        item.parent_id,
+        None,
+        FieldErrors::default(),
+    )
+    .await
+}
+
+/// Runs a change to an item and answers: back to the item page, or the page again with errors.
+async fn item_change(
+    state: &AppState,
+    page: &Page,
+    p: &plan::Model,
+    item: &plan_item::Model,
+    form: &RawForm,
+    result: Result<(), PlanError>,
+) -> AppResult<Response> {
+    match result {
+        Ok(()) => Ok(flash::redirect(
+            &state.config,
+            &format!("/plans/{}/items/{}/edit", p.id, item.id),
+            "flash.saved",
+        )),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            item_form(
+                state,
+                page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                p,
+                Some(item),
+                item.parent_id,
+                Some(form),
+                errors,
+            )
+            .await
+        }
+    }
+}
+
+pub async fn post_item_update(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Path((plan_id, item_id)): Path<(i64, i64)>,
+    Form(form): Form<RawForm>,
+) -> AppResult<Response> {
+    let p = access::editable(&state, &user, plan_id).await?;
+    let item = item_in_plan(&state, plan_id, item_id).await?;
+    let mut errors = FieldErrors::default();
+    let input = forms::item(&form, &mut errors);
+    let amendment = forms::amendment(&form, state.clock.today());
+    let result = if errors.is_empty() {
+        service::update_item(
+            &state.db,
+            actor(&state, &user),
+            plan_id,
+            item_id,
+            input,
+            amendment,
+        )
+        .await
+        .map(|_| ())
+    } else {
+        Err(PlanError::Invalid(errors))
+    };
+    item_change(&state, &page, &p, &item, &form, result).await
+}
+
+pub async fn post_item_move(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Path((plan_id, item_id)): Path<(i64, i64)>,
+    Form(form): Form<RawForm>,
+) -> AppResult<Response> {
+    let p = access::editable(&state, &user, plan_id).await?;
+    item_in_plan(&state, plan_id, item_id).await?;
+    let direction = match form.get("direction") {
+        "up" => Move::Up,
+        "down" => Move::Down,
+        "indent" => Move::Indent,
+        "outdent" => Move::Outdent,
+        _ => return Err(AppError::BadRequest("error.bad_request")),
+    };
+    let amendment = forms::amendment(&form, state.clock.today());
+    match service::move_item(
+        &state.db,
+        actor(&state, &user),
+        plan_id,
+        item_id,
+        direction,
+        amendment,
+    )
+    .await
+    {
+        Ok(()) => Ok(flash::redirect(
+            &state.config,
+            &format!("/plans/{plan_id}#item-{item_id}"),
+            "flash.saved",
+        )),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            handlers::render_plan(
+                &state,
+                &page,
+                &user,
+                &p,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errors,
+            )
+            .await
+        }
+    }
+}
+
+pub async fn post_item_delete(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Path((plan_id, item_id)): Path<(i64, i64)>,
+    Form(form): Form<RawForm>,
+) -> AppResult<Response> {
+    let p = access::editable(&state, &user, plan_id).await?;
+    item_in_plan(&state, plan_id, item_id).await?;
+    let amendment = forms::amendment(&form, state.clock.today());
+    match service::delete_item(&state.db, actor(&state, &user), plan_id, item_id, amendment).await {
+        Ok(()) => Ok(flash::redirect(
+            &state.config,
+            &format!("/plans/{plan_id}"),
+            "flash.deleted",
+        )),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            handlers::render_plan(
+                &state,
+                &page,
+                &user,
+                &p,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errors,
+            )
+            .await
+        }
+    }
+}
+
+pub async fn post_target(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Path((plan_id, item_id)): Path<(i64, i64)>,
+    Form(form): Form<RawForm>,
+) -> AppResult<Response> {
+    let p = access::editable(&state, &user, plan_id).await?;
+    let item = item_in_plan(&state, plan_id, item_id).await?;
+    let mut errors = FieldErrors::default();
+    let input = forms::target(&form, &mut errors);
+    let amendment = forms::amendment(&form, state.clock.today());
+    let result = match input {
+        Some(t) if errors.is_empty() => {
+            service::add_target(
+                &state.db,
+                actor(&state, &user),
+                plan_id,
+                item_id,
+                t,
+                amendment,
+            )
+            .await
+        }
+        _ => Err(PlanError::Invalid(errors)),
+    };
+    item_change(&state, &page, &p, &item, &form, result).await
+}
+
+pub async fn post_target_delete(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((plan_id, target_id)): Path<(i64, i64)>,
+    Form(form): Form<RawForm>,
+) -> AppResult<Response> {
+    access::editable(&state, &user, plan_id).await?;
+    let amendment = forms::amendment(&form, state.clock.today());
+    service::delete_target(
+        &state.db,
+        actor(&state, &user),
+        plan_id,
+        target_id,
+        amendment,
+    )
+    .await
+    .map_err(|e| match form_errors(e) {
+        Ok(_) => AppError::BadRequest("plan.error.amendment_reason"),
+        Err(e) => e,
+    })?;
+    let back = form.get("back");
+    let to = if back.starts_with(&format!("/plans/{plan_id}/")) {
+        back.to_owned()
+    } else {
+        format!("/plans/{plan_id}")
+    };
+    Ok(flash::redirect(&state.config, &to, "flash.deleted"))
+}
+
+pub async fn post_budgets(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Path((plan_id, item_id)): Path<(i64, i64)>,
+    Form(form): Form<RawForm>,
+) -> AppResult<Response> {
+    let p = access::editable(&state, &user, plan_id).await?;
+    let item = item_in_plan(&state, plan_id, item_id).await?;
+    let mut errors = FieldErrors::default();
+    let amounts = forms::budgets(&form, &mut errors);
+    let amendment = forms::amendment(&form, state.clock.today());
+    let result = if errors.is_empty() {
+        service::set_budgets(
+            &state.db,
+            actor(&state, &user),
+            plan_id,
+            item_id,
+            amounts,
+            amendment,
+        )
+        .await
+    } else {
+        Err(PlanError::Invalid(errors))
+    };
+    item_change(&state, &page, &p, &item, &form, result).await
+}
