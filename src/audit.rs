@@ -9,6 +9,7 @@ use serde_json::Value;
 
 pub struct Event<'a> {
     pub user_id: Option<i64>,
+    /// `<object>:<verb>`, e.g. `plan:issue`, `user:deactivate`.
     pub action: &'a str,
     pub object_type: &'a str,
     pub object_id: Option<i64>,

@@ -65,6 +65,14 @@ impl Routes {
         self.add("POST", path, access, post(h))
     }
 
+    pub fn patch<H, T>(self, path: &'static str, access: Access, h: H) -> Self
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add("PATCH", path, access, axum::routing::patch(h))
+    }
+
     pub fn specs(&self) -> &[RouteSpec] {
         &self.specs
     }
@@ -135,4 +143,9 @@ pub fn routes() -> Routes {
         .post("/admin/org-units/merge", Can(ManageOrgUnits), admin::org_units::post_merge)
         // JSON API
         .get("/api/v1/me", SignedIn, api::handlers::get_me)
+        .get("/api/v1/plans", Can(ViewPlans), api::plans::get_api_plans)
+        .post("/api/v1/plans", Can(EditPlans), api::plans::post_api_plan)
+        .get("/api/v1/plans/{plan_id}", Can(ViewPlans), api::plans::get_api_plan)
+        .patch("/api/v1/plans/{plan_id}", Can(EditPlans), api::plans::patch_api_plan)
+        .post("/api/v1/plans/{plan_id}/items", Can(EditPlans), api::plans::post_api_item)
 }

@@ -127,7 +127,7 @@ pub async fn post_agency(
         now,
         audit::Event {
             user_id: Some(admin.id),
-            action: "agency.create",
+            action: "agency:create",
             object_type: "agency",
             object_id: Some(created.id),
             org_unit_id: Some(unit.id),
@@ -173,7 +173,7 @@ pub async fn post_agency_update(
         now,
         audit::Event {
             user_id: Some(admin.id),
-            action: "agency.update",
+            action: "agency:update",
             object_type: "agency",
             object_id: Some(agency_id),
             org_unit_id: Some(updated.org_unit_id),

@@ -145,7 +145,7 @@ pub async fn post_code(
         now,
         audit::Event {
             user_id: Some(admin.id),
-            action: "code.create",
+            action: "code:create",
             object_type: "code",
             object_id: Some(created.id),
             org_unit_id: None,
@@ -199,7 +199,7 @@ pub async fn post_code_update(
         now,
         audit::Event {
             user_id: Some(admin.id),
-            action: "code.update",
+            action: "code:update",
             object_type: "code",
             object_id: Some(code_id),
             org_unit_id: None,

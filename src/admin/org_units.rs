@@ -144,7 +144,7 @@ pub async fn post_org_unit(
         now,
         audit::Event {
             user_id: Some(admin.id),
-            action: "org_unit.create",
+            action: "org_unit:create",
             object_type: "org_unit",
             object_id: Some(created.id),
             org_unit_id: Some(created.id),
@@ -201,7 +201,7 @@ pub async fn post_org_unit_update(
         now,
         audit::Event {
             user_id: Some(admin.id),
-            action: "org_unit.update",
+            action: "org_unit:update",
             object_type: "org_unit",
             object_id: Some(unit_id),
             org_unit_id: Some(unit_id),

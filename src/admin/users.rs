@@ -162,9 +162,9 @@ pub async fn post_user_active(
         audit::Event {
             user_id: Some(admin.id),
             action: if active {
-                "user.activate"
+                "user:activate"
             } else {
-                "user.deactivate"
+                "user:deactivate"
             },
             object_type: "user",
             object_id: Some(user_id),

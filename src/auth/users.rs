@@ -124,7 +124,7 @@ pub async fn create(
         now,
         audit::Event {
             user_id: actor,
-            action: "user.create",
+            action: "user:create",
             object_type: "user",
             object_id: Some(created.id),
             org_unit_id: Some(agency.org_unit_id),
@@ -165,7 +165,7 @@ pub async fn set_password(
         now,
         audit::Event {
             user_id: actor,
-            action: "user.set_password",
+            action: "user:set_password",
             object_type: "user",
             object_id: Some(user_id),
             org_unit_id: None,
@@ -201,7 +201,7 @@ pub async fn issue_api_token(
         now,
         audit::Event {
             user_id: Some(user_id),
-            action: "api_token.create",
+            action: "api_token:create",
             object_type: "api_token",
             object_id: Some(token.id),
             org_unit_id: None,

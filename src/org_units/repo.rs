@@ -182,7 +182,7 @@ pub async fn record_merge(
         now,
         audit::Event {
             user_id: Some(actor),
-            action: "org_unit.merge",
+            action: "org_unit:merge",
             object_type: "org_unit",
             object_id: Some(successor.id),
             org_unit_id: Some(successor.id),

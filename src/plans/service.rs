@@ -243,7 +243,7 @@ pub async fn create_plan(
         &txn,
         actor,
         &created,
-        "plan.create",
+        "plan:create",
         None,
         json!({ "title": created.title }),
     )
@@ -287,7 +287,7 @@ pub async fn update_header(
         .await?;
     insert_legal_bases(&txn, plan_id, &h.legal_bases, actor.now).await?;
     let change = json!({ "before": before, "after": { "title": updated.title, "period_start": updated.period_start, "period_end": updated.period_end, "signer_name": updated.signer_name } });
-    record(&txn, actor, &p, "plan.update", amendment.as_ref(), change).await?;
+    record(&txn, actor, &p, "plan:update", amendment.as_ref(), change).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -416,7 +416,7 @@ pub async fn add_item(
         &txn,
         actor,
         &p,
-        "plan.item.add",
+        "plan:item_add",
         amendment.as_ref(),
         json!({ "item_id": created.id, "heading": created.heading, "parent_id": parent_id }),
     )
@@ -452,7 +452,7 @@ pub async fn update_item(
         &txn,
         actor,
         &p,
-        "plan.item.update",
+        "plan:item_update",
         amendment.as_ref(),
         change,
     )
@@ -547,7 +547,7 @@ pub async fn move_item(
         &txn,
         actor,
         &p,
-        "plan.item.move",
+        "plan:item_move",
         amendment.as_ref(),
         json!({ "item_id": item_id, "direction": format!("{direction:?}"), "before": before }),
     )
@@ -615,7 +615,7 @@ pub async fn delete_item(
         &txn,
         actor,
         &p,
-        "plan.item.delete",
+        "plan:item_delete",
         amendment.as_ref(),
         json!({ "item_id": item_id, "heading": item.heading, "body": item.body }),
     )
@@ -674,7 +674,7 @@ pub async fn add_target(
     }
     .insert(&txn)
     .await?;
-    record(&txn, actor, &p, "plan.target.add", amendment.as_ref(), json!({ "item_id": item_id, "target_id": created.id, "indicator_id": t.indicator_id, "value": t.value })).await?;
+    record(&txn, actor, &p, "plan:target_add", amendment.as_ref(), json!({ "item_id": item_id, "target_id": created.id, "indicator_id": t.indicator_id, "value": t.value })).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -701,7 +701,7 @@ pub async fn delete_target(
         &txn,
         actor,
         &p,
-        "plan.target.delete",
+        "plan:target_delete",
         amendment.as_ref(),
         json!({ "target_id": target_id, "value": target.value }),
     )
@@ -756,7 +756,7 @@ pub async fn set_budgets(
         &txn,
         actor,
         &p,
-        "plan.budget.set",
+        "plan:budget_set",
         amendment.as_ref(),
         json!({ "item_id": item_id, "amounts": amounts }),
     )
@@ -792,7 +792,7 @@ pub async fn issue(
         &txn,
         actor,
         &p,
-        "plan.issue",
+        "plan:issue",
         None,
         json!({ "number": number, "issued_on": issued_on }),
     )
@@ -820,7 +820,7 @@ pub async fn close(
     row.status = Set(CLOSED.to_owned());
     row.updated_at = Set(actor.now);
     row.update(&txn).await?;
-    record(&txn, actor, &p, "plan.close", None, json!({})).await?;
+    record(&txn, actor, &p, "plan:close", None, json!({})).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -899,7 +899,7 @@ pub async fn clone_plan(
         .collect();
     insert_legal_bases(&txn, created.id, &bases, actor.now).await?;
     copy_items(&txn, src.id, created.id, CopyMode::Clone(&opts), actor.now).await?;
-    record(&txn, actor, &created, "plan.clone", None, json!({ "from_plan": src.id, "years": opts.years, "target_percent": opts.target_percent, "copy_budget": opts.copy_budget })).await?;
+    record(&txn, actor, &created, "plan:clone", None, json!({ "from_plan": src.id, "years": opts.years, "target_percent": opts.target_percent, "copy_budget": opts.copy_budget })).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -1109,7 +1109,7 @@ pub async fn cascade(
         &txn,
         actor,
         &created,
-        "plan.cascade",
+        "plan:cascade",
         None,
         json!({ "from_plan": src.id, "org_unit_id": commune_unit_id }),
     )

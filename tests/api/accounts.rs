@@ -325,7 +325,7 @@ async fn a_deactivated_user_is_signed_out_at_once(app: TestApp) {
         StatusCode::UNPROCESSABLE_ENTITY
     );
     assert!(
-        app.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'user.deactivate'")
+        app.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'user:deactivate'")
             .await
             == 1
     );

@@ -43,7 +43,7 @@ async fn an_admin_creates_a_user_who_can_then_sign_in(app: TestApp) {
     let me: serde_json::Value = user.get("/api/v1/me").await.json().await.unwrap();
     assert_eq!(me["role"], "commune");
     assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'user.create'")
+        app.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'user:create'")
             .await,
         7
     );

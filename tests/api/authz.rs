@@ -76,6 +76,11 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/admin/org-units/merge", ADMIN),
     ("POST", "/admin/org-units/merge", ADMIN),
     ("GET", "/api/v1/me", Who::SignedIn),
+    ("GET", "/api/v1/plans", Who::Roles(ALL_ROLES)),
+    ("POST", "/api/v1/plans", EDITORS),
+    ("GET", "/api/v1/plans/{plan_id}", Who::Roles(ALL_ROLES)),
+    ("PATCH", "/api/v1/plans/{plan_id}", EDITORS),
+    ("POST", "/api/v1/plans/{plan_id}/items", EDITORS),
 ];
 
 const ROLE_DENIED: &str = "Bạn không có quyền thực hiện thao tác này.";
@@ -204,10 +209,20 @@ async fn every_route_answers_every_role_as_decided(app: TestApp) {
         routes.sort_by_key(|(_, p, _)| *p == "/logout");
         for (method, path, who) in routes {
             let url = sample_path(&app, path, throwaway.id).await;
-            let response = if method == "GET" {
-                browser.get(&url).await
-            } else {
-                browser.post_form(&url, &[]).await
+            let response = match method {
+                "GET" => browser.get(&url).await,
+                "POST" => browser.post_form(&url, &[]).await,
+                other => {
+                    let token = browser.csrf().await;
+                    browser
+                        .client
+                        .request(other.parse().unwrap(), browser.url(&url))
+                        .header("x-csrf-token", token)
+                        .json(&serde_json::json!({}))
+                        .send()
+                        .await
+                        .unwrap()
+                }
             };
             let status = response.status();
             let location = response

@@ -69,7 +69,7 @@ async fn a_merge_closes_the_old_units_opens_the_new_one_and_keeps_history(app: T
     assert_eq!(lineage.len(), 4);
     assert!(lineage.iter().all(|l| l.kind == "merge"));
     assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'org_unit.merge'")
+        app.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'org_unit:merge'")
             .await,
         1
     );

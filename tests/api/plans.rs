@@ -730,3 +730,131 @@ async fn a_commune_cannot_edit_the_district_plan_or_another_communes(app: TestAp
     assert!(!html.contains("Hòa Thịnh"));
     assert_eq!(app.count("plan_items").await, items_before);
 }
+
+db_tests!(the_plans_api_lists_reads_creates_and_validates);
+
+async fn the_plans_api_lists_reads_creates_and_validates(app: TestApp) {
+    use kehoach::entities::user;
+    let planner = user::Entity::find()
+        .filter(user::Column::Email.eq("planner@kehoach.demo"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let token = kehoach::auth::users::issue_api_token(&app.db, planner.id, "test", app.clock.now())
+        .await
+        .unwrap();
+    let client = crate::helpers::new_client();
+    let list: serde_json::Value = client
+        .get(app.url("/api/v1/plans"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert!(list["next_cursor"].is_null());
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    let one: serde_json::Value = client
+        .get(app.url(&format!("/api/v1/plans/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one["items"].as_array().unwrap().len(), 4);
+    assert_eq!(one["items"][1]["children"].as_array().unwrap().len(), 7);
+    assert_eq!(one["signer"]["name"], "Phan Công Trình");
+
+    let bad = client
+        .post(app.url("/api/v1/plans"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "title": "", "period_start": "2025-12-31", "period_end": "2025-01-01", "place": "Tây Hòa"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = bad.json().await.unwrap();
+    assert_eq!(
+        body["error"]["fields"]["title"],
+        "Vui lòng nhập thông tin này."
+    );
+    assert_eq!(
+        body["error"]["fields"]["period_end"],
+        "Ngày kết thúc phải sau ngày bắt đầu."
+    );
+    let before = app.count("plans").await;
+    let created = client
+        .post(app.url("/api/v1/plans"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "title": "Kế hoạch truyền thông năm 2025", "period_start": "2025-01-01",
+            "period_end": "2025-12-31", "place": "Tây Hòa"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created: serde_json::Value = created.json().await.unwrap();
+    assert_eq!(created["status"], "draft");
+    assert_eq!(app.count("plans").await, before + 1);
+    let new_id = created["id"].as_i64().unwrap();
+    let item = client
+        .post(app.url(&format!("/api/v1/plans/{new_id}/items")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "label": "1", "heading": "Truyền thông",
+            "targets": [{ "indicator": "sessions", "activity_type": "talk", "value": 10 }, { "indicator": "nope", "value": 0 }]
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(item.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM plan_items WHERE plan_id = {new_id}"
+        ))
+        .await,
+        0,
+        "nothing half-written"
+    );
+    let item = client
+        .post(app.url(&format!("/api/v1/plans/{new_id}/items")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "label": "1", "heading": "Truyền thông",
+            "targets": [{ "indicator": "sessions", "activity_type": "talk", "value": 10 }]
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(item.status(), StatusCode::CREATED);
+    let item: serde_json::Value = item.json().await.unwrap();
+    assert_eq!(item["targets"][0]["value"], 10);
+    assert_eq!(item["targets"][0]["unit"], "buổi");
+    // A compiler reads but cannot write.
+    let compiler = user::Entity::find()
+        .filter(user::Column::Email.eq("compiler@kehoach.demo"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let ctoken =
+        kehoach::auth::users::issue_api_token(&app.db, compiler.id, "test", app.clock.now())
+            .await
+            .unwrap();
+    let r = client
+        .patch(app.url(&format!("/api/v1/plans/{new_id}")))
+        .bearer_auth(&ctoken)
+        .json(&serde_json::json!({ "title": "x", "period_start": "2025-01-01", "period_end": "2025-12-31", "place": "x" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
