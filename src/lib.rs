@@ -25,6 +25,8 @@ pub mod audit;
 pub mod auth;
 /// Reference and demo data loaded from `seed/`.
 pub mod seed;
+/// Text rules: search folding and the personal-data guard for free text.
+pub mod text;
 /// Shared HTTP plumbing: templates, translation, page context, flash, static files.
 pub mod web;
 
@@ -38,6 +40,8 @@ pub mod api;
 pub mod codes;
 /// Administrative units, their tree over time and their lineage (merges, renames).
 pub mod org_units;
+/// Activities: scheduling, logging, evidence, calendar, feeds.
+pub mod activities;
 /// Plans and their item tree, targets and budgets.
 pub mod plans;
 

@@ -11,6 +11,7 @@ pub const LISTS: &[&str] = &[
     "target_group",
     "funding_source",
     "material_kind",
+    "language",
     "indicator",
     "trafficking_purpose",
     "support_type",

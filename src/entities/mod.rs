@@ -1,10 +1,18 @@
 //! sea-orm entities, one per table, mirroring the migrations. Behaviour lives in the domain
 //! modules, not here.
 
+pub mod activity;
+pub mod activity_budget;
+pub mod activity_date_change;
+pub mod activity_material;
+pub mod activity_series;
+pub mod activity_target_group;
 pub mod agency;
 pub mod api_token;
 pub mod audit_event;
 pub mod code;
+pub mod evidence_file;
+pub mod ics_token;
 pub mod login_attempt;
 pub mod org_lineage;
 pub mod org_unit;

@@ -1,0 +1,19 @@
+//! `activity_target_groups` rows.
+use sea_orm::entity::prelude::*;
+use serde::Serialize;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
+#[sea_orm(table_name = "activity_target_groups")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub activity_id: i64,
+    pub target_group_id: i64,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
