@@ -38,6 +38,8 @@ pub mod agencies;
 pub mod api;
 /// Code lists (activity types, target groups, funding sources...).
 pub mod codes;
+/// Official documents (KẾ HOẠCH, BÁO CÁO) laid out per Decree 30/2020 and rendered to DOCX.
+pub mod documents;
 /// Administrative units, their tree over time and their lineage (merges, renames).
 pub mod org_units;
 /// Activities: scheduling, logging, evidence, calendar, feeds.
