@@ -30,6 +30,8 @@ pub mod text;
 /// Shared HTTP plumbing: templates, translation, page context, flash, static files.
 pub mod web;
 
+/// Activities: scheduling, logging, evidence, calendar, feeds.
+pub mod activities;
 /// Administration pages: users, agencies, code lists, org units.
 pub mod admin;
 /// Agencies (offices inside an org unit).
@@ -42,8 +44,6 @@ pub mod codes;
 pub mod documents;
 /// Administrative units, their tree over time and their lineage (merges, renames).
 pub mod org_units;
-/// Activities: scheduling, logging, evidence, calendar, feeds.
-pub mod activities;
 /// Plans and their item tree, targets and budgets.
 pub mod plans;
 

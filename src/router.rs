@@ -121,6 +121,7 @@ pub fn routes() -> Routes {
         .post("/plans/{plan_id}/clone", Can(EditPlans), plans::lifecycle::post_clone)
         .post("/plans/{plan_id}/cascade", Can(EditPlans), plans::lifecycle::post_cascade)
         .get("/plans/{plan_id}/communes", Can(ViewPlans), plans::lifecycle::get_communes)
+        .get("/plans/{plan_id}/docx", Can(ViewPlans), plans::handlers::get_plan_docx)
         // Org units
         .get("/org-units", Can(ViewOrgUnits), org_units::handlers::get_org_units)
         // Administration

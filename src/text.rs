@@ -64,7 +64,9 @@ pub fn contains_personal_number(text: &str) -> bool {
         longest_run = longest_run.max(run.len());
         let n = joined.len();
         let phone = (joined.starts_with('0') && (10..=11).contains(&n))
-            || ((plus || joined.starts_with("84")) && joined.starts_with("84") && (11..=12).contains(&n));
+            || ((plus || joined.starts_with("84"))
+                && joined.starts_with("84")
+                && (11..=12).contains(&n));
         let id_number = longest_run == 9 || longest_run == 12;
         if phone || id_number {
             return true;

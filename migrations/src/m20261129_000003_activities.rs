@@ -108,15 +108,29 @@ impl MigrationTrait for Migration {
                 .col(fk("target_group_id"))
                 .col(created_at())
                 .col(updated_at())
-                .foreign_key(&mut foreign_cascade("activity_target_groups", "activity_id", "activities"))
-                .foreign_key(&mut foreign("activity_target_groups", "target_group_id", "codes"))
+                .foreign_key(&mut foreign_cascade(
+                    "activity_target_groups",
+                    "activity_id",
+                    "activities",
+                ))
+                .foreign_key(&mut foreign(
+                    "activity_target_groups",
+                    "target_group_id",
+                    "codes",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("activity_target_groups", &["activity_id", "target_group_id"]))
-            .await?;
-        m.create_index(index("activity_target_groups", &["target_group_id", "activity_id"]))
-            .await?;
+        m.create_index(unique(
+            "activity_target_groups",
+            &["activity_id", "target_group_id"],
+        ))
+        .await?;
+        m.create_index(index(
+            "activity_target_groups",
+            &["target_group_id", "activity_id"],
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -129,13 +143,24 @@ impl MigrationTrait for Migration {
                 .col(big_integer_null(a("distributed")))
                 .col(created_at())
                 .col(updated_at())
-                .foreign_key(&mut foreign_cascade("activity_materials", "activity_id", "activities"))
-                .foreign_key(&mut foreign("activity_materials", "material_kind_id", "codes"))
+                .foreign_key(&mut foreign_cascade(
+                    "activity_materials",
+                    "activity_id",
+                    "activities",
+                ))
+                .foreign_key(&mut foreign(
+                    "activity_materials",
+                    "material_kind_id",
+                    "codes",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("activity_materials", &["activity_id", "material_kind_id"]))
-            .await?;
+        m.create_index(unique(
+            "activity_materials",
+            &["activity_id", "material_kind_id"],
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -147,13 +172,24 @@ impl MigrationTrait for Migration {
                 .col(big_integer_null(a("spent")))
                 .col(created_at())
                 .col(updated_at())
-                .foreign_key(&mut foreign_cascade("activity_budgets", "activity_id", "activities"))
-                .foreign_key(&mut foreign("activity_budgets", "funding_source_id", "codes"))
+                .foreign_key(&mut foreign_cascade(
+                    "activity_budgets",
+                    "activity_id",
+                    "activities",
+                ))
+                .foreign_key(&mut foreign(
+                    "activity_budgets",
+                    "funding_source_id",
+                    "codes",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("activity_budgets", &["activity_id", "funding_source_id"]))
-            .await?;
+        m.create_index(unique(
+            "activity_budgets",
+            &["activity_id", "funding_source_id"],
+        ))
+        .await?;
 
         // Postponements: the history of an activity's dates.
         m.create_table(
@@ -169,11 +205,16 @@ impl MigrationTrait for Migration {
                 .col(fk_null("changed_by"))
                 .col(created_at())
                 .col(updated_at())
-                .foreign_key(&mut foreign_cascade("activity_date_changes", "activity_id", "activities"))
+                .foreign_key(&mut foreign_cascade(
+                    "activity_date_changes",
+                    "activity_id",
+                    "activities",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("activity_date_changes", &["activity_id"])).await?;
+        m.create_index(index("activity_date_changes", &["activity_id"]))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -190,11 +231,16 @@ impl MigrationTrait for Migration {
                 .col(fk_null("uploaded_by"))
                 .col(created_at())
                 .col(updated_at())
-                .foreign_key(&mut foreign_cascade("evidence_files", "activity_id", "activities"))
+                .foreign_key(&mut foreign_cascade(
+                    "evidence_files",
+                    "activity_id",
+                    "activities",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("evidence_files", &["activity_id"])).await?;
+        m.create_index(index("evidence_files", &["activity_id"]))
+            .await?;
 
         m.create_table(
             Table::create()

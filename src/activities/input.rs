@@ -3,8 +3,8 @@
 //! numbers in free text. The rules here need no database; `service` checks the references.
 
 use crate::text::contains_personal_number;
-use crate::web::forms::{FieldErrors, RawForm, non_empty};
 use crate::web::format::parse_date;
+use crate::web::forms::{FieldErrors, RawForm, non_empty};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -68,7 +68,11 @@ pub struct ActivityInput {
 
 /// A whole number typed by a person: "1.250" and "1 250" mean 1250; empty means not given.
 pub fn parse_count(raw: &str, field: &str, errors: &mut FieldErrors) -> Option<i64> {
-    let cleaned: String = raw.trim().chars().filter(|c| !matches!(c, '.' | ' ' | ',')).collect();
+    let cleaned: String = raw
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, '.' | ' ' | ','))
+        .collect();
     if cleaned.is_empty() {
         return None;
     }
@@ -126,7 +130,13 @@ fn date(form: &RawForm, field: &str, errors: &mut FieldErrors) -> Option<NaiveDa
 }
 
 pub fn figures(form: &RawForm, prefix: &str, errors: &mut FieldErrors) -> Figures {
-    let mut f = |name: &str| parse_count(form.get(&format!("{prefix}{name}")), &format!("{prefix}{name}"), errors);
+    let mut f = |name: &str| {
+        parse_count(
+            form.get(&format!("{prefix}{name}")),
+            &format!("{prefix}{name}"),
+            errors,
+        )
+    };
     Figures {
         participants: f("participants"),
         women: f("women"),
@@ -214,8 +224,16 @@ pub fn from_form(form: &RawForm, errors: &mut FieldErrors) -> ActivityInput {
         start_time: parse_time(form.get("start_time"), "start_time", errors),
         end_time: parse_time(form.get("end_time"), "end_time", errors),
         place: non_empty(form.get("place")),
-        target_groups: form.all("target_groups").iter().filter_map(|v| v.parse().ok()).collect(),
-        languages: form.all("languages").iter().map(|v| (*v).to_owned()).collect(),
+        target_groups: form
+            .all("target_groups")
+            .iter()
+            .filter_map(|v| v.parse().ok())
+            .collect(),
+        languages: form
+            .all("languages")
+            .iter()
+            .map(|v| (*v).to_owned())
+            .collect(),
         ethnic_minority_outreach: form.checked("ethnic_minority_outreach"),
         border_outreach: form.checked("border_outreach"),
         planned: figures(form, "planned_", errors),
@@ -235,8 +253,13 @@ fn part_of(f: &Figures, prefix: &str, errors: &mut FieldErrors) {
         (f.children, "children"),
     ] {
         match (value, total) {
-            (Some(v), Some(t)) if v > t => errors.add(&format!("{prefix}{name}"), "activity.error.part_of_total"),
-            (Some(v), None) if v > 0 => errors.add(&format!("{prefix}participants"), "activity.error.total_missing"),
+            (Some(v), Some(t)) if v > t => {
+                errors.add(&format!("{prefix}{name}"), "activity.error.part_of_total")
+            }
+            (Some(v), None) if v > 0 => errors.add(
+                &format!("{prefix}participants"),
+                "activity.error.total_missing",
+            ),
             _ => {}
         }
     }
@@ -274,7 +297,10 @@ pub fn check(input: &ActivityInput, today: NaiveDate, errors: &mut FieldErrors) 
         if let (Some(d), Some(p)) = (m.distributed, m.produced)
             && d > p
         {
-            errors.add(&format!("material_{}_distributed", m.kind_id), "activity.error.distributed");
+            errors.add(
+                &format!("material_{}_distributed", m.kind_id),
+                "activity.error.distributed",
+            );
         }
     }
     if let Some(h) = input.held_on
@@ -298,7 +324,10 @@ pub fn check_held(input: &ActivityInput, errors: &mut FieldErrors) {
     if input.held_on.is_none() {
         errors.add("held_on", "activity.error.held_date");
     }
-    let any_material = input.materials.iter().any(|m| m.distributed.is_some() || m.produced.is_some());
+    let any_material = input
+        .materials
+        .iter()
+        .any(|m| m.distributed.is_some() || m.produced.is_some());
     if input.actual.is_empty() && !any_material {
         errors.add("actual_participants", "activity.error.figures_required");
     }
@@ -327,16 +356,29 @@ mod tests {
     fn each_rule_names_its_field() {
         assert!(errors_of(&base()).is_empty());
         let mut i = base();
-        i.actual = Figures { participants: Some(50), women: Some(60), children: Some(51), ..Default::default() };
+        i.actual = Figures {
+            participants: Some(50),
+            women: Some(60),
+            children: Some(51),
+            ..Default::default()
+        };
         assert_eq!(
             errors_of(&i),
-            ["actual_children=activity.error.part_of_total", "actual_women=activity.error.part_of_total"]
+            [
+                "actual_children=activity.error.part_of_total",
+                "actual_women=activity.error.part_of_total"
+            ]
         );
         let mut i = base();
         i.end_date = NaiveDate::from_ymd_opt(2024, 7, 29).unwrap();
         i.held_on = NaiveDate::from_ymd_opt(2024, 8, 2);
         i.notes = Some("Liên hệ chị Lan 0912345678".into());
-        i.materials = vec![MaterialLine { kind_id: 3, planned: None, produced: Some(100), distributed: Some(120) }];
+        i.materials = vec![MaterialLine {
+            kind_id: 3,
+            planned: None,
+            produced: Some(100),
+            distributed: Some(120),
+        }];
         assert_eq!(
             errors_of(&i),
             [
@@ -357,7 +399,13 @@ mod tests {
         assert!(e.is_empty());
         assert_eq!(parse_count("-3", "neg", &mut e), None);
         assert_eq!(parse_count("ba mươi", "word", &mut e), None);
-        assert_eq!(e.0.get("neg").map(String::as_str), Some("activity.error.negative"));
-        assert_eq!(e.0.get("word").map(String::as_str), Some("activity.error.number"));
+        assert_eq!(
+            e.0.get("neg").map(String::as_str),
+            Some("activity.error.negative")
+        );
+        assert_eq!(
+            e.0.get("word").map(String::as_str),
+            Some("activity.error.number")
+        );
     }
 }

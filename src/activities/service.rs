@@ -59,7 +59,11 @@ pub struct Ctx<'a> {
     pub today: NaiveDate,
 }
 
-async fn code_in(db: &impl ConnectionTrait, id: i64, list: &str) -> Result<Option<code::Model>, DbErr> {
+async fn code_in(
+    db: &impl ConnectionTrait,
+    id: i64,
+    list: &str,
+) -> Result<Option<code::Model>, DbErr> {
     Ok(code::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -74,13 +78,22 @@ async fn check_refs(
     input: &ActivityInput,
     errors: &mut FieldErrors,
 ) -> Result<(), DbErr> {
-    if input.activity_type_id != 0 && code_in(db, input.activity_type_id, "activity_type").await?.is_none() {
+    if input.activity_type_id != 0
+        && code_in(db, input.activity_type_id, "activity_type")
+            .await?
+            .is_none()
+    {
         errors.add("activity_type_id", "form.choose");
     }
     if input.plan_item_id != 0 {
-        let item = plan_item::Entity::find_by_id(input.plan_item_id).one(db).await?;
+        let item = plan_item::Entity::find_by_id(input.plan_item_id)
+            .one(db)
+            .await?;
         let plan_unit = match &item {
-            Some(i) => plan::Entity::find_by_id(i.plan_id).one(db).await?.map(|p| p.org_unit_id),
+            Some(i) => plan::Entity::find_by_id(i.plan_id)
+                .one(db)
+                .await?
+                .map(|p| p.org_unit_id),
             None => None,
         };
         if plan_unit.is_none_or(|u| !ctx.plan_units.contains(&u)) {
@@ -88,7 +101,9 @@ async fn check_refs(
         }
     }
     if input.org_unit_id != 0 {
-        let unit = org_unit::Entity::find_by_id(input.org_unit_id).one(db).await?;
+        let unit = org_unit::Entity::find_by_id(input.org_unit_id)
+            .one(db)
+            .await?;
         if unit.is_none() || !ctx.scope.contains(input.org_unit_id) {
             errors.add("org_unit_id", "form.choose");
         }
@@ -131,7 +146,12 @@ async fn check_refs(
     Ok(())
 }
 
-async fn validate(db: &impl ConnectionTrait, ctx: &Ctx<'_>, input: &ActivityInput, held: bool) -> ActivityResult<()> {
+async fn validate(
+    db: &impl ConnectionTrait,
+    ctx: &Ctx<'_>,
+    input: &ActivityInput,
+    held: bool,
+) -> ActivityResult<()> {
     let mut errors = FieldErrors::default();
     input::check(input, ctx.today, &mut errors);
     if held {
@@ -251,7 +271,10 @@ async fn write_details(
 
 /// The stored activity as an input, so that partial changes (logging, a status change) go
 /// through the same rules as a full edit.
-pub async fn current_input(db: &impl ConnectionTrait, a: &activity::Model) -> Result<ActivityInput, DbErr> {
+pub async fn current_input(
+    db: &impl ConnectionTrait,
+    a: &activity::Model,
+) -> Result<ActivityInput, DbErr> {
     let groups = activity_target_group::Entity::find()
         .filter(activity_target_group::Column::ActivityId.eq(a.id))
         .order_by_asc(activity_target_group::Column::TargetGroupId)
@@ -280,7 +303,12 @@ pub async fn current_input(db: &impl ConnectionTrait, a: &activity::Model) -> Re
         end_time: a.end_time.clone(),
         place: a.place.clone(),
         target_groups: groups.into_iter().map(|g| g.target_group_id).collect(),
-        languages: a.languages.split(',').filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+        languages: a
+            .languages
+            .split(',')
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect(),
         ethnic_minority_outreach: a.ethnic_minority_outreach,
         border_outreach: a.border_outreach,
         planned: input::Figures {
@@ -302,11 +330,20 @@ pub async fn current_input(db: &impl ConnectionTrait, a: &activity::Model) -> Re
         held_on: a.held_on,
         materials: materials
             .into_iter()
-            .map(|m| MaterialLine { kind_id: m.material_kind_id, planned: m.planned, produced: m.produced, distributed: m.distributed })
+            .map(|m| MaterialLine {
+                kind_id: m.material_kind_id,
+                planned: m.planned,
+                produced: m.produced,
+                distributed: m.distributed,
+            })
             .collect(),
         budgets: budgets
             .into_iter()
-            .map(|b| BudgetLine { source_id: b.funding_source_id, planned: b.planned, spent: b.spent })
+            .map(|b| BudgetLine {
+                source_id: b.funding_source_id,
+                planned: b.planned,
+                spent: b.spent,
+            })
             .collect(),
         notes: a.notes.clone(),
     })
@@ -382,15 +419,33 @@ async fn insert(
     apply(&mut row, input);
     let created = row.insert(txn).await?;
     write_details(txn, created.id, input, ctx.now).await?;
-    audit(txn, ctx, if held { "activity:log" } else { "activity:create" }, &created, json!({ "after": snapshot(status, 1, input) })).await?;
+    audit(
+        txn,
+        ctx,
+        if held {
+            "activity:log"
+        } else {
+            "activity:create"
+        },
+        &created,
+        json!({ "after": snapshot(status, 1, input) }),
+    )
+    .await?;
     Ok(created)
 }
 
 /// Claims the next version of a row: the UPDATE matches only if nobody saved since `expected`,
 /// and holds the row until the transaction ends.
-async fn claim(txn: &DatabaseTransaction, id: i64, expected: i32) -> ActivityResult<activity::Model> {
+async fn claim(
+    txn: &DatabaseTransaction,
+    id: i64,
+    expected: i32,
+) -> ActivityResult<activity::Model> {
     let res = activity::Entity::update_many()
-        .col_expr(activity::Column::Version, Expr::col(activity::Column::Version).add(1))
+        .col_expr(
+            activity::Column::Version,
+            Expr::col(activity::Column::Version).add(1),
+        )
         .filter(activity::Column::Id.eq(id))
         .filter(activity::Column::Version.eq(expected))
         .exec(txn)
@@ -412,7 +467,10 @@ struct Change<'a> {
     postponed_from: Option<(NaiveDate, NaiveDate)>,
 }
 
-const NO_CHANGE: Change<'static> = Change { reason: None, postponed_from: None };
+const NO_CHANGE: Change<'static> = Change {
+    reason: None,
+    postponed_from: None,
+};
 
 /// Saves a changed activity (a full edit, a log, a correction, a status change) under the
 /// version guard, with its audit row and date history, in one transaction.
@@ -483,8 +541,22 @@ pub async fn update(
     }
     let held = current.status == HELD;
     validate(db, ctx, &input, held).await?;
-    let action = if held { "activity:correct" } else { "activity:update" };
-    save(db, ctx, current.id, version, &input, &current.status, action, NO_CHANGE).await
+    let action = if held {
+        "activity:correct"
+    } else {
+        "activity:update"
+    };
+    save(
+        db,
+        ctx,
+        current.id,
+        version,
+        &input,
+        &current.status,
+        action,
+        NO_CHANGE,
+    )
+    .await
 }
 
 /// Logs a planned or postponed activity as held.
@@ -499,8 +571,15 @@ pub async fn log_held(
         return Err(ActivityError::field("status", "activity.error.transition"));
     }
     validate(db, ctx, &input, true).await?;
-    let action = if current.status == HELD { "activity:correct" } else { "activity:log" };
-    save(db, ctx, current.id, version, &input, HELD, action, NO_CHANGE).await
+    let action = if current.status == HELD {
+        "activity:correct"
+    } else {
+        "activity:log"
+    };
+    save(
+        db, ctx, current.id, version, &input, HELD, action, NO_CHANGE,
+    )
+    .await
 }
 
 /// Moves a planned activity to new dates; the old ones are kept in the date history.
@@ -531,7 +610,17 @@ pub async fn postpone(
         reason: Some(reason),
         postponed_from: Some((current.start_date, current.end_date)),
     };
-    save(db, ctx, current.id, version, &input, POSTPONED, "activity:postpone", change).await
+    save(
+        db,
+        ctx,
+        current.id,
+        version,
+        &input,
+        POSTPONED,
+        "activity:postpone",
+        change,
+    )
+    .await
 }
 
 /// Cancels a planned or postponed activity, with its reason.
@@ -554,8 +643,21 @@ pub async fn cancel(
         return Err(ActivityError::Invalid(errors));
     }
     let input = current_input(db, current).await?;
-    let change = Change { reason: Some(reason), postponed_from: None };
-    save(db, ctx, current.id, version, &input, CANCELLED, "activity:cancel", change).await
+    let change = Change {
+        reason: Some(reason),
+        postponed_from: None,
+    };
+    save(
+        db,
+        ctx,
+        current.id,
+        version,
+        &input,
+        CANCELLED,
+        "activity:cancel",
+        change,
+    )
+    .await
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -574,7 +676,10 @@ pub async fn create_series(
     occurrences: u32,
 ) -> ActivityResult<Vec<activity::Model>> {
     if !(2..=53).contains(&occurrences) {
-        return Err(ActivityError::field("occurrences", "activity.error.occurrences"));
+        return Err(ActivityError::field(
+            "occurrences",
+            "activity.error.occurrences",
+        ));
     }
     validate(db, ctx, &input, false).await?;
     let txn = db.begin().await?;
@@ -622,7 +727,10 @@ pub fn shift(d: NaiveDate, years: i32, days: i64) -> NaiveDate {
 }
 
 /// Where each item of a plan sits: the positions from the root, which a cloned plan keeps.
-async fn item_paths(db: &impl ConnectionTrait, plan_id: i64) -> Result<Vec<(i64, Vec<i32>)>, DbErr> {
+async fn item_paths(
+    db: &impl ConnectionTrait,
+    plan_id: i64,
+) -> Result<Vec<(i64, Vec<i32>)>, DbErr> {
     let items = plan_item::Entity::find()
         .filter(plan_item::Column::PlanId.eq(plan_id))
         .all(db)
@@ -654,14 +762,19 @@ pub async fn clone_activities(
     target_plan: Option<i64>,
 ) -> ActivityResult<Vec<activity::Model>> {
     if sources.is_empty() {
-        return Err(ActivityError::field("selection", "activity.error.nothing_to_clone"));
+        return Err(ActivityError::field(
+            "selection",
+            "activity.error.nothing_to_clone",
+        ));
     }
     let mut mapping: Vec<(i64, i64)> = Vec::new();
     if let Some(target) = target_plan {
         let target_paths = item_paths(db, target).await?;
         let mut source_plans: Vec<i64> = Vec::new();
         for s in sources {
-            if let Some(i) = plan_item::Entity::find_by_id(s.plan_item_id).one(db).await?
+            if let Some(i) = plan_item::Entity::find_by_id(s.plan_item_id)
+                .one(db)
+                .await?
                 && !source_plans.contains(&i.plan_id)
             {
                 source_plans.push(i.plan_id);
@@ -697,7 +810,12 @@ pub async fn clone_activities(
         if target_plan.is_some() {
             match mapping.iter().find(|(old, _)| *old == s.plan_item_id) {
                 Some((_, new)) => input.plan_item_id = *new,
-                None => return Err(ActivityError::field("target_plan_id", "activity.error.no_matching_item")),
+                None => {
+                    return Err(ActivityError::field(
+                        "target_plan_id",
+                        "activity.error.no_matching_item",
+                    ));
+                }
             }
         }
         validate(db, ctx, &input, false).await?;

@@ -113,3 +113,41 @@ pub async fn render_plan(
         },
     )
 }
+
+/// The plan as a DOCX KẾ HOẠCH, ready to sign.
+pub async fn get_plan_docx(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(plan_id): Path<i64>,
+) -> AppResult<Response> {
+    use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+    use axum::response::IntoResponse;
+    let p = access::readable(&state, &user, plan_id).await?;
+    let view = repo::load(&state.db, plan_id)
+        .await?
+        .ok_or(crate::error::AppError::NotFound)?;
+    let unit = org_unit::Entity::find_by_id(p.org_unit_id)
+        .one(&state.db)
+        .await?
+        .ok_or(crate::error::AppError::NotFound)?;
+    let bytes = tokio::task::spawn_blocking(move || crate::plans::document::render(&view, &unit))
+        .await
+        .map_err(|e| crate::error::AppError::Internal(e.into()))?
+        .map_err(|e| crate::error::AppError::Internal(e.into()))?;
+    let name = format!("ke-hoach-{}.docx", p.code.to_lowercase());
+    Ok((
+        [
+            (
+                CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                    .to_owned(),
+            ),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -57,6 +57,7 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("POST", "/plans/{plan_id}/clone", EDITORS),
     ("POST", "/plans/{plan_id}/cascade", EDITORS),
     ("GET", "/plans/{plan_id}/communes", Who::Roles(ALL_ROLES)),
+    ("GET", "/plans/{plan_id}/docx", Who::Roles(ALL_ROLES)),
     ("GET", "/org-units", Who::Roles(ALL_ROLES)),
     ("GET", "/admin/users", ADMIN),
     ("GET", "/admin/users/new", ADMIN),

@@ -858,3 +858,99 @@ async fn the_plans_api_lists_reads_creates_and_validates(app: TestApp) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
+
+db_tests!(the_seeded_plan_exports_as_an_official_ke_hoach);
+
+fn docx_part(bytes: &[u8], name: &str) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut part = zip.by_name(name).unwrap();
+    let mut xml = String::new();
+    part.read_to_string(&mut xml).unwrap();
+    xml
+}
+
+async fn the_seeded_plan_exports_as_an_official_ke_hoach(app: TestApp) {
+    let p = seeded_plan(&app).await;
+    app.login_as("commune").await;
+    let r = app.get(&format!("/plans/{}/docx", p.id)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let bytes = r.bytes().await.unwrap();
+    let xml = docx_part(&bytes, "word/document.xml");
+    // A4 portrait, margins 20/20/30/15 mm.
+    assert!(xml.contains("w:w=\"11906\"") && xml.contains("w:h=\"16838\""));
+    for margin in [
+        "w:top=\"1134\"",
+        "w:bottom=\"1134\"",
+        "w:left=\"1701\"",
+        "w:right=\"850\"",
+    ] {
+        assert!(xml.contains(margin), "{margin}");
+    }
+    assert!(xml.contains("Times New Roman"));
+    for text in [
+        "ỦY BAN NHÂN DÂN",
+        "HUYỆN TÂY HÒA",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "/KH-UBND",
+        "KẾ HOẠCH",
+        "Thực hiện công tác hỗ trợ nạn nhân bị mua bán người năm 2024 trên địa bàn huyện",
+        "MỤC ĐÍCH, YÊU CẦU",
+        "NỘI DUNG THỰC HIỆN",
+        "KINH PHÍ THỰC HIỆN",
+        "TỔ CHỨC THỰC HIỆN",
+        "Nơi nhận:",
+        "KT. CHỦ TỊCH",
+        "PHÓ CHỦ TỊCH",
+        "Phan Công Trình",
+        "Lưu: VT, LĐTBXH.",
+    ] {
+        assert!(xml.contains(text), "{text} missing");
+    }
+    // All seven content areas of section II, in order.
+    let areas = [
+        "1. Công tác truyền thông, nâng cao nhận thức",
+        "2. Thực hiện các chính sách, pháp luật",
+        "3. Củng cố, phát triển các cơ sở hỗ trợ nạn nhân",
+        "4. Nâng cao năng lực đội ngũ cán bộ",
+        "5. Lồng ghép nội dung phòng, chống mua bán người",
+        "6. Công tác kiểm tra, giám sát",
+        "7. Công tác phối hợp trong hỗ trợ nạn nhân",
+    ];
+    let mut last = 0;
+    for a in areas {
+        let at = xml[last..]
+            .find(a)
+            .unwrap_or_else(|| panic!("{a} missing or out of order"))
+            + last;
+        last = at;
+    }
+    // The body ends with the closing mark.
+    assert!(xml.contains("Xã hội)./."));
+    // Header-block sizes: 13 pt issuer lines (26 half-points), 14 pt italic date line.
+    let issuer = xml.find("ỦY BAN NHÂN DÂN").unwrap();
+    let run_start = xml[..issuer].rfind("<w:r>").unwrap();
+    assert!(xml[run_start..issuer].contains("<w:sz w:val=\"26\""));
+    assert!(xml[run_start..issuer].contains("<w:b"));
+    let date = xml.find("Tây Hòa, ngày").unwrap();
+    let run_start = xml[..date].rfind("<w:r>").unwrap();
+    assert!(xml[run_start..date].contains("<w:i"));
+    assert!(xml[run_start..date].contains("<w:sz w:val=\"28\""));
+    // Page numbers in a header, not on the first page.
+    assert!(xml.contains("<w:titlePg"));
+    // The same plan gives the same bytes.
+    let again = app
+        .get(&format!("/plans/{}/docx", p.id))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(bytes, again);
+}

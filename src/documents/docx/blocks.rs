@@ -84,9 +84,13 @@ impl Writer {
                 title,
                 text,
             } => {
-                let p = self
-                    .body()
-                    .add_run(run(&format!("{number}. {title}"), bold));
+                // "1. Mục đích: text" — or "1. text" when the item has no title of its own.
+                let head = if title.is_empty() {
+                    format!("{number}.")
+                } else {
+                    format!("{number}. {title}")
+                };
+                let p = self.body().add_run(run(&head, bold));
                 match text {
                     Some(text) => p.add_run(run(&format!(" {text}"), regular)),
                     None => p.keep_next(true),
