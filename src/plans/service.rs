@@ -593,7 +593,11 @@ pub async fn links_to_item(db: &impl ConnectionTrait, item_id: i64) -> Result<u6
         .filter(plan_item::Column::SourceItemId.eq(item_id))
         .count(db)
         .await?;
-    Ok(children + derived)
+    let activities = crate::entities::activity::Entity::find()
+        .filter(crate::entities::activity::Column::PlanItemId.eq(item_id))
+        .count(db)
+        .await?;
+    Ok(children + derived + activities)
 }
 
 pub async fn delete_item(
