@@ -186,8 +186,12 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
                 r.org_units, r.agencies, r.codes, r.plans
             );
             if demo {
-                let d = seed::demo(&conn, now).await?;
-                println!("demo data: {} users added", d.users);
+                let mut d = seed::demo(&conn, now).await?;
+                d.activities = seed::demo_activities(&conn, now).await?;
+                println!(
+                    "demo data: {} users, {} activities added",
+                    d.users, d.activities
+                );
             }
             Ok(())
         }
@@ -211,6 +215,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     if demo {
         seed::reference(&conn, now).await?;
         seed::demo(&conn, now).await?;
+        seed::demo_activities(&conn, now).await?;
         tracing::info!("demo data loaded");
     } else if user::Entity::find().count(&conn).await? == 0 {
         create_first_admin(&conn).await?;

@@ -6,7 +6,7 @@
 use crate::auth::identity::enforce_access;
 use crate::auth::permissions::{Access, Capability::*};
 use crate::state::AppState;
-use crate::{admin, api, auth, org_units, plans, web};
+use crate::{activities, admin, api, auth, org_units, plans, web};
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{MethodRouter, get, post};
@@ -99,7 +99,7 @@ pub fn routes() -> Routes {
         .get("/account", SignedIn, auth::handlers::get_account)
         .post("/account/password", SignedIn, auth::handlers::post_account_password)
         // Home
-        .get("/", SignedIn, plans::handlers::get_home)
+        .get("/", SignedIn, activities::views::get_home)
         // Plans
         .get("/plans", Can(ViewPlans), plans::handlers::get_plans)
         .get("/plans/new", Can(EditPlans), plans::edit::get_new_plan)
@@ -122,6 +122,20 @@ pub fn routes() -> Routes {
         .post("/plans/{plan_id}/cascade", Can(EditPlans), plans::lifecycle::post_cascade)
         .get("/plans/{plan_id}/communes", Can(ViewPlans), plans::lifecycle::get_communes)
         .get("/plans/{plan_id}/docx", Can(ViewPlans), plans::handlers::get_plan_docx)
+        // Activities
+        .get("/activities", Can(ViewActivities), activities::views::get_activities)
+        .get("/activities/calendar", Can(ViewActivities), activities::views::get_calendar)
+        .get("/activities/new", Can(WriteActivities), activities::edit::get_new_activity)
+        .post("/activities", Can(WriteActivities), activities::edit::post_activity)
+        .get("/activities/clone", Can(WriteActivities), activities::campaign::get_clone)
+        .post("/activities/clone", Can(WriteActivities), activities::campaign::post_clone)
+        .get("/activities/{activity_id}", Can(ViewActivities), activities::views::get_activity)
+        .get("/activities/{activity_id}/edit", Can(WriteActivities), activities::edit::get_edit_activity)
+        .post("/activities/{activity_id}", Can(WriteActivities), activities::edit::post_activity_update)
+        .get("/activities/{activity_id}/log", Can(WriteActivities), activities::edit::get_log)
+        .post("/activities/{activity_id}/log", Can(WriteActivities), activities::edit::post_log)
+        .post("/activities/{activity_id}/postpone", Can(WriteActivities), activities::edit::post_postpone)
+        .post("/activities/{activity_id}/cancel", Can(WriteActivities), activities::edit::post_cancel)
         // Org units
         .get("/org-units", Can(ViewOrgUnits), org_units::handlers::get_org_units)
         // Administration

@@ -12,7 +12,7 @@ use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    QueryOrder, Set, TransactionTrait,
 };
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -138,6 +138,7 @@ pub struct SeedReport {
     pub codes: usize,
     pub plans: usize,
     pub users: usize,
+    pub activities: usize,
 }
 
 /// Loads the reference data (org units, agencies, code lists, the 2024 plan) in one transaction.
@@ -361,7 +362,8 @@ async fn load_plan(
     Ok(1)
 }
 
-/// Demo users, one per role, all with [`DEMO_PASSWORD`].
+/// Demo users, one per role, all with [`DEMO_PASSWORD`]. The demo activities are loaded
+/// separately ([`demo_activities`]) so that tests can have the users without the data.
 pub async fn demo(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<SeedReport> {
     let mut report = SeedReport::default();
     let file: DemoFile = toml::from_str(DEMO).context("seed/demo.toml")?;
@@ -389,4 +391,351 @@ pub async fn demo(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result
         report.users += 1;
     }
     Ok(report)
+}
+
+/// A believable year of activities for the demo: monthly loudspeaker broadcasts and a talk per
+/// quarter in every commune, the 30/7 campaign (district rally, commune talks, leaflets), a law
+/// contest and a training course. Everything before `now` is held, except a few left for the
+/// commune officers to log; a handful more are scheduled in the coming weeks. Deterministic, and
+/// loaded only into a database that has no activities yet.
+pub async fn demo_activities(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<usize> {
+    use crate::entities::{activity, activity_material, activity_target_group};
+    use sea_orm::PaginatorTrait;
+    if activity::Entity::find().count(db).await? > 0 {
+        return Ok(0);
+    }
+    let today = now.with_timezone(&crate::state::VN_OFFSET).date_naive();
+    let plan = plan::Entity::find()
+        .filter(plan::Column::Code.eq("PY-TH-2024-HTNN"))
+        .one(db)
+        .await?
+        .context("the 2024 plan is not seeded")?;
+    let items = plan_item::Entity::find()
+        .filter(plan_item::Column::PlanId.eq(plan.id))
+        .all(db)
+        .await?;
+    // The bullet points of an area, by area code and position.
+    let bullet = |area: &str, position: i32| -> anyhow::Result<i64> {
+        let parent = items
+            .iter()
+            .find(|i| i.area_code.as_deref() == Some(area))
+            .with_context(|| format!("area {area}"))?;
+        Ok(items
+            .iter()
+            .find(|i| i.parent_id == Some(parent.id) && i.position == position)
+            .with_context(|| format!("bullet {position} of {area}"))?
+            .id)
+    };
+    let media = bullet("awareness", 1)?;
+    let day_30_7 = bullet("awareness", 2)?;
+    let materials_item = bullet("awareness", 3)?;
+    let training_item = bullet("capacity", 1)?;
+    let integrated_item = bullet("integration", 1)?;
+    let code_id = |list: &'static str, c: &'static str| async move {
+        code::Entity::find()
+            .filter(code::Column::List.eq(list))
+            .filter(code::Column::Code.eq(c))
+            .one(db)
+            .await?
+            .map(|m| m.id)
+            .with_context(|| format!("code {list}/{c}"))
+    };
+    let (loudspeaker, talk, rally, leaflet_type, contest, training, integrated) = (
+        code_id("activity_type", "loudspeaker").await?,
+        code_id("activity_type", "talk").await?,
+        code_id("activity_type", "rally").await?,
+        code_id("activity_type", "leaflet").await?,
+        code_id("activity_type", "contest").await?,
+        code_id("activity_type", "training").await?,
+        code_id("activity_type", "integrated").await?,
+    );
+    let (public, women_group, pupils, officials) = (
+        code_id("target_group", "public").await?,
+        code_id("target_group", "women").await?,
+        code_id("target_group", "pupils").await?,
+        code_id("target_group", "officials").await?,
+    );
+    let leaflets = code_id("material_kind", "leaflet").await?;
+    let units = org_unit::Entity::find()
+        .filter(org_unit::Column::Kind.is_in(["commune", "town"]))
+        .order_by_asc(org_unit::Column::Code)
+        .all(db)
+        .await?;
+    let district = unit_id_by_code(db, "PY-TH").await?;
+    let vhtt = agency_id_by_code(db, "TH-VHTT").await?;
+    let ldtbxh = agency_id_by_code(db, "TH-LDTBXH").await?;
+
+    struct Demo {
+        unit: i64,
+        agency: i64,
+        item: i64,
+        kind: i64,
+        title: String,
+        place: String,
+        date: NaiveDate,
+        time: Option<&'static str>,
+        people: i64,
+        broadcasts: Option<(i64, i64)>,
+        leaflets: Option<(i64, i64)>,
+        groups: Vec<i64>,
+    }
+    let mut all: Vec<Demo> = Vec::new();
+    let year = 2024;
+    for (n, u) in units.iter().enumerate() {
+        let agency = agency_id_by_code(
+            db,
+            &format!("TH-{}-UBND", u.code.trim_start_matches("PY-TH-")),
+        )
+        .await?;
+        let short = u
+            .name
+            .trim_start_matches("Xã ")
+            .trim_start_matches("Thị trấn ");
+        let n = i64::try_from(n).unwrap_or(0);
+        for month in 1..=12u32 {
+            all.push(Demo {
+                unit: u.id,
+                agency,
+                item: media,
+                kind: loudspeaker,
+                title: format!("Phát thanh tuyên truyền phòng, chống mua bán người tháng {month}"),
+                place: format!("Đài truyền thanh {}", lower_first(&u.name)),
+                date: NaiveDate::from_ymd_opt(year, month, 5 + u32::try_from(n % 5).unwrap_or(0))
+                    .context("date")?,
+                time: None,
+                people: 0,
+                broadcasts: Some((4, 60)),
+                leaflets: None,
+                groups: vec![public],
+            });
+        }
+        for quarter in 0..4u32 {
+            all.push(Demo {
+                unit: u.id,
+                agency,
+                item: if quarter % 2 == 0 {
+                    materials_item
+                } else {
+                    integrated_item
+                },
+                kind: if quarter % 2 == 0 { talk } else { integrated },
+                title: if quarter % 2 == 0 {
+                    format!("Nói chuyện chuyên đề về phòng, chống mua bán người tại {short}")
+                } else {
+                    "Lồng ghép tuyên truyền trong sinh hoạt chi hội phụ nữ".to_owned()
+                },
+                place: format!("Nhà văn hóa thôn {}", quarter + 1),
+                date: NaiveDate::from_ymd_opt(
+                    year,
+                    quarter * 3 + 2,
+                    12 + u32::try_from(n).unwrap_or(0),
+                )
+                .context("date")?,
+                time: Some("08:00"),
+                people: 60 + (n * 7 + i64::from(quarter) * 11) % 50,
+                broadcasts: None,
+                leaflets: None,
+                groups: vec![women_group, public],
+            });
+        }
+        all.push(Demo {
+            unit: u.id,
+            agency,
+            item: day_30_7,
+            kind: leaflet_type,
+            title: "Cấp phát tờ rơi hưởng ứng Ngày toàn dân phòng, chống mua bán người 30/7"
+                .to_owned(),
+            place: "Chợ và các thôn".to_owned(),
+            date: NaiveDate::from_ymd_opt(year, 7, 25).context("date")?,
+            time: None,
+            people: 0,
+            broadcasts: None,
+            leaflets: Some((500, 450 + (n * 13) % 50)),
+            groups: vec![public],
+        });
+    }
+    all.push(Demo {
+        unit: district,
+        agency: vhtt,
+        item: day_30_7,
+        kind: rally,
+        title: "Lễ mít tinh hưởng ứng Ngày toàn dân phòng, chống mua bán người 30/7/2024"
+            .to_owned(),
+        place: "Hội trường UBND huyện Tây Hòa".to_owned(),
+        date: NaiveDate::from_ymd_opt(year, 7, 30).context("date")?,
+        time: Some("07:30"),
+        people: 450,
+        broadcasts: None,
+        leaflets: Some((1000, 900)),
+        groups: vec![public, officials],
+    });
+    all.push(Demo {
+        unit: district,
+        agency: vhtt,
+        item: materials_item,
+        kind: contest,
+        title: "Cuộc thi tìm hiểu pháp luật về phòng, chống mua bán người".to_owned(),
+        place: "Các trường THCS trên địa bàn huyện".to_owned(),
+        date: NaiveDate::from_ymd_opt(year, 9, 20).context("date")?,
+        time: None,
+        people: 820,
+        broadcasts: None,
+        leaflets: None,
+        groups: vec![pupils],
+    });
+    all.push(Demo {
+        unit: district,
+        agency: ldtbxh,
+        item: training_item,
+        kind: training,
+        title: "Tập huấn kỹ năng hỗ trợ nạn nhân bị mua bán người cho cán bộ cấp xã".to_owned(),
+        place: "Hội trường UBND huyện Tây Hòa".to_owned(),
+        date: NaiveDate::from_ymd_opt(year, 10, 15).context("date")?,
+        time: Some("08:00"),
+        people: 55,
+        broadcasts: None,
+        leaflets: None,
+        groups: vec![officials],
+    });
+    // A few around today, so the home pages have something to show.
+    if let Some(first) = units.first() {
+        let agency = agency_id_by_code(
+            db,
+            &format!("TH-{}-UBND", first.code.trim_start_matches("PY-TH-")),
+        )
+        .await?;
+        let hoa_phong = units
+            .iter()
+            .find(|u| u.code == "PY-TH-HOAPHONG")
+            .unwrap_or(first);
+        let hp_agency = agency_id_by_code(db, "TH-HOAPHONG-UBND").await?;
+        for (unit, ag, offset, title) in [
+            (
+                hoa_phong.id,
+                hp_agency,
+                -3i64,
+                "Nói chuyện chuyên đề cho học sinh THCS Hòa Phong",
+            ),
+            (
+                hoa_phong.id,
+                hp_agency,
+                -10,
+                "Tuyên truyền lưu động tại chợ Hòa Phong",
+            ),
+            (
+                hoa_phong.id,
+                hp_agency,
+                4,
+                "Sinh hoạt chuyên đề với Đoàn Thanh niên xã",
+            ),
+            (
+                first.id,
+                agency,
+                9,
+                "Nói chuyện chuyên đề tại nhà văn hóa thôn",
+            ),
+        ] {
+            all.push(Demo {
+                unit,
+                agency: ag,
+                item: materials_item,
+                kind: talk,
+                title: title.to_owned(),
+                place: "Nhà văn hóa".to_owned(),
+                date: today + chrono::Duration::days(offset),
+                time: Some("14:00"),
+                people: 70,
+                broadcasts: None,
+                leaflets: None,
+                groups: vec![public],
+            });
+        }
+    }
+    let count = all.len();
+    let txn = db.begin().await?;
+    for (i, d) in all.into_iter().enumerate() {
+        // Every ninth past activity, and the last fortnight's, are left for the commune to log.
+        let held = d.date < today - chrono::Duration::days(14) && i % 9 != 4;
+        let people = (held && d.people > 0).then_some(d.people);
+        let women = people.map(|p| p * 55 / 100);
+        let row = activity::ActiveModel {
+            plan_item_id: Set(d.item),
+            org_unit_id: Set(d.unit),
+            agency_id: Set(d.agency),
+            activity_type_id: Set(d.kind),
+            search_text: Set(crate::text::fold(&format!("{} {}", d.title, d.place))),
+            title: Set(d.title),
+            description: Set(None),
+            place: Set(Some(d.place)),
+            start_date: Set(d.date),
+            end_date: Set(d.date),
+            start_time: Set(d.time.map(str::to_owned)),
+            end_time: Set(None),
+            status: Set(if held { "held" } else { "planned" }.to_owned()),
+            held_on: Set(held.then_some(d.date)),
+            cancel_reason: Set(None),
+            languages: Set("vi".to_owned()),
+            ethnic_minority_outreach: Set(false),
+            border_outreach: Set(false),
+            planned_participants: Set((d.people > 0).then_some(d.people)),
+            planned_women: Set(None),
+            planned_ethnic_minority: Set(None),
+            planned_children: Set(None),
+            participants: Set(people),
+            participants_women: Set(women),
+            participants_ethnic_minority: Set(people.map(|p| p / 10)),
+            participants_children: Set(people.map(|p| p / 8)),
+            planned_broadcasts: Set(d.broadcasts.map(|b| b.0)),
+            planned_broadcast_minutes: Set(d.broadcasts.map(|b| b.1)),
+            broadcasts: Set(d.broadcasts.filter(|_| held).map(|b| b.0)),
+            broadcast_minutes: Set(d.broadcasts.filter(|_| held).map(|b| b.1)),
+            notes: Set(None),
+            series_id: Set(None),
+            source_activity_id: Set(None),
+            version: Set(1),
+            created_by: Set(None),
+            updated_by: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        for g in d.groups {
+            activity_target_group::ActiveModel {
+                activity_id: Set(row.id),
+                target_group_id: Set(g),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+        if let Some((produced, distributed)) = d.leaflets {
+            activity_material::ActiveModel {
+                activity_id: Set(row.id),
+                material_kind_id: Set(leaflets),
+                planned: Set(Some(produced)),
+                produced: Set(held.then_some(produced)),
+                distributed: Set(held.then_some(distributed)),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(count)
+}
+
+/// "Xã Hòa Phong" → "xã Hòa Phong", as it reads inside a sentence.
+fn lower_first(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }

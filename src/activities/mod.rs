@@ -3,5 +3,9 @@
 //! calendar feeds and the JSON API.
 
 pub mod access;
+pub mod campaign;
+pub mod edit;
 pub mod input;
+pub mod repo;
 pub mod service;
+pub mod views;

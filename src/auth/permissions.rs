@@ -44,8 +44,11 @@ impl Role {
         use Capability::*;
         use Role::*;
         match cap {
-            // Reading the plan and the org-unit tree is part of everyone's work.
-            ViewPlans | ViewOrgUnits => true,
+            // Reading the plan, the activities and the org-unit tree is part of everyone's work.
+            ViewPlans | ViewOrgUnits | ViewActivities => true,
+            // Planners schedule for their units, communes for themselves, partners what their
+            // agency organises (the object-level rule is in `activities::access`).
+            WriteActivities => matches!(self, Planner | Commune | Partner),
             // Planners write the plans of their unit and below; a commune writes its own.
             EditPlans => matches!(self, Planner | Commune),
             IssuePlans => matches!(self, Leader),
@@ -61,6 +64,8 @@ pub enum Capability {
     EditPlans,
     IssuePlans,
     ViewOrgUnits,
+    ViewActivities,
+    WriteActivities,
     ManageUsers,
     ManageAgencies,
     ManageCodes,

@@ -10,6 +10,8 @@ use std::collections::BTreeSet;
 pub struct Scope {
     pub root: i64,
     pub units: BTreeSet<i64>,
+    /// Every unit (the administrator): queries need no unit filter at all.
+    pub all: bool,
 }
 
 #[derive(FromQueryResult)]
@@ -32,6 +34,7 @@ impl Scope {
         Ok(Scope {
             root,
             units: rows.into_iter().map(|r| r.id).collect(),
+            all: false,
         })
     }
 
@@ -47,6 +50,7 @@ impl Scope {
         Ok(Scope {
             root,
             units: ids.into_iter().collect(),
+            all: true,
         })
     }
 

@@ -13,17 +13,6 @@ use axum::response::Response;
 use minijinja::context;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
-pub async fn get_home(
-    State(state): State<AppState>,
-    page: Page,
-    user: CurrentUser,
-) -> AppResult<Response> {
-    let scope = user.scope(&state).await?;
-    let units = repo::readable_units(&state.db, &scope, user.org_unit_id).await?;
-    let plans = repo::list(&state.db, &units).await?;
-    page.render(&state, "home.html", context! { plans => plans })
-}
-
 pub async fn get_plans(
     State(state): State<AppState>,
     page: Page,

@@ -21,6 +21,7 @@ const ALL_ROLES: &[&str] = &[
 ];
 const ADMIN: Who = Who::Roles(&["admin"]);
 const EDITORS: Who = Who::Roles(&["planner", "commune"]);
+const WRITERS: Who = Who::Roles(&["planner", "commune", "partner"]);
 
 /// Who may use each route. Keep in step with `router.rs`.
 const EXPECTED: &[(&str, &str, Who)] = &[
@@ -58,6 +59,19 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("POST", "/plans/{plan_id}/cascade", EDITORS),
     ("GET", "/plans/{plan_id}/communes", Who::Roles(ALL_ROLES)),
     ("GET", "/plans/{plan_id}/docx", Who::Roles(ALL_ROLES)),
+    ("GET", "/activities", Who::Roles(ALL_ROLES)),
+    ("GET", "/activities/calendar", Who::Roles(ALL_ROLES)),
+    ("GET", "/activities/new", WRITERS),
+    ("POST", "/activities", WRITERS),
+    ("GET", "/activities/clone", WRITERS),
+    ("POST", "/activities/clone", WRITERS),
+    ("GET", "/activities/{activity_id}", Who::Roles(ALL_ROLES)),
+    ("GET", "/activities/{activity_id}/edit", WRITERS),
+    ("POST", "/activities/{activity_id}", WRITERS),
+    ("GET", "/activities/{activity_id}/log", WRITERS),
+    ("POST", "/activities/{activity_id}/log", WRITERS),
+    ("POST", "/activities/{activity_id}/postpone", WRITERS),
+    ("POST", "/activities/{activity_id}/cancel", WRITERS),
     ("GET", "/org-units", Who::Roles(ALL_ROLES)),
     ("GET", "/admin/users", ADMIN),
     ("GET", "/admin/users/new", ADMIN),
@@ -168,6 +182,7 @@ async fn sample_path(app: &TestApp, path: &str, throwaway_user: i64) -> String {
         .replace("{code_id}", &code_id.to_string())
         .replace("{item_id}", &item_id.to_string())
         .replace("{target_id}", "999999")
+        .replace("{activity_id}", "999999")
         .replace("{unit_id}", &unit_id.to_string())
         .replace("{file}", "app.css")
 }

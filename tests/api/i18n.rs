@@ -43,7 +43,6 @@ fn literal_keys(text: &str, prefixes: &BTreeSet<String>) -> Vec<String> {
     for quote in ['"', '\''] {
         for part in text.split(quote).skip(1).step_by(2) {
             let is_key = part.contains('.')
-                && !part.ends_with('.')
                 && !part.ends_with(".html")
                 && !part.ends_with(".txt")
                 && part
@@ -76,7 +75,10 @@ fn every_key_named_in_code_and_templates_exists() {
         for key in literal_keys(&text, &prefixes) {
             // A key that is a prefix completed at run time ("role." ~ r) is fine if some key
             // starts with it.
-            let known = vi.contains(&key) || vi.iter().any(|k| k.starts_with(&format!("{key}.")));
+            let known = vi.contains(&key)
+                || vi.iter().any(|k| k.starts_with(&format!("{key}.")))
+                || ((key.ends_with('.') || key.ends_with('_'))
+                    && vi.iter().any(|k| k.starts_with(&key)));
             if !known {
                 missing.push(format!("{}: {key}", path.display()));
             }

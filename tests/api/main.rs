@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod activities;
 mod admin;
 mod authz;
 mod i18n;

@@ -1,0 +1,420 @@
+//! Reading activities: the filtered, keyset-paginated list, a month of the calendar, one
+//! activity with everything about it, and its history from the audit log.
+
+use crate::entities::{
+    activity, activity_budget, activity_date_change, activity_material, activity_target_group,
+    agency, audit_event, code, org_unit, plan, plan_item, user,
+};
+use crate::org_units::scope::Scope;
+use crate::text::fold;
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+pub const PAGE_SIZE: u64 = 50;
+
+/// The filters of the list, the calendar, the exports and the API, as query parameters.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct Filter {
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub to: Option<String>,
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default, rename = "type")]
+    pub activity_type: Option<String>,
+    #[serde(default)]
+    pub item: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub group: Option<String>,
+    #[serde(default)]
+    pub em: Option<String>,
+    #[serde(default)]
+    pub border: Option<String>,
+    #[serde(default)]
+    pub q: Option<String>,
+    #[serde(default)]
+    pub after: Option<String>,
+    /// The chosen unit's subtree within the scope, filled by [`Filter::resolve`].
+    #[serde(skip)]
+    pub unit_ids: Option<Vec<i64>>,
+}
+
+fn id_of(v: &Option<String>) -> Option<i64> {
+    v.as_deref().and_then(|s| s.trim().parse().ok())
+}
+
+fn flag(v: &Option<String>) -> bool {
+    matches!(v.as_deref(), Some("1" | "on" | "true"))
+}
+
+/// Escapes LIKE wildcards so that a search for "50%" finds "50%".
+fn like_escape(word: &str) -> String {
+    word.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+impl Filter {
+    /// Looks up what the filter needs from the database: the subtree of the chosen unit.
+    pub async fn resolve(
+        &mut self,
+        db: &impl ConnectionTrait,
+        scope: &Scope,
+    ) -> Result<(), crate::error::AppError> {
+        if let Some(unit) = id_of(&self.unit) {
+            let sub = Scope::of_unit(db, unit).await?;
+            self.unit_ids = Some(
+                sub.units
+                    .into_iter()
+                    .filter(|u| scope.contains(*u))
+                    .collect(),
+            );
+        }
+        Ok(())
+    }
+
+    pub fn from_date(&self) -> Option<NaiveDate> {
+        self.from
+            .as_deref()
+            .and_then(crate::web::format::parse_date)
+    }
+
+    pub fn to_date(&self) -> Option<NaiveDate> {
+        self.to.as_deref().and_then(crate::web::format::parse_date)
+    }
+
+    /// The conditions of this filter within a scope (the cursor excepted).
+    pub fn condition(&self, scope: &Scope) -> Condition {
+        let mut c = Condition::all();
+        if !scope.all {
+            c = c.add(activity::Column::OrgUnitId.is_in(scope.ids()));
+        }
+        if let Some(unit) = id_of(&self.unit) {
+            // A unit filter means the unit and what lies below it, within the scope.
+            c = c.add(
+                activity::Column::OrgUnitId.is_in(self.unit_ids.clone().unwrap_or(vec![unit])),
+            );
+        }
+        if let Some(from) = self.from_date() {
+            c = c.add(activity::Column::EndDate.gte(from));
+        }
+        if let Some(to) = self.to_date() {
+            c = c.add(activity::Column::StartDate.lte(to));
+        }
+        if let Some(t) = id_of(&self.activity_type) {
+            c = c.add(activity::Column::ActivityTypeId.eq(t));
+        }
+        if let Some(i) = id_of(&self.item) {
+            c = c.add(activity::Column::PlanItemId.eq(i));
+        }
+        if let Some(s) = self.status.as_deref().filter(|s| !s.is_empty()) {
+            c = c.add(activity::Column::Status.eq(s));
+        }
+        if let Some(g) = id_of(&self.group) {
+            c = c.add(
+                activity::Column::Id.in_subquery(
+                    Query::select()
+                        .column(activity_target_group::Column::ActivityId)
+                        .from(activity_target_group::Entity)
+                        .and_where(activity_target_group::Column::TargetGroupId.eq(g))
+                        .to_owned(),
+                ),
+            );
+        }
+        if flag(&self.em) {
+            c = c.add(activity::Column::EthnicMinorityOutreach.eq(true));
+        }
+        if flag(&self.border) {
+            c = c.add(activity::Column::BorderOutreach.eq(true));
+        }
+        // The folded query as a phrase: "hoa my" finds "Hòa Mỹ", not "văn hóa … Mỹ Thạnh".
+        if let Some(q) = self.q.as_deref().map(fold).filter(|q| !q.is_empty()) {
+            let pattern = LikeExpr::new(format!("%{}%", like_escape(&q))).escape('\\');
+            c = c.add(Expr::col(activity::Column::SearchText).like(pattern));
+        }
+        c
+    }
+}
+
+/// A page of the list: rows, most recent first, and the cursor of the next page.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    filter: &Filter,
+    limit: u64,
+) -> Result<(Vec<activity::Model>, Option<String>), DbErr> {
+    let mut q = activity::Entity::find().filter(filter.condition(scope));
+    if let Some((date, id)) = filter.after.as_deref().and_then(parse_cursor) {
+        q = q.filter(
+            Condition::any()
+                .add(activity::Column::StartDate.lt(date))
+                .add(
+                    Condition::all()
+                        .add(activity::Column::StartDate.eq(date))
+                        .add(activity::Column::Id.lt(id)),
+                ),
+        );
+    }
+    let mut rows = q
+        .order_by_desc(activity::Column::StartDate)
+        .order_by_desc(activity::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        rows.last().map(|a| format!("{}_{}", a.start_date, a.id))
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+pub fn parse_cursor(cursor: &str) -> Option<(NaiveDate, i64)> {
+    let (d, id) = cursor.split_once('_')?;
+    Some((crate::web::format::parse_date(d)?, id.parse().ok()?))
+}
+
+/// Activities overlapping [from, to], in date order, at most `limit`.
+pub async fn between(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    filter: &Filter,
+    from: NaiveDate,
+    to: NaiveDate,
+    limit: u64,
+) -> Result<Vec<activity::Model>, DbErr> {
+    activity::Entity::find()
+        .filter(filter.condition(scope))
+        .filter(activity::Column::StartDate.lte(to))
+        .filter(activity::Column::EndDate.gte(from))
+        .order_by_asc(activity::Column::StartDate)
+        .order_by_asc(activity::Column::StartTime)
+        .order_by_asc(activity::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// Names for the ids on a page: units, agencies, codes, plan items.
+#[derive(Default, Serialize)]
+pub struct Names {
+    pub units: HashMap<String, String>,
+    pub agencies: HashMap<String, String>,
+    pub codes: HashMap<String, code::Model>,
+    pub items: HashMap<String, String>,
+}
+
+pub async fn names_for(
+    db: &impl ConnectionTrait,
+    rows: &[activity::Model],
+) -> Result<Names, DbErr> {
+    let mut unit_ids: Vec<i64> = rows.iter().map(|a| a.org_unit_id).collect();
+    unit_ids.sort_unstable();
+    unit_ids.dedup();
+    let mut agency_ids: Vec<i64> = rows.iter().map(|a| a.agency_id).collect();
+    agency_ids.sort_unstable();
+    agency_ids.dedup();
+    let mut item_ids: Vec<i64> = rows.iter().map(|a| a.plan_item_id).collect();
+    item_ids.sort_unstable();
+    item_ids.dedup();
+    let units = org_unit::Entity::find()
+        .filter(org_unit::Column::Id.is_in(unit_ids))
+        .all(db)
+        .await?;
+    let agencies = agency::Entity::find()
+        .filter(agency::Column::Id.is_in(agency_ids))
+        .all(db)
+        .await?;
+    let items = plan_item::Entity::find()
+        .filter(plan_item::Column::Id.is_in(item_ids))
+        .all(db)
+        .await?;
+    let codes = code::Entity::find().all(db).await?;
+    Ok(Names {
+        units: units
+            .into_iter()
+            .map(|u| (u.id.to_string(), u.name))
+            .collect(),
+        agencies: agencies
+            .into_iter()
+            .map(|a| (a.id.to_string(), a.short_name))
+            .collect(),
+        codes: codes.into_iter().map(|c| (c.id.to_string(), c)).collect(),
+        items: items
+            .into_iter()
+            .map(|i| (i.id.to_string(), item_title(&i)))
+            .collect(),
+    })
+}
+
+/// A plan item as one line: its number and heading, or the start of its text.
+pub fn item_title(i: &plan_item::Model) -> String {
+    let text = if i.heading.trim().is_empty() {
+        i.body.clone().unwrap_or_default()
+    } else {
+        i.heading.clone()
+    };
+    let short: String = text.chars().take(90).collect();
+    let ellipsis = if text.chars().count() > 90 { "…" } else { "" };
+    if i.label == "-" {
+        format!("– {short}{ellipsis}")
+    } else {
+        format!("{}. {short}{ellipsis}", i.label)
+    }
+}
+
+/// Everything the activity page shows.
+#[derive(Serialize)]
+pub struct Detail {
+    pub activity: activity::Model,
+    pub unit: String,
+    pub agency: String,
+    pub activity_type: Option<code::Model>,
+    pub plan: Option<plan::Model>,
+    pub item: Option<String>,
+    pub target_groups: Vec<code::Model>,
+    pub languages: Vec<code::Model>,
+    pub materials: Vec<(code::Model, activity_material::Model)>,
+    pub budgets: Vec<(code::Model, activity_budget::Model)>,
+    pub date_changes: Vec<activity_date_change::Model>,
+    pub history: Vec<HistoryRow>,
+}
+
+#[derive(Serialize)]
+pub struct HistoryRow {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub who: String,
+    pub action: String,
+    /// The fields whose value changed.
+    pub fields: Vec<String>,
+    pub reason: Option<String>,
+}
+
+fn changed_fields(change: &serde_json::Value) -> Vec<String> {
+    let (Some(before), Some(after)) = (change.get("before"), change.get("after")) else {
+        return Vec::new();
+    };
+    let (Some(b), Some(a)) = (before.as_object(), after.as_object()) else {
+        return Vec::new();
+    };
+    a.iter()
+        .filter(|(k, v)| *k != "version" && b.get(*k) != Some(v))
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+pub async fn detail(db: &impl ConnectionTrait, a: activity::Model) -> Result<Detail, DbErr> {
+    let codes: HashMap<i64, code::Model> = code::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let unit = org_unit::Entity::find_by_id(a.org_unit_id)
+        .one(db)
+        .await?
+        .map(|u| u.name)
+        .unwrap_or_default();
+    let agency = agency::Entity::find_by_id(a.agency_id)
+        .one(db)
+        .await?
+        .map(|x| x.name)
+        .unwrap_or_default();
+    let item = plan_item::Entity::find_by_id(a.plan_item_id)
+        .one(db)
+        .await?;
+    let plan = match &item {
+        Some(i) => plan::Entity::find_by_id(i.plan_id).one(db).await?,
+        None => None,
+    };
+    let groups = activity_target_group::Entity::find()
+        .filter(activity_target_group::Column::ActivityId.eq(a.id))
+        .all(db)
+        .await?;
+    let materials = activity_material::Entity::find()
+        .filter(activity_material::Column::ActivityId.eq(a.id))
+        .order_by_asc(activity_material::Column::MaterialKindId)
+        .all(db)
+        .await?;
+    let budgets = activity_budget::Entity::find()
+        .filter(activity_budget::Column::ActivityId.eq(a.id))
+        .order_by_asc(activity_budget::Column::FundingSourceId)
+        .all(db)
+        .await?;
+    let date_changes = activity_date_change::Entity::find()
+        .filter(activity_date_change::Column::ActivityId.eq(a.id))
+        .order_by_asc(activity_date_change::Column::Id)
+        .all(db)
+        .await?;
+    let events = audit_event::Entity::find()
+        .filter(audit_event::Column::ObjectType.eq("activity"))
+        .filter(audit_event::Column::ObjectId.eq(a.id))
+        .order_by_desc(audit_event::Column::Id)
+        .limit(100)
+        .all(db)
+        .await?;
+    let user_ids: Vec<i64> = events.iter().filter_map(|e| e.user_id).collect();
+    let users: HashMap<i64, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(user_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    let languages = codes
+        .values()
+        .filter(|c| c.list == "language" && a.languages.split(',').any(|l| l == c.code))
+        .cloned()
+        .collect();
+    Ok(Detail {
+        unit,
+        agency,
+        activity_type: codes.get(&a.activity_type_id).cloned(),
+        item: item.as_ref().map(item_title),
+        plan,
+        target_groups: groups
+            .iter()
+            .filter_map(|g| codes.get(&g.target_group_id).cloned())
+            .collect(),
+        languages,
+        materials: materials
+            .into_iter()
+            .filter_map(|m| Some((codes.get(&m.material_kind_id)?.clone(), m)))
+            .collect(),
+        budgets: budgets
+            .into_iter()
+            .filter_map(|b| Some((codes.get(&b.funding_source_id)?.clone(), b)))
+            .collect(),
+        date_changes,
+        history: events
+            .into_iter()
+            .map(|e| {
+                let change: serde_json::Value = serde_json::from_str(&e.change).unwrap_or_default();
+                HistoryRow {
+                    at: e.created_at,
+                    who: e
+                        .user_id
+                        .and_then(|u| users.get(&u).cloned())
+                        .unwrap_or_default(),
+                    fields: changed_fields(&change),
+                    reason: change
+                        .get("reason")
+                        .and_then(|r| r.as_str())
+                        .map(str::to_owned),
+                    action: e.action,
+                }
+            })
+            .collect(),
+        activity: a,
+    })
+}

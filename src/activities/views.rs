@@ -1,0 +1,253 @@
+//! Reading activities in the browser: the list with its filters, the calendar (month and week)
+//! and the activity page with its history.
+
+use crate::activities::repo::{self, Filter, PAGE_SIZE};
+use crate::activities::{access, service};
+use crate::auth::{Capability, CurrentUser};
+use crate::entities::{code, org_unit};
+use crate::error::AppResult;
+use crate::state::AppState;
+use crate::web::Page;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use minijinja::context;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::{Deserialize, Serialize};
+
+/// What the filter form offers: units in scope and the code lists.
+pub async fn filter_options(state: &AppState, user: &CurrentUser) -> AppResult<minijinja::Value> {
+    let scope = user.scope(state).await?;
+    let mut units = org_unit::Entity::find().order_by_asc(org_unit::Column::Name);
+    if !scope.all {
+        units = units.filter(org_unit::Column::Id.is_in(scope.ids()));
+    }
+    let units = units.all(&state.db).await?;
+    let types = crate::codes::list(&state.db, "activity_type").await?;
+    let groups = crate::codes::list(&state.db, "target_group").await?;
+    Ok(context! { units => units, types => types, groups => groups })
+}
+
+/// The query string of a filter without its cursor, for links that keep the filters.
+fn query_of(filter: &Filter) -> String {
+    let mut f = filter.clone();
+    f.after = None;
+    serde_urlencoded::to_string(&f).unwrap_or_default()
+}
+
+pub async fn get_activities(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Query(mut filter): Query<Filter>,
+) -> AppResult<Response> {
+    let scope = user.scope(&state).await?;
+    filter.resolve(&state.db, &scope).await?;
+    let (rows, next) = repo::list(&state.db, &scope, &filter, PAGE_SIZE).await?;
+    let names = repo::names_for(&state.db, &rows).await?;
+    let options = filter_options(&state, &user).await?;
+    page.render(
+        &state,
+        "activities/index.html",
+        context! {
+            rows => rows, names => names, next => next, filter => filter,
+            query => query_of(&filter), options => options,
+            can_write => user.can(Capability::WriteActivities), today => state.clock.today(),
+        },
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct CalendarQuery {
+    #[serde(default)]
+    month: Option<String>,
+    #[serde(default)]
+    week: Option<String>,
+    #[serde(flatten)]
+    filter: Filter,
+}
+
+#[derive(Serialize)]
+struct Day {
+    date: NaiveDate,
+    in_month: bool,
+    today: bool,
+    events: Vec<crate::entities::activity::Model>,
+}
+
+fn month_start(q: &Option<String>, today: NaiveDate) -> NaiveDate {
+    q.as_deref()
+        .and_then(|m| NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").ok())
+        .unwrap_or_else(|| today.with_day(1).unwrap_or(today))
+}
+
+/// The most events one calendar page shows; past that the list view is the better tool.
+const CALENDAR_LIMIT: u64 = 2000;
+
+pub async fn get_calendar(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Query(mut q): Query<CalendarQuery>,
+) -> AppResult<Response> {
+    let scope = user.scope(&state).await?;
+    q.filter.resolve(&state.db, &scope).await?;
+    let today = state.clock.today();
+    // Week view when a week is asked for, month view otherwise.
+    let week = q.week.as_deref().and_then(crate::web::format::parse_date);
+    let (first, last, month) = match week {
+        Some(d) => {
+            let monday = d - Duration::days(i64::from(d.weekday().num_days_from_monday()));
+            (monday, monday + Duration::days(6), None)
+        }
+        None => {
+            let m = month_start(&q.month, today);
+            let next = m.checked_add_months(chrono::Months::new(1)).unwrap_or(m);
+            let monday = m - Duration::days(i64::from(m.weekday().num_days_from_monday()));
+            let end = next - Duration::days(1);
+            let sunday = end + Duration::days(i64::from(6 - end.weekday().num_days_from_monday()));
+            (monday, sunday, Some(m))
+        }
+    };
+    let events = repo::between(&state.db, &scope, &q.filter, first, last, CALENDAR_LIMIT).await?;
+    let truncated = events.len() as u64 >= CALENDAR_LIMIT;
+    let names = repo::names_for(&state.db, &events).await?;
+    let mut days = Vec::new();
+    let mut d = first;
+    while d <= last {
+        days.push(Day {
+            date: d,
+            in_month: month.is_none_or(|m| d.month() == m.month()),
+            today: d == today,
+            events: events
+                .iter()
+                .filter(|e| e.start_date <= d && e.end_date >= d)
+                .cloned()
+                .collect(),
+        });
+        d += Duration::days(1);
+    }
+    let weeks: Vec<Vec<Day>> = {
+        let mut out = Vec::new();
+        let mut it = days.into_iter().peekable();
+        while it.peek().is_some() {
+            out.push(it.by_ref().take(7).collect());
+        }
+        out
+    };
+    let (prev, next) = match month {
+        Some(m) => (
+            m.checked_sub_months(chrono::Months::new(1))
+                .map(|p| p.format("%Y-%m").to_string()),
+            m.checked_add_months(chrono::Months::new(1))
+                .map(|p| p.format("%Y-%m").to_string()),
+        ),
+        None => (
+            Some((first - Duration::days(7)).to_string()),
+            Some((first + Duration::days(7)).to_string()),
+        ),
+    };
+    let options = filter_options(&state, &user).await?;
+    let weekdays: Vec<u32> = [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+        Weekday::Sat,
+        Weekday::Sun,
+    ]
+    .iter()
+    .map(|w| w.number_from_monday())
+    .collect();
+    page.render(
+        &state,
+        "activities/calendar.html",
+        context! {
+            weeks => weeks, names => names, month => month.map(|m| m.format("%Y-%m").to_string()),
+            week => week.map(|_| first), first => first, last => last, prev => prev, next => next,
+            filter => q.filter, query => query_of(&q.filter), options => options, truncated => truncated,
+            weekdays => weekdays, can_write => user.can(Capability::WriteActivities),
+        },
+    )
+}
+
+pub async fn get_activity(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Path(activity_id): Path<i64>,
+) -> AppResult<Response> {
+    let (a, scope) = access::readable(&state, &user, activity_id).await?;
+    let can_write = access::may_write(&user, &scope, a.org_unit_id, a.agency_id);
+    let detail = repo::detail(&state.db, a).await?;
+    let material_kinds: Vec<code::Model> = crate::codes::list(&state.db, "material_kind").await?;
+    page.render(
+        &state,
+        "activities/show.html",
+        context! {
+            d => detail, can_write => can_write, today => state.clock.today(),
+            material_kinds => material_kinds, errors => crate::web::forms::FieldErrors::default(),
+        },
+    )
+}
+
+/// How far ahead the home page looks for coming activities.
+const UPCOMING_DAYS: i64 = 30;
+const HOME_ROWS: u64 = 20;
+
+/// The home page: for field staff, what is coming up and what has passed but is still not
+/// logged (one tap to log it); for everyone, the plans in force.
+pub async fn get_home(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+) -> AppResult<Response> {
+    use crate::entities::activity;
+    let scope = user.scope(&state).await?;
+    let today = state.clock.today();
+    let open = [service::PLANNED, service::POSTPONED];
+    let base = || {
+        let mut q = activity::Entity::find().filter(activity::Column::Status.is_in(open));
+        if !scope.all {
+            q = q.filter(activity::Column::OrgUnitId.is_in(scope.ids()));
+        }
+        if user.role == crate::auth::Role::Partner {
+            q = q.filter(activity::Column::AgencyId.eq(user.agency_id));
+        }
+        q
+    };
+    let upcoming = base()
+        .filter(activity::Column::StartDate.gte(today))
+        .filter(activity::Column::StartDate.lte(today + Duration::days(UPCOMING_DAYS)))
+        .order_by_asc(activity::Column::StartDate)
+        .order_by_asc(activity::Column::Id)
+        .limit(HOME_ROWS)
+        .all(&state.db)
+        .await?;
+    let to_log = base()
+        .filter(activity::Column::EndDate.lt(today))
+        .order_by_desc(activity::Column::StartDate)
+        .order_by_desc(activity::Column::Id)
+        .limit(HOME_ROWS)
+        .all(&state.db)
+        .await?;
+    let to_log_total = base()
+        .filter(activity::Column::EndDate.lt(today))
+        .count(&state.db)
+        .await?;
+    let mut all = upcoming.clone();
+    all.extend(to_log.iter().cloned());
+    let names = repo::names_for(&state.db, &all).await?;
+    let plan_units =
+        crate::plans::repo::readable_units(&state.db, &scope, user.org_unit_id).await?;
+    let plans = crate::plans::repo::list(&state.db, &plan_units).await?;
+    page.render(
+        &state,
+        "home.html",
+        context! {
+            upcoming => upcoming, to_log => to_log, to_log_total => to_log_total, names => names,
+            plans => plans, can_write => user.can(Capability::WriteActivities), today => today,
+        },
+    )
+}
