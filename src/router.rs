@@ -65,6 +65,14 @@ impl Routes {
         self.add("POST", path, access, post(h))
     }
 
+    pub fn put<H, T>(self, path: &'static str, access: Access, h: H) -> Self
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add("PUT", path, access, axum::routing::put(h))
+    }
+
     pub fn patch<H, T>(self, path: &'static str, access: Access, h: H) -> Self
     where
         H: axum::handler::Handler<T, AppState>,
@@ -158,6 +166,11 @@ pub fn routes() -> Routes {
         .post("/admin/org-units/merge", Can(ManageOrgUnits), admin::org_units::post_merge)
         // JSON API
         .get("/api/v1/me", SignedIn, api::handlers::get_me)
+        .get("/api/v1/activities", Can(ViewActivities), api::activities::get_api_activities)
+        .post("/api/v1/activities", Can(WriteActivities), api::activities::post_api_activity)
+        .get("/api/v1/activities/{activity_id}", Can(ViewActivities), api::activities::get_api_activity)
+        .put("/api/v1/activities/{activity_id}", Can(WriteActivities), api::activities::put_api_activity)
+        .post("/api/v1/activities/{activity_id}/status", Can(WriteActivities), api::activities::post_api_status)
         .get("/api/v1/plans", Can(ViewPlans), api::plans::get_api_plans)
         .post("/api/v1/plans", Can(EditPlans), api::plans::post_api_plan)
         .get("/api/v1/plans/{plan_id}", Can(ViewPlans), api::plans::get_api_plan)

@@ -5,6 +5,7 @@
 //! with `{"error": {"message": "…", "fields": {"<field>": "<message>"}}}`, in the caller's
 //! language.
 
+pub mod activities;
 pub mod handlers;
 pub mod plans;
 

@@ -633,3 +633,199 @@ async fn an_item_that_activities_name_cannot_be_removed(app: TestApp) {
         1
     );
 }
+
+db_tests!(the_activities_api_follows_the_contract);
+
+async fn token_for(app: &TestApp, email: &str) -> String {
+    use kehoach::entities::user;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let u = user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    kehoach::auth::users::issue_api_token(&app.db, u.id, "test", app.clock.now())
+        .await
+        .unwrap()
+}
+
+async fn the_activities_api_follows_the_contract(app: TestApp) {
+    let token = token_for(&app, "commune@kehoach.demo").await;
+    let client = crate::helpers::new_client();
+    let item: i64 = id_of(
+        &app,
+        "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id \
+         WHERE p.area_code = 'awareness' AND i.position = 2",
+    )
+    .await
+    .parse()
+    .unwrap();
+    // Field errors in the caller's language, nothing written.
+    let bad = client
+        .post(app.url("/api/v1/activities"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "type": "nope", "title": "", "plan_item_id": item, "start_date": "2024-07-30", "planned_participants": 10, "planned_women": 12 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = bad.json().await.unwrap();
+    assert_eq!(
+        body["error"]["fields"]["type"],
+        "Vui lòng chọn một giá trị trong danh sách."
+    );
+    assert_eq!(app.count("activities").await, 0);
+    let created = client
+        .post(app.url("/api/v1/activities"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "type": "rally", "title": "Mít tinh 30/7 tại xã Hòa Phong", "plan_item_id": item,
+            "start_date": "2024-07-30", "target_groups": ["public", "youth"], "planned_participants": 300
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let a: serde_json::Value = created.json().await.unwrap();
+    for key in [
+        "id",
+        "plan_item_id",
+        "org_unit_id",
+        "agency_id",
+        "type",
+        "title",
+        "status",
+        "start_date",
+        "end_date",
+        "participants_total",
+        "participants_women",
+        "participants_ethnic_minority",
+        "participants_children",
+        "version",
+    ] {
+        assert!(a.get(key).is_some(), "{key} missing");
+    }
+    assert_eq!(a["type"], "rally");
+    assert_eq!(a["status"], "planned");
+    assert_eq!(a["end_date"], "2024-07-30");
+    assert_eq!(a["version"], 1);
+    let id = a["id"].as_i64().unwrap();
+    // Update with If-Match; a stale version is a 409.
+    let r = client
+        .put(app.url(&format!("/api/v1/activities/{id}")))
+        .bearer_auth(&token)
+        .header("If-Match", "\"1\"")
+        .json(&serde_json::json!({ "place": "Sân vận động xã" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = client
+        .put(app.url(&format!("/api/v1/activities/{id}")))
+        .bearer_auth(&token)
+        .header("If-Match", "1")
+        .json(&serde_json::json!({ "place": "Nơi khác" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let r = client
+        .put(app.url(&format!("/api/v1/activities/{id}")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "place": "Nơi khác" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PRECONDITION_REQUIRED);
+    // Status: held needs its date and figures; a future date is refused.
+    let r = client
+        .post(app.url(&format!("/api/v1/activities/{id}/status")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "status": "held", "version": 2, "held_on": "2024-07-30", "participants_total": 300 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "30/7 is after the clock's 20/6"
+    );
+    app.clock.advance(chrono::Duration::days(45));
+    let r = client
+        .post(app.url(&format!("/api/v1/activities/{id}/status")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "status": "held", "version": 2, "held_on": "2024-07-30", "participants_total": 300, "participants_women": 170 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let a: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(a["status"], "held");
+    assert_eq!(a["participants_women"], 170);
+    // The list has the contract's shape, filters, and a cursor.
+    let page: serde_json::Value = client
+        .get(app.url("/api/v1/activities?status=held&limit=1"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    assert!(page["next_cursor"].is_null());
+    // Another commune's officer sees nothing of it.
+    let hoa_thinh = id_of(
+        &app,
+        "SELECT id AS n FROM agencies WHERE code = 'TH-HOATHINH-UBND'",
+    )
+    .await;
+    kehoach::auth::users::create(
+        &app.db,
+        None,
+        kehoach::auth::users::NewUser {
+            email: "hoathinh@kehoach.demo".into(),
+            display_name: "Cán bộ Hòa Thịnh".into(),
+            role: kehoach::auth::Role::Commune,
+            agency_id: hoa_thinh.parse().unwrap(),
+            locale: kehoach::web::i18n::Locale::Vi,
+            password: "another-password".into(),
+        },
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    let other_token = token_for(&app, "hoathinh@kehoach.demo").await;
+    let r = client
+        .get(app.url(&format!("/api/v1/activities/{id}")))
+        .bearer_auth(&other_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let page: serde_json::Value = client
+        .get(app.url("/api/v1/activities"))
+        .bearer_auth(&other_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(page["items"].as_array().unwrap().is_empty());
+    let partner_token = token_for(&app, "partner@kehoach.demo").await;
+    let r = client
+        .put(app.url(&format!("/api/v1/activities/{id}")))
+        .bearer_auth(&partner_token)
+        .header("If-Match", "3")
+        .json(&serde_json::json!({ "place": "x" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "a partner cannot edit what another agency organises"
+    );
+}
