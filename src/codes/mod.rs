@@ -12,6 +12,7 @@ pub const LISTS: &[&str] = &[
     "funding_source",
     "material_kind",
     "language",
+    "task_kind",
     "indicator",
     "trafficking_purpose",
     "support_type",
