@@ -6,7 +6,7 @@
 use crate::auth::identity::enforce_access;
 use crate::auth::permissions::{Access, Capability::*};
 use crate::state::AppState;
-use crate::{admin, api, auth, org_units, plans, web};
+use crate::{activities, admin, api, auth, org_units, plans, web};
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{MethodRouter, get, post};
@@ -98,6 +98,11 @@ pub fn routes() -> Routes {
         .post("/lang", Public, auth::handlers::post_lang)
         .get("/account", SignedIn, auth::handlers::get_account)
         .post("/account/password", SignedIn, auth::handlers::post_account_password)
+        // Calendar feeds: the token in the address is the credential, checked in the handler.
+        .get("/ics/{token}", Public, activities::ics::feed::get_ics_feed)
+        .get("/account/calendar", SignedIn, activities::ics::tokens::get_account_calendar)
+        .post("/account/calendar", SignedIn, activities::ics::tokens::post_account_calendar)
+        .post("/account/calendar/{token_id}/revoke", SignedIn, activities::ics::tokens::post_account_calendar_revoke)
         // Home
         .get("/", SignedIn, plans::handlers::get_home)
         // Plans

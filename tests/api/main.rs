@@ -7,6 +7,7 @@ mod accounts;
 mod admin;
 mod authz;
 mod i18n;
+mod ics;
 mod org_units;
 mod plans;
 mod shell;
