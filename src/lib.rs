@@ -44,10 +44,10 @@ pub mod codes;
 pub mod documents;
 /// Administrative units, their tree over time and their lineage (merges, renames).
 pub mod org_units;
-/// Coordination tasks with partner agencies, their follow-up and escalation.
-pub mod tasks;
 /// Plans and their item tree, targets and budgets.
 pub mod plans;
+/// Coordination tasks with partner agencies, their follow-up and escalation.
+pub mod tasks;
 
 /// sea-orm entities, one per table.
 pub mod entities;

@@ -106,6 +106,11 @@ pub fn routes() -> Routes {
         .post("/lang", Public, auth::handlers::post_lang)
         .get("/account", SignedIn, auth::handlers::get_account)
         .post("/account/password", SignedIn, auth::handlers::post_account_password)
+        // Calendar feeds: the token in the address is the credential, checked in the handler.
+        .get("/ics/{token}", Public, activities::ics::feed::get_ics_feed)
+        .get("/account/calendar", SignedIn, activities::ics::tokens::get_account_calendar)
+        .post("/account/calendar", SignedIn, activities::ics::tokens::post_account_calendar)
+        .post("/account/calendar/{token_id}/revoke", SignedIn, activities::ics::tokens::post_account_calendar_revoke)
         // Home
         .get("/", SignedIn, activities::views::get_home)
         // Plans

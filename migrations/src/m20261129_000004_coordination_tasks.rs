@@ -44,9 +44,21 @@ impl MigrationTrait for Migration {
                 .col(created_at())
                 .col(updated_at())
                 .foreign_key(&mut foreign("coordination_tasks", "kind_id", "codes"))
-                .foreign_key(&mut foreign("coordination_tasks", "plan_item_id", "plan_items"))
-                .foreign_key(&mut foreign("coordination_tasks", "lead_agency_id", "agencies"))
-                .foreign_key(&mut foreign("coordination_tasks", "partner_agency_id", "agencies"))
+                .foreign_key(&mut foreign(
+                    "coordination_tasks",
+                    "plan_item_id",
+                    "plan_items",
+                ))
+                .foreign_key(&mut foreign(
+                    "coordination_tasks",
+                    "lead_agency_id",
+                    "agencies",
+                ))
+                .foreign_key(&mut foreign(
+                    "coordination_tasks",
+                    "partner_agency_id",
+                    "agencies",
+                ))
                 .to_owned(),
         )
         .await?;
@@ -68,12 +80,17 @@ impl MigrationTrait for Migration {
                 .col(big_integer(a("persons")))
                 .col(created_at())
                 .col(updated_at())
-                .foreign_key(&mut foreign_cascade("task_outcomes", "task_id", "coordination_tasks"))
+                .foreign_key(&mut foreign_cascade(
+                    "task_outcomes",
+                    "task_id",
+                    "coordination_tasks",
+                ))
                 .foreign_key(&mut foreign("task_outcomes", "support_type_id", "codes"))
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("task_outcomes", &["task_id", "support_type_id"])).await?;
+        m.create_index(unique("task_outcomes", &["task_id", "support_type_id"]))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -83,12 +100,21 @@ impl MigrationTrait for Migration {
                 .col(fk("activity_id"))
                 .col(created_at())
                 .col(updated_at())
-                .foreign_key(&mut foreign_cascade("task_activities", "task_id", "coordination_tasks"))
-                .foreign_key(&mut foreign_cascade("task_activities", "activity_id", "activities"))
+                .foreign_key(&mut foreign_cascade(
+                    "task_activities",
+                    "task_id",
+                    "coordination_tasks",
+                ))
+                .foreign_key(&mut foreign_cascade(
+                    "task_activities",
+                    "activity_id",
+                    "activities",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("task_activities", &["task_id", "activity_id"])).await?;
+        m.create_index(unique("task_activities", &["task_id", "activity_id"]))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -99,7 +125,11 @@ impl MigrationTrait for Migration {
                 .col(text(a("body")))
                 .col(created_at())
                 .col(updated_at())
-                .foreign_key(&mut foreign_cascade("task_comments", "task_id", "coordination_tasks"))
+                .foreign_key(&mut foreign_cascade(
+                    "task_comments",
+                    "task_id",
+                    "coordination_tasks",
+                ))
                 .to_owned(),
         )
         .await?;
@@ -108,7 +138,12 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for t in ["task_comments", "task_activities", "task_outcomes", "coordination_tasks"] {
+        for t in [
+            "task_comments",
+            "task_activities",
+            "task_outcomes",
+            "coordination_tasks",
+        ] {
             m.drop_table(Table::drop().table(a(t)).to_owned()).await?;
         }
         Ok(())

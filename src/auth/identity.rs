@@ -53,10 +53,7 @@ impl CurrentUser {
     /// The org units this user may see: their own unit's subtree, predecessors included
     /// (everything for an administrator).
     pub async fn scope(&self, state: &AppState) -> AppResult<Scope> {
-        if self.role == Role::Admin {
-            return Scope::all(&state.db, self.org_unit_id).await;
-        }
-        Scope::of_unit(&state.db, self.org_unit_id).await
+        scope_of(&state.db, self.role, self.org_unit_id).await
     }
 
     pub fn csrf_token(&self) -> Option<&str> {
@@ -65,6 +62,19 @@ impl CurrentUser {
             AuthMethod::ApiToken => None,
         }
     }
+}
+
+/// The scope of a user of this role in this unit. Also used where the user is not the caller
+/// (a calendar feed is fetched without a session, with its owner's rights).
+pub async fn scope_of(
+    db: &impl sea_orm::ConnectionTrait,
+    role: Role,
+    org_unit_id: i64,
+) -> AppResult<Scope> {
+    if role == Role::Admin {
+        return Scope::all(db, org_unit_id).await;
+    }
+    Scope::of_unit(db, org_unit_id).await
 }
 
 /// What the identity middleware found; `None` for anonymous callers.

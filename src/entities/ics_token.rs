@@ -9,6 +9,8 @@ pub struct Model {
     pub id: i64,
     pub user_id: i64,
     pub token_hash: String,
+    /// The first characters of the token, to tell feeds apart (the token is not stored).
+    pub token_hint: Option<String>,
     pub kind: String,
     pub org_unit_id: Option<i64>,
     pub revoked_at: Option<DateTimeUtc>,

@@ -18,7 +18,12 @@ pub struct TaskAccess {
     pub partner: bool,
 }
 
-pub async fn of(state: &AppState, user: &CurrentUser, scope: &Scope, task: coordination_task::Model) -> AppResult<TaskAccess> {
+pub async fn of(
+    state: &AppState,
+    user: &CurrentUser,
+    scope: &Scope,
+    task: coordination_task::Model,
+) -> AppResult<TaskAccess> {
     let lead_unit = agency::Entity::find_by_id(task.lead_agency_id)
         .one(&state.db)
         .await?
@@ -35,16 +40,29 @@ pub async fn of(state: &AppState, user: &CurrentUser, scope: &Scope, task: coord
         Role::Commune => own_agency_lead,
         Role::Admin | Role::Leader | Role::Partner => false,
     };
-    Ok(TaskAccess { task, read, lead, partner })
+    Ok(TaskAccess {
+        task,
+        read,
+        lead,
+        partner,
+    })
 }
 
 /// The task if the user may see it; 404 otherwise.
-pub async fn readable(state: &AppState, user: &CurrentUser, task_id: i64) -> AppResult<(TaskAccess, Scope)> {
+pub async fn readable(
+    state: &AppState,
+    user: &CurrentUser,
+    task_id: i64,
+) -> AppResult<(TaskAccess, Scope)> {
     let task = coordination_task::Entity::find_by_id(task_id)
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
     let scope = user.scope(state).await?;
     let access = of(state, user, &scope, task).await?;
-    if access.read { Ok((access, scope)) } else { Err(AppError::NotFound) }
+    if access.read {
+        Ok((access, scope))
+    } else {
+        Err(AppError::NotFound)
+    }
 }

@@ -5,14 +5,16 @@
 
 use crate::activities::input::check_free_text;
 use crate::audit;
-use crate::entities::{activity, agency, code, coordination_task, plan_item, task_activity, task_comment, task_outcome};
+use crate::entities::{
+    activity, agency, code, coordination_task, plan_item, task_activity, task_comment, task_outcome,
+};
 use crate::web::forms::FieldErrors;
 use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
     EntityTrait, QueryFilter, Set, TransactionTrait,
 };
-use sea_orm::sea_query::{Expr, ExprTrait};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -92,8 +94,17 @@ pub struct NewTask {
     pub activity_ids: Vec<i64>,
 }
 
-async fn record(txn: &DatabaseTransaction, actor: &Actor, action: &str, t: &coordination_task::Model, change: Value) -> Result<(), DbErr> {
-    let unit = agency::Entity::find_by_id(t.lead_agency_id).one(txn).await?.map(|a| a.org_unit_id);
+async fn record(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    action: &str,
+    t: &coordination_task::Model,
+    change: Value,
+) -> Result<(), DbErr> {
+    let unit = agency::Entity::find_by_id(t.lead_agency_id)
+        .one(txn)
+        .await?
+        .map(|a| a.org_unit_id);
     audit::record(
         txn,
         actor.now,
@@ -109,7 +120,12 @@ async fn record(txn: &DatabaseTransaction, actor: &Actor, action: &str, t: &coor
     .await
 }
 
-async fn comment(txn: &DatabaseTransaction, actor: &Actor, task_id: i64, body: &str) -> Result<(), DbErr> {
+async fn comment(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    task_id: i64,
+    body: &str,
+) -> Result<(), DbErr> {
     task_comment::ActiveModel {
         task_id: Set(task_id),
         user_id: Set(Some(actor.user_id)),
@@ -123,19 +139,34 @@ async fn comment(txn: &DatabaseTransaction, actor: &Actor, task_id: i64, body: &
     Ok(())
 }
 
-pub async fn create(db: &DatabaseConnection, actor: &Actor, new: NewTask) -> TaskResult<coordination_task::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    new: NewTask,
+) -> TaskResult<coordination_task::Model> {
     let mut errors = FieldErrors::default();
     if new.title.trim().is_empty() {
         errors.add("title", "form.required");
     }
-    let kind_ok = code::Entity::find_by_id(new.kind_id).one(db).await?.is_some_and(|c| c.list == "task_kind");
+    let kind_ok = code::Entity::find_by_id(new.kind_id)
+        .one(db)
+        .await?
+        .is_some_and(|c| c.list == "task_kind");
     if !kind_ok {
         errors.add("kind_id", "form.choose");
     }
-    if plan_item::Entity::find_by_id(new.plan_item_id).one(db).await?.is_none() {
+    if plan_item::Entity::find_by_id(new.plan_item_id)
+        .one(db)
+        .await?
+        .is_none()
+    {
         errors.add("plan_item_id", "form.choose");
     }
-    if agency::Entity::find_by_id(new.partner_agency_id).one(db).await?.is_none_or(|a| !a.active) {
+    if agency::Entity::find_by_id(new.partner_agency_id)
+        .one(db)
+        .await?
+        .is_none_or(|a| !a.active)
+    {
         errors.add("partner_agency_id", "form.choose");
     }
     if new.partner_agency_id == new.lead_agency_id {
@@ -147,7 +178,10 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, new: NewTask) -> Tas
     if new.due_date < new.ack_due_date {
         errors.add("due_date", "task.error.due_before_ack");
     }
-    check_free_text(&[("title", Some(&new.title)), ("note", new.note.as_deref())], &mut errors);
+    check_free_text(
+        &[("title", Some(&new.title)), ("note", new.note.as_deref())],
+        &mut errors,
+    );
     if !errors.is_empty() {
         return Err(TaskError::Invalid(errors));
     }
@@ -186,8 +220,17 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, new: NewTask) -> Tas
     Ok(t)
 }
 
-async fn link(txn: &DatabaseTransaction, actor: &Actor, task_id: i64, activity_id: i64) -> Result<(), DbErr> {
-    if activity::Entity::find_by_id(activity_id).one(txn).await?.is_none() {
+async fn link(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    task_id: i64,
+    activity_id: i64,
+) -> Result<(), DbErr> {
+    if activity::Entity::find_by_id(activity_id)
+        .one(txn)
+        .await?
+        .is_none()
+    {
         return Ok(());
     }
     let exists = task_activity::Entity::find()
@@ -214,12 +257,31 @@ async fn link(txn: &DatabaseTransaction, actor: &Actor, task_id: i64, activity_i
 pub enum Change {
     Acknowledge,
     Start,
-    Decline { reason: String },
-    Complete { outcomes: Vec<(i64, i64)>, loans_count: Option<i64>, loans_amount: Option<i64>, note: Option<String> },
-    Reassign { partner_agency_id: i64, ack_due_date: NaiveDate, reason: String },
-    Extend { due_date: NaiveDate, ack_due_date: Option<NaiveDate>, reason: String },
-    Comment { body: String },
-    Link { activity_id: i64 },
+    Decline {
+        reason: String,
+    },
+    Complete {
+        outcomes: Vec<(i64, i64)>,
+        loans_count: Option<i64>,
+        loans_amount: Option<i64>,
+        note: Option<String>,
+    },
+    Reassign {
+        partner_agency_id: i64,
+        ack_due_date: NaiveDate,
+        reason: String,
+    },
+    Extend {
+        due_date: NaiveDate,
+        ack_due_date: Option<NaiveDate>,
+        reason: String,
+    },
+    Comment {
+        body: String,
+    },
+    Link {
+        activity_id: i64,
+    },
 }
 
 impl Change {
@@ -240,14 +302,22 @@ impl Change {
     /// are open to both).
     pub fn by_partner(&self) -> Option<bool> {
         match self {
-            Change::Acknowledge | Change::Start | Change::Decline { .. } | Change::Complete { .. } => Some(true),
+            Change::Acknowledge
+            | Change::Start
+            | Change::Decline { .. }
+            | Change::Complete { .. } => Some(true),
             Change::Reassign { .. } | Change::Extend { .. } => Some(false),
             Change::Comment { .. } | Change::Link { .. } => None,
         }
     }
 }
 
-async fn validate(db: &impl ConnectionTrait, t: &coordination_task::Model, change: &Change, today: NaiveDate) -> TaskResult<()> {
+async fn validate(
+    db: &impl ConnectionTrait,
+    t: &coordination_task::Model,
+    change: &Change,
+    today: NaiveDate,
+) -> TaskResult<()> {
     let mut errors = FieldErrors::default();
     let transition_ok = match change {
         Change::Acknowledge => t.status == REQUESTED,
@@ -262,7 +332,9 @@ async fn validate(db: &impl ConnectionTrait, t: &coordination_task::Model, chang
         errors.add("status", "task.error.transition");
     }
     match change {
-        Change::Decline { reason } | Change::Reassign { reason, .. } | Change::Extend { reason, .. } => {
+        Change::Decline { reason }
+        | Change::Reassign { reason, .. }
+        | Change::Extend { reason, .. } => {
             if reason.trim().is_empty() {
                 errors.add("reason", "task.error.reason");
             }
@@ -274,14 +346,25 @@ async fn validate(db: &impl ConnectionTrait, t: &coordination_task::Model, chang
             }
             check_free_text(&[("body", Some(body))], &mut errors);
         }
-        Change::Complete { outcomes, loans_count, loans_amount, note } => {
+        Change::Complete {
+            outcomes,
+            loans_count,
+            loans_amount,
+            note,
+        } => {
             for (support_type, persons) in outcomes {
-                let ok = code::Entity::find_by_id(*support_type).one(db).await?.is_some_and(|c| c.list == "support_type");
+                let ok = code::Entity::find_by_id(*support_type)
+                    .one(db)
+                    .await?
+                    .is_some_and(|c| c.list == "support_type");
                 if !ok {
                     errors.add(&format!("outcome_{support_type}"), "form.choose");
                 }
                 if *persons < 0 {
-                    errors.add(&format!("outcome_{support_type}"), "activity.error.negative");
+                    errors.add(
+                        &format!("outcome_{support_type}"),
+                        "activity.error.negative",
+                    );
                 }
             }
             if loans_count.is_some_and(|n| n < 0) {
@@ -295,8 +378,15 @@ async fn validate(db: &impl ConnectionTrait, t: &coordination_task::Model, chang
         _ => {}
     }
     match change {
-        Change::Reassign { partner_agency_id, ack_due_date, .. } => {
-            if agency::Entity::find_by_id(*partner_agency_id).one(db).await?.is_none_or(|a| !a.active)
+        Change::Reassign {
+            partner_agency_id,
+            ack_due_date,
+            ..
+        } => {
+            if agency::Entity::find_by_id(*partner_agency_id)
+                .one(db)
+                .await?
+                .is_none_or(|a| !a.active)
                 || *partner_agency_id == t.lead_agency_id
             {
                 errors.add("partner_agency_id", "form.choose");
@@ -305,7 +395,11 @@ async fn validate(db: &impl ConnectionTrait, t: &coordination_task::Model, chang
                 errors.add("ack_due_date", "task.error.past");
             }
         }
-        Change::Extend { due_date, ack_due_date, .. } => {
+        Change::Extend {
+            due_date,
+            ack_due_date,
+            ..
+        } => {
             if *due_date <= t.due_date || *due_date < today {
                 errors.add("due_date", "task.error.extend");
             }
@@ -315,10 +409,20 @@ async fn validate(db: &impl ConnectionTrait, t: &coordination_task::Model, chang
         }
         _ => {}
     }
-    if errors.is_empty() { Ok(()) } else { Err(TaskError::Invalid(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(TaskError::Invalid(errors))
+    }
 }
 
-pub async fn apply(db: &DatabaseConnection, actor: &Actor, task_id: i64, version: i32, change: Change) -> TaskResult<coordination_task::Model> {
+pub async fn apply(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    task_id: i64,
+    version: i32,
+    change: Change,
+) -> TaskResult<coordination_task::Model> {
     let current = coordination_task::Entity::find_by_id(task_id)
         .one(db)
         .await?
@@ -326,7 +430,10 @@ pub async fn apply(db: &DatabaseConnection, actor: &Actor, task_id: i64, version
     validate(db, &current, &change, actor.today).await?;
     let txn = db.begin().await?;
     let claimed = coordination_task::Entity::update_many()
-        .col_expr(coordination_task::Column::Version, Expr::col(coordination_task::Column::Version).add(1))
+        .col_expr(
+            coordination_task::Column::Version,
+            Expr::col(coordination_task::Column::Version).add(1),
+        )
         .filter(coordination_task::Column::Id.eq(task_id))
         .filter(coordination_task::Column::Version.eq(version))
         .exec(&txn)
@@ -350,7 +457,12 @@ pub async fn apply(db: &DatabaseConnection, actor: &Actor, task_id: i64, version
             row.status = Set(DECLINED.to_owned());
             row.decline_reason = Set(Some(reason.trim().to_owned()));
         }
-        Change::Complete { outcomes, loans_count, loans_amount, note } => {
+        Change::Complete {
+            outcomes,
+            loans_count,
+            loans_amount,
+            note,
+        } => {
             row.status = Set(DONE.to_owned());
             row.done_at = Set(Some(actor.now));
             row.loans_count = Set(*loans_count);
@@ -376,7 +488,11 @@ pub async fn apply(db: &DatabaseConnection, actor: &Actor, task_id: i64, version
             }
             extra = json!({ "outcomes": outcomes, "loans_count": loans_count, "loans_amount": loans_amount });
         }
-        Change::Reassign { partner_agency_id, ack_due_date, reason } => {
+        Change::Reassign {
+            partner_agency_id,
+            ack_due_date,
+            reason,
+        } => {
             row.partner_agency_id = Set(*partner_agency_id);
             row.ack_due_date = Set(*ack_due_date);
             row.status = Set(REQUESTED.to_owned());
@@ -387,7 +503,11 @@ pub async fn apply(db: &DatabaseConnection, actor: &Actor, task_id: i64, version
             }
             extra = json!({ "reason": reason.trim() });
         }
-        Change::Extend { due_date, ack_due_date, reason } => {
+        Change::Extend {
+            due_date,
+            ack_due_date,
+            reason,
+        } => {
             row.due_date = Set(*due_date);
             if let Some(a) = ack_due_date {
                 row.ack_due_date = Set(*a);

@@ -13,12 +13,19 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
 
+/// Marks an error response that must reach the client exactly as built: a calendar feed's 404
+/// is empty, because calendar apps show no page and an unknown token must reveal nothing.
+#[derive(Clone, Copy, Debug)]
+pub struct SendAsIs;
+
 pub async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let uri = req.uri().clone();
     let headers = req.headers().clone();
     let response = next.run(req).await;
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) {
+    if !(status.is_client_error() || status.is_server_error())
+        || response.extensions().get::<SendAsIs>().is_some()
+    {
         return response;
     }
     let kind = match response.extensions().get::<ErrorKind>() {

@@ -33,6 +33,10 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("POST", "/logout", Who::SignedIn),
     ("GET", "/account", Who::SignedIn),
     ("POST", "/account/password", Who::SignedIn),
+    ("GET", "/ics/{token}", Who::Anyone),
+    ("GET", "/account/calendar", Who::SignedIn),
+    ("POST", "/account/calendar", Who::SignedIn),
+    ("POST", "/account/calendar/{token_id}/revoke", Who::SignedIn),
     ("GET", "/", Who::SignedIn),
     ("GET", "/plans", Who::Roles(ALL_ROLES)),
     ("GET", "/plans/new", EDITORS),
@@ -194,6 +198,8 @@ async fn sample_path(app: &TestApp, path: &str, throwaway_user: i64) -> String {
         .replace("{activity_id}", "999999")
         .replace("{unit_id}", &unit_id.to_string())
         .replace("{file}", "app.css")
+        .replace("{token}", &format!("{}.ics", "0".repeat(64)))
+        .replace("{token_id}", "999999")
 }
 
 async fn every_route_answers_every_role_as_decided(app: TestApp) {

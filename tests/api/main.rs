@@ -8,6 +8,7 @@ mod activities;
 mod admin;
 mod authz;
 mod i18n;
+mod ics;
 mod org_units;
 mod plans;
 mod shell;
