@@ -6,7 +6,7 @@
 use crate::auth::identity::enforce_access;
 use crate::auth::permissions::{Access, Capability::*};
 use crate::state::AppState;
-use crate::{activities, admin, api, auth, org_units, plans, web};
+use crate::{activities, admin, api, auth, org_units, plans, tasks, web};
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{MethodRouter, get, post};
@@ -149,6 +149,13 @@ pub fn routes() -> Routes {
         .post("/activities/{activity_id}/log", Can(WriteActivities), activities::edit::post_log)
         .post("/activities/{activity_id}/postpone", Can(WriteActivities), activities::edit::post_postpone)
         .post("/activities/{activity_id}/cancel", Can(WriteActivities), activities::edit::post_cancel)
+        // Coordination tasks
+        .get("/tasks", Can(ViewTasks), tasks::views::get_tasks)
+        .get("/tasks/inbox", Can(ViewTasks), tasks::views::get_inbox)
+        .get("/tasks/new", Can(WriteTasks), tasks::views::get_new_task)
+        .post("/tasks", Can(WriteTasks), tasks::views::post_task)
+        .get("/tasks/{task_id}", Can(ViewTasks), tasks::views::get_task)
+        .post("/tasks/{task_id}", Can(ActOnTasks), tasks::views::post_task_action)
         // Org units
         .get("/org-units", Can(ViewOrgUnits), org_units::handlers::get_org_units)
         // Administration
@@ -176,6 +183,10 @@ pub fn routes() -> Routes {
         .get("/api/v1/activities/{activity_id}", Can(ViewActivities), api::activities::get_api_activity)
         .put("/api/v1/activities/{activity_id}", Can(WriteActivities), api::activities::put_api_activity)
         .post("/api/v1/activities/{activity_id}/status", Can(WriteActivities), api::activities::post_api_status)
+        .get("/api/v1/tasks", Can(ViewTasks), api::tasks::get_api_tasks)
+        .post("/api/v1/tasks", Can(WriteTasks), api::tasks::post_api_task)
+        .get("/api/v1/tasks/{task_id}", Can(ViewTasks), api::tasks::get_api_task)
+        .post("/api/v1/tasks/{task_id}/status", Can(ActOnTasks), api::tasks::post_api_task_status)
         .get("/api/v1/plans", Can(ViewPlans), api::plans::get_api_plans)
         .post("/api/v1/plans", Can(EditPlans), api::plans::post_api_plan)
         .get("/api/v1/plans/{plan_id}", Can(ViewPlans), api::plans::get_api_plan)

@@ -49,6 +49,10 @@ impl Role {
             // Planners schedule for their units, communes for themselves, partners what their
             // agency organises (the object-level rule is in `activities::access`).
             WriteActivities => matches!(self, Planner | Commune | Partner),
+            ViewTasks => true,
+            // Requesting agencies open tasks; partners answer them (object rules in `tasks::access`).
+            WriteTasks => matches!(self, Planner | Compiler | Commune),
+            ActOnTasks => matches!(self, Planner | Compiler | Commune | Partner),
             // Planners write the plans of their unit and below; a commune writes its own.
             EditPlans => matches!(self, Planner | Commune),
             IssuePlans => matches!(self, Leader),
@@ -66,6 +70,9 @@ pub enum Capability {
     ViewOrgUnits,
     ViewActivities,
     WriteActivities,
+    ViewTasks,
+    WriteTasks,
+    ActOnTasks,
     ManageUsers,
     ManageAgencies,
     ManageCodes,

@@ -1,1 +1,483 @@
+//! The pages of coordination tasks: the board by status (late and escalated first), the inbox
+//! of an agency, the task page with its thread and history, and the forms.
 
+use crate::auth::{Capability, CurrentUser, Role};
+use crate::entities::{activity, agency, audit_event, code, coordination_task, org_unit, task_activity, task_comment, task_outcome, user};
+use crate::error::{AppError, AppResult};
+use crate::org_units::scope::Scope;
+use crate::state::AppState;
+use crate::tasks::access;
+use crate::tasks::service::{self, Actor, Change, NewTask, TaskError};
+use crate::web::forms::{FieldErrors, FormValues, RawForm, non_empty};
+use crate::web::format::parse_date;
+use crate::web::{Page, flash};
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::Duration;
+use minijinja::{Value, context};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// A task as the pages show it.
+#[derive(Serialize)]
+pub struct TaskRow {
+    pub task: coordination_task::Model,
+    pub kind: String,
+    pub lead: String,
+    pub partner: String,
+    pub late: Option<service::Lateness>,
+}
+
+async fn names(state: &AppState) -> AppResult<(HashMap<i64, agency::Model>, HashMap<i64, code::Model>)> {
+    let agencies = agency::Entity::find().all(&state.db).await?.into_iter().map(|a| (a.id, a)).collect();
+    let codes = code::Entity::find().all(&state.db).await?.into_iter().map(|c| (c.id, c)).collect();
+    Ok((agencies, codes))
+}
+
+pub async fn rows_of(state: &AppState, user: &CurrentUser, tasks: Vec<coordination_task::Model>) -> AppResult<Vec<TaskRow>> {
+    let (agencies, codes) = names(state).await?;
+    let today = state.clock.today();
+    let name = |id: i64| agencies.get(&id).map(|a| a.short_name.clone()).unwrap_or_default();
+    let mut rows: Vec<TaskRow> = tasks
+        .into_iter()
+        .map(|t| TaskRow {
+            kind: codes.get(&t.kind_id).map(|c| crate::codes::name(c, user.locale).to_owned()).unwrap_or_default(),
+            lead: name(t.lead_agency_id),
+            partner: name(t.partner_agency_id),
+            late: service::lateness(&t, today),
+            task: t,
+        })
+        .collect();
+    // Late and escalated first, then by due date.
+    rows.sort_by_key(|r| (r.late.is_none(), r.task.due_date, r.task.id));
+    Ok(rows)
+}
+
+/// The condition that limits tasks to those the user may see (see `access`).
+async fn visible(state: &AppState, user: &CurrentUser, scope: &Scope) -> AppResult<Condition> {
+    let own = Condition::any()
+        .add(coordination_task::Column::LeadAgencyId.eq(user.agency_id))
+        .add(coordination_task::Column::PartnerAgencyId.eq(user.agency_id));
+    if user.role == Role::Partner {
+        return Ok(own);
+    }
+    if scope.all {
+        return Ok(Condition::all());
+    }
+    let agencies_in_scope: Vec<i64> = agency::Entity::find()
+        .filter(agency::Column::OrgUnitId.is_in(scope.ids()))
+        .select_only()
+        .column(agency::Column::Id)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    Ok(own.add(coordination_task::Column::LeadAgencyId.is_in(agencies_in_scope)))
+}
+
+#[derive(Deserialize, Default, Serialize, Clone)]
+pub struct TaskFilter {
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    agency: Option<String>,
+    #[serde(default)]
+    item: Option<String>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+}
+
+impl TaskFilter {
+    fn condition(&self) -> Condition {
+        let id = |v: &Option<String>| v.as_deref().and_then(|s| s.parse::<i64>().ok());
+        let mut c = Condition::all();
+        if let Some(k) = id(&self.kind) {
+            c = c.add(coordination_task::Column::KindId.eq(k));
+        }
+        if let Some(a) = id(&self.agency) {
+            c = c.add(
+                Condition::any()
+                    .add(coordination_task::Column::LeadAgencyId.eq(a))
+                    .add(coordination_task::Column::PartnerAgencyId.eq(a)),
+            );
+        }
+        if let Some(i) = id(&self.item) {
+            c = c.add(coordination_task::Column::PlanItemId.eq(i));
+        }
+        if let Some(f) = self.from.as_deref().and_then(parse_date) {
+            c = c.add(coordination_task::Column::DueDate.gte(f));
+        }
+        if let Some(t) = self.to.as_deref().and_then(parse_date) {
+            c = c.add(coordination_task::Column::RequestedOn.lte(t));
+        }
+        c
+    }
+}
+
+/// The most tasks the board shows.
+const BOARD_LIMIT: u64 = 1000;
+
+pub async fn get_tasks(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Query(filter): Query<TaskFilter>,
+) -> AppResult<Response> {
+    let scope = user.scope(&state).await?;
+    let tasks = coordination_task::Entity::find()
+        .filter(visible(&state, &user, &scope).await?)
+        .filter(filter.condition())
+        .order_by_asc(coordination_task::Column::DueDate)
+        .limit(BOARD_LIMIT)
+        .all(&state.db)
+        .await?;
+    let rows = rows_of(&state, &user, tasks).await?;
+    let columns: Vec<(&str, Vec<&TaskRow>)> = service::STATUSES
+        .iter()
+        .map(|s| (*s, rows.iter().filter(|r| r.task.status == *s).collect()))
+        .collect();
+    let escalated = rows.iter().filter(|r| r.late.is_some()).count();
+    let kinds = crate::codes::list(&state.db, "task_kind").await?;
+    let agencies = crate::agencies::list(&state.db).await?;
+    page.render(
+        &state,
+        "tasks/board.html",
+        context! {
+            columns => columns, escalated => escalated, filter => filter, kinds => kinds, agencies => agencies,
+            can_create => user.can(Capability::WriteTasks),
+        },
+    )
+}
+
+pub async fn get_inbox(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+) -> AppResult<Response> {
+    let scope = user.scope(&state).await?;
+    let open = [service::REQUESTED, service::ACKNOWLEDGED, service::IN_PROGRESS];
+    let asked = coordination_task::Entity::find()
+        .filter(coordination_task::Column::PartnerAgencyId.eq(user.agency_id))
+        .filter(coordination_task::Column::Status.is_in(open))
+        .all(&state.db)
+        .await?;
+    let requested = coordination_task::Entity::find()
+        .filter(coordination_task::Column::LeadAgencyId.eq(user.agency_id))
+        .filter(coordination_task::Column::Status.is_in(open))
+        .all(&state.db)
+        .await?;
+    // Escalated tasks of the units below: their lead agency's unit lies strictly under ours.
+    let today = state.clock.today();
+    let below: Vec<i64> = if user.role == Role::Partner {
+        Vec::new()
+    } else {
+        scope.ids().into_iter().filter(|u| *u != user.org_unit_id).collect()
+    };
+    let below_agencies: Vec<i64> = agency::Entity::find()
+        .filter(agency::Column::OrgUnitId.is_in(below))
+        .select_only()
+        .column(agency::Column::Id)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let escalated: Vec<coordination_task::Model> = coordination_task::Entity::find()
+        .filter(coordination_task::Column::LeadAgencyId.is_in(below_agencies))
+        .filter(coordination_task::Column::Status.is_in(open))
+        .filter(
+            Condition::any()
+                .add(coordination_task::Column::DueDate.lt(today))
+                .add(
+                    Condition::all()
+                        .add(coordination_task::Column::Status.eq(service::REQUESTED))
+                        .add(coordination_task::Column::AckDueDate.lt(today)),
+                ),
+        )
+        .all(&state.db)
+        .await?;
+    page.render(
+        &state,
+        "tasks/inbox.html",
+        context! {
+            asked => rows_of(&state, &user, asked).await?,
+            requested => rows_of(&state, &user, requested).await?,
+            escalated => rows_of(&state, &user, escalated).await?,
+        },
+    )
+}
+
+async fn show_form(state: &AppState, page: &Page, user: &CurrentUser, status: StatusCode, values: Value, errors: FieldErrors) -> AppResult<Response> {
+    let scope = user.scope(state).await?;
+    let plan_units = crate::plans::repo::readable_units(&state.db, &scope, user.org_unit_id).await?;
+    let mut plans = Vec::new();
+    for (p, items) in crate::activities::service::plan_items_for(&state.db, &plan_units).await? {
+        let items: Vec<(i64, String)> = items.iter().map(|i| (i.id, crate::activities::repo::item_title(i))).collect();
+        plans.push(context! { title => p.title, items => items });
+    }
+    let all = crate::agencies::list(&state.db).await?;
+    let leads: Vec<_> = all
+        .iter()
+        .filter(|a| a.agency.id == user.agency_id || (matches!(user.role, Role::Planner | Role::Compiler) && scope.contains(a.agency.org_unit_id)))
+        .collect();
+    page.render_status(
+        state,
+        status,
+        "tasks/form.html",
+        context! {
+            kinds => crate::codes::list(&state.db, "task_kind").await?, plans => plans,
+            leads => leads, partners => all.iter().filter(|a| a.agency.active).collect::<Vec<_>>(),
+            values => values, errors => errors,
+        },
+    )
+}
+
+pub async fn get_new_task(State(state): State<AppState>, page: Page, user: CurrentUser) -> AppResult<Response> {
+    let today = state.clock.today();
+    let mut v = BTreeMap::new();
+    v.insert("lead_agency_id".to_owned(), user.agency_id.to_string());
+    v.insert("ack_due_date".to_owned(), (today + Duration::days(3)).to_string());
+    v.insert("due_date".to_owned(), (today + Duration::days(30)).to_string());
+    show_form(&state, &page, &user, StatusCode::OK, Value::from_object(FormValues(v)), FieldErrors::default()).await
+}
+
+fn actor(state: &AppState, user: &CurrentUser) -> Actor {
+    Actor { user_id: user.id, now: state.clock.now(), today: state.clock.today() }
+}
+
+fn id_field(form: &RawForm, field: &str, errors: &mut FieldErrors) -> i64 {
+    form.get(field).trim().parse().unwrap_or_else(|_| {
+        errors.add(field, "form.choose");
+        0
+    })
+}
+
+pub async fn post_task(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Form(form): Form<RawForm>,
+) -> AppResult<Response> {
+    let scope = user.scope(&state).await?;
+    let mut errors = FieldErrors::default();
+    let lead = id_field(&form, "lead_agency_id", &mut errors);
+    let lead_ok = match agency::Entity::find_by_id(lead).one(&state.db).await? {
+        Some(a) => a.id == user.agency_id || (matches!(user.role, Role::Planner | Role::Compiler) && scope.contains(a.org_unit_id)),
+        None => false,
+    };
+    if !lead_ok {
+        errors.add("lead_agency_id", "form.choose");
+    }
+    let ack = parse_date(form.get("ack_due_date"));
+    let due = parse_date(form.get("due_date"));
+    if ack.is_none() {
+        errors.add("ack_due_date", "form.date");
+    }
+    if due.is_none() {
+        errors.add("due_date", "form.date");
+    }
+    let new = NewTask {
+        kind_id: id_field(&form, "kind_id", &mut errors),
+        title: form.get("title").trim().to_owned(),
+        plan_item_id: id_field(&form, "plan_item_id", &mut errors),
+        lead_agency_id: lead,
+        partner_agency_id: id_field(&form, "partner_agency_id", &mut errors),
+        ack_due_date: ack.unwrap_or_default(),
+        due_date: due.unwrap_or_default(),
+        note: non_empty(form.get("note")),
+        activity_ids: Vec::new(),
+    };
+    let result = if errors.is_empty() {
+        service::create(&state.db, &actor(&state, &user), new).await
+    } else {
+        Err(TaskError::Invalid(errors))
+    };
+    match result {
+        Ok(t) => Ok(flash::redirect(&state.config, &format!("/tasks/{}", t.id), "flash.saved")),
+        Err(TaskError::Invalid(errors)) => show_form(&state, &page, &user, StatusCode::UNPROCESSABLE_ENTITY, FormValues::of(&form), errors).await,
+        Err(TaskError::Conflict) => Err(AppError::Conflict),
+        Err(TaskError::Db(e)) => Err(e.into()),
+    }
+}
+
+#[derive(Serialize)]
+struct CommentRow {
+    comment: task_comment::Model,
+    who: String,
+}
+
+#[derive(Serialize)]
+struct HistoryRow {
+    at: chrono::DateTime<chrono::Utc>,
+    who: String,
+    action: String,
+    reason: Option<String>,
+}
+
+async fn render_task(state: &AppState, page: &Page, user: &CurrentUser, task_id: i64, status: StatusCode, errors: FieldErrors) -> AppResult<Response> {
+    let (acc, _) = access::readable(state, user, task_id).await?;
+    let t = acc.task.clone();
+    let rows = rows_of(state, user, vec![t.clone()]).await?;
+    let row = rows.into_iter().next().ok_or(AppError::NotFound)?;
+    let comments = task_comment::Entity::find()
+        .filter(task_comment::Column::TaskId.eq(task_id))
+        .order_by_asc(task_comment::Column::Id)
+        .all(&state.db)
+        .await?;
+    let events = audit_event::Entity::find()
+        .filter(audit_event::Column::ObjectType.eq("task"))
+        .filter(audit_event::Column::ObjectId.eq(task_id))
+        .order_by_desc(audit_event::Column::Id)
+        .all(&state.db)
+        .await?;
+    let users: HashMap<i64, String> = user::Entity::find().all(&state.db).await?.into_iter().map(|u| (u.id, u.display_name)).collect();
+    let who = |id: Option<i64>| id.and_then(|i| users.get(&i).cloned()).unwrap_or_default();
+    let outcomes = task_outcome::Entity::find().filter(task_outcome::Column::TaskId.eq(task_id)).all(&state.db).await?;
+    let (_, codes) = names(state).await?;
+    let outcome_rows: Vec<(String, i64)> = outcomes
+        .iter()
+        .filter_map(|o| Some((crate::codes::name(codes.get(&o.support_type_id)?, user.locale).to_owned(), o.persons)))
+        .collect();
+    let linked_ids: Vec<i64> = task_activity::Entity::find()
+        .filter(task_activity::Column::TaskId.eq(task_id))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|l| l.activity_id)
+        .collect();
+    let scope = user.scope(state).await?;
+    let linked: Vec<activity::Model> = activity::Entity::find()
+        .filter(activity::Column::Id.is_in(linked_ids))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .filter(|a| scope.contains(a.org_unit_id))
+        .collect();
+    let mut recent = activity::Entity::find().order_by_desc(activity::Column::StartDate).limit(30);
+    if !scope.all {
+        recent = recent.filter(activity::Column::OrgUnitId.is_in(scope.ids()));
+    }
+    let recent = recent.all(&state.db).await?;
+    // Support types of the law in force on the day the task is done.
+    let today = state.clock.today();
+    let support_types: Vec<code::Model> = crate::codes::list(&state.db, "support_type")
+        .await?
+        .into_iter()
+        .filter(|c| c.valid_from.is_none_or(|f| f <= today) && c.valid_to.is_none_or(|to| to >= today))
+        .collect();
+    let item = crate::entities::plan_item::Entity::find_by_id(t.plan_item_id).one(&state.db).await?;
+    let lead_unit = agency::Entity::find_by_id(t.lead_agency_id).one(&state.db).await?.map(|a| a.org_unit_id);
+    let lead_unit_name = match lead_unit {
+        Some(u) => org_unit::Entity::find_by_id(u).one(&state.db).await?.map(|u| u.name),
+        None => None,
+    };
+    page.render_status(
+        state,
+        status,
+        "tasks/show.html",
+        context! {
+            r => row, lead_side => acc.lead, partner_side => acc.partner,
+            can_comment => (acc.lead || acc.partner) && user.can(Capability::ActOnTasks),
+            comments => comments.into_iter().map(|c| CommentRow { who: who(c.user_id), comment: c }).collect::<Vec<_>>(),
+            history => events.into_iter().map(|e| {
+                let change: serde_json::Value = serde_json::from_str(&e.change).unwrap_or_default();
+                HistoryRow {
+                    at: e.created_at, who: who(e.user_id), action: e.action,
+                    reason: change.get("extra").and_then(|x| x.get("reason")).and_then(|r| r.as_str()).map(str::to_owned),
+                }
+            }).collect::<Vec<_>>(),
+            outcomes => outcome_rows, linked => linked, recent => recent, support_types => support_types,
+            item => item.as_ref().map(crate::activities::repo::item_title), lead_unit => lead_unit_name,
+            partners => crate::agencies::list(&state.db).await?, errors => errors, today => today,
+        },
+    )
+}
+
+pub async fn get_task(State(state): State<AppState>, page: Page, user: CurrentUser, Path(task_id): Path<i64>) -> AppResult<Response> {
+    render_task(&state, &page, &user, task_id, StatusCode::OK, FieldErrors::default()).await
+}
+
+fn count(form: &RawForm, field: &str, errors: &mut FieldErrors) -> Option<i64> {
+    crate::activities::input::parse_count(form.get(field), field, errors)
+}
+
+/// One form for every action on a task (`action` = acknowledge, start, decline, complete,
+/// reassign, extend, comment, link); the side that may take it is checked here.
+pub async fn post_task_action(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Path(task_id): Path<i64>,
+    Form(form): Form<RawForm>,
+) -> AppResult<Response> {
+    let (acc, scope) = access::readable(&state, &user, task_id).await?;
+    let version: i32 = form.get("version").trim().parse().map_err(|_| AppError::BadRequest("error.bad_request"))?;
+    let mut errors = FieldErrors::default();
+    let reason = form.get("reason").trim().to_owned();
+    let change = match form.get("action") {
+        "acknowledge" => Change::Acknowledge,
+        "start" => Change::Start,
+        "decline" => Change::Decline { reason },
+        "complete" => {
+            let mut outcomes = Vec::new();
+            for (k, _) in &form.0 {
+                if let Some(id) = k.strip_prefix("outcome_").and_then(|s| s.parse::<i64>().ok())
+                    && let Some(n) = count(&form, k, &mut errors)
+                {
+                    outcomes.push((id, n));
+                }
+            }
+            Change::Complete {
+                outcomes,
+                loans_count: count(&form, "loans_count", &mut errors),
+                loans_amount: count(&form, "loans_amount", &mut errors),
+                note: non_empty(form.get("note")),
+            }
+        }
+        "reassign" => Change::Reassign {
+            partner_agency_id: id_field(&form, "partner_agency_id", &mut errors),
+            ack_due_date: parse_date(form.get("ack_due_date")).unwrap_or_else(|| {
+                errors.add("ack_due_date", "form.date");
+                state.clock.today()
+            }),
+            reason,
+        },
+        "extend" => Change::Extend {
+            due_date: parse_date(form.get("due_date")).unwrap_or_else(|| {
+                errors.add("due_date", "form.date");
+                state.clock.today()
+            }),
+            ack_due_date: parse_date(form.get("ack_due_date")),
+            reason,
+        },
+        "comment" => Change::Comment { body: form.get("body").trim().to_owned() },
+        "link" => {
+            let activity_id = id_field(&form, "activity_id", &mut errors);
+            let visible = activity::Entity::find_by_id(activity_id).one(&state.db).await?.is_some_and(|a| scope.contains(a.org_unit_id));
+            if !visible {
+                errors.add("activity_id", "form.choose");
+            }
+            Change::Link { activity_id }
+        }
+        _ => return Err(AppError::BadRequest("error.bad_request")),
+    };
+    let allowed = match change.by_partner() {
+        Some(true) => acc.partner,
+        Some(false) => acc.lead,
+        None => acc.lead || acc.partner,
+    };
+    if !allowed {
+        return Err(AppError::OutOfScope);
+    }
+    if !errors.is_empty() {
+        return render_task(&state, &page, &user, task_id, StatusCode::UNPROCESSABLE_ENTITY, errors).await;
+    }
+    match service::apply(&state.db, &actor(&state, &user), task_id, version, change).await {
+        Ok(_) => Ok(flash::redirect(&state.config, &format!("/tasks/{task_id}"), "flash.saved")),
+        Err(TaskError::Invalid(errors)) => render_task(&state, &page, &user, task_id, StatusCode::UNPROCESSABLE_ENTITY, errors).await,
+        Err(TaskError::Conflict) => Err(AppError::Conflict),
+        Err(TaskError::Db(e)) => Err(e.into()),
+    }
+}
