@@ -6,8 +6,10 @@
 use crate::auth::identity::enforce_access;
 use crate::auth::permissions::{Access, Capability::*};
 use crate::state::AppState;
-use crate::{admin, api, auth, org_units, plans, web};
+use crate::{activities, admin, api, auth, org_units, plans, web};
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{MethodRouter, get, post};
 
@@ -122,6 +124,11 @@ pub fn routes() -> Routes {
         .post("/plans/{plan_id}/cascade", Can(EditPlans), plans::lifecycle::post_cascade)
         .get("/plans/{plan_id}/communes", Can(ViewPlans), plans::lifecycle::get_communes)
         .get("/plans/{plan_id}/docx", Can(ViewPlans), plans::handlers::get_plan_docx)
+        // Activity evidence
+        .post("/activities/{activity_id}/evidence", Can(WriteActivities), activities::evidence::post_evidence.layer(DefaultBodyLimit::max(activities::evidence::UPLOAD_BODY_BYTES)))
+        .get("/activities/{activity_id}/evidence/{file_id}", Can(ViewActivities), activities::evidence::get_evidence_file)
+        .get("/activities/{activity_id}/evidence/{file_id}/thumb", Can(ViewActivities), activities::evidence::get_evidence_thumb)
+        .post("/activities/{activity_id}/evidence/{file_id}/delete", Can(WriteActivities), activities::evidence::post_evidence_delete)
         // Org units
         .get("/org-units", Can(ViewOrgUnits), org_units::handlers::get_org_units)
         // Administration

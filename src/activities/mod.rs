@@ -3,5 +3,6 @@
 //! calendar feeds and the JSON API.
 
 pub mod access;
+pub mod evidence;
 pub mod input;
 pub mod service;

@@ -44,11 +44,14 @@ impl Role {
         use Capability::*;
         use Role::*;
         match cap {
-            // Reading the plan and the org-unit tree is part of everyone's work.
-            ViewPlans | ViewOrgUnits => true,
+            // Reading the plan, the org-unit tree and the activities is part of everyone's work.
+            ViewPlans | ViewOrgUnits | ViewActivities => true,
             // Planners write the plans of their unit and below; a commune writes its own.
             EditPlans => matches!(self, Planner | Commune),
             IssuePlans => matches!(self, Leader),
+            // Who schedules and logs activities (and their evidence); which ones each may
+            // touch is a matter of scope (`activities::access`).
+            WriteActivities => matches!(self, Planner | Commune | Partner),
             ManageUsers | ManageAgencies | ManageCodes | ManageOrgUnits => matches!(self, Admin),
         }
     }
@@ -61,6 +64,8 @@ pub enum Capability {
     EditPlans,
     IssuePlans,
     ViewOrgUnits,
+    ViewActivities,
+    WriteActivities,
     ManageUsers,
     ManageAgencies,
     ManageCodes,

@@ -21,6 +21,8 @@ const ALL_ROLES: &[&str] = &[
 ];
 const ADMIN: Who = Who::Roles(&["admin"]);
 const EDITORS: Who = Who::Roles(&["planner", "commune"]);
+/// Who schedules and logs activities; which ones is a matter of scope, tested per domain.
+const ACTIVITY_WRITERS: Who = Who::Roles(&["planner", "commune", "partner"]);
 
 /// Who may use each route. Keep in step with `router.rs`.
 const EXPECTED: &[(&str, &str, Who)] = &[
@@ -58,6 +60,26 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("POST", "/plans/{plan_id}/cascade", EDITORS),
     ("GET", "/plans/{plan_id}/communes", Who::Roles(ALL_ROLES)),
     ("GET", "/plans/{plan_id}/docx", Who::Roles(ALL_ROLES)),
+    (
+        "POST",
+        "/activities/{activity_id}/evidence",
+        ACTIVITY_WRITERS,
+    ),
+    (
+        "GET",
+        "/activities/{activity_id}/evidence/{file_id}",
+        Who::Roles(ALL_ROLES),
+    ),
+    (
+        "GET",
+        "/activities/{activity_id}/evidence/{file_id}/thumb",
+        Who::Roles(ALL_ROLES),
+    ),
+    (
+        "POST",
+        "/activities/{activity_id}/evidence/{file_id}/delete",
+        ACTIVITY_WRITERS,
+    ),
     ("GET", "/org-units", Who::Roles(ALL_ROLES)),
     ("GET", "/admin/users", ADMIN),
     ("GET", "/admin/users/new", ADMIN),
@@ -168,6 +190,10 @@ async fn sample_path(app: &TestApp, path: &str, throwaway_user: i64) -> String {
         .replace("{code_id}", &code_id.to_string())
         .replace("{item_id}", &item_id.to_string())
         .replace("{target_id}", "999999")
+        // No activity exists in the seed data: allowed roles get a 404, which is not a refusal
+        // by role. Scope on real activities is tested in `evidence`.
+        .replace("{activity_id}", "999999")
+        .replace("{file_id}", "999999")
         .replace("{unit_id}", &unit_id.to_string())
         .replace("{file}", "app.css")
 }

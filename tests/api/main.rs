@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod admin;
 mod authz;
+mod evidence;
 mod i18n;
 mod org_units;
 mod plans;
