@@ -8,6 +8,8 @@ use crate::auth::permissions::{Access, Capability::*};
 use crate::state::AppState;
 use crate::{activities, admin, api, auth, org_units, plans, tasks, web};
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{MethodRouter, get, post};
 
@@ -156,6 +158,11 @@ pub fn routes() -> Routes {
         .post("/tasks", Can(WriteTasks), tasks::views::post_task)
         .get("/tasks/{task_id}", Can(ViewTasks), tasks::views::get_task)
         .post("/tasks/{task_id}", Can(ActOnTasks), tasks::views::post_task_action)
+        // Activity evidence
+        .post("/activities/{activity_id}/evidence", Can(WriteActivities), activities::evidence::post_evidence.layer(DefaultBodyLimit::max(activities::evidence::UPLOAD_BODY_BYTES)))
+        .get("/activities/{activity_id}/evidence/{file_id}", Can(ViewActivities), activities::evidence::get_evidence_file)
+        .get("/activities/{activity_id}/evidence/{file_id}/thumb", Can(ViewActivities), activities::evidence::get_evidence_thumb)
+        .post("/activities/{activity_id}/evidence/{file_id}/delete", Can(WriteActivities), activities::evidence::post_evidence_delete)
         // Org units
         .get("/org-units", Can(ViewOrgUnits), org_units::handlers::get_org_units)
         // Administration

@@ -83,14 +83,16 @@ pub fn build_router(state: AppState) -> Router {
         (header::REFERRER_POLICY, "same-origin"),
     ];
     let mut app = routes
-        // Innermost first: CSRF needs the identity; the error renderer sees every error.
+        // Innermost first: CSRF needs the identity; the error renderer sees every error, the
+        // body limit's 413 included, and knows who asked (so a file too large for any route
+        // gets a page in the user's language, not the layer's bare English text).
         .layer(from_fn(web::csrf::guard))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(from_fn_with_state(state.clone(), auth::identity::identify))
         .layer(from_fn_with_state(
             state.clone(),
             web::errors::render_errors,
         ))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

@@ -562,9 +562,10 @@ pub async fn post_log(
         Err(ActivityError::Invalid(errors))
     };
     match result {
+        // Straight to the photos: a log is usually followed by a picture of the event.
         Ok(saved) => Ok(flash::redirect(
             &state.config,
-            &format!("/activities/{}", saved.id),
+            &format!("/activities/{}#evidence", saved.id),
             "flash.logged",
         )),
         Err(ActivityError::Invalid(errors)) => {
@@ -597,13 +598,14 @@ async fn status_error(
         ActivityError::Invalid(errors) => {
             let (a, scope) = access::readable(state, user, a.id).await?;
             let can_write = access::may_write(user, &scope, a.org_unit_id, a.agency_id);
+            let files = crate::activities::evidence::files_of(&state.db, a.id).await?;
             let detail = crate::activities::repo::detail(&state.db, a).await?;
             let material_kinds = crate::codes::list(&state.db, "material_kind").await?;
             page.render_status(
                 state,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "activities/show.html",
-                context! { d => detail, can_write => can_write, today => state.clock.today(), material_kinds => material_kinds, errors => errors },
+                context! { d => detail, can_write => can_write, today => state.clock.today(), material_kinds => material_kinds, errors => errors, files => files },
             )
         }
         ActivityError::Conflict(_) => Err(AppError::Conflict),

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod campaign;
 pub mod edit;
+pub mod evidence;
 pub mod ics;
 pub mod input;
 pub mod repo;

@@ -180,13 +180,14 @@ pub async fn get_activity(
 ) -> AppResult<Response> {
     let (a, scope) = access::readable(&state, &user, activity_id).await?;
     let can_write = access::may_write(&user, &scope, a.org_unit_id, a.agency_id);
+    let files = crate::activities::evidence::files_of(&state.db, a.id).await?;
     let detail = repo::detail(&state.db, a).await?;
     let material_kinds: Vec<code::Model> = crate::codes::list(&state.db, "material_kind").await?;
     page.render(
         &state,
         "activities/show.html",
         context! {
-            d => detail, can_write => can_write, today => state.clock.today(),
+            d => detail, can_write => can_write, today => state.clock.today(), files => files,
             material_kinds => material_kinds, errors => crate::web::forms::FieldErrors::default(),
         },
     )

@@ -6,8 +6,8 @@ use crate::auth::{CurrentUser, Role};
 use crate::entities::{agency, code, coordination_task};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::tasks::service::{self, Actor, Change, NewTask, TaskError};
 use crate::tasks::access;
+use crate::tasks::service::{self, Actor, Change, NewTask, TaskError};
 use crate::web::forms::FieldErrors;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -19,7 +19,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 async fn task_json(state: &AppState, t: &coordination_task::Model) -> AppResult<Value> {
-    let kind = code::Entity::find_by_id(t.kind_id).one(&state.db).await?.map(|c| c.code);
+    let kind = code::Entity::find_by_id(t.kind_id)
+        .one(&state.db)
+        .await?
+        .map(|c| c.code);
     Ok(json!({
         "id": t.id,
         "kind": kind,
@@ -38,9 +41,14 @@ async fn task_json(state: &AppState, t: &coordination_task::Model) -> AppResult<
     }))
 }
 
-pub async fn get_api_tasks(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Value>> {
+pub async fn get_api_tasks(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> AppResult<Json<Value>> {
     let scope = user.scope(&state).await?;
-    let mut q = coordination_task::Entity::find().order_by_asc(coordination_task::Column::DueDate).limit(1000);
+    let mut q = coordination_task::Entity::find()
+        .order_by_asc(coordination_task::Column::DueDate)
+        .limit(1000);
     if user.role == Role::Partner {
         q = q.filter(
             sea_orm::Condition::any()
@@ -68,7 +76,11 @@ pub async fn get_api_tasks(State(state): State<AppState>, user: CurrentUser) -> 
     Ok(list(items, None))
 }
 
-pub async fn get_api_task(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Json<Value>> {
+pub async fn get_api_task(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Value>> {
     let (acc, _) = access::readable(&state, &user, id).await?;
     Ok(Json(task_json(&state, &acc.task).await?))
 }
@@ -88,7 +100,11 @@ pub struct TaskBody {
 }
 
 fn actor(state: &AppState, user: &CurrentUser) -> Actor {
-    Actor { user_id: user.id, now: state.clock.now(), today: state.clock.today() }
+    Actor {
+        user_id: user.id,
+        now: state.clock.now(),
+        today: state.clock.today(),
+    }
 }
 
 fn respond(state: &AppState, user: &CurrentUser, e: TaskError) -> AppResult<Response> {
@@ -99,13 +115,22 @@ fn respond(state: &AppState, user: &CurrentUser, e: TaskError) -> AppResult<Resp
     }
 }
 
-pub async fn post_api_task(State(state): State<AppState>, user: CurrentUser, Json(body): Json<TaskBody>) -> AppResult<Response> {
+pub async fn post_api_task(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Json(body): Json<TaskBody>,
+) -> AppResult<Response> {
     let scope = user.scope(&state).await?;
     let mut errors = FieldErrors::default();
     let lead = body.lead_agency_id.unwrap_or(user.agency_id);
-    let lead_ok = agency::Entity::find_by_id(lead).one(&state.db).await?.is_some_and(|a| {
-        a.id == user.agency_id || (matches!(user.role, Role::Planner | Role::Compiler) && scope.contains(a.org_unit_id))
-    });
+    let lead_ok = agency::Entity::find_by_id(lead)
+        .one(&state.db)
+        .await?
+        .is_some_and(|a| {
+            a.id == user.agency_id
+                || (matches!(user.role, Role::Planner | Role::Compiler)
+                    && scope.contains(a.org_unit_id))
+        });
     if !lead_ok {
         errors.add("lead_agency_id", "form.choose");
     }
@@ -170,7 +195,9 @@ pub async fn post_api_task_status(
     let change = match body.status.as_str() {
         service::ACKNOWLEDGED => Change::Acknowledge,
         service::IN_PROGRESS => Change::Start,
-        service::DECLINED => Change::Decline { reason: body.reason.unwrap_or_default() },
+        service::DECLINED => Change::Decline {
+            reason: body.reason.unwrap_or_default(),
+        },
         service::DONE => {
             let mut outcomes = Vec::new();
             for o in &body.outcomes {
@@ -184,7 +211,12 @@ pub async fn post_api_task_status(
                     None => errors.add("outcomes", "form.choose"),
                 }
             }
-            Change::Complete { outcomes, loans_count: body.loans_count, loans_amount: body.loans_amount, note: None }
+            Change::Complete {
+                outcomes,
+                loans_count: body.loans_count,
+                loans_amount: body.loans_amount,
+                note: None,
+            }
         }
         _ => {
             errors.add("status", "task.error.transition");

@@ -2,14 +2,17 @@
 //! of an agency, the task page with its thread and history, and the forms.
 
 use crate::auth::{Capability, CurrentUser, Role};
-use crate::entities::{activity, agency, audit_event, code, coordination_task, org_unit, task_activity, task_comment, task_outcome, user};
+use crate::entities::{
+    activity, agency, audit_event, code, coordination_task, org_unit, task_activity, task_comment,
+    task_outcome, user,
+};
 use crate::error::{AppError, AppResult};
 use crate::org_units::scope::Scope;
 use crate::state::AppState;
 use crate::tasks::access;
 use crate::tasks::service::{self, Actor, Change, NewTask, TaskError};
-use crate::web::forms::{FieldErrors, FormValues, RawForm, non_empty};
 use crate::web::format::parse_date;
+use crate::web::forms::{FieldErrors, FormValues, RawForm, non_empty};
 use crate::web::{Page, flash};
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -31,20 +34,44 @@ pub struct TaskRow {
     pub late: Option<service::Lateness>,
 }
 
-async fn names(state: &AppState) -> AppResult<(HashMap<i64, agency::Model>, HashMap<i64, code::Model>)> {
-    let agencies = agency::Entity::find().all(&state.db).await?.into_iter().map(|a| (a.id, a)).collect();
-    let codes = code::Entity::find().all(&state.db).await?.into_iter().map(|c| (c.id, c)).collect();
+async fn names(
+    state: &AppState,
+) -> AppResult<(HashMap<i64, agency::Model>, HashMap<i64, code::Model>)> {
+    let agencies = agency::Entity::find()
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let codes = code::Entity::find()
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
     Ok((agencies, codes))
 }
 
-pub async fn rows_of(state: &AppState, user: &CurrentUser, tasks: Vec<coordination_task::Model>) -> AppResult<Vec<TaskRow>> {
+pub async fn rows_of(
+    state: &AppState,
+    user: &CurrentUser,
+    tasks: Vec<coordination_task::Model>,
+) -> AppResult<Vec<TaskRow>> {
     let (agencies, codes) = names(state).await?;
     let today = state.clock.today();
-    let name = |id: i64| agencies.get(&id).map(|a| a.short_name.clone()).unwrap_or_default();
+    let name = |id: i64| {
+        agencies
+            .get(&id)
+            .map(|a| a.short_name.clone())
+            .unwrap_or_default()
+    };
     let mut rows: Vec<TaskRow> = tasks
         .into_iter()
         .map(|t| TaskRow {
-            kind: codes.get(&t.kind_id).map(|c| crate::codes::name(c, user.locale).to_owned()).unwrap_or_default(),
+            kind: codes
+                .get(&t.kind_id)
+                .map(|c| crate::codes::name(c, user.locale).to_owned())
+                .unwrap_or_default(),
             lead: name(t.lead_agency_id),
             partner: name(t.partner_agency_id),
             late: service::lateness(&t, today),
@@ -159,7 +186,11 @@ pub async fn get_inbox(
     user: CurrentUser,
 ) -> AppResult<Response> {
     let scope = user.scope(&state).await?;
-    let open = [service::REQUESTED, service::ACKNOWLEDGED, service::IN_PROGRESS];
+    let open = [
+        service::REQUESTED,
+        service::ACKNOWLEDGED,
+        service::IN_PROGRESS,
+    ];
     let asked = coordination_task::Entity::find()
         .filter(coordination_task::Column::PartnerAgencyId.eq(user.agency_id))
         .filter(coordination_task::Column::Status.is_in(open))
@@ -175,7 +206,11 @@ pub async fn get_inbox(
     let below: Vec<i64> = if user.role == Role::Partner {
         Vec::new()
     } else {
-        scope.ids().into_iter().filter(|u| *u != user.org_unit_id).collect()
+        scope
+            .ids()
+            .into_iter()
+            .filter(|u| *u != user.org_unit_id)
+            .collect()
     };
     let below_agencies: Vec<i64> = agency::Entity::find()
         .filter(agency::Column::OrgUnitId.is_in(below))
@@ -209,18 +244,33 @@ pub async fn get_inbox(
     )
 }
 
-async fn show_form(state: &AppState, page: &Page, user: &CurrentUser, status: StatusCode, values: Value, errors: FieldErrors) -> AppResult<Response> {
+async fn show_form(
+    state: &AppState,
+    page: &Page,
+    user: &CurrentUser,
+    status: StatusCode,
+    values: Value,
+    errors: FieldErrors,
+) -> AppResult<Response> {
     let scope = user.scope(state).await?;
-    let plan_units = crate::plans::repo::readable_units(&state.db, &scope, user.org_unit_id).await?;
+    let plan_units =
+        crate::plans::repo::readable_units(&state.db, &scope, user.org_unit_id).await?;
     let mut plans = Vec::new();
     for (p, items) in crate::activities::service::plan_items_for(&state.db, &plan_units).await? {
-        let items: Vec<(i64, String)> = items.iter().map(|i| (i.id, crate::activities::repo::item_title(i))).collect();
+        let items: Vec<(i64, String)> = items
+            .iter()
+            .map(|i| (i.id, crate::activities::repo::item_title(i)))
+            .collect();
         plans.push(context! { title => p.title, items => items });
     }
     let all = crate::agencies::list(&state.db).await?;
     let leads: Vec<_> = all
         .iter()
-        .filter(|a| a.agency.id == user.agency_id || (matches!(user.role, Role::Planner | Role::Compiler) && scope.contains(a.agency.org_unit_id)))
+        .filter(|a| {
+            a.agency.id == user.agency_id
+                || (matches!(user.role, Role::Planner | Role::Compiler)
+                    && scope.contains(a.agency.org_unit_id))
+        })
         .collect();
     page.render_status(
         state,
@@ -234,17 +284,39 @@ async fn show_form(state: &AppState, page: &Page, user: &CurrentUser, status: St
     )
 }
 
-pub async fn get_new_task(State(state): State<AppState>, page: Page, user: CurrentUser) -> AppResult<Response> {
+pub async fn get_new_task(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+) -> AppResult<Response> {
     let today = state.clock.today();
     let mut v = BTreeMap::new();
     v.insert("lead_agency_id".to_owned(), user.agency_id.to_string());
-    v.insert("ack_due_date".to_owned(), (today + Duration::days(3)).to_string());
-    v.insert("due_date".to_owned(), (today + Duration::days(30)).to_string());
-    show_form(&state, &page, &user, StatusCode::OK, Value::from_object(FormValues(v)), FieldErrors::default()).await
+    v.insert(
+        "ack_due_date".to_owned(),
+        (today + Duration::days(3)).to_string(),
+    );
+    v.insert(
+        "due_date".to_owned(),
+        (today + Duration::days(30)).to_string(),
+    );
+    show_form(
+        &state,
+        &page,
+        &user,
+        StatusCode::OK,
+        Value::from_object(FormValues(v)),
+        FieldErrors::default(),
+    )
+    .await
 }
 
 fn actor(state: &AppState, user: &CurrentUser) -> Actor {
-    Actor { user_id: user.id, now: state.clock.now(), today: state.clock.today() }
+    Actor {
+        user_id: user.id,
+        now: state.clock.now(),
+        today: state.clock.today(),
+    }
 }
 
 fn id_field(form: &RawForm, field: &str, errors: &mut FieldErrors) -> i64 {
@@ -264,7 +336,11 @@ pub async fn post_task(
     let mut errors = FieldErrors::default();
     let lead = id_field(&form, "lead_agency_id", &mut errors);
     let lead_ok = match agency::Entity::find_by_id(lead).one(&state.db).await? {
-        Some(a) => a.id == user.agency_id || (matches!(user.role, Role::Planner | Role::Compiler) && scope.contains(a.org_unit_id)),
+        Some(a) => {
+            a.id == user.agency_id
+                || (matches!(user.role, Role::Planner | Role::Compiler)
+                    && scope.contains(a.org_unit_id))
+        }
         None => false,
     };
     if !lead_ok {
@@ -295,8 +371,22 @@ pub async fn post_task(
         Err(TaskError::Invalid(errors))
     };
     match result {
-        Ok(t) => Ok(flash::redirect(&state.config, &format!("/tasks/{}", t.id), "flash.saved")),
-        Err(TaskError::Invalid(errors)) => show_form(&state, &page, &user, StatusCode::UNPROCESSABLE_ENTITY, FormValues::of(&form), errors).await,
+        Ok(t) => Ok(flash::redirect(
+            &state.config,
+            &format!("/tasks/{}", t.id),
+            "flash.saved",
+        )),
+        Err(TaskError::Invalid(errors)) => {
+            show_form(
+                &state,
+                &page,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                FormValues::of(&form),
+                errors,
+            )
+            .await
+        }
         Err(TaskError::Conflict) => Err(AppError::Conflict),
         Err(TaskError::Db(e)) => Err(e.into()),
     }
@@ -316,7 +406,14 @@ struct HistoryRow {
     reason: Option<String>,
 }
 
-async fn render_task(state: &AppState, page: &Page, user: &CurrentUser, task_id: i64, status: StatusCode, errors: FieldErrors) -> AppResult<Response> {
+async fn render_task(
+    state: &AppState,
+    page: &Page,
+    user: &CurrentUser,
+    task_id: i64,
+    status: StatusCode,
+    errors: FieldErrors,
+) -> AppResult<Response> {
     let (acc, _) = access::readable(state, user, task_id).await?;
     let t = acc.task.clone();
     let rows = rows_of(state, user, vec![t.clone()]).await?;
@@ -332,13 +429,26 @@ async fn render_task(state: &AppState, page: &Page, user: &CurrentUser, task_id:
         .order_by_desc(audit_event::Column::Id)
         .all(&state.db)
         .await?;
-    let users: HashMap<i64, String> = user::Entity::find().all(&state.db).await?.into_iter().map(|u| (u.id, u.display_name)).collect();
+    let users: HashMap<i64, String> = user::Entity::find()
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect();
     let who = |id: Option<i64>| id.and_then(|i| users.get(&i).cloned()).unwrap_or_default();
-    let outcomes = task_outcome::Entity::find().filter(task_outcome::Column::TaskId.eq(task_id)).all(&state.db).await?;
+    let outcomes = task_outcome::Entity::find()
+        .filter(task_outcome::Column::TaskId.eq(task_id))
+        .all(&state.db)
+        .await?;
     let (_, codes) = names(state).await?;
     let outcome_rows: Vec<(String, i64)> = outcomes
         .iter()
-        .filter_map(|o| Some((crate::codes::name(codes.get(&o.support_type_id)?, user.locale).to_owned(), o.persons)))
+        .filter_map(|o| {
+            Some((
+                crate::codes::name(codes.get(&o.support_type_id)?, user.locale).to_owned(),
+                o.persons,
+            ))
+        })
         .collect();
     let linked_ids: Vec<i64> = task_activity::Entity::find()
         .filter(task_activity::Column::TaskId.eq(task_id))
@@ -355,7 +465,9 @@ async fn render_task(state: &AppState, page: &Page, user: &CurrentUser, task_id:
         .into_iter()
         .filter(|a| scope.contains(a.org_unit_id))
         .collect();
-    let mut recent = activity::Entity::find().order_by_desc(activity::Column::StartDate).limit(30);
+    let mut recent = activity::Entity::find()
+        .order_by_desc(activity::Column::StartDate)
+        .limit(30);
     if !scope.all {
         recent = recent.filter(activity::Column::OrgUnitId.is_in(scope.ids()));
     }
@@ -365,12 +477,22 @@ async fn render_task(state: &AppState, page: &Page, user: &CurrentUser, task_id:
     let support_types: Vec<code::Model> = crate::codes::list(&state.db, "support_type")
         .await?
         .into_iter()
-        .filter(|c| c.valid_from.is_none_or(|f| f <= today) && c.valid_to.is_none_or(|to| to >= today))
+        .filter(|c| {
+            c.valid_from.is_none_or(|f| f <= today) && c.valid_to.is_none_or(|to| to >= today)
+        })
         .collect();
-    let item = crate::entities::plan_item::Entity::find_by_id(t.plan_item_id).one(&state.db).await?;
-    let lead_unit = agency::Entity::find_by_id(t.lead_agency_id).one(&state.db).await?.map(|a| a.org_unit_id);
+    let item = crate::entities::plan_item::Entity::find_by_id(t.plan_item_id)
+        .one(&state.db)
+        .await?;
+    let lead_unit = agency::Entity::find_by_id(t.lead_agency_id)
+        .one(&state.db)
+        .await?
+        .map(|a| a.org_unit_id);
     let lead_unit_name = match lead_unit {
-        Some(u) => org_unit::Entity::find_by_id(u).one(&state.db).await?.map(|u| u.name),
+        Some(u) => org_unit::Entity::find_by_id(u)
+            .one(&state.db)
+            .await?
+            .map(|u| u.name),
         None => None,
     };
     page.render_status(
@@ -395,8 +517,21 @@ async fn render_task(state: &AppState, page: &Page, user: &CurrentUser, task_id:
     )
 }
 
-pub async fn get_task(State(state): State<AppState>, page: Page, user: CurrentUser, Path(task_id): Path<i64>) -> AppResult<Response> {
-    render_task(&state, &page, &user, task_id, StatusCode::OK, FieldErrors::default()).await
+pub async fn get_task(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Path(task_id): Path<i64>,
+) -> AppResult<Response> {
+    render_task(
+        &state,
+        &page,
+        &user,
+        task_id,
+        StatusCode::OK,
+        FieldErrors::default(),
+    )
+    .await
 }
 
 fn count(form: &RawForm, field: &str, errors: &mut FieldErrors) -> Option<i64> {
@@ -413,7 +548,11 @@ pub async fn post_task_action(
     Form(form): Form<RawForm>,
 ) -> AppResult<Response> {
     let (acc, scope) = access::readable(&state, &user, task_id).await?;
-    let version: i32 = form.get("version").trim().parse().map_err(|_| AppError::BadRequest("error.bad_request"))?;
+    let version: i32 = form
+        .get("version")
+        .trim()
+        .parse()
+        .map_err(|_| AppError::BadRequest("error.bad_request"))?;
     let mut errors = FieldErrors::default();
     let reason = form.get("reason").trim().to_owned();
     let change = match form.get("action") {
@@ -423,7 +562,9 @@ pub async fn post_task_action(
         "complete" => {
             let mut outcomes = Vec::new();
             for (k, _) in &form.0 {
-                if let Some(id) = k.strip_prefix("outcome_").and_then(|s| s.parse::<i64>().ok())
+                if let Some(id) = k
+                    .strip_prefix("outcome_")
+                    .and_then(|s| s.parse::<i64>().ok())
                     && let Some(n) = count(&form, k, &mut errors)
                 {
                     outcomes.push((id, n));
@@ -452,10 +593,15 @@ pub async fn post_task_action(
             ack_due_date: parse_date(form.get("ack_due_date")),
             reason,
         },
-        "comment" => Change::Comment { body: form.get("body").trim().to_owned() },
+        "comment" => Change::Comment {
+            body: form.get("body").trim().to_owned(),
+        },
         "link" => {
             let activity_id = id_field(&form, "activity_id", &mut errors);
-            let visible = activity::Entity::find_by_id(activity_id).one(&state.db).await?.is_some_and(|a| scope.contains(a.org_unit_id));
+            let visible = activity::Entity::find_by_id(activity_id)
+                .one(&state.db)
+                .await?
+                .is_some_and(|a| scope.contains(a.org_unit_id));
             if !visible {
                 errors.add("activity_id", "form.choose");
             }
@@ -472,11 +618,33 @@ pub async fn post_task_action(
         return Err(AppError::OutOfScope);
     }
     if !errors.is_empty() {
-        return render_task(&state, &page, &user, task_id, StatusCode::UNPROCESSABLE_ENTITY, errors).await;
+        return render_task(
+            &state,
+            &page,
+            &user,
+            task_id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errors,
+        )
+        .await;
     }
     match service::apply(&state.db, &actor(&state, &user), task_id, version, change).await {
-        Ok(_) => Ok(flash::redirect(&state.config, &format!("/tasks/{task_id}"), "flash.saved")),
-        Err(TaskError::Invalid(errors)) => render_task(&state, &page, &user, task_id, StatusCode::UNPROCESSABLE_ENTITY, errors).await,
+        Ok(_) => Ok(flash::redirect(
+            &state.config,
+            &format!("/tasks/{task_id}"),
+            "flash.saved",
+        )),
+        Err(TaskError::Invalid(errors)) => {
+            render_task(
+                &state,
+                &page,
+                &user,
+                task_id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errors,
+            )
+            .await
+        }
         Err(TaskError::Conflict) => Err(AppError::Conflict),
         Err(TaskError::Db(e)) => Err(e.into()),
     }

@@ -142,6 +142,10 @@ async fn a_commune_officer_schedules_and_logs_a_talk(app: TestApp) {
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(
+        r.headers()["location"],
+        format!("/activities/{id}#evidence").as_str()
+    );
+    assert_eq!(
         app.scalar(&format!(
             "SELECT COUNT(*) FROM activities WHERE id = {id} AND status = 'held' AND participants = 1250 \
              AND participants_women = 640 AND held_on IS NOT NULL"
@@ -158,6 +162,10 @@ async fn a_commune_officer_schedules_and_logs_a_talk(app: TestApp) {
     );
     let (_, page) = app.get_text(&format!("/activities/{id}")).await;
     assert!(page.contains("Đã tổ chức"));
+    assert!(
+        page.contains(&format!("action=\"/activities/{id}/evidence?csrf_token=")),
+        "the photo form is on the page"
+    );
     assert!(page.contains("1.250"));
     assert!(
         page.contains("ghi nhận kết quả"),

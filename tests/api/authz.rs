@@ -78,10 +78,38 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("POST", "/activities/{activity_id}/cancel", WRITERS),
     ("GET", "/tasks", Who::Roles(ALL_ROLES)),
     ("GET", "/tasks/inbox", Who::Roles(ALL_ROLES)),
-    ("GET", "/tasks/new", Who::Roles(&["planner", "compiler", "commune"])),
-    ("POST", "/tasks", Who::Roles(&["planner", "compiler", "commune"])),
+    (
+        "GET",
+        "/tasks/new",
+        Who::Roles(&["planner", "compiler", "commune"]),
+    ),
+    (
+        "POST",
+        "/tasks",
+        Who::Roles(&["planner", "compiler", "commune"]),
+    ),
     ("GET", "/tasks/{task_id}", Who::Roles(ALL_ROLES)),
-    ("POST", "/tasks/{task_id}", Who::Roles(&["planner", "compiler", "commune", "partner"])),
+    (
+        "POST",
+        "/tasks/{task_id}",
+        Who::Roles(&["planner", "compiler", "commune", "partner"]),
+    ),
+    ("POST", "/activities/{activity_id}/evidence", WRITERS),
+    (
+        "GET",
+        "/activities/{activity_id}/evidence/{file_id}",
+        Who::Roles(ALL_ROLES),
+    ),
+    (
+        "GET",
+        "/activities/{activity_id}/evidence/{file_id}/thumb",
+        Who::Roles(ALL_ROLES),
+    ),
+    (
+        "POST",
+        "/activities/{activity_id}/evidence/{file_id}/delete",
+        WRITERS,
+    ),
     ("GET", "/org-units", Who::Roles(ALL_ROLES)),
     ("GET", "/admin/users", ADMIN),
     ("GET", "/admin/users/new", ADMIN),
@@ -111,9 +139,17 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("PUT", "/api/v1/activities/{activity_id}", WRITERS),
     ("POST", "/api/v1/activities/{activity_id}/status", WRITERS),
     ("GET", "/api/v1/tasks", Who::Roles(ALL_ROLES)),
-    ("POST", "/api/v1/tasks", Who::Roles(&["planner", "compiler", "commune"])),
+    (
+        "POST",
+        "/api/v1/tasks",
+        Who::Roles(&["planner", "compiler", "commune"]),
+    ),
     ("GET", "/api/v1/tasks/{task_id}", Who::Roles(ALL_ROLES)),
-    ("POST", "/api/v1/tasks/{task_id}/status", Who::Roles(&["planner", "compiler", "commune", "partner"])),
+    (
+        "POST",
+        "/api/v1/tasks/{task_id}/status",
+        Who::Roles(&["planner", "compiler", "commune", "partner"]),
+    ),
     ("GET", "/api/v1/plans", Who::Roles(ALL_ROLES)),
     ("POST", "/api/v1/plans", EDITORS),
     ("GET", "/api/v1/plans/{plan_id}", Who::Roles(ALL_ROLES)),
@@ -207,6 +243,7 @@ async fn sample_path(app: &TestApp, path: &str, throwaway_user: i64) -> String {
         .replace("{target_id}", "999999")
         .replace("{activity_id}", "999999")
         .replace("{task_id}", "999999")
+        .replace("{file_id}", "999999")
         .replace("{unit_id}", &unit_id.to_string())
         .replace("{file}", "app.css")
         .replace("{token}", &format!("{}.ics", "0".repeat(64)))

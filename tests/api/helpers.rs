@@ -31,18 +31,19 @@ pub struct TestApp {
     pub clock: Clock,
     pub backend: Backend,
     pub database_url: String,
+    /// Where this app keeps uploaded files: inside the test's temporary folder, never the repo.
+    pub data_dir: std::path::PathBuf,
     csrf: std::sync::Mutex<Option<String>>,
-    _dir: Option<tempfile::TempDir>,
+    _dir: std::sync::Arc<tempfile::TempDir>,
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
-async fn database_url(backend: Backend) -> (String, Option<tempfile::TempDir>) {
+async fn database_url(backend: Backend, dir: &std::path::Path) -> String {
     match backend {
         Backend::Sqlite => {
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("test.db");
-            (format!("sqlite://{}?mode=rwc", path.display()), Some(dir))
+            let path = dir.join("test.db");
+            format!("sqlite://{}?mode=rwc", path.display())
         }
         Backend::Postgres => {
             let base = std::env::var("KEHOACH_TEST_PG_URL")
@@ -60,10 +61,7 @@ async fn database_url(backend: Backend) -> (String, Option<tempfile::TempDir>) {
                 .unwrap();
             admin.close().await.unwrap();
             let sep = if base.contains('?') { '&' } else { '?' };
-            (
-                format!("{base}{sep}options=-c%20search_path%3D{schema}"),
-                None,
-            )
+            format!("{base}{sep}options=-c%20search_path%3D{schema}")
         }
     }
 }
@@ -72,8 +70,12 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     if std::env::var_os("KEHOACH_TEST_LOG").is_some() {
         kehoach::telemetry::init(kehoach::config::LogFormat::Text);
     }
-    let (url, dir) = database_url(backend).await;
-    let config = Config::for_database(&url);
+    // Every test has a temporary folder, for its SQLite file and its uploaded files alike.
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(backend, dir.path()).await;
+    let mut config = Config::for_database(&url);
+    config.data_dir = dir.path().join("data");
+    let data_dir = config.data_dir.clone();
     let db = kehoach::db::connect(&config).await.unwrap();
     kehoach::db::migrate(&db).await.unwrap();
     kehoach::seed::reference(&db, start_time()).await.unwrap();
@@ -91,8 +93,9 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         clock,
         backend,
         database_url: url,
+        data_dir,
         csrf: std::sync::Mutex::new(None),
-        _dir: dir,
+        _dir: std::sync::Arc::new(dir),
     }
 }
 
@@ -187,8 +190,10 @@ impl TestApp {
             clock: self.clock.clone(),
             backend: self.backend,
             database_url: self.database_url.clone(),
+            data_dir: self.data_dir.clone(),
             csrf: std::sync::Mutex::new(None),
-            _dir: None,
+            // Shares the folder, so that it outlives whichever browser is dropped first.
+            _dir: self._dir.clone(),
         }
     }
 
