@@ -739,3 +739,156 @@ fn lower_first(name: &str) -> String {
         None => String::new(),
     }
 }
+
+/// A handful of coordination tasks in every state, one of them escalated (its
+/// acknowledgement deadline passed), relative to `now`. Loaded only when there are none.
+pub async fn demo_tasks(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<usize> {
+    use crate::entities::{coordination_task, task_comment, task_outcome};
+    use sea_orm::PaginatorTrait;
+    if coordination_task::Entity::find().count(db).await? > 0 {
+        return Ok(0);
+    }
+    let today = now.with_timezone(&crate::state::VN_OFFSET).date_naive();
+    let days = chrono::Duration::days;
+    let item = plan_item::Entity::find()
+        .filter(plan_item::Column::AreaCode.eq("services"))
+        .one(db)
+        .await?
+        .context("the services area of the 2024 plan")?;
+    let kind = |c: &'static str| async move {
+        code::Entity::find()
+            .filter(code::Column::List.eq("task_kind"))
+            .filter(code::Column::Code.eq(c))
+            .one(db)
+            .await?
+            .map(|m| m.id)
+            .with_context(|| format!("task kind {c}"))
+    };
+    let ldtbxh = agency_id_by_code(db, "TH-LDTBXH").await?;
+    let hoa_phong = agency_id_by_code(db, "TH-HOAPHONG-UBND").await?;
+    let tasks = [
+        (
+            "referral_111",
+            "Xác minh thông tin Tổng đài 111 chuyển về xã",
+            ldtbxh,
+            hoa_phong,
+            -10,
+            -3,
+            20,
+            "requested",
+            None,
+        ),
+        (
+            "loan",
+            "Hướng dẫn hồ sơ vay vốn cho người trở về",
+            ldtbxh,
+            agency_id_by_code(db, "TH-NHCSXH").await?,
+            -6,
+            -2,
+            20,
+            "acknowledged",
+            None,
+        ),
+        (
+            "broker_inspection",
+            "Kiểm tra cơ sở tư vấn đưa người lao động đi làm việc ở nước ngoài",
+            ldtbxh,
+            agency_id_by_code(db, "TH-CA").await?,
+            -20,
+            -15,
+            10,
+            "in_progress",
+            None,
+        ),
+        (
+            "vocational_training",
+            "Bố trí học nghề may công nghiệp",
+            ldtbxh,
+            agency_id_by_code(db, "TH-HOATHINH-UBND").await?,
+            -40,
+            -35,
+            -5,
+            "done",
+            None,
+        ),
+        (
+            "information_exchange",
+            "Trao đổi thông tin về tình hình lao động đi làm ăn xa",
+            hoa_phong,
+            agency_id_by_code(db, "TH-CA").await?,
+            -8,
+            -5,
+            15,
+            "declined",
+            Some("Đã trao đổi tại hội nghị giao ban tháng này"),
+        ),
+    ];
+    // Vocational support under the law in force today (the 2024 law from 1 July 2025).
+    let support = code::Entity::find()
+        .filter(code::Column::List.eq("support_type"))
+        .filter(code::Column::Code.is_in(["2024_vocational", "2011_education"]))
+        .all(db)
+        .await?
+        .into_iter()
+        .find(|c| c.valid_from.is_none_or(|f| f <= today) && c.valid_to.is_none_or(|t| t >= today))
+        .map(|c| c.id);
+    // Look everything up before the transaction: SQLite runs on one pooled connection.
+    let mut kinds = Vec::new();
+    for t in &tasks {
+        kinds.push(kind(t.0).await?);
+    }
+    let txn = db.begin().await?;
+    for ((_, title, lead, partner, requested, ack, due, status, reason), kind_id) in
+        tasks.into_iter().zip(kinds)
+    {
+        let t = coordination_task::ActiveModel {
+            kind_id: Set(kind_id),
+            title: Set(title.to_owned()),
+            plan_item_id: Set(item.id),
+            lead_agency_id: Set(lead),
+            partner_agency_id: Set(partner),
+            requested_by: Set(None),
+            requested_on: Set(today + days(requested)),
+            ack_due_date: Set(today + days(ack)),
+            due_date: Set(today + days(due)),
+            status: Set(status.to_owned()),
+            decline_reason: Set(reason.map(str::to_owned)),
+            acknowledged_at: Set((status != "requested").then_some(now)),
+            done_at: Set((status == "done").then_some(now)),
+            loans_count: Set(None),
+            loans_amount: Set(None),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        task_comment::ActiveModel {
+            task_id: Set(t.id),
+            user_id: Set(None),
+            body: Set(
+                "Đề nghị phối hợp thực hiện theo Kế hoạch năm 2024 của UBND huyện.".to_owned(),
+            ),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        if let (true, Some(s)) = (status == "done", support) {
+            task_outcome::ActiveModel {
+                task_id: Set(t.id),
+                support_type_id: Set(s),
+                persons: Set(2),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(5)
+}

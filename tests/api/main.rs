@@ -13,3 +13,4 @@ mod ics;
 mod org_units;
 mod plans;
 mod shell;
+mod tasks;
