@@ -6,7 +6,7 @@
 use crate::auth::identity::enforce_access;
 use crate::auth::permissions::{Access, Capability::*};
 use crate::state::AppState;
-use crate::{activities, admin, api, auth, org_units, plans, tasks, web};
+use crate::{activities, admin, api, auth, org_units, plans, reports, tasks, web};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -163,6 +163,17 @@ pub fn routes() -> Routes {
         .get("/activities/{activity_id}/evidence/{file_id}", Can(ViewActivities), activities::evidence::get_evidence_file)
         .get("/activities/{activity_id}/evidence/{file_id}/thumb", Can(ViewActivities), activities::evidence::get_evidence_thumb)
         .post("/activities/{activity_id}/evidence/{file_id}/delete", Can(WriteActivities), activities::evidence::post_evidence_delete)
+        // Reporting
+        .get("/reports", Can(ViewReports), reports::views::get_reports)
+        .get("/reports/periods/new", Can(ManageReporting), reports::views::get_new_period)
+        .post("/reports/periods", Can(ManageReporting), reports::views::post_period)
+        .get("/reports/periods/{period_id}", Can(ViewReports), reports::views::get_period)
+        .get("/reports/{report_id}", Can(ViewReports), reports::views::get_report)
+        .post("/reports/{report_id}", Can(EditReports), reports::views::post_report)
+        .post("/reports/{report_id}/action", Can(ViewReports), reports::views::post_report_action)
+        .get("/reports/{report_id}/docx", Can(ViewReports), reports::views::get_report_docx)
+        .get("/reports/{report_id}/xlsx", Can(ViewReports), reports::views::get_report_xlsx)
+        .get("/reports/{report_id}/print", Can(ViewReports), reports::views::get_report_print)
         // Org units
         .get("/org-units", Can(ViewOrgUnits), org_units::handlers::get_org_units)
         // Administration

@@ -43,6 +43,9 @@ pub struct Filter {
     pub q: Option<String>,
     #[serde(default)]
     pub after: Option<String>,
+    /// A content area of the plan (`awareness`…): activities under its items, at any depth.
+    #[serde(default)]
+    pub area: Option<String>,
     /// The chosen unit's subtree within the scope, filled by [`Filter::resolve`].
     #[serde(skip)]
     pub unit_ids: Option<Vec<i64>>,
@@ -135,6 +138,13 @@ impl Filter {
         }
         if flag(&self.border) {
             c = c.add(activity::Column::BorderOutreach.eq(true));
+        }
+        if let Some(area) = self.area.as_deref().filter(|a| !a.is_empty()) {
+            c = c.add(Expr::cust_with_values(
+                "plan_item_id IN (WITH RECURSIVE sub(id) AS (SELECT id FROM plan_items WHERE area_code = ? \
+                 UNION SELECT p.id FROM plan_items p JOIN sub ON p.parent_id = sub.id) SELECT id FROM sub)",
+                [area.to_owned()],
+            ));
         }
         // The folded query as a phrase: "hoa my" finds "Hòa Mỹ", not "văn hóa … Mỹ Thạnh".
         if let Some(q) = self.q.as_deref().map(fold).filter(|q| !q.is_empty()) {

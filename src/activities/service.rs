@@ -485,6 +485,13 @@ async fn save(
     action: &str,
     change_info: Change<'_>,
 ) -> ActivityResult<activity::Model> {
+    let current = activity::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("activity {id}")))?;
+    if crate::reports::service::is_locked(db, current.org_unit_id, current.start_date).await? {
+        return Err(ActivityError::field("start_date", "activity.error.locked"));
+    }
     let txn = db.begin().await?;
     let claimed = claim(&txn, id, version).await?;
     let before = current_input(&txn, &claimed).await?;

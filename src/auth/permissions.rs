@@ -53,6 +53,12 @@ impl Role {
             // Requesting agencies open tasks; partners answer them (object rules in `tasks::access`).
             WriteTasks => matches!(self, Planner | Compiler | Commune),
             ActOnTasks => matches!(self, Planner | Compiler | Commune | Partner),
+            // Reports go to everyone but partners; communes write theirs; the compiling office
+            // opens periods, reviews and composes; leaders approve the report to the level above.
+            ViewReports => !matches!(self, Partner),
+            EditReports => matches!(self, Commune | Compiler),
+            ManageReporting => matches!(self, Compiler),
+            ApproveReports => matches!(self, Leader),
             // Planners write the plans of their unit and below; a commune writes its own.
             EditPlans => matches!(self, Planner | Commune),
             IssuePlans => matches!(self, Leader),
@@ -73,6 +79,10 @@ pub enum Capability {
     ViewTasks,
     WriteTasks,
     ActOnTasks,
+    ViewReports,
+    EditReports,
+    ManageReporting,
+    ApproveReports,
     ManageUsers,
     ManageAgencies,
     ManageCodes,

@@ -24,6 +24,8 @@ pub mod plan_item;
 pub mod plan_item_agency;
 pub mod plan_legal_basis;
 pub mod plan_target;
+pub mod report;
+pub mod reporting_period;
 pub mod session;
 pub mod task_activity;
 pub mod task_comment;

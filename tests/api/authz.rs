@@ -21,6 +21,8 @@ const ALL_ROLES: &[&str] = &[
 ];
 const ADMIN: Who = Who::Roles(&["admin"]);
 const EDITORS: Who = Who::Roles(&["planner", "commune"]);
+/// Everyone but partner agencies reads reports.
+const READERS: Who = Who::Roles(&["admin", "planner", "compiler", "commune", "leader"]);
 const WRITERS: Who = Who::Roles(&["planner", "commune", "partner"]);
 
 /// Who may use each route. Keep in step with `router.rs`.
@@ -110,6 +112,16 @@ const EXPECTED: &[(&str, &str, Who)] = &[
         "/activities/{activity_id}/evidence/{file_id}/delete",
         WRITERS,
     ),
+    ("GET", "/reports", READERS),
+    ("GET", "/reports/periods/new", Who::Roles(&["compiler"])),
+    ("POST", "/reports/periods", Who::Roles(&["compiler"])),
+    ("GET", "/reports/periods/{period_id}", READERS),
+    ("GET", "/reports/{report_id}", READERS),
+    ("POST", "/reports/{report_id}", Who::Roles(&["commune", "compiler"])),
+    ("POST", "/reports/{report_id}/action", READERS),
+    ("GET", "/reports/{report_id}/docx", READERS),
+    ("GET", "/reports/{report_id}/xlsx", READERS),
+    ("GET", "/reports/{report_id}/print", READERS),
     ("GET", "/org-units", Who::Roles(ALL_ROLES)),
     ("GET", "/admin/users", ADMIN),
     ("GET", "/admin/users/new", ADMIN),
@@ -243,6 +255,8 @@ async fn sample_path(app: &TestApp, path: &str, throwaway_user: i64) -> String {
         .replace("{target_id}", "999999")
         .replace("{activity_id}", "999999")
         .replace("{task_id}", "999999")
+        .replace("{period_id}", "999999")
+        .replace("{report_id}", "999999")
         .replace("{file_id}", "999999")
         .replace("{unit_id}", &unit_id.to_string())
         .replace("{file}", "app.css")

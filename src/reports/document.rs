@@ -1,0 +1,307 @@
+//! The report as documents: the official BÁO CÁO (DOCX, Decree 30/2020 layout, with its annex
+//! tables in landscape), the statistical annex as XLSX, all built by pure functions from the
+//! report, its period and its figures — so an approved report exports the same bytes every time.
+
+use crate::documents::{
+    Annex, AnnexTable, Block, Cell, DocumentKind, DocumentNumber, IssueDate, OfficialDocument,
+    Row, Signature, render_docx,
+};
+use crate::entities::{org_unit, plan, report, reporting_period};
+use crate::reports::figures::Figures;
+use crate::reports::narrative::Narrative;
+use chrono::Datelike;
+
+/// Everything a report document is made of.
+pub struct ReportDoc<'a> {
+    pub report: &'a report::Model,
+    pub period: &'a reporting_period::Model,
+    pub plan: &'a plan::Model,
+    pub unit: &'a org_unit::Model,
+    pub figures: &'a Figures,
+    pub narrative: &'a Narrative,
+}
+
+fn number_of(r: &report::Model) -> DocumentNumber {
+    let symbol = DocumentKind::Report.symbol("UBND");
+    match r.document_number.as_deref().map(str::trim).and_then(|n| n.split_once('/')) {
+        Some((serial, sym)) => match serial.trim().parse::<u32>() {
+            Ok(s) => DocumentNumber::new(s, sym.trim()),
+            Err(_) => DocumentNumber::draft(sym.trim()),
+        },
+        None => DocumentNumber::draft(symbol),
+    }
+}
+
+fn text(n: &Narrative, key: &str) -> String {
+    n.get(key).map(|s| s.current().trim().to_owned()).unwrap_or_default()
+}
+
+fn paragraphs(n: &Narrative, key: &str, out: &mut Vec<Block>) {
+    for p in text(n, key).split('\n').map(str::trim).filter(|p| !p.is_empty()) {
+        out.push(Block::paragraph(p));
+    }
+}
+
+fn place_of(unit: &org_unit::Model) -> String {
+    unit.name
+        .trim_start_matches("Huyện ")
+        .trim_start_matches("Xã ")
+        .trim_start_matches("Thị trấn ")
+        .trim_start_matches("Tỉnh ")
+        .to_owned()
+}
+
+/// The official BÁO CÁO.
+pub fn official(d: &ReportDoc<'_>) -> OfficialDocument {
+    let n = d.narrative;
+    let f = d.figures;
+    let mut body = Vec::new();
+    let basis = format!(
+        "Thực hiện Kế hoạch {} của {} {}; {} báo cáo kết quả thực hiện như sau:",
+        d.plan.number.as_deref().map_or_else(|| "năm".to_owned(), |num| format!("số {num}")),
+        d.unit.name.replacen("Huyện", "UBND huyện", 1).replacen("Xã", "UBND xã", 1),
+        d.plan.title.to_lowercase(),
+        d.unit.name.replacen("Huyện", "UBND huyện", 1).replacen("Xã", "UBND xã", 1),
+    );
+    body.push(Block::paragraph(basis));
+    body.push(Block::section(1, "Đặc điểm tình hình"));
+    paragraphs(n, "situation", &mut body);
+    body.push(Block::section(2, "Kết quả thực hiện"));
+    if d.report.level == crate::reports::service::COMPILED {
+        body.push(Block::item("1", "Công tác lãnh đạo, chỉ đạo", None));
+        paragraphs(n, "leadership", &mut body);
+        for a in &f.areas {
+            body.push(Block::item((a.number + 1).to_string(), a.heading.clone(), None));
+            paragraphs(n, &format!("area_{}", a.number), &mut body);
+            for t in &a.targets {
+                body.push(Block::bullet(format!(
+                    "{}: kế hoạch {}, thực hiện {}.",
+                    t.name,
+                    crate::web::format::number(t.target),
+                    crate::web::format::number(t.result)
+                )));
+            }
+        }
+        body.push(Block::item((f.areas.len() + 2).to_string(), "Kinh phí thực hiện", None));
+        paragraphs(n, "funding", &mut body);
+        body.push(Block::section(3, "Đánh giá chung"));
+        for (i, (key, title)) in [("strengths", "Ưu điểm"), ("shortcomings", "Tồn tại, hạn chế"), ("causes", "Nguyên nhân"), ("lessons", "Bài học kinh nghiệm")].iter().enumerate() {
+            body.push(Block::item((i + 1).to_string(), *title, None));
+            paragraphs(n, key, &mut body);
+        }
+    } else {
+        paragraphs(n, "results", &mut body);
+        body.push(Block::section(3, "Tồn tại, hạn chế"));
+        paragraphs(n, "shortcomings", &mut body);
+    }
+    body.push(Block::section(4, "Phương hướng, nhiệm vụ"));
+    paragraphs(n, "next_tasks", &mut body);
+    body.push(Block::section(5, "Kiến nghị, đề xuất"));
+    paragraphs(n, "recommendations", &mut body);
+    body.push(Block::paragraph(format!(
+        "Trên đây là báo cáo {} của {}./.",
+        d.period.title.to_lowercase(),
+        d.unit.name.replacen("Huyện", "UBND huyện", 1).replacen("Xã", "UBND xã", 1)
+    )));
+    OfficialDocument {
+        issuer: crate::plans::document::issuer_of(d.unit),
+        number: number_of(d.report),
+        place: place_of(d.unit),
+        date: match d.report.document_date {
+            Some(date) => IssueDate::On(date),
+            None => IssueDate::Undated { year: d.period.period_end.year() },
+        },
+        kind: DocumentKind::Report,
+        subject: d.period.title.clone(),
+        body,
+        signature: Signature {
+            authority: Some(d.report.signer_authority.trim().to_owned()).filter(|a| !a.is_empty()),
+            title: d.report.signer_title.clone(),
+            name: d.report.signer_name.clone(),
+        },
+        recipients: d
+            .report
+            .recipients
+            .lines()
+            .map(|l| l.trim().trim_start_matches('-').trim().trim_end_matches([';', '.']).to_owned())
+            .filter(|l| !l.is_empty())
+            .collect(),
+        annexes: annexes(f),
+    }
+}
+
+/// The annex tables: communication by commune, training, budget.
+pub fn annexes(f: &Figures) -> Vec<Annex> {
+    fn t(s: impl Into<String>) -> Cell {
+        Cell::text(s)
+    }
+    let n = Cell::number;
+    let mut by_unit = vec![];
+    for (i, u) in f.units.iter().enumerate() {
+        let mut name = u.name.clone();
+        if u.ethnic_minority {
+            name.push_str(" (DTTS)");
+        }
+        if u.border_area {
+            name.push_str(" (giáp ranh)");
+        }
+        by_unit.push(Row::new(vec![
+            n(i64::try_from(i + 1).unwrap_or(0)),
+            t(name),
+            n(u.sessions),
+            n(u.participants),
+            n(u.women),
+            n(u.ethnic),
+            n(u.children),
+            n(u.distributed),
+            n(u.broadcasts),
+        ]));
+    }
+    let sum = |g: fn(&crate::reports::figures::UnitRow) -> i64| f.units.iter().map(g).sum::<i64>();
+    by_unit.push(Row::total(vec![
+        t("Tổng cộng").span(2, 1),
+        n(sum(|u| u.sessions)),
+        n(sum(|u| u.participants)),
+        n(sum(|u| u.women)),
+        n(sum(|u| u.ethnic)),
+        n(sum(|u| u.children)),
+        n(sum(|u| u.distributed)),
+        n(sum(|u| u.broadcasts)),
+    ]));
+    let mut training = vec![];
+    for (i, tr) in f.training.iter().enumerate() {
+        training.push(Row::new(vec![
+            n(i64::try_from(i + 1).unwrap_or(0)),
+            t(tr.title.clone()),
+            t(crate::web::format::date(tr.date)),
+            t(tr.unit.clone()),
+            n(tr.trainees),
+        ]));
+    }
+    training.push(Row::total(vec![t("Tổng cộng").span(4, 1), n(f.training.iter().map(|x| x.trainees).sum())]));
+    let mut budget = vec![];
+    for (i, b) in f.budget.iter().enumerate() {
+        budget.push(Row::new(vec![n(i64::try_from(i + 1).unwrap_or(0)), t(b.name.clone()), n(b.planned), n(b.spent)]));
+    }
+    budget.push(Row::total(vec![
+        t("Tổng cộng").span(2, 1),
+        n(f.budget.iter().map(|b| b.planned).sum()),
+        n(f.budget.iter().map(|b| b.spent).sum()),
+    ]));
+    let period = format!(
+        "(Từ ngày {} đến ngày {})",
+        crate::web::format::date(f.period_start),
+        crate::web::format::date(f.period_end)
+    );
+    vec![
+        Annex {
+            title: "Phụ lục 1. Kết quả truyền thông theo đơn vị".to_owned(),
+            subtitle: period.clone(),
+            note: Some("Số liệu tổng hợp từ các hoạt động đã được ghi nhận kết quả.".to_owned()),
+            landscape: true,
+            table: AnnexTable {
+                column_widths: vec![5, 26, 10, 12, 10, 10, 10, 12, 10],
+                header_rows: vec![vec![
+                    t("TT"),
+                    t("Đơn vị"),
+                    t("Số hoạt động"),
+                    t("Lượt người tham dự"),
+                    t("Trong đó nữ"),
+                    t("Người DTTS"),
+                    t("Trẻ em"),
+                    t("Tài liệu cấp phát"),
+                    t("Lần phát thanh"),
+                ]],
+                body_rows: by_unit,
+            },
+        },
+        Annex {
+            title: "Phụ lục 2. Tập huấn, bồi dưỡng cán bộ".to_owned(),
+            subtitle: period.clone(),
+            note: None,
+            landscape: false,
+            table: AnnexTable {
+                column_widths: vec![5, 40, 14, 22, 12],
+                header_rows: vec![vec![t("TT"), t("Lớp tập huấn"), t("Ngày"), t("Đơn vị"), t("Số học viên")]],
+                body_rows: training,
+            },
+        },
+        Annex {
+            title: "Phụ lục 3. Kinh phí thực hiện".to_owned(),
+            subtitle: period,
+            note: Some("Đơn vị tính: đồng.".to_owned()),
+            landscape: false,
+            table: AnnexTable {
+                column_widths: vec![5, 40, 20, 20],
+                header_rows: vec![vec![t("TT"), t("Nguồn kinh phí"), t("Dự toán"), t("Đã chi")]],
+                body_rows: budget,
+            },
+        },
+    ]
+}
+
+pub fn docx(d: &ReportDoc<'_>) -> Result<Vec<u8>, crate::documents::DocumentError> {
+    render_docx(&official(d))
+}
+
+/// The statistical annex as a workbook: the same tables, real numbers, Vietnamese headers,
+/// print setup. Fixed document properties keep the bytes stable for an approved report.
+pub fn xlsx(d: &ReportDoc<'_>) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook};
+    let mut wb = Workbook::new();
+    let created = d
+        .report
+        .approved_at
+        .unwrap_or(d.report.updated_at)
+        .naive_utc();
+    let when = ExcelDateTime::from_timestamp(created.and_utc().timestamp())?;
+    wb.set_properties(&DocProperties::new().set_title(&d.period.title).set_author("kehoach").set_creation_datetime(&when));
+    let title = Format::new().set_bold().set_font_size(13).set_font_name("Times New Roman");
+    let head = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_border(FormatBorder::Thin)
+        .set_font_name("Times New Roman");
+    let cell = Format::new().set_border(FormatBorder::Thin).set_font_name("Times New Roman");
+    let num = Format::new().set_border(FormatBorder::Thin).set_num_format("#,##0").set_font_name("Times New Roman");
+    let total = Format::new().set_bold().set_border(FormatBorder::Thin).set_num_format("#,##0").set_font_name("Times New Roman");
+    for (i, annex) in annexes(d.figures).iter().enumerate() {
+        let ws = wb.add_worksheet();
+        ws.set_name(format!("Phu luc {}", i + 1))?;
+        if annex.landscape {
+            ws.set_landscape();
+        }
+        ws.set_paper_size(9);
+        ws.set_print_fit_to_pages(1, 0);
+        ws.write_with_format(0, 0, &annex.title, &title)?;
+        ws.write(1, 0, &annex.subtitle)?;
+        let header_row = 3u32;
+        for (c, h) in annex.table.header_rows.iter().flatten().enumerate() {
+            let col = u16::try_from(c).unwrap_or(0);
+            if let crate::documents::CellValue::Text(s) = &h.value {
+                ws.write_with_format(header_row, col, s, &head)?;
+            }
+            let width = annex.table.column_widths.get(c).copied().unwrap_or(10);
+            ws.set_column_width(col, f64::from(width.max(6)) * 0.9)?;
+        }
+        ws.set_freeze_panes(header_row + 1, 0)?;
+        for (r, row) in annex.table.body_rows.iter().enumerate() {
+            let excel_row = header_row + 1 + u32::try_from(r).unwrap_or(0);
+            let mut col = 0u16;
+            for c in &row.cells {
+                match &c.value {
+                    crate::documents::CellValue::Number(v) => {
+                        ws.write_with_format(excel_row, col, *v as f64, if row.bold { &total } else { &num })?;
+                    }
+                    crate::documents::CellValue::Text(s) => {
+                        ws.write_with_format(excel_row, col, s, &cell)?;
+                    }
+                }
+                col += u16::try_from(c.col_span.max(1)).unwrap_or(1);
+            }
+        }
+    }
+    wb.save_to_buffer()
+}

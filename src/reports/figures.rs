@@ -1,0 +1,456 @@
+//! The figures of a report, computed from the rows: activities held in the period (by content
+//! area of the plan, by type, by commune), materials, broadcasts, training, coordination tasks,
+//! budget, coverage of ethnic-minority and border communes, and the same period a year before.
+//! Deterministic (sorted) so that a frozen snapshot serialises to the same bytes every time.
+
+use crate::entities::{
+    activity, activity_budget, activity_material, code, coordination_task, org_unit, plan,
+    plan_item, plan_target, task_outcome,
+};
+use chrono::{Datelike, NaiveDate};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// The seven content areas of section II of the plan, in order.
+pub const AREAS: [&str; 7] = [
+    "awareness",
+    "policy",
+    "services",
+    "capacity",
+    "integration",
+    "inspection",
+    "coordination",
+];
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TypeCount {
+    pub code: String,
+    pub name: String,
+    pub sessions: i64,
+    pub participants: i64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct MaterialCount {
+    pub code: String,
+    pub name: String,
+    pub produced: i64,
+    pub distributed: i64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TargetLine {
+    pub indicator: String,
+    pub name: String,
+    pub target: i64,
+    pub result: i64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AreaFigures {
+    pub area: String,
+    pub number: usize,
+    pub heading: String,
+    pub sessions: i64,
+    pub participants: i64,
+    pub women: i64,
+    pub ethnic_minority: i64,
+    pub children: i64,
+    pub broadcasts: i64,
+    pub broadcast_minutes: i64,
+    pub trainings: i64,
+    pub trainees: i64,
+    pub inspections: i64,
+    pub by_type: Vec<TypeCount>,
+    pub materials: Vec<MaterialCount>,
+    pub tasks_done: i64,
+    pub tasks_open: i64,
+    pub persons_supported: i64,
+    pub targets: Vec<TargetLine>,
+    /// Sessions held in the same period a year earlier.
+    pub previous_sessions: i64,
+    pub previous_participants: i64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct UnitRow {
+    pub unit_id: i64,
+    pub name: String,
+    pub ethnic_minority: bool,
+    pub border_area: bool,
+    pub sessions: i64,
+    pub participants: i64,
+    pub women: i64,
+    pub ethnic: i64,
+    pub children: i64,
+    pub distributed: i64,
+    pub broadcasts: i64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BudgetRow {
+    pub code: String,
+    pub name: String,
+    pub planned: i64,
+    pub spent: i64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Coverage {
+    pub units: i64,
+    pub units_reached: i64,
+    pub ethnic_units: i64,
+    pub ethnic_reached: i64,
+    pub border_units: i64,
+    pub border_reached: i64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Figures {
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub activities_held: i64,
+    pub activities_planned: i64,
+    pub participants: i64,
+    pub women: i64,
+    pub ethnic_minority: i64,
+    pub children: i64,
+    pub areas: Vec<AreaFigures>,
+    pub units: Vec<UnitRow>,
+    pub budget: Vec<BudgetRow>,
+    pub coverage: Coverage,
+    pub training: Vec<TrainingRow>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TrainingRow {
+    pub activity_id: i64,
+    pub title: String,
+    pub date: NaiveDate,
+    pub unit: String,
+    pub trainees: i64,
+}
+
+/// The content area of each plan item: its own `area_code` or the nearest ancestor's.
+async fn area_of_items(db: &impl ConnectionTrait, item_ids: &[i64]) -> Result<HashMap<i64, String>, DbErr> {
+    let plan_ids: Vec<i64> = plan_item::Entity::find()
+        .filter(plan_item::Column::Id.is_in(item_ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| i.plan_id)
+        .collect();
+    let items = plan_item::Entity::find()
+        .filter(plan_item::Column::PlanId.is_in(plan_ids))
+        .all(db)
+        .await?;
+    let by_id: HashMap<i64, &plan_item::Model> = items.iter().map(|i| (i.id, i)).collect();
+    let mut out = HashMap::new();
+    for id in item_ids {
+        let mut cursor = by_id.get(id).copied();
+        while let Some(i) = cursor {
+            if let Some(a) = &i.area_code {
+                out.insert(*id, a.clone());
+                break;
+            }
+            cursor = i.parent_id.and_then(|p| by_id.get(&p).copied());
+        }
+    }
+    Ok(out)
+}
+
+struct Held {
+    sessions: i64,
+    participants: i64,
+}
+
+fn shift_year(d: NaiveDate, years: i32) -> NaiveDate {
+    d.with_year(d.year() + years)
+        .or_else(|| NaiveDate::from_ymd_opt(d.year() + years, d.month(), 28))
+        .unwrap_or(d)
+}
+
+async fn held_by_area(
+    db: &impl ConnectionTrait,
+    units: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<HashMap<String, Held>, DbErr> {
+    let rows = activity::Entity::find()
+        .filter(activity::Column::OrgUnitId.is_in(units.iter().copied()))
+        .filter(activity::Column::Status.eq("held"))
+        .filter(activity::Column::StartDate.gte(from))
+        .filter(activity::Column::StartDate.lte(to))
+        .all(db)
+        .await?;
+    let items: Vec<i64> = rows.iter().map(|a| a.plan_item_id).collect();
+    let areas = area_of_items(db, &items).await?;
+    let mut out: HashMap<String, Held> = HashMap::new();
+    for a in rows {
+        let area = areas.get(&a.plan_item_id).cloned().unwrap_or_default();
+        let e = out.entry(area).or_insert(Held { sessions: 0, participants: 0 });
+        e.sessions += 1;
+        e.participants += a.participants.unwrap_or(0);
+    }
+    Ok(out)
+}
+
+/// Everything a report shows, for the units (a scope) over a period, measured against the
+/// targets of `plan_id` and the plans made from it.
+pub async fn compute(
+    db: &impl ConnectionTrait,
+    units: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+    plan_id: i64,
+) -> Result<Figures, DbErr> {
+    let codes: HashMap<i64, code::Model> = code::Entity::find().all(db).await?.into_iter().map(|c| (c.id, c)).collect();
+    let in_period = activity::Entity::find()
+        .filter(activity::Column::OrgUnitId.is_in(units.iter().copied()))
+        .filter(activity::Column::StartDate.gte(from))
+        .filter(activity::Column::StartDate.lte(to))
+        .all(db)
+        .await?;
+    let planned = in_period.iter().filter(|a| a.status == "planned" || a.status == "postponed").count();
+    let held: Vec<&activity::Model> = in_period.iter().filter(|a| a.status == "held").collect();
+    let held_ids: Vec<i64> = held.iter().map(|a| a.id).collect();
+    let items: Vec<i64> = held.iter().map(|a| a.plan_item_id).collect();
+    let areas_of = area_of_items(db, &items).await?;
+    let materials = activity_material::Entity::find()
+        .filter(activity_material::Column::ActivityId.is_in(held_ids.clone()))
+        .all(db)
+        .await?;
+    let budgets = activity_budget::Entity::find()
+        .filter(activity_budget::Column::ActivityId.is_in(in_period.iter().map(|a| a.id)))
+        .all(db)
+        .await?;
+    let unit_rows = org_unit::Entity::find()
+        .filter(org_unit::Column::Id.is_in(units.iter().copied()))
+        .all(db)
+        .await?;
+    let code_of = |id: i64| codes.get(&id).map(|c| c.code.clone()).unwrap_or_default();
+    let name_of = |id: i64| codes.get(&id).map(|c| c.name_vi.clone()).unwrap_or_default();
+
+    // Plan headings of the areas, from the plan reported on.
+    let plan_items = plan_item::Entity::find().filter(plan_item::Column::PlanId.eq(plan_id)).all(db).await?;
+    let mut area_rows: BTreeMap<String, AreaFigures> = BTreeMap::new();
+    for (n, area) in AREAS.iter().enumerate() {
+        let heading = plan_items
+            .iter()
+            .find(|i| i.area_code.as_deref() == Some(*area))
+            .map(|i| i.heading.clone())
+            .unwrap_or_default();
+        area_rows.insert((*area).to_owned(), AreaFigures { area: (*area).to_owned(), number: n + 1, heading, ..Default::default() });
+    }
+    for a in &held {
+        let area = areas_of.get(&a.plan_item_id).cloned().unwrap_or_else(|| "awareness".to_owned());
+        let Some(f) = area_rows.get_mut(&area) else { continue };
+        let kind = code_of(a.activity_type_id);
+        f.sessions += 1;
+        f.participants += a.participants.unwrap_or(0);
+        f.women += a.participants_women.unwrap_or(0);
+        f.ethnic_minority += a.participants_ethnic_minority.unwrap_or(0);
+        f.children += a.participants_children.unwrap_or(0);
+        f.broadcasts += a.broadcasts.unwrap_or(0);
+        f.broadcast_minutes += a.broadcast_minutes.unwrap_or(0);
+        if kind == "training" {
+            f.trainings += 1;
+            f.trainees += a.participants.unwrap_or(0);
+        }
+        if kind == "inspection" {
+            f.inspections += 1;
+        }
+        match f.by_type.iter_mut().find(|t| t.code == kind) {
+            Some(t) => {
+                t.sessions += 1;
+                t.participants += a.participants.unwrap_or(0);
+            }
+            None => f.by_type.push(TypeCount {
+                code: kind.clone(),
+                name: name_of(a.activity_type_id),
+                sessions: 1,
+                participants: a.participants.unwrap_or(0),
+            }),
+        }
+        for m in materials.iter().filter(|m| m.activity_id == a.id) {
+            let mk = code_of(m.material_kind_id);
+            match f.materials.iter_mut().find(|x| x.code == mk) {
+                Some(x) => {
+                    x.produced += m.produced.unwrap_or(0);
+                    x.distributed += m.distributed.unwrap_or(0);
+                }
+                None => f.materials.push(MaterialCount {
+                    code: mk,
+                    name: name_of(m.material_kind_id),
+                    produced: m.produced.unwrap_or(0),
+                    distributed: m.distributed.unwrap_or(0),
+                }),
+            }
+        }
+    }
+    // Coordination tasks of the units' agencies, by the area of their plan item.
+    let agency_ids: Vec<i64> = crate::entities::agency::Entity::find()
+        .filter(crate::entities::agency::Column::OrgUnitId.is_in(units.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let tasks = coordination_task::Entity::find()
+        .filter(coordination_task::Column::LeadAgencyId.is_in(agency_ids))
+        .filter(coordination_task::Column::RequestedOn.lte(to))
+        .filter(coordination_task::Column::DueDate.gte(from))
+        .all(db)
+        .await?;
+    let task_areas = area_of_items(db, &tasks.iter().map(|t| t.plan_item_id).collect::<Vec<_>>()).await?;
+    let outcomes = task_outcome::Entity::find()
+        .filter(task_outcome::Column::TaskId.is_in(tasks.iter().map(|t| t.id)))
+        .all(db)
+        .await?;
+    for t in &tasks {
+        let area = task_areas.get(&t.plan_item_id).cloned().unwrap_or_else(|| "coordination".to_owned());
+        let Some(f) = area_rows.get_mut(&area) else { continue };
+        if t.status == "done" {
+            f.tasks_done += 1;
+            f.persons_supported += outcomes.iter().filter(|o| o.task_id == t.id).map(|o| o.persons).sum::<i64>();
+        } else if crate::tasks::service::is_open(&t.status) {
+            f.tasks_open += 1;
+        }
+    }
+    // Targets of the plan and of the plans made from it (communes), by area.
+    let mut plan_ids = vec![plan_id];
+    plan_ids.extend(
+        plan::Entity::find()
+            .filter(plan::Column::ParentPlanId.eq(plan_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| p.id),
+    );
+    let all_items = plan_item::Entity::find().filter(plan_item::Column::PlanId.is_in(plan_ids)).all(db).await?;
+    let target_areas = area_of_items(db, &all_items.iter().map(|i| i.id).collect::<Vec<_>>()).await?;
+    let targets = plan_target::Entity::find()
+        .filter(plan_target::Column::PlanItemId.is_in(all_items.iter().map(|i| i.id)))
+        .all(db)
+        .await?;
+    for t in targets {
+        let Some(area) = target_areas.get(&t.plan_item_id) else { continue };
+        let Some(f) = area_rows.get_mut(area) else { continue };
+        let indicator = code_of(t.indicator_id);
+        let result = match indicator.as_str() {
+            "sessions" => match t.activity_type_id.map(code_of) {
+                Some(kind) => f.by_type.iter().find(|x| x.code == kind).map_or(0, |x| x.sessions),
+                None => f.sessions,
+            },
+            "participants" => f.participants,
+            "participants_women" => f.women,
+            "participants_ethnic" => f.ethnic_minority,
+            "participants_children" => f.children,
+            "materials" => f.materials.iter().map(|m| m.distributed).sum(),
+            "broadcasts" => f.broadcasts,
+            "broadcast_minutes" => f.broadcast_minutes,
+            "trainings" => f.trainings,
+            "trainees" => f.trainees,
+            "tasks_done" => f.tasks_done,
+            "persons_supported" => f.persons_supported,
+            "inspections" => f.inspections,
+            _ => 0,
+        };
+        let name = match t.activity_type_id {
+            Some(a) => format!("{} ({})", name_of(t.indicator_id), name_of(a).to_lowercase()),
+            None => name_of(t.indicator_id),
+        };
+        match f.targets.iter_mut().find(|x| x.name == name) {
+            Some(x) => x.target += t.value,
+            None => f.targets.push(TargetLine { indicator, name, target: t.value, result }),
+        }
+    }
+    // The same period a year earlier.
+    let previous = held_by_area(db, units, shift_year(from, -1), shift_year(to, -1)).await?;
+    for (area, h) in previous {
+        if let Some(f) = area_rows.get_mut(&area) {
+            f.previous_sessions = h.sessions;
+            f.previous_participants = h.participants;
+        }
+    }
+    // By commune, for the annex and coverage.
+    let mut per_unit: Vec<UnitRow> = unit_rows
+        .iter()
+        .filter(|u| u.kind == "commune" || u.kind == "town" || u.kind == "ward")
+        .map(|u| UnitRow {
+            unit_id: u.id,
+            name: u.name.clone(),
+            ethnic_minority: u.ethnic_minority,
+            border_area: u.border_area,
+            ..Default::default()
+        })
+        .collect();
+    for a in &held {
+        if let Some(r) = per_unit.iter_mut().find(|r| r.unit_id == a.org_unit_id) {
+            r.sessions += 1;
+            r.participants += a.participants.unwrap_or(0);
+            r.women += a.participants_women.unwrap_or(0);
+            r.ethnic += a.participants_ethnic_minority.unwrap_or(0);
+            r.children += a.participants_children.unwrap_or(0);
+            r.broadcasts += a.broadcasts.unwrap_or(0);
+            r.distributed += materials.iter().filter(|m| m.activity_id == a.id).filter_map(|m| m.distributed).sum::<i64>();
+        }
+    }
+    per_unit.sort_by(|a, b| a.name.cmp(&b.name));
+    let reached = |r: &&UnitRow| r.sessions > 0;
+    let coverage = Coverage {
+        units: per_unit.len() as i64,
+        units_reached: per_unit.iter().filter(reached).count() as i64,
+        ethnic_units: per_unit.iter().filter(|r| r.ethnic_minority).count() as i64,
+        ethnic_reached: per_unit.iter().filter(|r| r.ethnic_minority).filter(reached).count() as i64,
+        border_units: per_unit.iter().filter(|r| r.border_area).count() as i64,
+        border_reached: per_unit.iter().filter(|r| r.border_area).filter(reached).count() as i64,
+    };
+    let mut budget: Vec<BudgetRow> = Vec::new();
+    for b in &budgets {
+        let c = code_of(b.funding_source_id);
+        match budget.iter_mut().find(|x| x.code == c) {
+            Some(x) => {
+                x.planned += b.planned.unwrap_or(0);
+                x.spent += b.spent.unwrap_or(0);
+            }
+            None => budget.push(BudgetRow { code: c, name: name_of(b.funding_source_id), planned: b.planned.unwrap_or(0), spent: b.spent.unwrap_or(0) }),
+        }
+    }
+    budget.sort_by(|a, b| a.code.cmp(&b.code));
+    let mut training: Vec<TrainingRow> = held
+        .iter()
+        .filter(|a| code_of(a.activity_type_id) == "training")
+        .map(|a| TrainingRow {
+            activity_id: a.id,
+            title: a.title.clone(),
+            date: a.start_date,
+            unit: unit_rows.iter().find(|u| u.id == a.org_unit_id).map(|u| u.name.clone()).unwrap_or_default(),
+            trainees: a.participants.unwrap_or(0),
+        })
+        .collect();
+    training.sort_by_key(|t| (t.date, t.activity_id));
+    let mut areas: Vec<AreaFigures> = area_rows.into_values().collect();
+    areas.sort_by_key(|a| a.number);
+    for a in &mut areas {
+        a.by_type.sort_by(|x, y| y.sessions.cmp(&x.sessions).then(x.code.cmp(&y.code)));
+        a.materials.sort_by(|x, y| x.code.cmp(&y.code));
+        a.targets.sort_by(|x, y| x.name.cmp(&y.name));
+    }
+    Ok(Figures {
+        period_start: from,
+        period_end: to,
+        activities_held: held.len() as i64,
+        activities_planned: planned as i64,
+        participants: held.iter().filter_map(|a| a.participants).sum(),
+        women: held.iter().filter_map(|a| a.participants_women).sum(),
+        ethnic_minority: held.iter().filter_map(|a| a.participants_ethnic_minority).sum(),
+        children: held.iter().filter_map(|a| a.participants_children).sum(),
+        areas,
+        units: per_unit,
+        budget,
+        coverage,
+        training,
+    })
+}

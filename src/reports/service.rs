@@ -1,0 +1,413 @@
+//! The rules of reporting: opening a period (with a report for every responding unit and one
+//! compiled by the requesting unit), the unit's draft → submitted → returned → approved flow,
+//! the compiler's composing, the leader's approval with number and date, and the freezing of
+//! figures and locking of data that approval brings. Every change is audited in its transaction.
+
+use crate::audit;
+use crate::entities::{org_unit, plan, report, reporting_period};
+use crate::org_units::scope::Scope;
+use crate::reports::figures::{self, Figures};
+use crate::reports::narrative::{self, Narrative};
+use crate::web::forms::FieldErrors;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, Set, TransactionTrait,
+};
+use serde_json::json;
+
+pub const DRAFT: &str = "draft";
+pub const SUBMITTED: &str = "submitted";
+pub const RETURNED: &str = "returned";
+pub const APPROVED: &str = "approved";
+pub const UNIT: &str = "unit";
+pub const COMPILED: &str = "compiled";
+pub const KINDS: [&str; 3] = ["six_month", "annual", "ad_hoc"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    #[error("stale version")]
+    Conflict,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl ReportError {
+    pub fn field(field: &str, key: &str) -> Self {
+        let mut e = FieldErrors::default();
+        e.add(field, key);
+        ReportError::Invalid(e)
+    }
+}
+
+pub type ReportResult<T> = Result<T, ReportError>;
+
+pub struct Actor {
+    pub user_id: i64,
+    pub now: DateTime<Utc>,
+}
+
+pub struct NewPeriod {
+    pub kind: String,
+    pub title: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub due_date: NaiveDate,
+    pub plan_id: i64,
+    pub org_unit_id: i64,
+    pub responders: Vec<i64>,
+}
+
+async fn record(db: &impl ConnectionTrait, actor: &Actor, action: &str, r: &report::Model, change: serde_json::Value) -> Result<(), DbErr> {
+    audit::record(
+        db,
+        actor.now,
+        audit::Event {
+            user_id: Some(actor.user_id),
+            action,
+            object_type: "report",
+            object_id: Some(r.id),
+            org_unit_id: Some(r.org_unit_id),
+            change,
+        },
+    )
+    .await
+}
+
+fn new_report(period_id: i64, unit_id: i64, level: &str, now: DateTime<Utc>, signer: (&str, &str, &str), recipients: &str) -> report::ActiveModel {
+    report::ActiveModel {
+        period_id: Set(period_id),
+        org_unit_id: Set(unit_id),
+        level: Set(level.to_owned()),
+        status: Set(DRAFT.to_owned()),
+        narrative: Set("{}".to_owned()),
+        snapshot: Set(None),
+        submitted_at: Set(None),
+        approved_at: Set(None),
+        approved_by: Set(None),
+        return_comment: Set(None),
+        document_number: Set(None),
+        document_date: Set(None),
+        signer_authority: Set(signer.0.to_owned()),
+        signer_title: Set(signer.1.to_owned()),
+        signer_name: Set(signer.2.to_owned()),
+        recipients: Set(recipients.to_owned()),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
+pub async fn open_period(db: &DatabaseConnection, actor: &Actor, scope: &Scope, p: NewPeriod) -> ReportResult<reporting_period::Model> {
+    let mut errors = FieldErrors::default();
+    if !KINDS.contains(&p.kind.as_str()) {
+        errors.add("kind", "form.choose");
+    }
+    if p.title.trim().is_empty() {
+        errors.add("title", "form.required");
+    }
+    if p.period_end < p.period_start {
+        errors.add("period_end", "plan.error.period");
+    }
+    if p.due_date < p.period_end {
+        errors.add("due_date", "report.error.due");
+    }
+    let the_plan = plan::Entity::find_by_id(p.plan_id).one(db).await?;
+    if the_plan.is_none() {
+        errors.add("plan_id", "form.choose");
+    }
+    if !scope.contains(p.org_unit_id) {
+        errors.add("org_unit_id", "form.choose");
+    }
+    if p.responders.is_empty() || p.responders.iter().any(|u| !scope.contains(*u) || *u == p.org_unit_id) {
+        errors.add("responders", "report.error.responders");
+    }
+    if !errors.is_empty() {
+        return Err(ReportError::Invalid(errors));
+    }
+    let plan = the_plan.ok_or_else(|| DbErr::RecordNotFound("plan".into()))?;
+    let txn = db.begin().await?;
+    let period = reporting_period::ActiveModel {
+        kind: Set(p.kind.clone()),
+        title: Set(crate::text::nfc(&p.title)),
+        period_start: Set(p.period_start),
+        period_end: Set(p.period_end),
+        due_date: Set(p.due_date),
+        plan_id: Set(p.plan_id),
+        org_unit_id: Set(p.org_unit_id),
+        status: Set("open".to_owned()),
+        created_by: Set(Some(actor.user_id)),
+        created_at: Set(actor.now),
+        updated_at: Set(actor.now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let compiled = new_report(
+        period.id,
+        p.org_unit_id,
+        COMPILED,
+        actor.now,
+        (&plan.signer_authority, &plan.signer_title, &plan.signer_name),
+        &plan.recipients,
+    )
+    .insert(&txn)
+    .await?;
+    record(&txn, actor, "report:open", &compiled, json!({ "period": period.title, "responders": p.responders })).await?;
+    for unit in &p.responders {
+        new_report(period.id, *unit, UNIT, actor.now, ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", ""), "")
+            .insert(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(period)
+}
+
+/// The units whose data a report covers: the unit's subtree, predecessors included.
+pub async fn units_of(db: &impl ConnectionTrait, r: &report::Model) -> Result<Vec<i64>, crate::error::AppError> {
+    Ok(Scope::of_unit(db, r.org_unit_id).await?.ids())
+}
+
+/// The figures of a report: frozen once approved, live until then.
+pub async fn figures_of(db: &impl ConnectionTrait, r: &report::Model, period: &reporting_period::Model) -> Result<Figures, crate::error::AppError> {
+    if let Some(snapshot) = r.snapshot.as_deref()
+        && let Ok(f) = serde_json::from_str::<Figures>(snapshot)
+    {
+        return Ok(f);
+    }
+    let units = units_of(db, r).await?;
+    // A unit's targets are those of its own plan made from the period's plan, if it has one.
+    let plan_id = if r.level == COMPILED {
+        period.plan_id
+    } else {
+        plan::Entity::find()
+            .filter(plan::Column::ParentPlanId.eq(period.plan_id))
+            .filter(plan::Column::OrgUnitId.eq(r.org_unit_id))
+            .one(db)
+            .await?
+            .map_or(0, |p| p.id)
+    };
+    Ok(figures::compute(db, &units, period.period_start, period.period_end, plan_id).await?)
+}
+
+pub fn narrative_of(r: &report::Model) -> Narrative {
+    serde_json::from_str(&r.narrative).unwrap_or_default()
+}
+
+/// Claims the next version of a report, so a stale form cannot overwrite a newer save.
+async fn claim(db: &impl ConnectionTrait, id: i64, version: i32) -> ReportResult<()> {
+    let res = report::Entity::update_many()
+        .col_expr(report::Column::Version, Expr::col(report::Column::Version).add(1))
+        .filter(report::Column::Id.eq(id))
+        .filter(report::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(ReportError::Conflict);
+    }
+    Ok(())
+}
+
+fn editable(r: &report::Model) -> bool {
+    r.status == DRAFT || r.status == RETURNED || (r.level == COMPILED && r.status == SUBMITTED)
+}
+
+/// Saves the edited sections (and, for the compiled report, the signer and recipients), after
+/// rewriting the drafts from the current figures.
+pub async fn save_narrative(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    r: &report::Model,
+    period: &reporting_period::Model,
+    version: i32,
+    texts: Vec<(String, String)>,
+    signer: Option<(String, String, String, String)>,
+) -> ReportResult<report::Model> {
+    if !editable(r) {
+        return Err(ReportError::field("status", "report.error.locked"));
+    }
+    let mut errors = FieldErrors::default();
+    crate::activities::input::check_free_text(
+        &texts.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))).collect::<Vec<_>>(),
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        return Err(ReportError::Invalid(errors));
+    }
+    let f = figures_of(db, r, period).await.map_err(|e| match e {
+        crate::error::AppError::Unavailable(d) => ReportError::Db(d),
+        other => ReportError::Db(DbErr::Custom(other.to_string())),
+    })?;
+    let mut n = narrative::refresh(&narrative_of(r), &f, r.level == COMPILED);
+    for (key, text) in texts {
+        if let Some(section) = n.get_mut(&key) {
+            let t = crate::text::nfc(&text);
+            // A text equal to the draft is no edit: the draft keeps following the figures.
+            section.text = (!t.is_empty() && t != section.draft).then_some(t);
+        }
+    }
+    let txn = db.begin().await?;
+    claim(&txn, r.id, version).await?;
+    let mut row: report::ActiveModel = r.clone().into();
+    row.narrative = Set(serde_json::to_string(&n).unwrap_or_else(|_| "{}".to_owned()));
+    row.version = Set(version + 1);
+    row.updated_at = Set(actor.now);
+    if let Some((authority, title, name, recipients)) = signer {
+        row.signer_authority = Set(authority);
+        row.signer_title = Set(title);
+        row.signer_name = Set(name);
+        row.recipients = Set(recipients);
+    }
+    let saved = row.update(&txn).await?;
+    record(&txn, actor, "report:edit", &saved, json!({ "sections": n.iter().filter(|(_, s)| s.text.is_some()).map(|(k, _)| k.clone()).collect::<Vec<_>>() })).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Moves a report to a new status under the version guard.
+async fn transition(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    r: &report::Model,
+    version: i32,
+    status: &str,
+    action: &str,
+    update: impl FnOnce(&mut report::ActiveModel),
+) -> ReportResult<report::Model> {
+    let txn = db.begin().await?;
+    claim(&txn, r.id, version).await?;
+    let mut row: report::ActiveModel = r.clone().into();
+    row.status = Set(status.to_owned());
+    row.version = Set(version + 1);
+    row.updated_at = Set(actor.now);
+    update(&mut row);
+    let saved = row.update(&txn).await?;
+    record(&txn, actor, action, &saved, json!({ "from": r.status, "to": status, "comment": saved.return_comment })).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+pub async fn submit(db: &DatabaseConnection, actor: &Actor, r: &report::Model, version: i32) -> ReportResult<report::Model> {
+    if r.level != UNIT || !(r.status == DRAFT || r.status == RETURNED) {
+        return Err(ReportError::field("status", "report.error.transition"));
+    }
+    let now = actor.now;
+    transition(db, actor, r, version, SUBMITTED, "report:submit", |row| {
+        row.submitted_at = Set(Some(now));
+    })
+    .await
+}
+
+pub async fn return_report(db: &DatabaseConnection, actor: &Actor, r: &report::Model, version: i32, comment: &str) -> ReportResult<report::Model> {
+    if r.level != UNIT || r.status != SUBMITTED {
+        return Err(ReportError::field("status", "report.error.transition"));
+    }
+    let mut errors = FieldErrors::default();
+    if comment.trim().is_empty() {
+        errors.add("comment", "report.error.comment");
+    }
+    crate::activities::input::check_free_text(&[("comment", Some(comment))], &mut errors);
+    if !errors.is_empty() {
+        return Err(ReportError::Invalid(errors));
+    }
+    let c = comment.trim().to_owned();
+    transition(db, actor, r, version, RETURNED, "report:return", move |row| {
+        row.return_comment = Set(Some(c));
+    })
+    .await
+}
+
+/// Approval freezes the figures (and, for a unit's report, locks its data for the period);
+/// the compiled report also gets its document number and date.
+pub async fn approve(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    r: &report::Model,
+    period: &reporting_period::Model,
+    version: i32,
+    document: Option<(String, NaiveDate)>,
+) -> ReportResult<report::Model> {
+    let ok = match r.level.as_str() {
+        UNIT => r.status == SUBMITTED,
+        _ => r.status != APPROVED,
+    };
+    if !ok {
+        return Err(ReportError::field("status", "report.error.transition"));
+    }
+    if r.level == COMPILED && document.as_ref().is_none_or(|(n, _)| n.trim().is_empty()) {
+        return Err(ReportError::field("document_number", "plan.error.number"));
+    }
+    let f = figures_of(db, r, period).await.map_err(|e| ReportError::Db(DbErr::Custom(e.to_string())))?;
+    let snapshot = serde_json::to_string(&f).unwrap_or_default();
+    let n = narrative::refresh(&narrative_of(r), &f, r.level == COMPILED);
+    let now = actor.now;
+    let user = actor.user_id;
+    transition(db, actor, r, version, APPROVED, "report:approve", move |row| {
+        row.snapshot = Set(Some(snapshot));
+        row.narrative = Set(serde_json::to_string(&n).unwrap_or_else(|_| "{}".to_owned()));
+        row.approved_at = Set(Some(now));
+        row.approved_by = Set(Some(user));
+        if let Some((number, date)) = document {
+            row.document_number = Set(Some(number.trim().to_owned()));
+            row.document_date = Set(Some(date));
+        }
+    })
+    .await
+}
+
+/// Reopens an approved report: the figures thaw and the unit's data unlocks. Audited.
+pub async fn reopen(db: &DatabaseConnection, actor: &Actor, r: &report::Model, version: i32, reason: &str) -> ReportResult<report::Model> {
+    if r.status != APPROVED {
+        return Err(ReportError::field("status", "report.error.transition"));
+    }
+    if reason.trim().is_empty() {
+        return Err(ReportError::field("reason", "task.error.reason"));
+    }
+    let reason = reason.trim().to_owned();
+    let back = if r.level == UNIT { SUBMITTED } else { DRAFT };
+    let result = transition(db, actor, r, version, back, "report:reopen", |row| {
+        row.snapshot = Set(None);
+        row.approved_at = Set(None);
+        row.return_comment = Set(Some(reason));
+    })
+    .await?;
+    Ok(result)
+}
+
+/// Whether an approved unit report locks the unit's data on this day.
+pub async fn is_locked(db: &impl ConnectionTrait, org_unit_id: i64, day: NaiveDate) -> Result<bool, DbErr> {
+    let periods: Vec<i64> = reporting_period::Entity::find()
+        .filter(reporting_period::Column::PeriodStart.lte(day))
+        .filter(reporting_period::Column::PeriodEnd.gte(day))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    if periods.is_empty() {
+        return Ok(false);
+    }
+    Ok(report::Entity::find()
+        .filter(report::Column::PeriodId.is_in(periods))
+        .filter(report::Column::OrgUnitId.eq(org_unit_id))
+        .filter(report::Column::Level.eq(UNIT))
+        .filter(report::Column::Status.eq(APPROVED))
+        .count(db)
+        .await?
+        > 0)
+}
+
+/// Units below `unit` that are in force on `day`: the default responders.
+pub async fn default_responders(db: &impl ConnectionTrait, unit: i64, day: NaiveDate) -> Result<Vec<org_unit::Model>, DbErr> {
+    Ok(org_unit::Entity::find()
+        .filter(org_unit::Column::ParentId.eq(unit))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|u| crate::org_units::repo::is_current(u, day))
+        .collect())
+}
