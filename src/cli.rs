@@ -65,6 +65,22 @@ enum Command {
     /// Manage user accounts
     #[command(subcommand)]
     User(UserCommand),
+    /// Reports: export one for the records clerk
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Write a report as DOCX (official layout) or XLSX (statistical annex)
+    Export {
+        /// A report id, or `latest` for the most recently changed compiled report
+        report: String,
+        #[arg(long, value_parser = ["docx", "xlsx"])]
+        format: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -197,6 +213,23 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(cmd) => user_command(&open_migrated(&config).await?, cmd).await,
+        Command::Report(ReportCommand::Export {
+            report,
+            format,
+            out,
+        }) => {
+            let conn = open_migrated(&config).await?;
+            let r = crate::reports::export::find(&conn, &report).await?;
+            let bytes = crate::reports::export::bytes(&conn, &r, &format).await?;
+            std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+            println!(
+                "report {} written to {} ({} bytes)",
+                r.id,
+                out.display(),
+                bytes.len()
+            );
+            Ok(())
+        }
     }
 }
 
@@ -218,6 +251,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         seed::demo(&conn, now).await?;
         seed::demo_activities(&conn, now).await?;
         seed::demo_tasks(&conn, now).await?;
+        crate::reports::demo::demo_reports(&conn, now).await?;
         tracing::info!("demo data loaded");
     } else if user::Entity::find().count(&conn).await? == 0 {
         create_first_admin(&conn).await?;

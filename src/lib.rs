@@ -44,10 +44,10 @@ pub mod codes;
 pub mod documents;
 /// Administrative units, their tree over time and their lineage (merges, renames).
 pub mod org_units;
-/// Reporting periods, unit reports, the compiled report and its exports.
-pub mod reports;
 /// Plans and their item tree, targets and budgets.
 pub mod plans;
+/// Reporting periods, unit reports, the compiled report and its exports.
+pub mod reports;
 /// Coordination tasks with partner agencies, their follow-up and escalation.
 pub mod tasks;
 

@@ -37,11 +37,16 @@ impl MigrationTrait for Migration {
                 .col(created_at())
                 .col(updated_at())
                 .foreign_key(&mut foreign("reporting_periods", "plan_id", "plans"))
-                .foreign_key(&mut foreign("reporting_periods", "org_unit_id", "org_units"))
+                .foreign_key(&mut foreign(
+                    "reporting_periods",
+                    "org_unit_id",
+                    "org_units",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("reporting_periods", &["org_unit_id", "period_start"])).await?;
+        m.create_index(index("reporting_periods", &["org_unit_id", "period_start"]))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -67,18 +72,26 @@ impl MigrationTrait for Migration {
                 .col(integer(a("version")).default(1))
                 .col(created_at())
                 .col(updated_at())
-                .foreign_key(&mut foreign_cascade("reports", "period_id", "reporting_periods"))
+                .foreign_key(&mut foreign_cascade(
+                    "reports",
+                    "period_id",
+                    "reporting_periods",
+                ))
                 .foreign_key(&mut foreign("reports", "org_unit_id", "org_units"))
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("reports", &["period_id", "org_unit_id", "level"])).await?;
-        m.create_index(index("reports", &["org_unit_id", "status"])).await?;
+        m.create_index(unique("reports", &["period_id", "org_unit_id", "level"]))
+            .await?;
+        m.create_index(index("reports", &["org_unit_id", "status"]))
+            .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(a("reports")).to_owned()).await?;
-        m.drop_table(Table::drop().table(a("reporting_periods")).to_owned()).await
+        m.drop_table(Table::drop().table(a("reports")).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(a("reporting_periods")).to_owned())
+            .await
     }
 }

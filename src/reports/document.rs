@@ -3,8 +3,8 @@
 //! report, its period and its figures — so an approved report exports the same bytes every time.
 
 use crate::documents::{
-    Annex, AnnexTable, Block, Cell, DocumentKind, DocumentNumber, IssueDate, OfficialDocument,
-    Row, Signature, render_docx,
+    Annex, AnnexTable, Block, Cell, DocumentKind, DocumentNumber, IssueDate, OfficialDocument, Row,
+    Signature, render_docx,
 };
 use crate::entities::{org_unit, plan, report, reporting_period};
 use crate::reports::figures::Figures;
@@ -23,7 +23,12 @@ pub struct ReportDoc<'a> {
 
 fn number_of(r: &report::Model) -> DocumentNumber {
     let symbol = DocumentKind::Report.symbol("UBND");
-    match r.document_number.as_deref().map(str::trim).and_then(|n| n.split_once('/')) {
+    match r
+        .document_number
+        .as_deref()
+        .map(str::trim)
+        .and_then(|n| n.split_once('/'))
+    {
         Some((serial, sym)) => match serial.trim().parse::<u32>() {
             Ok(s) => DocumentNumber::new(s, sym.trim()),
             Err(_) => DocumentNumber::draft(sym.trim()),
@@ -33,11 +38,17 @@ fn number_of(r: &report::Model) -> DocumentNumber {
 }
 
 fn text(n: &Narrative, key: &str) -> String {
-    n.get(key).map(|s| s.current().trim().to_owned()).unwrap_or_default()
+    n.get(key)
+        .map(|s| s.current().trim().to_owned())
+        .unwrap_or_default()
 }
 
 fn paragraphs(n: &Narrative, key: &str, out: &mut Vec<Block>) {
-    for p in text(n, key).split('\n').map(str::trim).filter(|p| !p.is_empty()) {
+    for p in text(n, key)
+        .split('\n')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         out.push(Block::paragraph(p));
     }
 }
@@ -56,12 +67,19 @@ pub fn official(d: &ReportDoc<'_>) -> OfficialDocument {
     let n = d.narrative;
     let f = d.figures;
     let mut body = Vec::new();
+    let issuer = d
+        .unit
+        .name
+        .replacen("Huyện", "UBND huyện", 1)
+        .replacen("Xã", "UBND xã", 1);
     let basis = format!(
-        "Thực hiện Kế hoạch {} của {} {}; {} báo cáo kết quả thực hiện như sau:",
-        d.plan.number.as_deref().map_or_else(|| "năm".to_owned(), |num| format!("số {num}")),
-        d.unit.name.replacen("Huyện", "UBND huyện", 1).replacen("Xã", "UBND xã", 1),
-        d.plan.title.to_lowercase(),
-        d.unit.name.replacen("Huyện", "UBND huyện", 1).replacen("Xã", "UBND xã", 1),
+        "Thực hiện Kế hoạch{} của {issuer} về {}; {issuer} báo cáo kết quả thực hiện như sau:",
+        d.plan
+            .number
+            .as_deref()
+            .map(|num| format!(" số {num}"))
+            .unwrap_or_default(),
+        lower_first(&d.plan.title),
     );
     body.push(Block::paragraph(basis));
     body.push(Block::section(1, "Đặc điểm tình hình"));
@@ -71,7 +89,11 @@ pub fn official(d: &ReportDoc<'_>) -> OfficialDocument {
         body.push(Block::item("1", "Công tác lãnh đạo, chỉ đạo", None));
         paragraphs(n, "leadership", &mut body);
         for a in &f.areas {
-            body.push(Block::item((a.number + 1).to_string(), a.heading.clone(), None));
+            body.push(Block::item(
+                (a.number + 1).to_string(),
+                a.heading.clone(),
+                None,
+            ));
             paragraphs(n, &format!("area_{}", a.number), &mut body);
             for t in &a.targets {
                 body.push(Block::bullet(format!(
@@ -82,10 +104,22 @@ pub fn official(d: &ReportDoc<'_>) -> OfficialDocument {
                 )));
             }
         }
-        body.push(Block::item((f.areas.len() + 2).to_string(), "Kinh phí thực hiện", None));
+        body.push(Block::item(
+            (f.areas.len() + 2).to_string(),
+            "Kinh phí thực hiện",
+            None,
+        ));
         paragraphs(n, "funding", &mut body);
         body.push(Block::section(3, "Đánh giá chung"));
-        for (i, (key, title)) in [("strengths", "Ưu điểm"), ("shortcomings", "Tồn tại, hạn chế"), ("causes", "Nguyên nhân"), ("lessons", "Bài học kinh nghiệm")].iter().enumerate() {
+        for (i, (key, title)) in [
+            ("strengths", "Ưu điểm"),
+            ("shortcomings", "Tồn tại, hạn chế"),
+            ("causes", "Nguyên nhân"),
+            ("lessons", "Bài học kinh nghiệm"),
+        ]
+        .iter()
+        .enumerate()
+        {
             body.push(Block::item((i + 1).to_string(), *title, None));
             paragraphs(n, key, &mut body);
         }
@@ -101,7 +135,10 @@ pub fn official(d: &ReportDoc<'_>) -> OfficialDocument {
     body.push(Block::paragraph(format!(
         "Trên đây là báo cáo {} của {}./.",
         d.period.title.to_lowercase(),
-        d.unit.name.replacen("Huyện", "UBND huyện", 1).replacen("Xã", "UBND xã", 1)
+        d.unit
+            .name
+            .replacen("Huyện", "UBND huyện", 1)
+            .replacen("Xã", "UBND xã", 1)
     )));
     OfficialDocument {
         issuer: crate::plans::document::issuer_of(d.unit),
@@ -109,7 +146,9 @@ pub fn official(d: &ReportDoc<'_>) -> OfficialDocument {
         place: place_of(d.unit),
         date: match d.report.document_date {
             Some(date) => IssueDate::On(date),
-            None => IssueDate::Undated { year: d.period.period_end.year() },
+            None => IssueDate::Undated {
+                year: d.period.period_end.year(),
+            },
         },
         kind: DocumentKind::Report,
         subject: d.period.title.clone(),
@@ -123,7 +162,13 @@ pub fn official(d: &ReportDoc<'_>) -> OfficialDocument {
             .report
             .recipients
             .lines()
-            .map(|l| l.trim().trim_start_matches('-').trim().trim_end_matches([';', '.']).to_owned())
+            .map(|l| {
+                l.trim()
+                    .trim_start_matches('-')
+                    .trim()
+                    .trim_end_matches([';', '.'])
+                    .to_owned()
+            })
             .filter(|l| !l.is_empty())
             .collect(),
         annexes: annexes(f),
@@ -178,10 +223,18 @@ pub fn annexes(f: &Figures) -> Vec<Annex> {
             n(tr.trainees),
         ]));
     }
-    training.push(Row::total(vec![t("Tổng cộng").span(4, 1), n(f.training.iter().map(|x| x.trainees).sum())]));
+    training.push(Row::total(vec![
+        t("Tổng cộng").span(4, 1),
+        n(f.training.iter().map(|x| x.trainees).sum()),
+    ]));
     let mut budget = vec![];
     for (i, b) in f.budget.iter().enumerate() {
-        budget.push(Row::new(vec![n(i64::try_from(i + 1).unwrap_or(0)), t(b.name.clone()), n(b.planned), n(b.spent)]));
+        budget.push(Row::new(vec![
+            n(i64::try_from(i + 1).unwrap_or(0)),
+            t(b.name.clone()),
+            n(b.planned),
+            n(b.spent),
+        ]));
     }
     budget.push(Row::total(vec![
         t("Tổng cộng").span(2, 1),
@@ -222,7 +275,13 @@ pub fn annexes(f: &Figures) -> Vec<Annex> {
             landscape: false,
             table: AnnexTable {
                 column_widths: vec![5, 40, 14, 22, 12],
-                header_rows: vec![vec![t("TT"), t("Lớp tập huấn"), t("Ngày"), t("Đơn vị"), t("Số học viên")]],
+                header_rows: vec![vec![
+                    t("TT"),
+                    t("Lớp tập huấn"),
+                    t("Ngày"),
+                    t("Đơn vị"),
+                    t("Số học viên"),
+                ]],
                 body_rows: training,
             },
         },
@@ -233,7 +292,12 @@ pub fn annexes(f: &Figures) -> Vec<Annex> {
             landscape: false,
             table: AnnexTable {
                 column_widths: vec![5, 40, 20, 20],
-                header_rows: vec![vec![t("TT"), t("Nguồn kinh phí"), t("Dự toán"), t("Đã chi")]],
+                header_rows: vec![vec![
+                    t("TT"),
+                    t("Nguồn kinh phí"),
+                    t("Dự toán"),
+                    t("Đã chi"),
+                ]],
                 body_rows: budget,
             },
         },
@@ -247,7 +311,9 @@ pub fn docx(d: &ReportDoc<'_>) -> Result<Vec<u8>, crate::documents::DocumentErro
 /// The statistical annex as a workbook: the same tables, real numbers, Vietnamese headers,
 /// print setup. Fixed document properties keep the bytes stable for an approved report.
 pub fn xlsx(d: &ReportDoc<'_>) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook};
+    use rust_xlsxwriter::{
+        DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook,
+    };
     let mut wb = Workbook::new();
     let created = d
         .report
@@ -255,8 +321,16 @@ pub fn xlsx(d: &ReportDoc<'_>) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         .unwrap_or(d.report.updated_at)
         .naive_utc();
     let when = ExcelDateTime::from_timestamp(created.and_utc().timestamp())?;
-    wb.set_properties(&DocProperties::new().set_title(&d.period.title).set_author("kehoach").set_creation_datetime(&when));
-    let title = Format::new().set_bold().set_font_size(13).set_font_name("Times New Roman");
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(&d.period.title)
+            .set_author("kehoach")
+            .set_creation_datetime(&when),
+    );
+    let title = Format::new()
+        .set_bold()
+        .set_font_size(13)
+        .set_font_name("Times New Roman");
     let head = Format::new()
         .set_bold()
         .set_text_wrap()
@@ -264,9 +338,18 @@ pub fn xlsx(d: &ReportDoc<'_>) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         .set_align(FormatAlign::VerticalCenter)
         .set_border(FormatBorder::Thin)
         .set_font_name("Times New Roman");
-    let cell = Format::new().set_border(FormatBorder::Thin).set_font_name("Times New Roman");
-    let num = Format::new().set_border(FormatBorder::Thin).set_num_format("#,##0").set_font_name("Times New Roman");
-    let total = Format::new().set_bold().set_border(FormatBorder::Thin).set_num_format("#,##0").set_font_name("Times New Roman");
+    let cell = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_font_name("Times New Roman");
+    let num = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_num_format("#,##0")
+        .set_font_name("Times New Roman");
+    let total = Format::new()
+        .set_bold()
+        .set_border(FormatBorder::Thin)
+        .set_num_format("#,##0")
+        .set_font_name("Times New Roman");
     for (i, annex) in annexes(d.figures).iter().enumerate() {
         let ws = wb.add_worksheet();
         ws.set_name(format!("Phu luc {}", i + 1))?;
@@ -293,7 +376,12 @@ pub fn xlsx(d: &ReportDoc<'_>) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
             for c in &row.cells {
                 match &c.value {
                     crate::documents::CellValue::Number(v) => {
-                        ws.write_with_format(excel_row, col, *v as f64, if row.bold { &total } else { &num })?;
+                        ws.write_with_format(
+                            excel_row,
+                            col,
+                            *v as f64,
+                            if row.bold { &total } else { &num },
+                        )?;
                     }
                     crate::documents::CellValue::Text(s) => {
                         ws.write_with_format(excel_row, col, s, &cell)?;
@@ -304,4 +392,12 @@ pub fn xlsx(d: &ReportDoc<'_>) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         }
     }
     wb.save_to_buffer()
+}
+
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }

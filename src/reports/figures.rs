@@ -133,7 +133,10 @@ pub struct TrainingRow {
 }
 
 /// The content area of each plan item: its own `area_code` or the nearest ancestor's.
-async fn area_of_items(db: &impl ConnectionTrait, item_ids: &[i64]) -> Result<HashMap<i64, String>, DbErr> {
+async fn area_of_items(
+    db: &impl ConnectionTrait,
+    item_ids: &[i64],
+) -> Result<HashMap<i64, String>, DbErr> {
     let plan_ids: Vec<i64> = plan_item::Entity::find()
         .filter(plan_item::Column::Id.is_in(item_ids.iter().copied()))
         .all(db)
@@ -189,7 +192,10 @@ async fn held_by_area(
     let mut out: HashMap<String, Held> = HashMap::new();
     for a in rows {
         let area = areas.get(&a.plan_item_id).cloned().unwrap_or_default();
-        let e = out.entry(area).or_insert(Held { sessions: 0, participants: 0 });
+        let e = out.entry(area).or_insert(Held {
+            sessions: 0,
+            participants: 0,
+        });
         e.sessions += 1;
         e.participants += a.participants.unwrap_or(0);
     }
@@ -205,14 +211,22 @@ pub async fn compute(
     to: NaiveDate,
     plan_id: i64,
 ) -> Result<Figures, DbErr> {
-    let codes: HashMap<i64, code::Model> = code::Entity::find().all(db).await?.into_iter().map(|c| (c.id, c)).collect();
+    let codes: HashMap<i64, code::Model> = code::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
     let in_period = activity::Entity::find()
         .filter(activity::Column::OrgUnitId.is_in(units.iter().copied()))
         .filter(activity::Column::StartDate.gte(from))
         .filter(activity::Column::StartDate.lte(to))
         .all(db)
         .await?;
-    let planned = in_period.iter().filter(|a| a.status == "planned" || a.status == "postponed").count();
+    let planned = in_period
+        .iter()
+        .filter(|a| a.status == "planned" || a.status == "postponed")
+        .count();
     let held: Vec<&activity::Model> = in_period.iter().filter(|a| a.status == "held").collect();
     let held_ids: Vec<i64> = held.iter().map(|a| a.id).collect();
     let items: Vec<i64> = held.iter().map(|a| a.plan_item_id).collect();
@@ -230,10 +244,18 @@ pub async fn compute(
         .all(db)
         .await?;
     let code_of = |id: i64| codes.get(&id).map(|c| c.code.clone()).unwrap_or_default();
-    let name_of = |id: i64| codes.get(&id).map(|c| c.name_vi.clone()).unwrap_or_default();
+    let name_of = |id: i64| {
+        codes
+            .get(&id)
+            .map(|c| c.name_vi.clone())
+            .unwrap_or_default()
+    };
 
     // Plan headings of the areas, from the plan reported on.
-    let plan_items = plan_item::Entity::find().filter(plan_item::Column::PlanId.eq(plan_id)).all(db).await?;
+    let plan_items = plan_item::Entity::find()
+        .filter(plan_item::Column::PlanId.eq(plan_id))
+        .all(db)
+        .await?;
     let mut area_rows: BTreeMap<String, AreaFigures> = BTreeMap::new();
     for (n, area) in AREAS.iter().enumerate() {
         let heading = plan_items
@@ -241,11 +263,24 @@ pub async fn compute(
             .find(|i| i.area_code.as_deref() == Some(*area))
             .map(|i| i.heading.clone())
             .unwrap_or_default();
-        area_rows.insert((*area).to_owned(), AreaFigures { area: (*area).to_owned(), number: n + 1, heading, ..Default::default() });
+        area_rows.insert(
+            (*area).to_owned(),
+            AreaFigures {
+                area: (*area).to_owned(),
+                number: n + 1,
+                heading,
+                ..Default::default()
+            },
+        );
     }
     for a in &held {
-        let area = areas_of.get(&a.plan_item_id).cloned().unwrap_or_else(|| "awareness".to_owned());
-        let Some(f) = area_rows.get_mut(&area) else { continue };
+        let area = areas_of
+            .get(&a.plan_item_id)
+            .cloned()
+            .unwrap_or_else(|| "awareness".to_owned());
+        let Some(f) = area_rows.get_mut(&area) else {
+            continue;
+        };
         let kind = code_of(a.activity_type_id);
         f.sessions += 1;
         f.participants += a.participants.unwrap_or(0);
@@ -303,17 +338,30 @@ pub async fn compute(
         .filter(coordination_task::Column::DueDate.gte(from))
         .all(db)
         .await?;
-    let task_areas = area_of_items(db, &tasks.iter().map(|t| t.plan_item_id).collect::<Vec<_>>()).await?;
+    let task_areas = area_of_items(
+        db,
+        &tasks.iter().map(|t| t.plan_item_id).collect::<Vec<_>>(),
+    )
+    .await?;
     let outcomes = task_outcome::Entity::find()
         .filter(task_outcome::Column::TaskId.is_in(tasks.iter().map(|t| t.id)))
         .all(db)
         .await?;
     for t in &tasks {
-        let area = task_areas.get(&t.plan_item_id).cloned().unwrap_or_else(|| "coordination".to_owned());
-        let Some(f) = area_rows.get_mut(&area) else { continue };
+        let area = task_areas
+            .get(&t.plan_item_id)
+            .cloned()
+            .unwrap_or_else(|| "coordination".to_owned());
+        let Some(f) = area_rows.get_mut(&area) else {
+            continue;
+        };
         if t.status == "done" {
             f.tasks_done += 1;
-            f.persons_supported += outcomes.iter().filter(|o| o.task_id == t.id).map(|o| o.persons).sum::<i64>();
+            f.persons_supported += outcomes
+                .iter()
+                .filter(|o| o.task_id == t.id)
+                .map(|o| o.persons)
+                .sum::<i64>();
         } else if crate::tasks::service::is_open(&t.status) {
             f.tasks_open += 1;
         }
@@ -328,19 +376,31 @@ pub async fn compute(
             .into_iter()
             .map(|p| p.id),
     );
-    let all_items = plan_item::Entity::find().filter(plan_item::Column::PlanId.is_in(plan_ids)).all(db).await?;
-    let target_areas = area_of_items(db, &all_items.iter().map(|i| i.id).collect::<Vec<_>>()).await?;
+    let all_items = plan_item::Entity::find()
+        .filter(plan_item::Column::PlanId.is_in(plan_ids))
+        .all(db)
+        .await?;
+    let target_areas =
+        area_of_items(db, &all_items.iter().map(|i| i.id).collect::<Vec<_>>()).await?;
     let targets = plan_target::Entity::find()
         .filter(plan_target::Column::PlanItemId.is_in(all_items.iter().map(|i| i.id)))
         .all(db)
         .await?;
     for t in targets {
-        let Some(area) = target_areas.get(&t.plan_item_id) else { continue };
-        let Some(f) = area_rows.get_mut(area) else { continue };
+        let Some(area) = target_areas.get(&t.plan_item_id) else {
+            continue;
+        };
+        let Some(f) = area_rows.get_mut(area) else {
+            continue;
+        };
         let indicator = code_of(t.indicator_id);
         let result = match indicator.as_str() {
             "sessions" => match t.activity_type_id.map(code_of) {
-                Some(kind) => f.by_type.iter().find(|x| x.code == kind).map_or(0, |x| x.sessions),
+                Some(kind) => f
+                    .by_type
+                    .iter()
+                    .find(|x| x.code == kind)
+                    .map_or(0, |x| x.sessions),
                 None => f.sessions,
             },
             "participants" => f.participants,
@@ -358,12 +418,21 @@ pub async fn compute(
             _ => 0,
         };
         let name = match t.activity_type_id {
-            Some(a) => format!("{} ({})", name_of(t.indicator_id), name_of(a).to_lowercase()),
+            Some(a) => format!(
+                "{} ({})",
+                name_of(t.indicator_id),
+                name_of(a).to_lowercase()
+            ),
             None => name_of(t.indicator_id),
         };
         match f.targets.iter_mut().find(|x| x.name == name) {
             Some(x) => x.target += t.value,
-            None => f.targets.push(TargetLine { indicator, name, target: t.value, result }),
+            None => f.targets.push(TargetLine {
+                indicator,
+                name,
+                target: t.value,
+                result,
+            }),
         }
     }
     // The same period a year earlier.
@@ -394,7 +463,11 @@ pub async fn compute(
             r.ethnic += a.participants_ethnic_minority.unwrap_or(0);
             r.children += a.participants_children.unwrap_or(0);
             r.broadcasts += a.broadcasts.unwrap_or(0);
-            r.distributed += materials.iter().filter(|m| m.activity_id == a.id).filter_map(|m| m.distributed).sum::<i64>();
+            r.distributed += materials
+                .iter()
+                .filter(|m| m.activity_id == a.id)
+                .filter_map(|m| m.distributed)
+                .sum::<i64>();
         }
     }
     per_unit.sort_by(|a, b| a.name.cmp(&b.name));
@@ -403,9 +476,17 @@ pub async fn compute(
         units: per_unit.len() as i64,
         units_reached: per_unit.iter().filter(reached).count() as i64,
         ethnic_units: per_unit.iter().filter(|r| r.ethnic_minority).count() as i64,
-        ethnic_reached: per_unit.iter().filter(|r| r.ethnic_minority).filter(reached).count() as i64,
+        ethnic_reached: per_unit
+            .iter()
+            .filter(|r| r.ethnic_minority)
+            .filter(reached)
+            .count() as i64,
         border_units: per_unit.iter().filter(|r| r.border_area).count() as i64,
-        border_reached: per_unit.iter().filter(|r| r.border_area).filter(reached).count() as i64,
+        border_reached: per_unit
+            .iter()
+            .filter(|r| r.border_area)
+            .filter(reached)
+            .count() as i64,
     };
     let mut budget: Vec<BudgetRow> = Vec::new();
     for b in &budgets {
@@ -415,7 +496,12 @@ pub async fn compute(
                 x.planned += b.planned.unwrap_or(0);
                 x.spent += b.spent.unwrap_or(0);
             }
-            None => budget.push(BudgetRow { code: c, name: name_of(b.funding_source_id), planned: b.planned.unwrap_or(0), spent: b.spent.unwrap_or(0) }),
+            None => budget.push(BudgetRow {
+                code: c,
+                name: name_of(b.funding_source_id),
+                planned: b.planned.unwrap_or(0),
+                spent: b.spent.unwrap_or(0),
+            }),
         }
     }
     budget.sort_by(|a, b| a.code.cmp(&b.code));
@@ -426,7 +512,11 @@ pub async fn compute(
             activity_id: a.id,
             title: a.title.clone(),
             date: a.start_date,
-            unit: unit_rows.iter().find(|u| u.id == a.org_unit_id).map(|u| u.name.clone()).unwrap_or_default(),
+            unit: unit_rows
+                .iter()
+                .find(|u| u.id == a.org_unit_id)
+                .map(|u| u.name.clone())
+                .unwrap_or_default(),
             trainees: a.participants.unwrap_or(0),
         })
         .collect();
@@ -434,7 +524,8 @@ pub async fn compute(
     let mut areas: Vec<AreaFigures> = area_rows.into_values().collect();
     areas.sort_by_key(|a| a.number);
     for a in &mut areas {
-        a.by_type.sort_by(|x, y| y.sessions.cmp(&x.sessions).then(x.code.cmp(&y.code)));
+        a.by_type
+            .sort_by(|x, y| y.sessions.cmp(&x.sessions).then(x.code.cmp(&y.code)));
         a.materials.sort_by(|x, y| x.code.cmp(&y.code));
         a.targets.sort_by(|x, y| x.name.cmp(&y.name));
     }
@@ -445,7 +536,10 @@ pub async fn compute(
         activities_planned: planned as i64,
         participants: held.iter().filter_map(|a| a.participants).sum(),
         women: held.iter().filter_map(|a| a.participants_women).sum(),
-        ethnic_minority: held.iter().filter_map(|a| a.participants_ethnic_minority).sum(),
+        ethnic_minority: held
+            .iter()
+            .filter_map(|a| a.participants_ethnic_minority)
+            .sum(),
         children: held.iter().filter_map(|a| a.participants_children).sum(),
         areas,
         units: per_unit,

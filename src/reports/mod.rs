@@ -2,7 +2,9 @@
 //! completeness board, the report composer with its figures traced to the rows, and the exports
 //! (DOCX in the official layout, XLSX annex, print view).
 
+pub mod demo;
 pub mod document;
+pub mod export;
 pub mod figures;
 pub mod narrative;
 pub mod service;

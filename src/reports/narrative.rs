@@ -75,13 +75,19 @@ pub fn area_draft(a: &AreaFigures) -> String {
             .collect();
         let mut s = format!("Trong kỳ, đã tổ chức {}", list(&kinds));
         if a.participants > 0 {
-            s.push_str(&format!(" với {} lượt người tham dự", number(a.participants)));
+            s.push_str(&format!(
+                " với {} lượt người tham dự",
+                number(a.participants)
+            ));
             let mut of_whom = Vec::new();
             if a.women > 0 {
                 of_whom.push(format!("{} lượt nữ", number(a.women)));
             }
             if a.ethnic_minority > 0 {
-                of_whom.push(format!("{} lượt người dân tộc thiểu số", number(a.ethnic_minority)));
+                of_whom.push(format!(
+                    "{} lượt người dân tộc thiểu số",
+                    number(a.ethnic_minority)
+                ));
             }
             if a.children > 0 {
                 of_whom.push(format!("{} lượt trẻ em", number(a.children)));
@@ -119,10 +125,16 @@ pub fn area_draft(a: &AreaFigures) -> String {
     if a.tasks_done > 0 || a.tasks_open > 0 {
         let mut s = format!("Phối hợp hoàn thành {} nhiệm vụ", number(a.tasks_done));
         if a.persons_supported > 0 {
-            s.push_str(&format!(", hỗ trợ {} lượt người", number(a.persons_supported)));
+            s.push_str(&format!(
+                ", hỗ trợ {} lượt người",
+                number(a.persons_supported)
+            ));
         }
         if a.tasks_open > 0 {
-            s.push_str(&format!("; {} nhiệm vụ đang thực hiện", number(a.tasks_open)));
+            s.push_str(&format!(
+                "; {} nhiệm vụ đang thực hiện",
+                number(a.tasks_open)
+            ));
         }
         s.push('.');
         sentences.push(s);
@@ -200,7 +212,14 @@ pub fn drafts(f: &Figures, compiled: bool) -> BTreeMap<String, String> {
             out.insert(format!("area_{}", a.number), area_draft(a));
         }
         out.insert("funding".to_owned(), funding_draft(f));
-        for k in ["strengths", "shortcomings", "causes", "lessons", "next_tasks", "recommendations"] {
+        for k in [
+            "strengths",
+            "shortcomings",
+            "causes",
+            "lessons",
+            "next_tasks",
+            "recommendations",
+        ] {
             out.insert(k.to_owned(), String::new());
         }
     } else {
@@ -245,8 +264,18 @@ mod tests {
             participants: 1250,
             women: 640,
             ethnic_minority: 120,
-            by_type: vec![TypeCount { code: "talk".into(), name: "Nói chuyện chuyên đề".into(), sessions: 25, participants: 1250 }],
-            materials: vec![MaterialCount { code: "leaflet".into(), name: "Tờ rơi".into(), produced: 600, distributed: 500 }],
+            by_type: vec![TypeCount {
+                code: "talk".into(),
+                name: "Nói chuyện chuyên đề".into(),
+                sessions: 25,
+                participants: 1250,
+            }],
+            materials: vec![MaterialCount {
+                code: "leaflet".into(),
+                name: "Tờ rơi".into(),
+                produced: 600,
+                distributed: 500,
+            }],
             previous_sessions: 20,
             ..Default::default()
         };
@@ -256,14 +285,23 @@ mod tests {
              trong đó 640 lượt nữ và 120 lượt người dân tộc thiểu số. Cấp phát 500 tờ rơi. \
              So với cùng kỳ năm trước, tăng 5 hoạt động."
         );
-        assert_eq!(area_draft(&AreaFigures::default()), "Trong kỳ, chưa có hoạt động nào được ghi nhận cho nội dung này.");
+        assert_eq!(
+            area_draft(&AreaFigures::default()),
+            "Trong kỳ, chưa có hoạt động nào được ghi nhận cho nội dung này."
+        );
     }
 
     #[test]
     fn a_refresh_keeps_what_people_wrote() {
         let f = Figures::default();
         let mut n = refresh(&Narrative::new(), &f, false);
-        n.insert("results".into(), Section { draft: "cũ".into(), text: Some("Đã sửa".into()) });
+        n.insert(
+            "results".into(),
+            Section {
+                draft: "cũ".into(),
+                text: Some("Đã sửa".into()),
+            },
+        );
         let again = refresh(&n, &f, false);
         assert_eq!(again.get("results").map(Section::current), Some("Đã sửa"));
         assert_ne!(again.get("results").map(|s| s.draft.as_str()), Some("cũ"));

@@ -61,7 +61,13 @@ pub struct NewPeriod {
     pub responders: Vec<i64>,
 }
 
-async fn record(db: &impl ConnectionTrait, actor: &Actor, action: &str, r: &report::Model, change: serde_json::Value) -> Result<(), DbErr> {
+async fn record(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    action: &str,
+    r: &report::Model,
+    change: serde_json::Value,
+) -> Result<(), DbErr> {
     audit::record(
         db,
         actor.now,
@@ -77,7 +83,14 @@ async fn record(db: &impl ConnectionTrait, actor: &Actor, action: &str, r: &repo
     .await
 }
 
-fn new_report(period_id: i64, unit_id: i64, level: &str, now: DateTime<Utc>, signer: (&str, &str, &str), recipients: &str) -> report::ActiveModel {
+fn new_report(
+    period_id: i64,
+    unit_id: i64,
+    level: &str,
+    now: DateTime<Utc>,
+    signer: (&str, &str, &str),
+    recipients: &str,
+) -> report::ActiveModel {
     report::ActiveModel {
         period_id: Set(period_id),
         org_unit_id: Set(unit_id),
@@ -102,7 +115,12 @@ fn new_report(period_id: i64, unit_id: i64, level: &str, now: DateTime<Utc>, sig
     }
 }
 
-pub async fn open_period(db: &DatabaseConnection, actor: &Actor, scope: &Scope, p: NewPeriod) -> ReportResult<reporting_period::Model> {
+pub async fn open_period(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    scope: &Scope,
+    p: NewPeriod,
+) -> ReportResult<reporting_period::Model> {
     let mut errors = FieldErrors::default();
     if !KINDS.contains(&p.kind.as_str()) {
         errors.add("kind", "form.choose");
@@ -123,7 +141,11 @@ pub async fn open_period(db: &DatabaseConnection, actor: &Actor, scope: &Scope, 
     if !scope.contains(p.org_unit_id) {
         errors.add("org_unit_id", "form.choose");
     }
-    if p.responders.is_empty() || p.responders.iter().any(|u| !scope.contains(*u) || *u == p.org_unit_id) {
+    if p.responders.is_empty()
+        || p.responders
+            .iter()
+            .any(|u| !scope.contains(*u) || *u == p.org_unit_id)
+    {
         errors.add("responders", "report.error.responders");
     }
     if !errors.is_empty() {
@@ -152,28 +174,53 @@ pub async fn open_period(db: &DatabaseConnection, actor: &Actor, scope: &Scope, 
         p.org_unit_id,
         COMPILED,
         actor.now,
-        (&plan.signer_authority, &plan.signer_title, &plan.signer_name),
+        (
+            &plan.signer_authority,
+            &plan.signer_title,
+            &plan.signer_name,
+        ),
         &plan.recipients,
     )
     .insert(&txn)
     .await?;
-    record(&txn, actor, "report:open", &compiled, json!({ "period": period.title, "responders": p.responders })).await?;
+    record(
+        &txn,
+        actor,
+        "report:open",
+        &compiled,
+        json!({ "period": period.title, "responders": p.responders }),
+    )
+    .await?;
     for unit in &p.responders {
-        new_report(period.id, *unit, UNIT, actor.now, ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", ""), "")
-            .insert(&txn)
-            .await?;
+        new_report(
+            period.id,
+            *unit,
+            UNIT,
+            actor.now,
+            ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", ""),
+            "",
+        )
+        .insert(&txn)
+        .await?;
     }
     txn.commit().await?;
     Ok(period)
 }
 
 /// The units whose data a report covers: the unit's subtree, predecessors included.
-pub async fn units_of(db: &impl ConnectionTrait, r: &report::Model) -> Result<Vec<i64>, crate::error::AppError> {
+pub async fn units_of(
+    db: &impl ConnectionTrait,
+    r: &report::Model,
+) -> Result<Vec<i64>, crate::error::AppError> {
     Ok(Scope::of_unit(db, r.org_unit_id).await?.ids())
 }
 
 /// The figures of a report: frozen once approved, live until then.
-pub async fn figures_of(db: &impl ConnectionTrait, r: &report::Model, period: &reporting_period::Model) -> Result<Figures, crate::error::AppError> {
+pub async fn figures_of(
+    db: &impl ConnectionTrait,
+    r: &report::Model,
+    period: &reporting_period::Model,
+) -> Result<Figures, crate::error::AppError> {
     if let Some(snapshot) = r.snapshot.as_deref()
         && let Ok(f) = serde_json::from_str::<Figures>(snapshot)
     {
@@ -201,7 +248,10 @@ pub fn narrative_of(r: &report::Model) -> Narrative {
 /// Claims the next version of a report, so a stale form cannot overwrite a newer save.
 async fn claim(db: &impl ConnectionTrait, id: i64, version: i32) -> ReportResult<()> {
     let res = report::Entity::update_many()
-        .col_expr(report::Column::Version, Expr::col(report::Column::Version).add(1))
+        .col_expr(
+            report::Column::Version,
+            Expr::col(report::Column::Version).add(1),
+        )
         .filter(report::Column::Id.eq(id))
         .filter(report::Column::Version.eq(version))
         .exec(db)
@@ -232,7 +282,10 @@ pub async fn save_narrative(
     }
     let mut errors = FieldErrors::default();
     crate::activities::input::check_free_text(
-        &texts.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))).collect::<Vec<_>>(),
+        &texts
+            .iter()
+            .map(|(k, v)| (k.as_str(), Some(v.as_str())))
+            .collect::<Vec<_>>(),
         &mut errors,
     );
     if !errors.is_empty() {
@@ -286,12 +339,24 @@ async fn transition(
     row.updated_at = Set(actor.now);
     update(&mut row);
     let saved = row.update(&txn).await?;
-    record(&txn, actor, action, &saved, json!({ "from": r.status, "to": status, "comment": saved.return_comment })).await?;
+    record(
+        &txn,
+        actor,
+        action,
+        &saved,
+        json!({ "from": r.status, "to": status, "comment": saved.return_comment }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(saved)
 }
 
-pub async fn submit(db: &DatabaseConnection, actor: &Actor, r: &report::Model, version: i32) -> ReportResult<report::Model> {
+pub async fn submit(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    r: &report::Model,
+    version: i32,
+) -> ReportResult<report::Model> {
     if r.level != UNIT || !(r.status == DRAFT || r.status == RETURNED) {
         return Err(ReportError::field("status", "report.error.transition"));
     }
@@ -302,7 +367,13 @@ pub async fn submit(db: &DatabaseConnection, actor: &Actor, r: &report::Model, v
     .await
 }
 
-pub async fn return_report(db: &DatabaseConnection, actor: &Actor, r: &report::Model, version: i32, comment: &str) -> ReportResult<report::Model> {
+pub async fn return_report(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    r: &report::Model,
+    version: i32,
+    comment: &str,
+) -> ReportResult<report::Model> {
     if r.level != UNIT || r.status != SUBMITTED {
         return Err(ReportError::field("status", "report.error.transition"));
     }
@@ -315,9 +386,17 @@ pub async fn return_report(db: &DatabaseConnection, actor: &Actor, r: &report::M
         return Err(ReportError::Invalid(errors));
     }
     let c = comment.trim().to_owned();
-    transition(db, actor, r, version, RETURNED, "report:return", move |row| {
-        row.return_comment = Set(Some(c));
-    })
+    transition(
+        db,
+        actor,
+        r,
+        version,
+        RETURNED,
+        "report:return",
+        move |row| {
+            row.return_comment = Set(Some(c));
+        },
+    )
     .await
 }
 
@@ -341,26 +420,42 @@ pub async fn approve(
     if r.level == COMPILED && document.as_ref().is_none_or(|(n, _)| n.trim().is_empty()) {
         return Err(ReportError::field("document_number", "plan.error.number"));
     }
-    let f = figures_of(db, r, period).await.map_err(|e| ReportError::Db(DbErr::Custom(e.to_string())))?;
+    let f = figures_of(db, r, period)
+        .await
+        .map_err(|e| ReportError::Db(DbErr::Custom(e.to_string())))?;
     let snapshot = serde_json::to_string(&f).unwrap_or_default();
     let n = narrative::refresh(&narrative_of(r), &f, r.level == COMPILED);
     let now = actor.now;
     let user = actor.user_id;
-    transition(db, actor, r, version, APPROVED, "report:approve", move |row| {
-        row.snapshot = Set(Some(snapshot));
-        row.narrative = Set(serde_json::to_string(&n).unwrap_or_else(|_| "{}".to_owned()));
-        row.approved_at = Set(Some(now));
-        row.approved_by = Set(Some(user));
-        if let Some((number, date)) = document {
-            row.document_number = Set(Some(number.trim().to_owned()));
-            row.document_date = Set(Some(date));
-        }
-    })
+    transition(
+        db,
+        actor,
+        r,
+        version,
+        APPROVED,
+        "report:approve",
+        move |row| {
+            row.snapshot = Set(Some(snapshot));
+            row.narrative = Set(serde_json::to_string(&n).unwrap_or_else(|_| "{}".to_owned()));
+            row.approved_at = Set(Some(now));
+            row.approved_by = Set(Some(user));
+            if let Some((number, date)) = document {
+                row.document_number = Set(Some(number.trim().to_owned()));
+                row.document_date = Set(Some(date));
+            }
+        },
+    )
     .await
 }
 
 /// Reopens an approved report: the figures thaw and the unit's data unlocks. Audited.
-pub async fn reopen(db: &DatabaseConnection, actor: &Actor, r: &report::Model, version: i32, reason: &str) -> ReportResult<report::Model> {
+pub async fn reopen(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    r: &report::Model,
+    version: i32,
+    reason: &str,
+) -> ReportResult<report::Model> {
     if r.status != APPROVED {
         return Err(ReportError::field("status", "report.error.transition"));
     }
@@ -379,7 +474,11 @@ pub async fn reopen(db: &DatabaseConnection, actor: &Actor, r: &report::Model, v
 }
 
 /// Whether an approved unit report locks the unit's data on this day.
-pub async fn is_locked(db: &impl ConnectionTrait, org_unit_id: i64, day: NaiveDate) -> Result<bool, DbErr> {
+pub async fn is_locked(
+    db: &impl ConnectionTrait,
+    org_unit_id: i64,
+    day: NaiveDate,
+) -> Result<bool, DbErr> {
     let periods: Vec<i64> = reporting_period::Entity::find()
         .filter(reporting_period::Column::PeriodStart.lte(day))
         .filter(reporting_period::Column::PeriodEnd.gte(day))
@@ -402,7 +501,11 @@ pub async fn is_locked(db: &impl ConnectionTrait, org_unit_id: i64, day: NaiveDa
 }
 
 /// Units below `unit` that are in force on `day`: the default responders.
-pub async fn default_responders(db: &impl ConnectionTrait, unit: i64, day: NaiveDate) -> Result<Vec<org_unit::Model>, DbErr> {
+pub async fn default_responders(
+    db: &impl ConnectionTrait,
+    unit: i64,
+    day: NaiveDate,
+) -> Result<Vec<org_unit::Model>, DbErr> {
     Ok(org_unit::Entity::find()
         .filter(org_unit::Column::ParentId.eq(unit))
         .all(db)

@@ -8,8 +8,8 @@ use crate::reports::document::{self, ReportDoc};
 use crate::reports::narrative;
 use crate::reports::service::{self, Actor, COMPILED, NewPeriod, ReportError, UNIT};
 use crate::state::AppState;
-use crate::web::forms::{FieldErrors, FormValues, RawForm, non_empty};
 use crate::web::format::parse_date;
+use crate::web::forms::{FieldErrors, FormValues, RawForm, non_empty};
 use crate::web::{Page, flash};
 use axum::Form;
 use axum::extract::{Path, State};
@@ -22,7 +22,10 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 fn actor(state: &AppState, user: &CurrentUser) -> Actor {
-    Actor { user_id: user.id, now: state.clock.now() }
+    Actor {
+        user_id: user.id,
+        now: state.clock.now(),
+    }
 }
 
 /// A report the user may read, with its period and what they may do to it.
@@ -35,8 +38,14 @@ pub struct Access {
 }
 
 pub async fn access(state: &AppState, user: &CurrentUser, report_id: i64) -> AppResult<Access> {
-    let r = report::Entity::find_by_id(report_id).one(&state.db).await?.ok_or(AppError::NotFound)?;
-    let period = reporting_period::Entity::find_by_id(r.period_id).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    let r = report::Entity::find_by_id(report_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let period = reporting_period::Entity::find_by_id(r.period_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let scope = user.scope(state).await?;
     // The requesting unit's people read every report of the period; a unit reads its own.
     let over = scope.contains(period.org_unit_id);
@@ -68,40 +77,95 @@ struct PeriodRow {
     compiled: Option<report::Model>,
 }
 
-pub async fn get_reports(State(state): State<AppState>, page: Page, user: CurrentUser) -> AppResult<Response> {
+pub async fn get_reports(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+) -> AppResult<Response> {
     let scope = user.scope(&state).await?;
-    let periods = reporting_period::Entity::find().order_by_desc(reporting_period::Column::PeriodStart).all(&state.db).await?;
+    let periods = reporting_period::Entity::find()
+        .order_by_desc(reporting_period::Column::PeriodStart)
+        .all(&state.db)
+        .await?;
     let reports = report::Entity::find().all(&state.db).await?;
-    let units: BTreeMap<i64, String> = org_unit::Entity::find().all(&state.db).await?.into_iter().map(|u| (u.id, u.name)).collect();
+    let units: BTreeMap<i64, String> = org_unit::Entity::find()
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
     let rows: Vec<PeriodRow> = periods
         .into_iter()
         .filter_map(|p| {
-            let mine = reports.iter().find(|r| r.period_id == p.id && r.level == UNIT && scope.contains(r.org_unit_id)).cloned();
+            let mine = reports
+                .iter()
+                .find(|r| r.period_id == p.id && r.level == UNIT && scope.contains(r.org_unit_id))
+                .cloned();
             let over = scope.contains(p.org_unit_id);
             (over || mine.is_some()).then(|| PeriodRow {
                 unit: units.get(&p.org_unit_id).cloned().unwrap_or_default(),
-                compiled: over.then(|| reports.iter().find(|r| r.period_id == p.id && r.level == COMPILED).cloned()).flatten(),
+                compiled: over
+                    .then(|| {
+                        reports
+                            .iter()
+                            .find(|r| r.period_id == p.id && r.level == COMPILED)
+                            .cloned()
+                    })
+                    .flatten(),
                 mine,
                 period: p,
             })
         })
         .collect();
-    page.render(&state, "reports/index.html", context! { rows => rows, can_open => user.can(Capability::ManageReporting) })
+    page.render(
+        &state,
+        "reports/index.html",
+        context! { rows => rows, can_open => user.can(Capability::ManageReporting) },
+    )
 }
 
-async fn period_form(state: &AppState, page: &Page, user: &CurrentUser, status: StatusCode, values: Value, errors: FieldErrors) -> AppResult<Response> {
+async fn period_form(
+    state: &AppState,
+    page: &Page,
+    user: &CurrentUser,
+    status: StatusCode,
+    values: Value,
+    errors: FieldErrors,
+) -> AppResult<Response> {
     let scope = user.scope(state).await?;
-    let plans = plan::Entity::find().filter(plan::Column::OrgUnitId.eq(user.org_unit_id)).order_by_desc(plan::Column::PeriodStart).all(&state.db).await?;
-    let units = service::default_responders(&state.db, user.org_unit_id, state.clock.today()).await?;
+    let plans = plan::Entity::find()
+        .filter(plan::Column::OrgUnitId.eq(user.org_unit_id))
+        .order_by_desc(plan::Column::PeriodStart)
+        .all(&state.db)
+        .await?;
+    let units =
+        service::default_responders(&state.db, user.org_unit_id, state.clock.today()).await?;
     let units: Vec<_> = units.into_iter().filter(|u| scope.contains(u.id)).collect();
     page.render_status(state, status, "reports/period_form.html", context! { plans => plans, units => units, values => values, errors => errors, kinds => service::KINDS })
 }
 
-pub async fn get_new_period(State(state): State<AppState>, page: Page, user: CurrentUser) -> AppResult<Response> {
-    period_form(&state, &page, &user, StatusCode::OK, FormValues::empty(), FieldErrors::default()).await
+pub async fn get_new_period(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+) -> AppResult<Response> {
+    period_form(
+        &state,
+        &page,
+        &user,
+        StatusCode::OK,
+        FormValues::empty(),
+        FieldErrors::default(),
+    )
+    .await
 }
 
-pub async fn post_period(State(state): State<AppState>, page: Page, user: CurrentUser, Form(form): Form<RawForm>) -> AppResult<Response> {
+pub async fn post_period(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Form(form): Form<RawForm>,
+) -> AppResult<Response> {
     let scope = user.scope(&state).await?;
     let mut errors = FieldErrors::default();
     let mut date = |f: &str| {
@@ -111,7 +175,11 @@ pub async fn post_period(State(state): State<AppState>, page: Page, user: Curren
         })
     };
     let (start, end, due) = (date("period_start"), date("period_end"), date("due_date"));
-    let mut responders: Vec<i64> = form.all("responders").iter().filter_map(|v| v.parse().ok()).collect();
+    let mut responders: Vec<i64> = form
+        .all("responders")
+        .iter()
+        .filter_map(|v| v.parse().ok())
+        .collect();
     if responders.is_empty() {
         // The default: every unit below, in scope.
         responders = service::default_responders(&state.db, user.org_unit_id, state.clock.today())
@@ -137,8 +205,22 @@ pub async fn post_period(State(state): State<AppState>, page: Page, user: Curren
         Err(ReportError::Invalid(errors))
     };
     match result {
-        Ok(p) => Ok(flash::redirect(&state.config, &format!("/reports/periods/{}", p.id), "flash.saved")),
-        Err(ReportError::Invalid(errors)) => period_form(&state, &page, &user, StatusCode::UNPROCESSABLE_ENTITY, FormValues::of(&form), errors).await,
+        Ok(p) => Ok(flash::redirect(
+            &state.config,
+            &format!("/reports/periods/{}", p.id),
+            "flash.saved",
+        )),
+        Err(ReportError::Invalid(errors)) => {
+            period_form(
+                &state,
+                &page,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                FormValues::of(&form),
+                errors,
+            )
+            .await
+        }
         Err(ReportError::Conflict) => Err(AppError::Conflict),
         Err(ReportError::Db(e)) => Err(e.into()),
     }
@@ -164,16 +246,26 @@ struct ResponderRow {
 }
 
 /// Who answered, on time or late, who did not, whose report waits after a return.
-pub fn completeness(reports: &[report::Model], period: &reporting_period::Model, today: chrono::NaiveDate) -> (Completeness, Vec<(i64, &'static str)>) {
+pub fn completeness(
+    reports: &[report::Model],
+    period: &reporting_period::Model,
+    today: chrono::NaiveDate,
+) -> (Completeness, Vec<(i64, &'static str)>) {
     let mut c = Completeness::default();
     let mut states = Vec::new();
     for r in reports.iter().filter(|r| r.level == UNIT) {
         c.expected += 1;
-        let submitted_on = r.submitted_at.map(|t| t.with_timezone(&crate::state::VN_OFFSET).date_naive());
+        let submitted_on = r
+            .submitted_at
+            .map(|t| t.with_timezone(&crate::state::VN_OFFSET).date_naive());
         let state = match (r.status.as_str(), submitted_on) {
             (service::RETURNED, _) => "returned",
             (service::DRAFT, _) => {
-                if today > period.due_date { "missing" } else { "not_yet" }
+                if today > period.due_date {
+                    "missing"
+                } else {
+                    "not_yet"
+                }
             }
             (_, Some(d)) if d <= period.due_date => "on_time",
             (_, Some(_)) => "late",
@@ -190,50 +282,110 @@ pub fn completeness(reports: &[report::Model], period: &reporting_period::Model,
         }
         states.push((r.id, state));
     }
-    c.rate = if c.expected == 0 { 0 } else { i64::try_from((c.on_time + c.late) * 100 / c.expected).unwrap_or(0) };
+    c.rate = ((c.on_time + c.late) * 100)
+        .checked_div(c.expected)
+        .and_then(|r| i64::try_from(r).ok())
+        .unwrap_or(0);
     (c, states)
 }
 
-pub async fn get_period(State(state): State<AppState>, page: Page, user: CurrentUser, Path(period_id): Path<i64>) -> AppResult<Response> {
-    let period = reporting_period::Entity::find_by_id(period_id).one(&state.db).await?.ok_or(AppError::NotFound)?;
+pub async fn get_period(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Path(period_id): Path<i64>,
+) -> AppResult<Response> {
+    let period = reporting_period::Entity::find_by_id(period_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let scope = user.scope(&state).await?;
     if !scope.contains(period.org_unit_id) || user.role == Role::Partner {
         return Err(AppError::NotFound);
     }
-    let reports = report::Entity::find().filter(report::Column::PeriodId.eq(period_id)).all(&state.db).await?;
-    let units: BTreeMap<i64, String> = org_unit::Entity::find().all(&state.db).await?.into_iter().map(|u| (u.id, u.name)).collect();
+    let reports = report::Entity::find()
+        .filter(report::Column::PeriodId.eq(period_id))
+        .all(&state.db)
+        .await?;
+    let units: BTreeMap<i64, String> = org_unit::Entity::find()
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
     let (summary, states) = completeness(&reports, &period, state.clock.today());
     let mut rows: Vec<ResponderRow> = reports
         .iter()
         .filter(|r| r.level == UNIT)
         .map(|r| ResponderRow {
             unit: units.get(&r.org_unit_id).cloned().unwrap_or_default(),
-            state: states.iter().find(|(id, _)| *id == r.id).map_or("missing", |(_, s)| *s),
+            state: states
+                .iter()
+                .find(|(id, _)| *id == r.id)
+                .map_or("missing", |(_, s)| *s),
             report: r.clone(),
         })
         .collect();
     rows.sort_by(|a, b| a.unit.cmp(&b.unit));
     let compiled = reports.iter().find(|r| r.level == COMPILED).cloned();
-    page.render(&state, "reports/period.html", context! { period => period, rows => rows, summary => summary, compiled => compiled })
+    page.render(
+        &state,
+        "reports/period.html",
+        context! { period => period, rows => rows, summary => summary, compiled => compiled },
+    )
 }
 
-async fn doc_parts(state: &AppState, a: &Access) -> AppResult<(plan::Model, org_unit::Model, crate::reports::figures::Figures, narrative::Narrative)> {
-    let plan = plan::Entity::find_by_id(a.period.plan_id).one(&state.db).await?.ok_or(AppError::NotFound)?;
-    let unit = org_unit::Entity::find_by_id(a.report.org_unit_id).one(&state.db).await?.ok_or(AppError::NotFound)?;
+async fn doc_parts(
+    state: &AppState,
+    a: &Access,
+) -> AppResult<(
+    plan::Model,
+    org_unit::Model,
+    crate::reports::figures::Figures,
+    narrative::Narrative,
+)> {
+    let plan = plan::Entity::find_by_id(a.period.plan_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let unit = org_unit::Entity::find_by_id(a.report.org_unit_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let figures = service::figures_of(&state.db, &a.report, &a.period).await?;
     let n = if a.report.snapshot.is_some() {
         service::narrative_of(&a.report)
     } else {
-        narrative::refresh(&service::narrative_of(&a.report), &figures, a.report.level == COMPILED)
+        narrative::refresh(
+            &service::narrative_of(&a.report),
+            &figures,
+            a.report.level == COMPILED,
+        )
     };
     Ok((plan, unit, figures, n))
 }
 
-async fn render_report(state: &AppState, page: &Page, user: &CurrentUser, a: Access, status: StatusCode, errors: FieldErrors) -> AppResult<Response> {
+async fn render_report(
+    state: &AppState,
+    page: &Page,
+    user: &CurrentUser,
+    a: Access,
+    status: StatusCode,
+    errors: FieldErrors,
+) -> AppResult<Response> {
     let (plan, unit, figures, n) = doc_parts(state, &a).await?;
-    let keys: Vec<&str> = if a.report.level == COMPILED { narrative::COMPILED.to_vec() } else { narrative::UNIT.to_vec() };
-    let sections: Vec<(String, narrative::Section)> = keys.iter().map(|k| ((*k).to_owned(), n.get(*k).cloned().unwrap_or_default())).collect();
-    let can_edit = a.edit && !matches!(a.report.status.as_str(), service::APPROVED) && !(a.report.level == UNIT && a.report.status == service::SUBMITTED);
+    let keys: Vec<&str> = if a.report.level == COMPILED {
+        narrative::COMPILED.to_vec()
+    } else {
+        narrative::UNIT.to_vec()
+    };
+    let sections: Vec<(String, narrative::Section)> = keys
+        .iter()
+        .map(|k| ((*k).to_owned(), n.get(*k).cloned().unwrap_or_default()))
+        .collect();
+    let can_edit = a.edit
+        && !matches!(a.report.status.as_str(), service::APPROVED)
+        && !(a.report.level == UNIT && a.report.status == service::SUBMITTED);
     let scope_unit = a.report.org_unit_id;
     page.render_status(
         state,
@@ -248,54 +400,137 @@ async fn render_report(state: &AppState, page: &Page, user: &CurrentUser, a: Acc
     )
 }
 
-pub async fn get_report(State(state): State<AppState>, page: Page, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn get_report(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     let a = access(&state, &user, id).await?;
-    render_report(&state, &page, &user, a, StatusCode::OK, FieldErrors::default()).await
+    render_report(
+        &state,
+        &page,
+        &user,
+        a,
+        StatusCode::OK,
+        FieldErrors::default(),
+    )
+    .await
 }
 
 fn version(form: &RawForm) -> AppResult<i32> {
-    form.get("version").trim().parse().map_err(|_| AppError::BadRequest("error.bad_request"))
+    form.get("version")
+        .trim()
+        .parse()
+        .map_err(|_| AppError::BadRequest("error.bad_request"))
 }
 
-async fn after(state: &AppState, page: &Page, user: &CurrentUser, id: i64, result: Result<report::Model, ReportError>, ok: &str) -> AppResult<Response> {
+async fn after(
+    state: &AppState,
+    page: &Page,
+    user: &CurrentUser,
+    id: i64,
+    result: Result<report::Model, ReportError>,
+    ok: &str,
+) -> AppResult<Response> {
     match result {
-        Ok(_) => Ok(flash::redirect(&state.config, &format!("/reports/{id}"), ok)),
+        Ok(_) => Ok(flash::redirect(
+            &state.config,
+            &format!("/reports/{id}"),
+            ok,
+        )),
         Err(ReportError::Invalid(errors)) => {
             let a = access(state, user, id).await?;
-            render_report(state, page, user, a, StatusCode::UNPROCESSABLE_ENTITY, errors).await
+            render_report(
+                state,
+                page,
+                user,
+                a,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errors,
+            )
+            .await
         }
         Err(ReportError::Conflict) => Err(AppError::Conflict),
         Err(ReportError::Db(e)) => Err(e.into()),
     }
 }
 
-pub async fn post_report(State(state): State<AppState>, page: Page, user: CurrentUser, Path(id): Path<i64>, Form(form): Form<RawForm>) -> AppResult<Response> {
+pub async fn post_report(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<RawForm>,
+) -> AppResult<Response> {
     let a = access(&state, &user, id).await?;
     if !a.edit {
         return Err(AppError::OutOfScope);
     }
-    let texts: Vec<(String, String)> = form.0.iter().filter_map(|(k, v)| k.strip_prefix("section_").map(|s| (s.to_owned(), v.clone()))).collect();
+    let texts: Vec<(String, String)> = form
+        .0
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("section_")
+                .map(|s| (s.to_owned(), v.clone()))
+        })
+        .collect();
     let signer = (a.report.level == COMPILED).then(|| {
-        (form.get("signer_authority").trim().to_owned(), form.get("signer_title").trim().to_owned(), form.get("signer_name").trim().to_owned(), form.get("recipients").trim().to_owned())
+        (
+            form.get("signer_authority").trim().to_owned(),
+            form.get("signer_title").trim().to_owned(),
+            form.get("signer_name").trim().to_owned(),
+            form.get("recipients").trim().to_owned(),
+        )
     });
-    let result = service::save_narrative(&state.db, &actor(&state, &user), &a.report, &a.period, version(&form)?, texts, signer).await;
+    let result = service::save_narrative(
+        &state.db,
+        &actor(&state, &user),
+        &a.report,
+        &a.period,
+        version(&form)?,
+        texts,
+        signer,
+    )
+    .await;
     after(&state, &page, &user, id, result, "flash.saved").await
 }
 
-pub async fn post_report_action(State(state): State<AppState>, page: Page, user: CurrentUser, Path(id): Path<i64>, Form(form): Form<RawForm>) -> AppResult<Response> {
+pub async fn post_report_action(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<RawForm>,
+) -> AppResult<Response> {
     let a = access(&state, &user, id).await?;
     let v = version(&form)?;
     let act = actor(&state, &user);
     let (result, ok) = match form.get("action") {
-        "submit" if a.edit => (service::submit(&state.db, &act, &a.report, v).await, "flash.report_submitted"),
-        "return" if a.review => (service::return_report(&state.db, &act, &a.report, v, form.get("comment")).await, "flash.report_returned"),
+        "submit" if a.edit => (
+            service::submit(&state.db, &act, &a.report, v).await,
+            "flash.report_submitted",
+        ),
+        "return" if a.review => (
+            service::return_report(&state.db, &act, &a.report, v, form.get("comment")).await,
+            "flash.report_returned",
+        ),
         "approve" if a.approve => {
-            let doc = non_empty(form.get("document_number")).map(|n| (n, parse_date(form.get("document_date")).unwrap_or_else(|| state.clock.today())));
-            (service::approve(&state.db, &act, &a.report, &a.period, v, doc).await, "flash.report_approved")
+            let doc = non_empty(form.get("document_number")).map(|n| {
+                (
+                    n,
+                    parse_date(form.get("document_date")).unwrap_or_else(|| state.clock.today()),
+                )
+            });
+            (
+                service::approve(&state.db, &act, &a.report, &a.period, v, doc).await,
+                "flash.report_approved",
+            )
         }
-        "reopen" if a.review || (a.report.level == COMPILED && a.edit) => {
-            (service::reopen(&state.db, &act, &a.report, v, form.get("reason")).await, "flash.saved")
-        }
+        "reopen" if a.review || (a.report.level == COMPILED && a.edit) => (
+            service::reopen(&state.db, &act, &a.report, v, form.get("reason")).await,
+            "flash.saved",
+        ),
         "submit" | "return" | "approve" | "reopen" => return Err(AppError::OutOfScope),
         _ => return Err(AppError::BadRequest("error.bad_request")),
     };
@@ -306,7 +541,12 @@ fn file_name(a: &Access, ext: &str) -> String {
     format!("bao-cao-{}-{}.{ext}", a.period.id, a.report.org_unit_id)
 }
 
-async fn audit_export(state: &AppState, user: &CurrentUser, a: &Access, format: &str) -> AppResult<()> {
+async fn audit_export(
+    state: &AppState,
+    user: &CurrentUser,
+    a: &Access,
+    format: &str,
+) -> AppResult<()> {
     crate::audit::record(
         &state.db,
         state.clock.now(),
@@ -323,38 +563,99 @@ async fn audit_export(state: &AppState, user: &CurrentUser, a: &Access, format: 
     Ok(())
 }
 
-pub async fn get_report_docx(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn get_report_docx(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     let a = access(&state, &user, id).await?;
     let (plan, unit, figures, n) = doc_parts(&state, &a).await?;
     audit_export(&state, &user, &a, "docx").await?;
     let name = file_name(&a, "docx");
     let bytes = tokio::task::spawn_blocking(move || {
-        document::docx(&ReportDoc { report: &a.report, period: &a.period, plan: &plan, unit: &unit, figures: &figures, narrative: &n })
+        document::docx(&ReportDoc {
+            report: &a.report,
+            period: &a.period,
+            plan: &plan,
+            unit: &unit,
+            figures: &figures,
+            narrative: &n,
+        })
     })
     .await
     .map_err(|e| AppError::Internal(e.into()))?
     .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(([(CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.wordprocessingml.document".to_owned()), (CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], bytes).into_response())
+    Ok((
+        [
+            (
+                CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                    .to_owned(),
+            ),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
-pub async fn get_report_xlsx(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn get_report_xlsx(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     let a = access(&state, &user, id).await?;
     let (plan, unit, figures, n) = doc_parts(&state, &a).await?;
     audit_export(&state, &user, &a, "xlsx").await?;
     let name = file_name(&a, "xlsx");
     let bytes = tokio::task::spawn_blocking(move || {
-        document::xlsx(&ReportDoc { report: &a.report, period: &a.period, plan: &plan, unit: &unit, figures: &figures, narrative: &n })
+        document::xlsx(&ReportDoc {
+            report: &a.report,
+            period: &a.period,
+            plan: &plan,
+            unit: &unit,
+            figures: &figures,
+            narrative: &n,
+        })
     })
     .await
     .map_err(|e| AppError::Internal(e.into()))?
     .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(([(CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned()), (CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], bytes).into_response())
+    Ok((
+        [
+            (
+                CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
-pub async fn get_report_print(State(state): State<AppState>, page: Page, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn get_report_print(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     let a = access(&state, &user, id).await?;
     let (plan, unit, figures, n) = doc_parts(&state, &a).await?;
-    let doc = document::official(&ReportDoc { report: &a.report, period: &a.period, plan: &plan, unit: &unit, figures: &figures, narrative: &n });
+    let doc = document::official(&ReportDoc {
+        report: &a.report,
+        period: &a.period,
+        plan: &plan,
+        unit: &unit,
+        figures: &figures,
+        narrative: &n,
+    });
     let blocks: Vec<Value> = doc
         .body
         .iter()

@@ -117,7 +117,11 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("POST", "/reports/periods", Who::Roles(&["compiler"])),
     ("GET", "/reports/periods/{period_id}", READERS),
     ("GET", "/reports/{report_id}", READERS),
-    ("POST", "/reports/{report_id}", Who::Roles(&["commune", "compiler"])),
+    (
+        "POST",
+        "/reports/{report_id}",
+        Who::Roles(&["commune", "compiler"]),
+    ),
     ("POST", "/reports/{report_id}/action", READERS),
     ("GET", "/reports/{report_id}/docx", READERS),
     ("GET", "/reports/{report_id}/xlsx", READERS),

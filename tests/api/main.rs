@@ -12,5 +12,6 @@ mod i18n;
 mod ics;
 mod org_units;
 mod plans;
+mod reports;
 mod shell;
 mod tasks;

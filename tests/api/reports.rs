@@ -1,0 +1,583 @@
+//! Reporting: the whole flow through HTTP, completeness, the composer's figures against the
+//! rows, the DOCX and XLSX read back, identical exports of an approved report, and who sees what.
+
+use crate::db_tests;
+use crate::helpers::TestApp;
+use reqwest::StatusCode;
+
+db_tests!(
+    a_commune_report_is_drafted_submitted_returned_resubmitted_approved_and_locks_the_data,
+    the_completeness_board_counts_on_time_late_missing_and_returned,
+    the_composer_figures_equal_the_rows_and_the_documents_carry_them,
+    a_commune_cannot_see_another_communes_report,
+);
+
+async fn id(app: &TestApp, sql: &str) -> String {
+    app.scalar(sql).await.to_string()
+}
+
+/// The compiler opens the six-month period of 2024 for every commune; returns its id.
+async fn open_period(app: &TestApp) -> i64 {
+    let plan = id(
+        app,
+        "SELECT id AS n FROM plans WHERE code = 'PY-TH-2024-HTNN'",
+    )
+    .await;
+    let r = app
+        .post_form(
+            "/reports/periods",
+            &[
+                ("kind", "six_month"),
+                ("title", "Báo cáo 6 tháng đầu năm 2024"),
+                ("plan_id", &plan),
+                ("period_start", "2024-01-01"),
+                ("period_end", "2024-06-30"),
+                ("due_date", "2024-07-05"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/reports/periods/")
+        .parse()
+        .unwrap()
+}
+
+async fn report_of(app: &TestApp, period: i64, unit: &str) -> i64 {
+    app.scalar(&format!(
+        "SELECT r.id AS n FROM reports r JOIN org_units u ON u.id = r.org_unit_id WHERE r.period_id = {period} AND u.code = '{unit}'"
+    ))
+    .await
+}
+
+async fn act(app: &TestApp, report: i64, fields: &[(&str, &str)]) -> reqwest::Response {
+    let v = id(
+        app,
+        &format!("SELECT version AS n FROM reports WHERE id = {report}"),
+    )
+    .await;
+    let mut body = vec![("version", v.as_str())];
+    body.extend_from_slice(fields);
+    app.post_form(&format!("/reports/{report}/action"), &body)
+        .await
+}
+
+/// A held activity with known figures, through the form and the log.
+async fn held(
+    app: &TestApp,
+    unit: &str,
+    agency: &str,
+    date: &str,
+    people: &str,
+    women: &str,
+) -> i64 {
+    let item = id(app, "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id WHERE p.area_code = 'awareness' AND i.position = 3").await;
+    let talk = id(
+        app,
+        "SELECT id AS n FROM codes WHERE list = 'activity_type' AND code = 'talk'",
+    )
+    .await;
+    let unit_id = id(
+        app,
+        &format!("SELECT id AS n FROM org_units WHERE code = '{unit}'"),
+    )
+    .await;
+    let agency_id = id(
+        app,
+        &format!("SELECT id AS n FROM agencies WHERE code = '{agency}'"),
+    )
+    .await;
+    let r = app
+        .post_form(
+            "/activities",
+            &[
+                ("activity_type_id", &talk),
+                ("title", "Nói chuyện chuyên đề"),
+                ("plan_item_id", &item),
+                ("org_unit_id", &unit_id),
+                ("agency_id", &agency_id),
+                ("start_date", date),
+                ("held", "1"),
+                ("held_on", date),
+                ("actual_participants", people),
+                ("actual_women", women),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/activities/")
+        .parse()
+        .unwrap()
+}
+
+async fn a_commune_report_is_drafted_submitted_returned_resubmitted_approved_and_locks_the_data(
+    app: TestApp,
+) {
+    let commune = app.another_browser();
+    commune.login_as("commune").await;
+    let activity = held(
+        &commune,
+        "PY-TH-HOAPHONG",
+        "TH-HOAPHONG-UBND",
+        "2024-05-10",
+        "80",
+        "45",
+    )
+    .await;
+    app.login_as("compiler").await;
+    let period = open_period(&app).await;
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM reports WHERE period_id = {period} AND level = 'unit'"
+        ))
+        .await,
+        11
+    );
+    let report = report_of(&app, period, "PY-TH-HOAPHONG").await;
+    // The commune's draft is filled from its own data.
+    let (status, page) = commune.get_text(&format!("/reports/{report}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("data-figure=\"activities_held\"><strong>1</strong>"),
+        "{page}"
+    );
+    let v = id(
+        &app,
+        &format!("SELECT version AS n FROM reports WHERE id = {report}"),
+    )
+    .await;
+    let r = commune
+        .post_form(
+            &format!("/reports/{report}"),
+            &[
+                ("version", &v),
+                ("section_situation", "Tình hình ổn định."),
+                ("section_results", "Đã tổ chức 1 buổi nói chuyện."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        act(&commune, report, &[("action", "submit")])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    // Returning needs a comment; the commune sees it.
+    let r = act(&app, report, &[("action", "return"), ("comment", "")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = act(
+        &app,
+        report,
+        &[
+            ("action", "return"),
+            ("comment", "Đề nghị bổ sung số liệu tháng 6."),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = commune.get_text(&format!("/reports/{report}")).await;
+    assert!(page.contains("Đề nghị bổ sung số liệu tháng 6."));
+    let (_, list) = commune.get_text("/reports").await;
+    assert!(list.contains("Cần bổ sung"));
+    assert_eq!(
+        act(&commune, report, &[("action", "submit")])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    // A commune cannot approve its own report.
+    assert_eq!(
+        act(&commune, report, &[("action", "approve")])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        act(&app, report, &[("action", "approve")]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM reports WHERE id = {report} AND status = 'approved' AND snapshot IS NOT NULL")).await, 1);
+    // The commune's data of the period is locked.
+    let v = id(
+        &app,
+        &format!("SELECT version AS n FROM activities WHERE id = {activity}"),
+    )
+    .await;
+    let r = commune
+        .post_form(
+            &format!("/activities/{activity}/log"),
+            &[
+                ("version", &v),
+                ("held_on", "2024-05-10"),
+                ("actual_participants", "500"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("đã được duyệt và khóa"));
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT participants AS n FROM activities WHERE id = {activity}"
+        ))
+        .await,
+        80
+    );
+    // Reopening is the compiler's, audited, and unlocks.
+    assert_eq!(
+        act(&commune, report, &[("action", "reopen"), ("reason", "x")])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        act(
+            &app,
+            report,
+            &[
+                ("action", "reopen"),
+                ("reason", "Xã xin điều chỉnh số liệu")
+            ]
+        )
+        .await
+        .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'report:reopen'")
+            .await,
+        1
+    );
+    let r = commune
+        .post_form(
+            &format!("/activities/{activity}/log"),
+            &[
+                ("version", &v),
+                ("held_on", "2024-05-10"),
+                ("actual_participants", "90"),
+                ("actual_women", "45"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+async fn the_completeness_board_counts_on_time_late_missing_and_returned(app: TestApp) {
+    app.login_as("compiler").await;
+    let period = open_period(&app).await;
+    let commune = app.another_browser();
+    commune.login_as("commune").await;
+    let hoa_phong = report_of(&app, period, "PY-TH-HOAPHONG").await;
+    app.clock.advance(chrono::Duration::days(12)); // 02/07: before the due date
+    commune.login_as("commune").await;
+    app.login_as("compiler").await;
+    assert_eq!(
+        act(&commune, hoa_phong, &[("action", "submit")])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    // Another commune submits late, a third is returned.
+    let planner_made = [
+        ("PY-TH-HOATHINH", "TH-HOATHINH-UBND"),
+        ("PY-TH-HOAPHU", "TH-HOAPHU-UBND"),
+    ];
+    let mut others = Vec::new();
+    for (unit, agency) in planner_made {
+        let agency_id: i64 = id(
+            &app,
+            &format!("SELECT id AS n FROM agencies WHERE code = '{agency}'"),
+        )
+        .await
+        .parse()
+        .unwrap();
+        let email = format!("{}@kehoach.demo", unit.to_lowercase());
+        kehoach::auth::users::create(
+            &app.db,
+            None,
+            kehoach::auth::users::NewUser {
+                email: email.clone(),
+                display_name: unit.into(),
+                role: kehoach::auth::Role::Commune,
+                agency_id,
+                locale: kehoach::web::i18n::Locale::Vi,
+                password: "mat-khau-thu".into(),
+            },
+            app.clock.now(),
+        )
+        .await
+        .unwrap();
+        let b = app.another_browser();
+        assert_eq!(
+            b.login(&email, "mat-khau-thu").await.status(),
+            StatusCode::SEE_OTHER
+        );
+        others.push((b, report_of(&app, period, unit).await));
+    }
+    assert_eq!(
+        act(&others[0].0, others[0].1, &[("action", "submit")])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        act(
+            &app,
+            others[0].1,
+            &[("action", "return"), ("comment", "Thiếu số liệu")]
+        )
+        .await
+        .status(),
+        StatusCode::SEE_OTHER
+    );
+    app.clock.advance(chrono::Duration::days(5)); // 07/07: past the due date
+    others[1]
+        .0
+        .login(&format!("{}@kehoach.demo", "py-th-hoaphu"), "mat-khau-thu")
+        .await;
+    assert_eq!(
+        act(&others[1].0, others[1].1, &[("action", "submit")])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    app.login_as("compiler").await;
+    let (_, board) = app.get_text(&format!("/reports/periods/{period}")).await;
+    for (figure, value) in [
+        ("expected", "11"),
+        ("on_time", "1"),
+        ("late", "1"),
+        ("missing", "8"),
+        ("returned", "1"),
+        ("rate", "18%"),
+    ] {
+        assert!(
+            board.contains(&format!("data-figure=\"{figure}\">{value}<")),
+            "{figure} = {value}"
+        );
+    }
+}
+
+fn part(bytes: &[u8], name: &str) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut p = zip.by_name(name).unwrap();
+    let mut s = String::new();
+    p.read_to_string(&mut s).unwrap();
+    s
+}
+
+async fn the_composer_figures_equal_the_rows_and_the_documents_carry_them(app: TestApp) {
+    let planner = app.another_browser();
+    planner.login_as("planner").await;
+    held(
+        &planner,
+        "PY-TH-HOAPHONG",
+        "TH-VHTT",
+        "2024-03-10",
+        "120",
+        "70",
+    )
+    .await;
+    held(
+        &planner,
+        "PY-TH-HOATHINH",
+        "TH-VHTT",
+        "2024-04-11",
+        "95",
+        "50",
+    )
+    .await;
+    held(
+        &planner,
+        "PY-TH-HOATHINH",
+        "TH-VHTT",
+        "2023-12-20",
+        "999",
+        "1",
+    )
+    .await; // before the period
+    app.login_as("compiler").await;
+    let period = open_period(&app).await;
+    let compiled = app
+        .scalar(&format!(
+            "SELECT id AS n FROM reports WHERE period_id = {period} AND level = 'compiled'"
+        ))
+        .await;
+    // Independently: the held activities of the district's units in the period.
+    let expect_sessions = app.scalar("SELECT COUNT(*) FROM activities WHERE status = 'held' AND start_date BETWEEN '2024-01-01' AND '2024-06-30'").await;
+    let expect_people = app.scalar("SELECT SUM(participants) AS n FROM activities WHERE status = 'held' AND start_date BETWEEN '2024-01-01' AND '2024-06-30'").await;
+    assert_eq!((expect_sessions, expect_people), (2, 215));
+    let (_, page) = app.get_text(&format!("/reports/{compiled}")).await;
+    assert!(page.contains(&format!(
+        "data-figure=\"activities_held\"><strong>{expect_sessions}</strong>"
+    )));
+    assert!(page.contains("data-figure=\"participants\">215<"));
+    assert!(page.contains("data-figure=\"area_1_sessions\">2<"));
+    // The figure links to exactly those rows.
+    let start = page.find("data-figure=\"area_1_sessions\"").unwrap();
+    let href_start = page[..start].rfind("href=\"").unwrap() + 6;
+    let href = page[href_start..start]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let (_, list) = app.get_text(&href).await;
+    assert_eq!(list.matches("class=\"act-card\"").count(), 2, "{href}");
+    // The generated paragraph reads the figures.
+    assert!(page.contains("Trong kỳ, đã tổ chức 2 hoạt động nói chuyện chuyên đề với 215 lượt người tham dự, trong đó 120 lượt nữ"));
+    // The DOCX: layout and figures, in the body and the annex.
+    let docx = app
+        .get(&format!("/reports/{compiled}/docx"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let xml = part(&docx, "word/document.xml");
+    assert!(xml.contains("w:w=\"11906\"") && xml.contains("w:left=\"1701\""));
+    assert!(xml.contains("Times New Roman"));
+    for text in [
+        "BÁO CÁO",
+        "/BC-UBND",
+        "ĐẶC ĐIỂM TÌNH HÌNH",
+        "KẾT QUẢ THỰC HIỆN",
+        "KIẾN NGHỊ, ĐỀ XUẤT",
+        "215 lượt người tham dự",
+        "Phụ lục 1. Kết quả truyền thông theo đơn vị",
+        "Xã Hòa Thịnh",
+        "Nơi nhận:",
+    ] {
+        assert!(xml.contains(text), "{text}");
+    }
+    assert!(
+        xml.contains("w:orient=\"landscape\""),
+        "the wide annex is landscape"
+    );
+    // The XLSX: the same table with real numbers.
+    let xlsx = app
+        .get(&format!("/reports/{compiled}/xlsx"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let sheet = part(&xlsx, "xl/worksheets/sheet1.xml");
+    assert!(
+        sheet.contains("<v>215</v>"),
+        "the total participants is a number"
+    );
+    assert!(part(&xlsx, "xl/sharedStrings.xml").contains("Lượt người tham dự"));
+    // Approved by the leader, with number and date: exports are byte-identical every time.
+    let leader = app.another_browser();
+    leader.login_as("leader").await;
+    assert_eq!(
+        act(
+            &app,
+            compiled,
+            &[("action", "approve"), ("document_number", "15/BC-UBND")]
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = act(
+        &leader,
+        compiled,
+        &[
+            ("action", "approve"),
+            ("document_number", "15/BC-UBND"),
+            ("document_date", "2024-07-10"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let first = leader
+        .get(&format!("/reports/{compiled}/docx"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    // New data after approval does not change the approved report.
+    held(
+        &planner,
+        "PY-TH-HOAPHU",
+        "TH-VHTT",
+        "2024-06-01",
+        "40",
+        "20",
+    )
+    .await;
+    let second = leader
+        .get(&format!("/reports/{compiled}/docx"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(first, second);
+    assert!(part(&first, "word/document.xml").contains("15/BC-UBND"));
+    let x1 = leader
+        .get(&format!("/reports/{compiled}/xlsx"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let x2 = leader
+        .get(&format!("/reports/{compiled}/xlsx"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(x1, x2);
+    assert!(
+        app.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'report:export'")
+            .await
+            >= 6
+    );
+}
+
+async fn a_commune_cannot_see_another_communes_report(app: TestApp) {
+    app.login_as("compiler").await;
+    let period = open_period(&app).await;
+    let theirs = report_of(&app, period, "PY-TH-HOATHINH").await;
+    let compiled = app
+        .scalar(&format!(
+            "SELECT id AS n FROM reports WHERE period_id = {period} AND level = 'compiled'"
+        ))
+        .await;
+    let commune = app.another_browser();
+    commune.login_as("commune").await;
+    for path in [
+        format!("/reports/{theirs}"),
+        format!("/reports/{theirs}/docx"),
+        format!("/reports/{compiled}"),
+        format!("/reports/periods/{period}"),
+    ] {
+        assert_eq!(
+            commune.get(&path).await.status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    let r = act(&commune, theirs, &[("action", "submit")]).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let partner = app.another_browser();
+    partner.login_as("partner").await;
+    assert_eq!(
+        partner.get("/reports").await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
