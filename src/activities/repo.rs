@@ -49,6 +49,9 @@ pub struct Filter {
     /// The chosen unit's subtree within the scope, filled by [`Filter::resolve`].
     #[serde(skip)]
     pub unit_ids: Option<Vec<i64>>,
+    /// The plan items under the chosen content area, filled by [`Filter::resolve`].
+    #[serde(skip)]
+    pub area_items: Option<Vec<i64>>,
 }
 
 fn id_of(v: &Option<String>) -> Option<i64> {
@@ -81,6 +84,9 @@ impl Filter {
                     .filter(|u| scope.contains(*u))
                     .collect(),
             );
+        }
+        if let Some(area) = self.area.as_deref().filter(|a| !a.is_empty()) {
+            self.area_items = Some(items_under_area(db, area).await?);
         }
         Ok(())
     }
@@ -139,12 +145,8 @@ impl Filter {
         if flag(&self.border) {
             c = c.add(activity::Column::BorderOutreach.eq(true));
         }
-        if let Some(area) = self.area.as_deref().filter(|a| !a.is_empty()) {
-            c = c.add(Expr::cust_with_values(
-                "plan_item_id IN (WITH RECURSIVE sub(id) AS (SELECT id FROM plan_items WHERE area_code = ? \
-                 UNION SELECT p.id FROM plan_items p JOIN sub ON p.parent_id = sub.id) SELECT id FROM sub)",
-                [area.to_owned()],
-            ));
+        if let Some(items) = &self.area_items {
+            c = c.add(activity::Column::PlanItemId.is_in(items.iter().copied()));
         }
         // The folded query as a phrase: "hoa my" finds "Hòa Mỹ", not "văn hóa … Mỹ Thạnh".
         if let Some(q) = self.q.as_deref().map(fold).filter(|q| !q.is_empty()) {
@@ -153,6 +155,33 @@ impl Filter {
         }
         c
     }
+}
+
+/// Every plan item under the items of a content area, at any depth.
+async fn items_under_area(db: &impl ConnectionTrait, area: &str) -> Result<Vec<i64>, DbErr> {
+    let roots = plan_item::Entity::find()
+        .filter(plan_item::Column::AreaCode.eq(area))
+        .all(db)
+        .await?;
+    let plans: Vec<i64> = roots.iter().map(|r| r.plan_id).collect();
+    let items = plan_item::Entity::find()
+        .filter(plan_item::Column::PlanId.is_in(plans))
+        .all(db)
+        .await?;
+    let mut found: Vec<i64> = roots.iter().map(|r| r.id).collect();
+    let mut frontier = found.clone();
+    while !frontier.is_empty() {
+        let next: Vec<i64> = items
+            .iter()
+            .filter(|i| {
+                i.parent_id.is_some_and(|p| frontier.contains(&p)) && !found.contains(&i.id)
+            })
+            .map(|i| i.id)
+            .collect();
+        found.extend(&next);
+        frontier = next;
+    }
+    Ok(found)
 }
 
 /// A page of the list: rows, most recent first, and the cursor of the next page.
