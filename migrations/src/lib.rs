@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_foundation;
 mod m20261129_000002_plan_amendments;
 mod m20261129_000003_activities;
+mod m20261129_000005_support_stats;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_foundation::Migration),
             Box::new(m20261129_000002_plan_amendments::Migration),
             Box::new(m20261129_000003_activities::Migration),
+            Box::new(m20261129_000005_support_stats::Migration),
         ]
     }
 }

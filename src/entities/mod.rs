@@ -24,4 +24,8 @@ pub mod plan_item_agency;
 pub mod plan_legal_basis;
 pub mod plan_target;
 pub mod session;
+pub mod support_stat_month;
+pub mod support_stat_received;
+pub mod support_stat_referral;
+pub mod support_stat_support;
 pub mod user;
