@@ -46,6 +46,8 @@ pub mod documents;
 pub mod org_units;
 /// Plans and their item tree, targets and budgets.
 pub mod plans;
+/// Victim-support statistics: monthly aggregates, entry, locks, suppressed views and exports.
+pub mod support_stats;
 
 /// sea-orm entities, one per table.
 pub mod entities;

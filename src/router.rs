@@ -6,7 +6,7 @@
 use crate::auth::identity::enforce_access;
 use crate::auth::permissions::{Access, Capability::*};
 use crate::state::AppState;
-use crate::{activities, admin, api, auth, org_units, plans, web};
+use crate::{activities, admin, api, auth, org_units, plans, support_stats, web};
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{MethodRouter, get, post};
@@ -144,6 +144,13 @@ pub fn routes() -> Routes {
         .post("/activities/{activity_id}/log", Can(WriteActivities), activities::edit::post_log)
         .post("/activities/{activity_id}/postpone", Can(WriteActivities), activities::edit::post_postpone)
         .post("/activities/{activity_id}/cancel", Can(WriteActivities), activities::edit::post_cancel)
+        // Victim-support statistics
+        .get("/stats", Can(ViewStats), support_stats::views::get_stats)
+        .get("/stats/trend", Can(ViewStats), support_stats::views::get_trend)
+        .get("/stats/export", Can(ViewStats), support_stats::views::get_export)
+        .get("/stats/entry", Can(EnterStats), support_stats::entry::get_entry)
+        .post("/stats/entry", Can(EnterStats), support_stats::entry::post_entry)
+        .post("/stats/reopen", Can(ReopenStats), support_stats::entry::post_reopen)
         // Org units
         .get("/org-units", Can(ViewOrgUnits), org_units::handlers::get_org_units)
         // Administration
@@ -171,6 +178,7 @@ pub fn routes() -> Routes {
         .get("/api/v1/activities/{activity_id}", Can(ViewActivities), api::activities::get_api_activity)
         .put("/api/v1/activities/{activity_id}", Can(WriteActivities), api::activities::put_api_activity)
         .post("/api/v1/activities/{activity_id}/status", Can(WriteActivities), api::activities::post_api_status)
+        .get("/api/v1/support-stats", Can(ViewStats), api::support_stats::get_api_support_stats)
         .get("/api/v1/plans", Can(ViewPlans), api::plans::get_api_plans)
         .post("/api/v1/plans", Can(EditPlans), api::plans::post_api_plan)
         .get("/api/v1/plans/{plan_id}", Can(ViewPlans), api::plans::get_api_plan)

@@ -22,6 +22,9 @@ const ALL_ROLES: &[&str] = &[
 const ADMIN: Who = Who::Roles(&["admin"]);
 const EDITORS: Who = Who::Roles(&["planner", "commune"]);
 const WRITERS: Who = Who::Roles(&["planner", "commune", "partner"]);
+/// Everyone who reads victim-support statistics (small cells hidden): not the administrator.
+const STATS_READERS: Who = Who::Roles(&["planner", "compiler", "commune", "partner", "leader"]);
+const STATS_ENTRY: Who = Who::Roles(&["compiler", "commune"]);
 
 /// Who may use each route. Keep in step with `router.rs`.
 const EXPECTED: &[(&str, &str, Who)] = &[
@@ -72,6 +75,12 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("POST", "/activities/{activity_id}/log", WRITERS),
     ("POST", "/activities/{activity_id}/postpone", WRITERS),
     ("POST", "/activities/{activity_id}/cancel", WRITERS),
+    ("GET", "/stats", STATS_READERS),
+    ("GET", "/stats/trend", STATS_READERS),
+    ("GET", "/stats/export", STATS_READERS),
+    ("GET", "/stats/entry", STATS_ENTRY),
+    ("POST", "/stats/entry", STATS_ENTRY),
+    ("POST", "/stats/reopen", Who::Roles(&["compiler"])),
     ("GET", "/org-units", Who::Roles(ALL_ROLES)),
     ("GET", "/admin/users", ADMIN),
     ("GET", "/admin/users/new", ADMIN),
@@ -100,6 +109,7 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ),
     ("PUT", "/api/v1/activities/{activity_id}", WRITERS),
     ("POST", "/api/v1/activities/{activity_id}/status", WRITERS),
+    ("GET", "/api/v1/support-stats", STATS_READERS),
     ("GET", "/api/v1/plans", Who::Roles(ALL_ROLES)),
     ("POST", "/api/v1/plans", EDITORS),
     ("GET", "/api/v1/plans/{plan_id}", Who::Roles(ALL_ROLES)),

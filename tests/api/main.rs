@@ -11,3 +11,4 @@ mod i18n;
 mod org_units;
 mod plans;
 mod shell;
+mod support_stats;
