@@ -770,7 +770,11 @@ async fn views_and_exports_are_written_to_the_audit_log(app: TestApp) {
     let q = format!("unit={hp}&from=2024-01&to=2024-06");
     let r = leader.get(&format!("/stats?{q}")).await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(r.headers()["cache-control"], "no-store", "not kept in caches");
+    assert_eq!(
+        r.headers()["cache-control"],
+        "no-store",
+        "not kept in caches"
+    );
     assert_eq!(
         leader.get(&format!("/stats/trend?{q}")).await.status(),
         StatusCode::OK
