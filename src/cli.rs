@@ -205,9 +205,11 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
                 let mut d = seed::demo(&conn, now).await?;
                 d.activities = seed::demo_activities(&conn, now).await?;
                 seed::demo_tasks(&conn, now).await?;
+                let months = crate::support_stats::demo_support_stats(&conn, now).await?;
+                crate::reports::demo::demo_reports(&conn, now).await?;
                 println!(
-                    "demo data: {} users, {} activities added",
-                    d.users, d.activities
+                    "demo data: {} users, {} activities, {} months of support statistics added",
+                    d.users, d.activities, months
                 );
             }
             Ok(())
@@ -251,6 +253,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         seed::demo(&conn, now).await?;
         seed::demo_activities(&conn, now).await?;
         seed::demo_tasks(&conn, now).await?;
+        crate::support_stats::demo_support_stats(&conn, now).await?;
         crate::reports::demo::demo_reports(&conn, now).await?;
         tracing::info!("demo data loaded");
     } else if user::Entity::find().count(&conn).await? == 0 {

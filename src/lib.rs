@@ -48,6 +48,8 @@ pub mod org_units;
 pub mod plans;
 /// Reporting periods, unit reports, the compiled report and its exports.
 pub mod reports;
+/// Victim-support statistics: monthly aggregates, entry, locks, suppressed views and exports.
+pub mod support_stats;
 /// Coordination tasks with partner agencies, their follow-up and escalation.
 pub mod tasks;
 

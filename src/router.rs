@@ -6,7 +6,7 @@
 use crate::auth::identity::enforce_access;
 use crate::auth::permissions::{Access, Capability::*};
 use crate::state::AppState;
-use crate::{activities, admin, api, auth, org_units, plans, reports, tasks, web};
+use crate::{activities, admin, api, auth, org_units, plans, reports, support_stats, tasks, web};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -174,6 +174,13 @@ pub fn routes() -> Routes {
         .get("/reports/{report_id}/docx", Can(ViewReports), reports::views::get_report_docx)
         .get("/reports/{report_id}/xlsx", Can(ViewReports), reports::views::get_report_xlsx)
         .get("/reports/{report_id}/print", Can(ViewReports), reports::views::get_report_print)
+        // Victim-support statistics
+        .get("/stats", Can(ViewStats), support_stats::views::get_stats)
+        .get("/stats/trend", Can(ViewStats), support_stats::views::get_trend)
+        .get("/stats/export", Can(ViewStats), support_stats::views::get_export)
+        .get("/stats/entry", Can(EnterStats), support_stats::entry::get_entry)
+        .post("/stats/entry", Can(EnterStats), support_stats::entry::post_entry)
+        .post("/stats/reopen", Can(ReopenStats), support_stats::entry::post_reopen)
         // Org units
         .get("/org-units", Can(ViewOrgUnits), org_units::handlers::get_org_units)
         // Administration
@@ -205,6 +212,7 @@ pub fn routes() -> Routes {
         .post("/api/v1/tasks", Can(WriteTasks), api::tasks::post_api_task)
         .get("/api/v1/tasks/{task_id}", Can(ViewTasks), api::tasks::get_api_task)
         .post("/api/v1/tasks/{task_id}/status", Can(ActOnTasks), api::tasks::post_api_task_status)
+        .get("/api/v1/support-stats", Can(ViewStats), api::support_stats::get_api_support_stats)
         .get("/api/v1/plans", Can(ViewPlans), api::plans::get_api_plans)
         .post("/api/v1/plans", Can(EditPlans), api::plans::post_api_plan)
         .get("/api/v1/plans/{plan_id}", Can(ViewPlans), api::plans::get_api_plan)

@@ -8,6 +8,7 @@
 pub mod activities;
 pub mod handlers;
 pub mod plans;
+pub mod support_stats;
 pub mod tasks;
 
 use crate::auth::CurrentUser;

@@ -63,6 +63,14 @@ impl Role {
             EditPlans => matches!(self, Planner | Commune),
             IssuePlans => matches!(self, Leader),
             ManageUsers | ManageAgencies | ManageCodes | ManageOrgUnits => matches!(self, Admin),
+            // Victim-support figures, small cells hidden: everyone whose work uses them. The
+            // administrator runs the system and has no need to read victim figures at all.
+            ViewStats => !matches!(self, Admin),
+            // The commune enters its own figures, the compiling office any unit's in scope.
+            EnterStats => matches!(self, Compiler | Commune),
+            // Exact small counts, and reopening a month whose report was approved: only the
+            // compiling office (DOMAIN.md §6).
+            SensitiveStats | ReopenStats => matches!(self, Compiler),
         }
     }
 }
@@ -87,6 +95,14 @@ pub enum Capability {
     ManageAgencies,
     ManageCodes,
     ManageOrgUnits,
+    /// Read victim-support statistics, with small cells suppressed.
+    ViewStats,
+    /// Enter a month's victim-support statistics.
+    EnterStats,
+    /// See victim-support statistics exactly, small cells included.
+    SensitiveStats,
+    /// Reopen a month locked by an approved report.
+    ReopenStats,
 }
 
 /// The access rule of one route.

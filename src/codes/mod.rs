@@ -19,6 +19,8 @@ pub const LISTS: &[&str] = &[
     "age_band",
     "sex",
     "return_manner",
+    "trafficked_to",
+    "referral_destination",
 ];
 
 pub fn name(c: &code::Model, locale: Locale) -> &str {

@@ -90,6 +90,7 @@ impl Page {
         let nav = user.map(|u| {
             context! {
                 admin => u.can(Capability::ManageUsers),
+                stats => u.can(Capability::ViewStats),
             }
         });
         let full = context! {

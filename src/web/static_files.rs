@@ -24,6 +24,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../static/app.js"),
     },
     Asset {
+        name: "running-totals.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/running-totals.js"),
+    },
+    Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
         body: include_bytes!("../../static/favicon.svg"),

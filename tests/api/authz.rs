@@ -24,6 +24,9 @@ const EDITORS: Who = Who::Roles(&["planner", "commune"]);
 /// Everyone but partner agencies reads reports.
 const READERS: Who = Who::Roles(&["admin", "planner", "compiler", "commune", "leader"]);
 const WRITERS: Who = Who::Roles(&["planner", "commune", "partner"]);
+/// Everyone who reads victim-support statistics (small cells hidden): not the administrator.
+const STATS_READERS: Who = Who::Roles(&["planner", "compiler", "commune", "partner", "leader"]);
+const STATS_ENTRY: Who = Who::Roles(&["compiler", "commune"]);
 
 /// Who may use each route. Keep in step with `router.rs`.
 const EXPECTED: &[(&str, &str, Who)] = &[
@@ -126,6 +129,12 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/reports/{report_id}/docx", READERS),
     ("GET", "/reports/{report_id}/xlsx", READERS),
     ("GET", "/reports/{report_id}/print", READERS),
+    ("GET", "/stats", STATS_READERS),
+    ("GET", "/stats/trend", STATS_READERS),
+    ("GET", "/stats/export", STATS_READERS),
+    ("GET", "/stats/entry", STATS_ENTRY),
+    ("POST", "/stats/entry", STATS_ENTRY),
+    ("POST", "/stats/reopen", Who::Roles(&["compiler"])),
     ("GET", "/org-units", Who::Roles(ALL_ROLES)),
     ("GET", "/admin/users", ADMIN),
     ("GET", "/admin/users/new", ADMIN),
@@ -166,6 +175,7 @@ const EXPECTED: &[(&str, &str, Who)] = &[
         "/api/v1/tasks/{task_id}/status",
         Who::Roles(&["planner", "compiler", "commune", "partner"]),
     ),
+    ("GET", "/api/v1/support-stats", STATS_READERS),
     ("GET", "/api/v1/plans", Who::Roles(ALL_ROLES)),
     ("POST", "/api/v1/plans", EDITORS),
     ("GET", "/api/v1/plans/{plan_id}", Who::Roles(ALL_ROLES)),

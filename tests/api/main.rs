@@ -14,4 +14,5 @@ mod org_units;
 mod plans;
 mod reports;
 mod shell;
+mod support_stats;
 mod tasks;

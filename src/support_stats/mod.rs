@@ -1,0 +1,35 @@
+//! Victim-support statistics, private by design: monthly aggregate figures per org unit
+//! (persons received by sex, age band, purpose, manner of return and where trafficked; support
+//! by type under the law in force that month; hotline-111 tips; social-policy bank loans;
+//! referrals), entered by communes and the compiling office, locked once their report is
+//! approved, and read through small-cell suppression by everyone else.
+//!
+//! Privacy by construction:
+//! - the tables hold integers and foreign keys only (a test reads the migrated schema);
+//! - every page, API answer and export is built from one [`figures::Report`], which has gone
+//!   through [`suppress`] for readers without `SensitiveStats`: counts 1–4 hidden, complements
+//!   hidden so that no row or column total gives one away, linked tables kept consistent, and
+//!   no more than two dimensions crossed (the fully crossed detail is for the compiling office);
+//! - every view and export is written to the audit log.
+//!
+//! Known limits: suppression holds within one view (one page, one API answer, one export). A
+//! reader who compares two different selections — two overlapping periods, or the trend and a
+//! month — can sometimes difference them; the audit log records every such read.
+
+pub mod access;
+pub mod codes;
+pub mod data;
+pub mod demo;
+pub mod entry;
+pub mod export;
+pub mod figures;
+pub mod input;
+pub mod period;
+pub mod service;
+pub mod suppress;
+pub mod tables;
+pub mod trend;
+pub mod views;
+pub mod views_model;
+
+pub use demo::demo_support_stats;

@@ -1,0 +1,108 @@
+//! The trend of a selection: persons received month by month (by sex), protected as one table
+//! with its monthly and period totals, and the hotline-111 tips of each month.
+
+use crate::auth::CurrentUser;
+use crate::entities::code;
+use crate::support_stats::data::{Data, Selection};
+use crate::support_stats::period::YearMonth;
+use crate::support_stats::suppress::{self, Table};
+use crate::support_stats::views_model::{Label, TableView, Tr};
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct HotlineMonth {
+    pub month: YearMonth,
+    pub label: String,
+    pub received: i64,
+    pub handled: i64,
+    pub referred: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TrendReport {
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub from: YearMonth,
+    pub to: YearMonth,
+    pub exact: bool,
+    pub received: TableView,
+    pub hotline: Vec<HotlineMonth>,
+}
+
+pub fn trend(data: &Data, sel: &Selection, user: &CurrentUser, tr: &Tr) -> TrendReport {
+    let exact = data.exact_for(user);
+    let months = sel.from.through(sel.to);
+    let used: BTreeSet<i64> = data.received.iter().map(|r| r.sex_id).collect();
+    let sexes: Vec<code::Model> = data.list("sex", &used);
+    let month_of: HashMap<i64, i32> = data.months.iter().map(|m| (m.id, m.year_month)).collect();
+    let keys: Vec<i64> = months.iter().map(|m| i64::from(m.key())).collect();
+    let mut t = Table::new(
+        "received",
+        "month",
+        keys,
+        "sex",
+        sexes.iter().map(|c| c.id).collect(),
+    );
+    for r in &data.received {
+        if let Some(ym) = month_of.get(&r.month_id) {
+            t.add(&i64::from(*ym), &r.sex_id, r.persons);
+        }
+    }
+    let protected = if exact {
+        suppress::exact(std::slice::from_ref(&t))
+    } else {
+        suppress::suppress_linked(std::slice::from_ref(&t))
+    };
+    let rows: Vec<Label> = months
+        .iter()
+        .map(|m| Label {
+            code: m.iso(),
+            label: m.label(),
+        })
+        .collect();
+    let cols: Vec<Label> = sexes.iter().map(|c| tr.code(c)).collect();
+    let received = protected
+        .into_iter()
+        .next()
+        .map(|p| {
+            TableView::new(
+                "trend",
+                tr.t("stats.table.trend"),
+                None,
+                rows,
+                cols,
+                p,
+                false,
+            )
+        })
+        .unwrap_or_default();
+    let hotline = months
+        .iter()
+        .map(|m| {
+            let rows = data.months.iter().filter(|r| r.year_month == m.key());
+            let mut h = HotlineMonth {
+                month: *m,
+                label: m.label(),
+                received: 0,
+                handled: 0,
+                referred: 0,
+            };
+            for r in rows {
+                h.received += r.hotline_received;
+                h.handled += r.hotline_handled;
+                h.referred += r.hotline_referred;
+            }
+            h
+        })
+        .collect();
+    TrendReport {
+        unit_id: sel.unit.id,
+        unit_name: sel.unit.name.clone(),
+        from: sel.from,
+        to: sel.to,
+        exact,
+        received,
+        hotline,
+    }
+}
