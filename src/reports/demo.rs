@@ -118,7 +118,12 @@ pub async fn demo_reports(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow
             row.snapshot = Set(Some(serde_json::to_string(&f)?));
             row.approved_at = Set(on(date(2024, 7, 6)?));
             row.approved_by = Set(Some(compiler.id));
-            row.update(db).await?;
+            let approved = row.update(db).await?;
+            // As an approval through the app would: the unit's months are locked.
+            use crate::support_stats::period::YearMonth;
+            for m in YearMonth::of(period.period_start).through(YearMonth::of(period.period_end)) {
+                crate::support_stats::service::lock_month(db, approved.org_unit_id, m, Some(compiler.id), now).await?;
+            }
         }
     }
     Ok(())

@@ -106,6 +106,29 @@ pub struct Coverage {
     pub border_reached: i64,
 }
 
+/// Victim-support figures of the period, exact: the report to the level above is the official
+/// channel for them (DOMAIN.md §6); pages show them only to the compiling office.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Victims {
+    pub received: i64,
+    pub received_women: i64,
+    pub received_children: i64,
+    pub supported: Vec<SupportLine>,
+    pub hotline_received: i64,
+    pub hotline_handled: i64,
+    pub hotline_referred: i64,
+    pub loans_count: i64,
+    pub loans_amount: i64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SupportLine {
+    pub code: String,
+    pub name: String,
+    pub legal_basis: String,
+    pub persons: i64,
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Figures {
     pub period_start: NaiveDate,
@@ -121,6 +144,7 @@ pub struct Figures {
     pub budget: Vec<BudgetRow>,
     pub coverage: Coverage,
     pub training: Vec<TrainingRow>,
+    pub victims: Victims,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -521,6 +545,7 @@ pub async fn compute(
         })
         .collect();
     training.sort_by_key(|t| (t.date, t.activity_id));
+    let victims = victims(db, units, from, to, &codes).await?;
     let mut areas: Vec<AreaFigures> = area_rows.into_values().collect();
     areas.sort_by_key(|a| a.number);
     for a in &mut areas {
@@ -546,5 +571,60 @@ pub async fn compute(
         budget,
         coverage,
         training,
+        victims,
     })
+}
+
+/// Sums the monthly support statistics of the units over the months of the period.
+async fn victims(
+    db: &impl ConnectionTrait,
+    units: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+    codes: &HashMap<i64, code::Model>,
+) -> Result<Victims, DbErr> {
+    use crate::entities::{support_stat_month, support_stat_received, support_stat_support};
+    use crate::support_stats::period::YearMonth;
+    let keys: Vec<i32> = YearMonth::of(from).through(YearMonth::of(to)).into_iter().map(YearMonth::key).collect();
+    let months = support_stat_month::Entity::find()
+        .filter(support_stat_month::Column::OrgUnitId.is_in(units.iter().copied()))
+        .filter(support_stat_month::Column::YearMonth.is_in(keys))
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = months.iter().map(|m| m.id).collect();
+    let received = support_stat_received::Entity::find()
+        .filter(support_stat_received::Column::MonthId.is_in(ids.clone()))
+        .all(db)
+        .await?;
+    let support = support_stat_support::Entity::find()
+        .filter(support_stat_support::Column::MonthId.is_in(ids))
+        .all(db)
+        .await?;
+    let code_is = |id: i64, c: &[&str]| codes.get(&id).is_some_and(|x| c.contains(&x.code.as_str()));
+    let mut v = Victims {
+        received: received.iter().map(|r| r.persons).sum(),
+        received_women: received.iter().filter(|r| code_is(r.sex_id, &["female"])).map(|r| r.persons).sum(),
+        received_children: received.iter().filter(|r| code_is(r.age_band_id, &["0-11", "12-15"])).map(|r| r.persons).sum(),
+        hotline_received: months.iter().map(|m| m.hotline_received).sum(),
+        hotline_handled: months.iter().map(|m| m.hotline_handled).sum(),
+        hotline_referred: months.iter().map(|m| m.hotline_referred).sum(),
+        loans_count: months.iter().map(|m| m.loans_count).sum(),
+        loans_amount: months.iter().map(|m| m.loans_amount).sum(),
+        supported: Vec::new(),
+    };
+    for s in support {
+        let Some(c) = codes.get(&s.support_type_id) else { continue };
+        match v.supported.iter_mut().find(|l| l.code == c.code) {
+            Some(l) => l.persons += s.persons,
+            None => v.supported.push(SupportLine {
+                code: c.code.clone(),
+                name: c.name_vi.clone(),
+                legal_basis: c.legal_basis.clone().unwrap_or_default(),
+                persons: s.persons,
+            }),
+        }
+    }
+    // Grouped by legal basis (2011 law before 2024 law), then in code order.
+    v.supported.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(v)
 }

@@ -194,6 +194,46 @@ fn funding_draft(f: &Figures) -> String {
     }
 }
 
+fn victims_draft(f: &Figures) -> String {
+    let v = &f.victims;
+    if v.received == 0 && v.supported.is_empty() && v.hotline_received == 0 {
+        return String::new();
+    }
+    let mut s = format!("Tiếp nhận {} nạn nhân bị mua bán trở về", number(v.received));
+    let mut of_whom = Vec::new();
+    if v.received_women > 0 {
+        of_whom.push(format!("{} nữ", number(v.received_women)));
+    }
+    if v.received_children > 0 {
+        of_whom.push(format!("{} trẻ em dưới 16 tuổi", number(v.received_children)));
+    }
+    if !of_whom.is_empty() {
+        s.push_str(&format!(" (trong đó {})", list(&of_whom)));
+    }
+    s.push('.');
+    let supported: Vec<String> = v
+        .supported
+        .iter()
+        .filter(|l| l.persons > 0)
+        .map(|l| format!("{} {} lượt", l.name.to_lowercase(), number(l.persons)))
+        .collect();
+    if !supported.is_empty() {
+        s.push_str(&format!(" Đã hỗ trợ: {}.", list(&supported)));
+    }
+    if v.hotline_received > 0 {
+        s.push_str(&format!(
+            " Tiếp nhận {} thông tin qua Tổng đài 111, xử lý {}, chuyển tuyến {}.",
+            number(v.hotline_received),
+            number(v.hotline_handled),
+            number(v.hotline_referred)
+        ));
+    }
+    if v.loans_count > 0 {
+        s.push_str(&format!(" Giải ngân {} hồ sơ vay vốn với tổng số tiền {} đồng.", number(v.loans_count), number(v.loans_amount)));
+    }
+    s
+}
+
 /// The drafts written from the figures, section by section.
 pub fn drafts(f: &Figures, compiled: bool) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
@@ -212,6 +252,12 @@ pub fn drafts(f: &Figures, compiled: bool) -> BTreeMap<String, String> {
             out.insert(format!("area_{}", a.number), area_draft(a));
         }
         out.insert("funding".to_owned(), funding_draft(f));
+        if let Some(stats) = out.get_mut("area_6") {
+            let extra = victims_draft(f);
+            if !extra.is_empty() {
+                *stats = format!("{stats} {extra}");
+            }
+        }
         for k in [
             "strengths",
             "shortcomings",

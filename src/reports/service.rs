@@ -321,6 +321,56 @@ pub async fn save_narrative(
     Ok(saved)
 }
 
+/// What approving or reopening a unit's report does to the unit's monthly statistics.
+enum StatsLock {
+    None,
+    Lock(NaiveDate, NaiveDate),
+    Unlock(NaiveDate, NaiveDate),
+}
+
+/// Locks (or unlocks) the unit's support-statistics months of the period, in the report's
+/// transaction: an approved report and the figures it froze cannot drift apart.
+async fn apply_stats_lock(db: &impl ConnectionTrait, actor: &Actor, unit: i64, lock: StatsLock) -> Result<(), DbErr> {
+    use crate::entities::support_stat_month as month;
+    use crate::support_stats::period::YearMonth;
+    match lock {
+        StatsLock::None => Ok(()),
+        StatsLock::Lock(from, to) => {
+            for m in YearMonth::of(from).through(YearMonth::of(to)) {
+                crate::support_stats::service::lock_month(db, unit, m, Some(actor.user_id), actor.now).await?;
+            }
+            Ok(())
+        }
+        StatsLock::Unlock(from, to) => {
+            let keys: Vec<i32> = YearMonth::of(from).through(YearMonth::of(to)).into_iter().map(YearMonth::key).collect();
+            let res = month::Entity::update_many()
+                .col_expr(month::Column::LockedAt, Expr::value(Option::<DateTime<Utc>>::None))
+                .col_expr(month::Column::LockedBy, Expr::value(Option::<i64>::None))
+                .filter(month::Column::OrgUnitId.eq(unit))
+                .filter(month::Column::YearMonth.is_in(keys))
+                .filter(month::Column::LockedAt.is_not_null())
+                .exec(db)
+                .await?;
+            if res.rows_affected > 0 {
+                audit::record(
+                    db,
+                    actor.now,
+                    audit::Event {
+                        user_id: Some(actor.user_id),
+                        action: "support_stats:reopen",
+                        object_type: "org_unit",
+                        object_id: Some(unit),
+                        org_unit_id: Some(unit),
+                        change: json!({ "from": from, "to": to, "months": res.rows_affected, "by": "report:reopen" }),
+                    },
+                )
+                .await?;
+            }
+            Ok(())
+        }
+    }
+}
+
 /// Moves a report to a new status under the version guard.
 async fn transition(
     db: &DatabaseConnection,
@@ -331,8 +381,23 @@ async fn transition(
     action: &str,
     update: impl FnOnce(&mut report::ActiveModel),
 ) -> ReportResult<report::Model> {
+    transition_with(db, actor, r, version, status, action, StatsLock::None, update).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn transition_with(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    r: &report::Model,
+    version: i32,
+    status: &str,
+    action: &str,
+    lock: StatsLock,
+    update: impl FnOnce(&mut report::ActiveModel),
+) -> ReportResult<report::Model> {
     let txn = db.begin().await?;
     claim(&txn, r.id, version).await?;
+    apply_stats_lock(&txn, actor, r.org_unit_id, lock).await?;
     let mut row: report::ActiveModel = r.clone().into();
     row.status = Set(status.to_owned());
     row.version = Set(version + 1);
@@ -427,13 +492,19 @@ pub async fn approve(
     let n = narrative::refresh(&narrative_of(r), &f, r.level == COMPILED);
     let now = actor.now;
     let user = actor.user_id;
-    transition(
+    let lock = if r.level == UNIT {
+        StatsLock::Lock(period.period_start, period.period_end)
+    } else {
+        StatsLock::None
+    };
+    transition_with(
         db,
         actor,
         r,
         version,
         APPROVED,
         "report:approve",
+        lock,
         move |row| {
             row.snapshot = Set(Some(snapshot));
             row.narrative = Set(serde_json::to_string(&n).unwrap_or_else(|_| "{}".to_owned()));
@@ -453,6 +524,7 @@ pub async fn reopen(
     db: &DatabaseConnection,
     actor: &Actor,
     r: &report::Model,
+    period: &reporting_period::Model,
     version: i32,
     reason: &str,
 ) -> ReportResult<report::Model> {
@@ -464,7 +536,8 @@ pub async fn reopen(
     }
     let reason = reason.trim().to_owned();
     let back = if r.level == UNIT { SUBMITTED } else { DRAFT };
-    let result = transition(db, actor, r, version, back, "report:reopen", |row| {
+    let lock = if r.level == UNIT { StatsLock::Unlock(period.period_start, period.period_end) } else { StatsLock::None };
+    let result = transition_with(db, actor, r, version, back, "report:reopen", lock, |row| {
         row.snapshot = Set(None);
         row.approved_at = Set(None);
         row.return_comment = Set(Some(reason));

@@ -396,6 +396,7 @@ async fn render_report(
             can_edit => can_edit, can_review => a.review, can_approve => a.approve, errors => errors,
             scope_unit => scope_unit, today => state.clock.today(),
             can_reopen => user.can(Capability::ManageReporting),
+            can_see_victims => user.can(Capability::SensitiveStats),
         },
     )
 }
@@ -528,7 +529,7 @@ pub async fn post_report_action(
             )
         }
         "reopen" if a.review || (a.report.level == COMPILED && a.edit) => (
-            service::reopen(&state.db, &act, &a.report, v, form.get("reason")).await,
+            service::reopen(&state.db, &act, &a.report, &a.period, v, form.get("reason")).await,
             "flash.saved",
         ),
         "submit" | "return" | "approve" | "reopen" => return Err(AppError::OutOfScope),
