@@ -52,6 +52,9 @@ pub struct Filter {
     /// The plan items under the chosen content area, filled by [`Filter::resolve`].
     #[serde(skip)]
     pub area_items: Option<Vec<i64>>,
+    /// The chosen plan item, its sub-items and the commune items made from them.
+    #[serde(skip)]
+    pub item_ids: Option<Vec<i64>>,
 }
 
 fn id_of(v: &Option<String>) -> Option<i64> {
@@ -88,6 +91,9 @@ impl Filter {
         if let Some(area) = self.area.as_deref().filter(|a| !a.is_empty()) {
             self.area_items = Some(items_under_area(db, area).await?);
         }
+        if let Some(item) = id_of(&self.item) {
+            self.item_ids = Some(items_under_item(db, item).await?);
+        }
         Ok(())
     }
 
@@ -122,7 +128,9 @@ impl Filter {
         if let Some(t) = id_of(&self.activity_type) {
             c = c.add(activity::Column::ActivityTypeId.eq(t));
         }
-        if let Some(i) = id_of(&self.item) {
+        if let Some(items) = &self.item_ids {
+            c = c.add(activity::Column::PlanItemId.is_in(items.iter().copied()));
+        } else if let Some(i) = id_of(&self.item) {
             c = c.add(activity::Column::PlanItemId.eq(i));
         }
         if let Some(s) = self.status.as_deref().filter(|s| !s.is_empty()) {
@@ -155,6 +163,43 @@ impl Filter {
         }
         c
     }
+}
+
+/// An item, everything under it, and the items of plans made from its plan that descend from
+/// it (a commune's copy and what the commune added beneath): what its results count.
+async fn items_under_item(db: &impl ConnectionTrait, item: i64) -> Result<Vec<i64>, DbErr> {
+    let Some(root) = plan_item::Entity::find_by_id(item).one(db).await? else {
+        return Ok(vec![item]);
+    };
+    let derived_plans: Vec<i64> = crate::entities::plan::Entity::find()
+        .filter(crate::entities::plan::Column::ParentPlanId.eq(root.plan_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    let mut plans = derived_plans;
+    plans.push(root.plan_id);
+    let items = plan_item::Entity::find()
+        .filter(plan_item::Column::PlanId.is_in(plans))
+        .all(db)
+        .await?;
+    let mut found = vec![item];
+    let mut frontier = found.clone();
+    while !frontier.is_empty() {
+        let next: Vec<i64> = items
+            .iter()
+            .filter(|i| {
+                (i.parent_id.is_some_and(|p| frontier.contains(&p))
+                    || i.source_item_id.is_some_and(|s| frontier.contains(&s)))
+                    && !found.contains(&i.id)
+            })
+            .map(|i| i.id)
+            .collect();
+        found.extend(&next);
+        frontier = next;
+    }
+    Ok(found)
 }
 
 /// Every plan item under the items of a content area, at any depth.

@@ -32,6 +32,10 @@ pub struct ItemNode {
     pub budgets: Vec<BudgetView>,
     /// Targets of the commune plans made from this plan, summed onto the item they hang under.
     pub rollup: Vec<TargetView>,
+    /// Activities held under this item (its sub-items and the commune items made from them
+    /// included) and their participants.
+    pub held: i64,
+    pub participants: i64,
     pub children: Vec<ItemNode>,
 }
 
@@ -121,6 +125,70 @@ async fn rollup(
                 value: t.value,
                 unit: t.unit,
             }),
+        }
+    }
+    Ok(out)
+}
+
+/// Held activities and participants per item of a plan, counted on the item and every item
+/// above it; activities under a commune plan made from this one count for the district item
+/// their commune item was made from.
+async fn results(
+    db: &impl ConnectionTrait,
+    plan_id: i64,
+    items: &[plan_item::Model],
+) -> Result<HashMap<i64, (i64, i64)>, DbErr> {
+    use sea_orm::QuerySelect;
+    let derived_plans: Vec<i64> = plan::Entity::find()
+        .filter(plan::Column::ParentPlanId.eq(plan_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    let derived = plan_item::Entity::find()
+        .filter(plan_item::Column::PlanId.is_in(derived_plans))
+        .all(db)
+        .await?;
+    let mut ids: Vec<i64> = items.iter().map(|i| i.id).collect();
+    ids.extend(derived.iter().map(|i| i.id));
+    let sums: Vec<(i64, i64, Option<i64>)> = crate::entities::activity::Entity::find()
+        .select_only()
+        .column(crate::entities::activity::Column::PlanItemId)
+        .column_as(crate::entities::activity::Column::Id.count(), "held")
+        .column_as(
+            crate::entities::activity::Column::Participants.sum(),
+            "participants",
+        )
+        .filter(crate::entities::activity::Column::PlanItemId.is_in(ids))
+        .filter(crate::entities::activity::Column::Status.eq("held"))
+        .group_by(crate::entities::activity::Column::PlanItemId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let own: HashMap<i64, &plan_item::Model> = items.iter().map(|i| (i.id, i)).collect();
+    let other: HashMap<i64, &plan_item::Model> = derived.iter().map(|i| (i.id, i)).collect();
+    // The item of this plan an item counts for.
+    let anchor = |mut id: i64| -> Option<i64> {
+        loop {
+            if own.contains_key(&id) {
+                return Some(id);
+            }
+            let it = other.get(&id)?;
+            match it.source_item_id {
+                Some(src) if own.contains_key(&src) => return Some(src),
+                _ => id = it.parent_id?,
+            }
+        }
+    };
+    let mut out: HashMap<i64, (i64, i64)> = HashMap::new();
+    for (item, held, participants) in sums {
+        let mut cursor = anchor(item);
+        while let Some(id) = cursor {
+            let e = out.entry(id).or_insert((0, 0));
+            e.0 += held;
+            e.1 += participants.unwrap_or(0);
+            cursor = own.get(&id).and_then(|i| i.parent_id);
         }
     }
     Ok(out)
@@ -219,6 +287,7 @@ pub async fn load(db: &impl ConnectionTrait, plan_id: i64) -> Result<Option<Plan
         .collect();
 
     let mut rollups = rollup(db, plan_id, &codes).await?;
+    let results = results(db, plan_id, &items).await?;
     let mut nodes: HashMap<i64, ItemNode> = HashMap::new();
     let mut order: Vec<(Option<i64>, i64)> = Vec::new();
     for it in items {
@@ -256,6 +325,8 @@ pub async fn load(db: &impl ConnectionTrait, plan_id: i64) -> Result<Option<Plan
                     })
                     .collect(),
                 rollup: rollups.remove(&it.id).unwrap_or_default(),
+                held: results.get(&it.id).map_or(0, |r| r.0),
+                participants: results.get(&it.id).map_or(0, |r| r.1),
                 item: it,
                 children: Vec::new(),
             },

@@ -122,7 +122,14 @@ pub async fn demo_reports(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow
             // As an approval through the app would: the unit's months are locked.
             use crate::support_stats::period::YearMonth;
             for m in YearMonth::of(period.period_start).through(YearMonth::of(period.period_end)) {
-                crate::support_stats::service::lock_month(db, approved.org_unit_id, m, Some(compiler.id), now).await?;
+                crate::support_stats::service::lock_month(
+                    db,
+                    approved.org_unit_id,
+                    m,
+                    Some(compiler.id),
+                    now,
+                )
+                .await?;
             }
         }
     }

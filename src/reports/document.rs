@@ -250,16 +250,40 @@ pub fn annexes(f: &Figures) -> Vec<Annex> {
     let mut victims = vec![
         Row::new(vec![n(1), t("Số nạn nhân được tiếp nhận"), n(v.received)]),
         Row::new(vec![n(2), t("Trong đó: nữ"), n(v.received_women)]),
-        Row::new(vec![n(3), t("Trong đó: trẻ em dưới 16 tuổi"), n(v.received_children)]),
+        Row::new(vec![
+            n(3),
+            t("Trong đó: trẻ em dưới 16 tuổi"),
+            n(v.received_children),
+        ]),
     ];
     for (i, l) in v.supported.iter().enumerate() {
-        victims.push(Row::new(vec![n(i64::try_from(i + 4).unwrap_or(0)), t(format!("Hỗ trợ: {} ({})", l.name, l.legal_basis)), n(l.persons)]));
+        victims.push(Row::new(vec![
+            n(i64::try_from(i + 4).unwrap_or(0)),
+            t(format!("Hỗ trợ: {} ({})", l.name, l.legal_basis)),
+            n(l.persons),
+        ]));
     }
     let next = i64::try_from(v.supported.len() + 4).unwrap_or(0);
-    victims.push(Row::new(vec![n(next), t("Thông tin qua Tổng đài 111: tiếp nhận"), n(v.hotline_received)]));
-    victims.push(Row::new(vec![n(next + 1), t("Thông tin qua Tổng đài 111: chuyển tuyến"), n(v.hotline_referred)]));
-    victims.push(Row::new(vec![n(next + 2), t("Hồ sơ vay vốn NHCSXH được giải ngân"), n(v.loans_count)]));
-    victims.push(Row::new(vec![n(next + 3), t("Số tiền vay (đồng)"), n(v.loans_amount)]));
+    victims.push(Row::new(vec![
+        n(next),
+        t("Thông tin qua Tổng đài 111: tiếp nhận"),
+        n(v.hotline_received),
+    ]));
+    victims.push(Row::new(vec![
+        n(next + 1),
+        t("Thông tin qua Tổng đài 111: chuyển tuyến"),
+        n(v.hotline_referred),
+    ]));
+    victims.push(Row::new(vec![
+        n(next + 2),
+        t("Hồ sơ vay vốn NHCSXH được giải ngân"),
+        n(v.loans_count),
+    ]));
+    victims.push(Row::new(vec![
+        n(next + 3),
+        t("Số tiền vay (đồng)"),
+        n(v.loans_amount),
+    ]));
     vec![
         Annex {
             title: "Phụ lục 1. Kết quả truyền thông theo đơn vị".to_owned(),

@@ -585,7 +585,11 @@ async fn victims(
 ) -> Result<Victims, DbErr> {
     use crate::entities::{support_stat_month, support_stat_received, support_stat_support};
     use crate::support_stats::period::YearMonth;
-    let keys: Vec<i32> = YearMonth::of(from).through(YearMonth::of(to)).into_iter().map(YearMonth::key).collect();
+    let keys: Vec<i32> = YearMonth::of(from)
+        .through(YearMonth::of(to))
+        .into_iter()
+        .map(YearMonth::key)
+        .collect();
     let months = support_stat_month::Entity::find()
         .filter(support_stat_month::Column::OrgUnitId.is_in(units.iter().copied()))
         .filter(support_stat_month::Column::YearMonth.is_in(keys))
@@ -600,11 +604,20 @@ async fn victims(
         .filter(support_stat_support::Column::MonthId.is_in(ids))
         .all(db)
         .await?;
-    let code_is = |id: i64, c: &[&str]| codes.get(&id).is_some_and(|x| c.contains(&x.code.as_str()));
+    let code_is =
+        |id: i64, c: &[&str]| codes.get(&id).is_some_and(|x| c.contains(&x.code.as_str()));
     let mut v = Victims {
         received: received.iter().map(|r| r.persons).sum(),
-        received_women: received.iter().filter(|r| code_is(r.sex_id, &["female"])).map(|r| r.persons).sum(),
-        received_children: received.iter().filter(|r| code_is(r.age_band_id, &["0-11", "12-15"])).map(|r| r.persons).sum(),
+        received_women: received
+            .iter()
+            .filter(|r| code_is(r.sex_id, &["female"]))
+            .map(|r| r.persons)
+            .sum(),
+        received_children: received
+            .iter()
+            .filter(|r| code_is(r.age_band_id, &["0-11", "12-15"]))
+            .map(|r| r.persons)
+            .sum(),
         hotline_received: months.iter().map(|m| m.hotline_received).sum(),
         hotline_handled: months.iter().map(|m| m.hotline_handled).sum(),
         hotline_referred: months.iter().map(|m| m.hotline_referred).sum(),
@@ -613,7 +626,9 @@ async fn victims(
         supported: Vec::new(),
     };
     for s in support {
-        let Some(c) = codes.get(&s.support_type_id) else { continue };
+        let Some(c) = codes.get(&s.support_type_id) else {
+            continue;
+        };
         match v.supported.iter_mut().find(|l| l.code == c.code) {
             Some(l) => l.persons += s.persons,
             None => v.supported.push(SupportLine {

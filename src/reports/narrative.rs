@@ -199,13 +199,19 @@ fn victims_draft(f: &Figures) -> String {
     if v.received == 0 && v.supported.is_empty() && v.hotline_received == 0 {
         return String::new();
     }
-    let mut s = format!("Tiếp nhận {} nạn nhân bị mua bán trở về", number(v.received));
+    let mut s = format!(
+        "Tiếp nhận {} nạn nhân bị mua bán trở về",
+        number(v.received)
+    );
     let mut of_whom = Vec::new();
     if v.received_women > 0 {
         of_whom.push(format!("{} nữ", number(v.received_women)));
     }
     if v.received_children > 0 {
-        of_whom.push(format!("{} trẻ em dưới 16 tuổi", number(v.received_children)));
+        of_whom.push(format!(
+            "{} trẻ em dưới 16 tuổi",
+            number(v.received_children)
+        ));
     }
     if !of_whom.is_empty() {
         s.push_str(&format!(" (trong đó {})", list(&of_whom)));
@@ -229,7 +235,11 @@ fn victims_draft(f: &Figures) -> String {
         ));
     }
     if v.loans_count > 0 {
-        s.push_str(&format!(" Giải ngân {} hồ sơ vay vốn với tổng số tiền {} đồng.", number(v.loans_count), number(v.loans_amount)));
+        s.push_str(&format!(
+            " Giải ngân {} hồ sơ vay vốn với tổng số tiền {} đồng.",
+            number(v.loans_count),
+            number(v.loans_amount)
+        ));
     }
     s
 }

@@ -330,21 +330,40 @@ enum StatsLock {
 
 /// Locks (or unlocks) the unit's support-statistics months of the period, in the report's
 /// transaction: an approved report and the figures it froze cannot drift apart.
-async fn apply_stats_lock(db: &impl ConnectionTrait, actor: &Actor, unit: i64, lock: StatsLock) -> Result<(), DbErr> {
+async fn apply_stats_lock(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    unit: i64,
+    lock: StatsLock,
+) -> Result<(), DbErr> {
     use crate::entities::support_stat_month as month;
     use crate::support_stats::period::YearMonth;
     match lock {
         StatsLock::None => Ok(()),
         StatsLock::Lock(from, to) => {
             for m in YearMonth::of(from).through(YearMonth::of(to)) {
-                crate::support_stats::service::lock_month(db, unit, m, Some(actor.user_id), actor.now).await?;
+                crate::support_stats::service::lock_month(
+                    db,
+                    unit,
+                    m,
+                    Some(actor.user_id),
+                    actor.now,
+                )
+                .await?;
             }
             Ok(())
         }
         StatsLock::Unlock(from, to) => {
-            let keys: Vec<i32> = YearMonth::of(from).through(YearMonth::of(to)).into_iter().map(YearMonth::key).collect();
+            let keys: Vec<i32> = YearMonth::of(from)
+                .through(YearMonth::of(to))
+                .into_iter()
+                .map(YearMonth::key)
+                .collect();
             let res = month::Entity::update_many()
-                .col_expr(month::Column::LockedAt, Expr::value(Option::<DateTime<Utc>>::None))
+                .col_expr(
+                    month::Column::LockedAt,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
                 .col_expr(month::Column::LockedBy, Expr::value(Option::<i64>::None))
                 .filter(month::Column::OrgUnitId.eq(unit))
                 .filter(month::Column::YearMonth.is_in(keys))
@@ -381,7 +400,17 @@ async fn transition(
     action: &str,
     update: impl FnOnce(&mut report::ActiveModel),
 ) -> ReportResult<report::Model> {
-    transition_with(db, actor, r, version, status, action, StatsLock::None, update).await
+    transition_with(
+        db,
+        actor,
+        r,
+        version,
+        status,
+        action,
+        StatsLock::None,
+        update,
+    )
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -536,7 +565,11 @@ pub async fn reopen(
     }
     let reason = reason.trim().to_owned();
     let back = if r.level == UNIT { SUBMITTED } else { DRAFT };
-    let lock = if r.level == UNIT { StatsLock::Unlock(period.period_start, period.period_end) } else { StatsLock::None };
+    let lock = if r.level == UNIT {
+        StatsLock::Unlock(period.period_start, period.period_end)
+    } else {
+        StatsLock::None
+    };
     let result = transition_with(db, actor, r, version, back, "report:reopen", lock, |row| {
         row.snapshot = Set(None);
         row.approved_at = Set(None);

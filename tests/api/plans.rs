@@ -682,6 +682,51 @@ async fn a_commune_plan_rolls_up_into_the_district_plan(app: TestApp) {
         html.contains("<strong class=\"rollup\">15</strong> lần"),
         "12 + 3 broadcasts rolled up"
     );
+    // Results roll up too: an activity held under the commune's own item counts for the
+    // district area, and the figure links to exactly that activity.
+    let talk = code_id(&app, "activity_type", "talk").await;
+    let unit = app
+        .scalar("SELECT id AS n FROM org_units WHERE code = 'PY-TH-HOAPHONG'")
+        .await
+        .to_string();
+    let agency = app
+        .scalar("SELECT id AS n FROM agencies WHERE code = 'TH-HOAPHONG-UBND'")
+        .await
+        .to_string();
+    let r = app
+        .post_form(
+            "/activities",
+            &[
+                ("activity_type_id", &talk),
+                ("title", "Phát thanh tháng 6"),
+                ("plan_item_id", &own_item.to_string()),
+                ("org_unit_id", &unit),
+                ("agency_id", &agency),
+                ("start_date", "2024-06-10"),
+                ("held", "1"),
+                ("held_on", "2024-06-10"),
+                ("actual_participants", "60"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let area = app
+        .scalar(&format!(
+            "SELECT id AS n FROM plan_items WHERE plan_id = {} AND area_code = 'awareness'",
+            p.id
+        ))
+        .await;
+    let (_, html) = planner.get_text(&format!("/plans/{}", p.id)).await;
+    assert!(
+        html.contains(&format!(
+            "data-figure=\"held-{area}\">1 hoạt động đã tổ chức"
+        )),
+        "{html}"
+    );
+    let (_, list) = planner
+        .get_text(&format!("/activities?item={area}&status=held"))
+        .await;
+    assert!(list.contains("Phát thanh tháng 6"));
     // And the district sees which communes have a plan: one of eleven.
     let (_, html) = planner.get_text(&format!("/plans/{}/communes", p.id)).await;
     assert!(html.contains("10 trong 11 đơn vị chưa xây dựng kế hoạch."));

@@ -214,8 +214,14 @@ async fn a_commune_report_is_drafted_submitted_returned_resubmitted_approved_and
     );
     assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM reports WHERE id = {report} AND status = 'approved' AND snapshot IS NOT NULL")).await, 1);
     // Its support-statistics months are locked with it.
-    let unit = id(&app, "SELECT id AS n FROM org_units WHERE code = 'PY-TH-HOAPHONG'").await;
-    let locked = format!("SELECT COUNT(*) FROM support_stat_months WHERE org_unit_id = {unit} AND locked_at IS NOT NULL");
+    let unit = id(
+        &app,
+        "SELECT id AS n FROM org_units WHERE code = 'PY-TH-HOAPHONG'",
+    )
+    .await;
+    let locked = format!(
+        "SELECT COUNT(*) FROM support_stat_months WHERE org_unit_id = {unit} AND locked_at IS NOT NULL"
+    );
     assert_eq!(app.scalar(&locked).await, 6);
     // The commune's data of the period is locked.
     let v = id(
