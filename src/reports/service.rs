@@ -330,21 +330,40 @@ enum StatsLock {
 
 /// Locks (or unlocks) the unit's support-statistics months of the period, in the report's
 /// transaction: an approved report and the figures it froze cannot drift apart.
-async fn apply_stats_lock(db: &impl ConnectionTrait, actor: &Actor, unit: i64, lock: StatsLock) -> Result<(), DbErr> {
+async fn apply_stats_lock(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    unit: i64,
+    lock: StatsLock,
+) -> Result<(), DbErr> {
     use crate::entities::support_stat_month as month;
     use crate::support_stats::period::YearMonth;
     match lock {
         StatsLock::None => Ok(()),
         StatsLock::Lock(from, to) => {
             for m in YearMonth::of(from).through(YearMonth::of(to)) {
-                crate::support_stats::service::lock_month(db, unit, m, Some(actor.user_id), actor.now).await?;
+                crate::support_stats::service::lock_month(
+                    db,
+                    unit,
+                    m,
+                    Some(actor.user_id),
+                    actor.now,
+                )
+                .await?;
             }
             Ok(())
         }
         StatsLock::Unlock(from, to) => {
-            let keys: Vec<i32> = YearMonth::of(from).through(YearMonth::of(to)).into_iter().map(YearMonth::key).collect();
+            let keys: Vec<i32> = YearMonth::of(from)
+                .through(YearMonth::of(to))
+                .into_iter()
+                .map(YearMonth::key)
+                .collect();
             let res = month::Entity::update_many()
-                .col_expr(month::Column::LockedAt, Expr::value(Option::<DateTime<Utc>>::None))
+                .col_expr(
+                    month::Column::LockedAt,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
                 .col_expr(month::Column::LockedBy, Expr::value(Option::<i64>::None))
                 .filter(month::Column::OrgUnitId.eq(unit))
                 .filter(month::Column::YearMonth.is_in(keys))
@@ -381,7 +400,17 @@ async fn transition(
     action: &str,
     update: impl FnOnce(&mut report::ActiveModel),
 ) -> ReportResult<report::Model> {
-    transition_with(db, actor, r, version, status, action, StatsLock::None, update).await
+    transition_with(
+        db,
+        actor,
+        r,
+        version,
+        status,
+        action,
+        StatsLock::None,
+        update,
+    )
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -412,8 +441,35 @@ async fn transition_with(
         json!({ "from": r.status, "to": status, "comment": saved.return_comment }),
     )
     .await?;
+    notify_unit(&txn, actor, &saved).await?;
     txn.commit().await?;
     Ok(saved)
+}
+
+/// A unit's report returned or approved: its commune users hear of it in the same transaction.
+async fn notify_unit(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    r: &report::Model,
+) -> Result<(), DbErr> {
+    use crate::notifications::outbox;
+    let template = match r.status.as_str() {
+        RETURNED => outbox::REPORT_RETURNED,
+        APPROVED if r.level == UNIT => outbox::REPORT_APPROVED,
+        _ => return Ok(()),
+    };
+    let period = reporting_period::Entity::find_by_id(r.period_id)
+        .one(txn)
+        .await?;
+    let recipients = outbox::users_of_unit(txn, r.org_unit_id, &["commune"]).await?;
+    let data = json!({
+        "period": period.map(|p| p.title).unwrap_or_default(),
+        "comment": r.return_comment,
+        "path": format!("/reports/{}", r.id),
+    });
+    // A report may be returned more than once: each version is its own occasion.
+    let key = format!("report:{}:{}:v{}", r.id, r.status, r.version);
+    outbox::enqueue_for(txn, &recipients, template, &data, &key, actor.now).await
 }
 
 pub async fn submit(
@@ -536,7 +592,11 @@ pub async fn reopen(
     }
     let reason = reason.trim().to_owned();
     let back = if r.level == UNIT { SUBMITTED } else { DRAFT };
-    let lock = if r.level == UNIT { StatsLock::Unlock(period.period_start, period.period_end) } else { StatsLock::None };
+    let lock = if r.level == UNIT {
+        StatsLock::Unlock(period.period_start, period.period_end)
+    } else {
+        StatsLock::None
+    };
     let result = transition_with(db, actor, r, version, back, "report:reopen", lock, |row| {
         row.snapshot = Set(None);
         row.approved_at = Set(None);
