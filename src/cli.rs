@@ -51,6 +51,9 @@ struct Cli {
 enum Command {
     /// Migrate, seed reference data into an empty database, and serve the web app
     Serve(ServeArgs),
+    /// Send the queued email and generate reminders, without serving pages (beside `serve`
+    /// processes that share the database)
+    Worker(ServeArgs),
     /// Apply, roll back or list database migrations
     Migrate {
         #[arg(value_enum, default_value = "up")]
@@ -107,9 +110,36 @@ struct ServeArgs {
     /// Folder for uploaded files and development mail
     #[arg(long, env = "KEHOACH_DATA_DIR", default_value = "data")]
     data_dir: PathBuf,
-    /// Production mode: refuses to start without a secret
+    /// Sender of the app's email
+    #[arg(
+        long,
+        env = "KEHOACH_MAIL_FROM",
+        default_value = "kehoach <kehoach@localhost>"
+    )]
+    mail_from: String,
+    /// Production mode: refuses to start without a secret or without SMTP
     #[arg(long, env = "KEHOACH_PRODUCTION")]
     production: bool,
+}
+
+/// Production needs a real secret and a real mail server: files under `data/mail` would
+/// silently swallow every reminder and escalation.
+fn apply_serve_args(config: &mut Config, args: ServeArgs) -> anyhow::Result<()> {
+    if args.production && args.secret.is_none() {
+        anyhow::bail!("KEHOACH_SECRET must be set in production mode");
+    }
+    if args.production && args.smtp_url.is_none() {
+        anyhow::bail!("KEHOACH_SMTP_URL must be set in production mode");
+    }
+    config.addr = args.addr;
+    config.base_url = args.base_url;
+    if let Some(s) = args.secret {
+        config.secret = Secret::new(s);
+    }
+    config.smtp_url = args.smtp_url.map(Secret::new);
+    config.data_dir = args.data_dir;
+    config.mail_from = args.mail_from;
+    Ok(())
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -168,17 +198,13 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
     let mut config = Config::for_database(&cli.database_url);
     match cli.command {
         Command::Serve(args) => {
-            if args.production && args.secret.is_none() {
-                anyhow::bail!("KEHOACH_SECRET must be set in production mode");
-            }
-            config.addr = args.addr;
-            config.base_url = args.base_url;
-            if let Some(s) = args.secret {
-                config.secret = Secret::new(s);
-            }
-            config.smtp_url = args.smtp_url.map(Secret::new);
-            config.data_dir = args.data_dir;
-            serve(config, args.demo).await
+            let demo = args.demo;
+            apply_serve_args(&mut config, args)?;
+            serve(config, demo).await
+        }
+        Command::Worker(args) => {
+            apply_serve_args(&mut config, args)?;
+            worker(config).await
         }
         Command::Migrate { action } => {
             let conn = db::connect(&config).await?;
@@ -262,8 +288,23 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let app = startup::Application::build(config, conn, Clock::System).await?;
     tracing::info!(addr = %app.local_addr()?, "kehoach is listening");
     startup::spawn_housekeeping(app.state.clone());
+    let mailer = crate::notifications::mailer::Mailer::from_config(&app.state.config)?;
+    crate::notifications::worker::spawn(app.state.clone(), mailer);
     app.run_until_stopped().await?;
     Ok(())
+}
+
+/// The email worker alone: no listener, the same loop `serve` runs.
+async fn worker(config: Config) -> anyhow::Result<()> {
+    let conn = open_migrated(&config).await?;
+    let mailer = crate::notifications::mailer::Mailer::from_config(&config)?;
+    let state = startup::state(config, conn, Clock::System)?;
+    tracing::info!("kehoach email worker started");
+    let handle = crate::notifications::worker::spawn(state, mailer);
+    tokio::select! {
+        _ = handle => anyhow::bail!("the email worker stopped"),
+        r = tokio::signal::ctrl_c() => Ok(r?),
+    }
 }
 
 /// On an empty database without `--demo`: one administrator, whose password is printed once.

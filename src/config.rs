@@ -45,6 +45,8 @@ pub struct Config {
     pub smtp_url: Option<Secret>,
     /// Where uploaded files and development mail go.
     pub data_dir: PathBuf,
+    /// The sender of every email.
+    pub mail_from: String,
     /// Connections in the database pool. SQLite defaults to one: it has a single writer, and a
     /// deferred transaction that upgrades to a write lock fails at once with SQLITE_BUSY instead
     /// of waiting, so one connection makes concurrent writes queue instead of failing.
@@ -61,6 +63,7 @@ impl Config {
             secret: Secret::new("kehoach-development-secret-not-for-production"),
             smtp_url: None,
             data_dir: PathBuf::from("data"),
+            mail_from: "kehoach <kehoach@localhost>".into(),
             db_pool_size: None,
         }
     }

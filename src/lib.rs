@@ -42,6 +42,8 @@ pub mod api;
 pub mod codes;
 /// Official documents (KẾ HOẠCH, BÁO CÁO) laid out per Decree 30/2020 and rendered to DOCX.
 pub mod documents;
+/// Email: the outbox, its worker and transports, scheduled reminders and escalations.
+pub mod notifications;
 /// Administrative units, their tree over time and their lineage (merges, renames).
 pub mod org_units;
 /// Plans and their item tree, targets and budgets.

@@ -39,16 +39,8 @@ impl Application {
         db: DatabaseConnection,
         clock: Clock,
     ) -> anyhow::Result<Self> {
-        let i18n = Arc::new(I18n::load()?);
-        let templates = Arc::new(Templates::new(i18n.clone()));
         let listener = TcpListener::bind(config.addr).await?;
-        let state = AppState {
-            db,
-            config: Arc::new(config),
-            templates,
-            i18n,
-            clock,
-        };
+        let state = state(config, db, clock)?;
         let router = build_router(state.clone());
         Ok(Application {
             listener,
@@ -70,6 +62,19 @@ impl Application {
         .with_graceful_shutdown(shutdown_signal())
         .await
     }
+}
+
+/// The shared state, for the web app and the worker alike.
+pub fn state(config: Config, db: DatabaseConnection, clock: Clock) -> anyhow::Result<AppState> {
+    let i18n = Arc::new(I18n::load()?);
+    let templates = Arc::new(Templates::new(i18n.clone()));
+    Ok(AppState {
+        db,
+        config: Arc::new(config),
+        templates,
+        i18n,
+        clock,
+    })
 }
 
 pub fn build_router(state: AppState) -> Router {

@@ -9,6 +9,7 @@ mod m20261129_000003_activities;
 mod m20261129_000004_coordination_tasks;
 mod m20261129_000005_support_stats;
 mod m20261129_000007_reports;
+mod m20261129_000008_outbox;
 mod m20261130_000001_ics_token_hint;
 
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_ics_token_hint::Migration),
             Box::new(m20261129_000007_reports::Migration),
             Box::new(m20261129_000005_support_stats::Migration),
+            Box::new(m20261129_000008_outbox::Migration),
         ]
     }
 }

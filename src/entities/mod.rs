@@ -17,6 +17,7 @@ pub mod ics_token;
 pub mod login_attempt;
 pub mod org_lineage;
 pub mod org_unit;
+pub mod outbox_email;
 pub mod plan;
 pub mod plan_amendment;
 pub mod plan_budget;

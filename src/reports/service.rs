@@ -441,8 +441,35 @@ async fn transition_with(
         json!({ "from": r.status, "to": status, "comment": saved.return_comment }),
     )
     .await?;
+    notify_unit(&txn, actor, &saved).await?;
     txn.commit().await?;
     Ok(saved)
+}
+
+/// A unit's report returned or approved: its commune users hear of it in the same transaction.
+async fn notify_unit(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    r: &report::Model,
+) -> Result<(), DbErr> {
+    use crate::notifications::outbox;
+    let template = match r.status.as_str() {
+        RETURNED => outbox::REPORT_RETURNED,
+        APPROVED if r.level == UNIT => outbox::REPORT_APPROVED,
+        _ => return Ok(()),
+    };
+    let period = reporting_period::Entity::find_by_id(r.period_id)
+        .one(txn)
+        .await?;
+    let recipients = outbox::users_of_unit(txn, r.org_unit_id, &["commune"]).await?;
+    let data = json!({
+        "period": period.map(|p| p.title).unwrap_or_default(),
+        "comment": r.return_comment,
+        "path": format!("/reports/{}", r.id),
+    });
+    // A report may be returned more than once: each version is its own occasion.
+    let key = format!("report:{}:{}:v{}", r.id, r.status, r.version);
+    outbox::enqueue_for(txn, &recipients, template, &data, &key, actor.now).await
 }
 
 pub async fn submit(

@@ -216,6 +216,7 @@ pub async fn create(
         link(&txn, actor, t.id, *a).await?;
     }
     record(&txn, actor, "task:create", &t, json!({ "title": t.title, "partner_agency_id": t.partner_agency_id, "due_date": t.due_date, "ack_due_date": t.ack_due_date })).await?;
+    notify_requested(&txn, actor, &t).await?;
     txn.commit().await?;
     Ok(t)
 }
@@ -531,4 +532,30 @@ pub async fn apply(
     record(&txn, actor, change.action(), &saved, change_json).await?;
     txn.commit().await?;
     Ok(saved)
+}
+
+/// The partner agency's users hear of a new task in the transaction that creates it.
+async fn notify_requested(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    t: &coordination_task::Model,
+) -> Result<(), DbErr> {
+    use crate::notifications::outbox;
+    let recipients = outbox::users_of_agency(txn, t.partner_agency_id, &[]).await?;
+    let data = json!({
+        "title": t.title,
+        "ack_due_date": t.ack_due_date,
+        "due_date": t.due_date,
+        "path": format!("/tasks/{}", t.id),
+    });
+    let key = format!("task:{}:requested", t.id);
+    outbox::enqueue_for(
+        txn,
+        &recipients,
+        outbox::TASK_REQUESTED,
+        &data,
+        &key,
+        actor.now,
+    )
+    .await
 }

@@ -22,7 +22,13 @@ async fn item(app: &TestApp) -> String {
 }
 
 /// The compiler's office asks an agency to do something; returns the task id.
-async fn request(app: &TestApp, partner: &str, ack: &str, due: &str, title: &str) -> i64 {
+pub(crate) async fn request(
+    app: &TestApp,
+    partner: &str,
+    ack: &str,
+    due: &str,
+    title: &str,
+) -> i64 {
     let kind = id(
         app,
         "SELECT id AS n FROM codes WHERE list = 'task_kind' AND code = 'referral_111'",
