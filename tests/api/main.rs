@@ -14,5 +14,6 @@ mod org_units;
 mod plans;
 mod reports;
 mod shell;
+mod spreadsheets;
 mod support_stats;
 mod tasks;
