@@ -50,6 +50,8 @@ pub mod org_units;
 pub mod plans;
 /// Reporting periods, unit reports, the compiled report and its exports.
 pub mod reports;
+/// Spreadsheets out: XLSX and CSV exports of activities, tasks, statistics and completeness.
+pub mod spreadsheets;
 /// Victim-support statistics: monthly aggregates, entry, locks, suppressed views and exports.
 pub mod support_stats;
 /// Coordination tasks with partner agencies, their follow-up and escalation.

@@ -6,7 +6,10 @@
 use crate::auth::identity::enforce_access;
 use crate::auth::permissions::{Access, Capability::*};
 use crate::state::AppState;
-use crate::{activities, admin, api, auth, org_units, plans, reports, support_stats, tasks, web};
+use crate::{
+    activities, admin, api, auth, org_units, plans, reports, spreadsheets, support_stats, tasks,
+    web,
+};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -140,6 +143,8 @@ pub fn routes() -> Routes {
         // Activities
         .get("/activities", Can(ViewActivities), activities::views::get_activities)
         .get("/activities/calendar", Can(ViewActivities), activities::views::get_calendar)
+        .get("/activities/export.csv", Can(ViewActivities), spreadsheets::activities::get_activities_csv)
+        .get("/activities/export.xlsx", Can(ViewActivities), spreadsheets::activities::get_activities_xlsx)
         .get("/activities/new", Can(WriteActivities), activities::edit::get_new_activity)
         .post("/activities", Can(WriteActivities), activities::edit::post_activity)
         .get("/activities/clone", Can(WriteActivities), activities::campaign::get_clone)
@@ -154,6 +159,8 @@ pub fn routes() -> Routes {
         // Coordination tasks
         .get("/tasks", Can(ViewTasks), tasks::views::get_tasks)
         .get("/tasks/inbox", Can(ViewTasks), tasks::views::get_inbox)
+        .get("/tasks/export.csv", Can(ViewTasks), spreadsheets::tables::get_tasks_csv)
+        .get("/tasks/export.xlsx", Can(ViewTasks), spreadsheets::tables::get_tasks_xlsx)
         .get("/tasks/new", Can(WriteTasks), tasks::views::get_new_task)
         .post("/tasks", Can(WriteTasks), tasks::views::post_task)
         .get("/tasks/{task_id}", Can(ViewTasks), tasks::views::get_task)
@@ -168,6 +175,8 @@ pub fn routes() -> Routes {
         .get("/reports/periods/new", Can(ManageReporting), reports::views::get_new_period)
         .post("/reports/periods", Can(ManageReporting), reports::views::post_period)
         .get("/reports/periods/{period_id}", Can(ViewReports), reports::views::get_period)
+        .get("/reports/periods/{period_id}/completeness.csv", Can(ViewReports), spreadsheets::tables::get_completeness_csv)
+        .get("/reports/periods/{period_id}/completeness.xlsx", Can(ViewReports), spreadsheets::tables::get_completeness_xlsx)
         .get("/reports/{report_id}", Can(ViewReports), reports::views::get_report)
         .post("/reports/{report_id}", Can(EditReports), reports::views::post_report)
         .post("/reports/{report_id}/action", Can(ViewReports), reports::views::post_report_action)
@@ -178,6 +187,7 @@ pub fn routes() -> Routes {
         .get("/stats", Can(ViewStats), support_stats::views::get_stats)
         .get("/stats/trend", Can(ViewStats), support_stats::views::get_trend)
         .get("/stats/export", Can(ViewStats), support_stats::views::get_export)
+        .get("/stats/export.xlsx", Can(ViewStats), spreadsheets::tables::get_stats_xlsx)
         .get("/stats/entry", Can(EnterStats), support_stats::entry::get_entry)
         .post("/stats/entry", Can(EnterStats), support_stats::entry::post_entry)
         .post("/stats/reopen", Can(ReopenStats), support_stats::entry::post_reopen)

@@ -1,6 +1,6 @@
 //! Exports of a report. Built from the same protected [`Report`] as the page and the API, so an
-//! export can never show what the screen hides. Today a CSV file; the XLSX annex of the report
-//! to the province will be built from the same `Report`.
+//! export can never show what the screen hides: the lines here feed the CSV file and the XLSX
+//! export of `spreadsheets::tables` alike.
 
 use crate::support_stats::figures::Report;
 use crate::support_stats::suppress::Shown;
@@ -23,13 +23,14 @@ fn value(s: Shown) -> String {
     }
 }
 
-fn line(out: &mut String, cells: [&str; 4]) {
-    let joined: Vec<String> = cells.iter().map(|c| field(c)).collect();
-    out.push_str(&joined.join(","));
-    out.push_str("\r\n");
+/// Table, row, column, value: one exported figure.
+pub type Line = [String; 4];
+
+fn line(out: &mut Vec<Line>, cells: [&str; 4]) {
+    out.push(cells.map(str::to_owned));
 }
 
-fn table(out: &mut String, t: &TableView, total: &str) {
+fn table(out: &mut Vec<Line>, t: &TableView, total: &str) {
     let title = match &t.note {
         Some(n) => format!("{} — {n}", t.title),
         None => t.title.clone(),
@@ -54,6 +55,17 @@ fn table(out: &mut String, t: &TableView, total: &str) {
 /// Vietnamese text correctly): one line per figure, with table, row and column.
 pub fn csv(report: &Report, tr: &Tr) -> String {
     let mut out = String::from("\u{feff}");
+    for l in lines(report, tr) {
+        let joined: Vec<String> = l.iter().map(|c| field(c)).collect();
+        out.push_str(&joined.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// The report's figures as lines, the header line first; hidden figures read `<5`.
+pub fn lines(report: &Report, tr: &Tr) -> Vec<Line> {
+    let mut out = Vec::new();
     let total = tr.t("stats.total");
     line(
         &mut out,

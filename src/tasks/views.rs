@@ -84,7 +84,7 @@ pub async fn rows_of(
 }
 
 /// The condition that limits tasks to those the user may see (see `access`).
-async fn visible(state: &AppState, user: &CurrentUser, scope: &Scope) -> AppResult<Condition> {
+pub async fn visible(state: &AppState, user: &CurrentUser, scope: &Scope) -> AppResult<Condition> {
     let own = Condition::any()
         .add(coordination_task::Column::LeadAgencyId.eq(user.agency_id))
         .add(coordination_task::Column::PartnerAgencyId.eq(user.agency_id));
@@ -119,7 +119,7 @@ pub struct TaskFilter {
 }
 
 impl TaskFilter {
-    fn condition(&self) -> Condition {
+    pub fn condition(&self) -> Condition {
         let id = |v: &Option<String>| v.as_deref().and_then(|s| s.parse::<i64>().ok());
         let mut c = Condition::all();
         if let Some(k) = id(&self.kind) {

@@ -70,6 +70,8 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/plans/{plan_id}/docx", Who::Roles(ALL_ROLES)),
     ("GET", "/activities", Who::Roles(ALL_ROLES)),
     ("GET", "/activities/calendar", Who::Roles(ALL_ROLES)),
+    ("GET", "/activities/export.csv", Who::Roles(ALL_ROLES)),
+    ("GET", "/activities/export.xlsx", Who::Roles(ALL_ROLES)),
     ("GET", "/activities/new", WRITERS),
     ("POST", "/activities", WRITERS),
     ("GET", "/activities/clone", WRITERS),
@@ -83,6 +85,8 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("POST", "/activities/{activity_id}/cancel", WRITERS),
     ("GET", "/tasks", Who::Roles(ALL_ROLES)),
     ("GET", "/tasks/inbox", Who::Roles(ALL_ROLES)),
+    ("GET", "/tasks/export.csv", Who::Roles(ALL_ROLES)),
+    ("GET", "/tasks/export.xlsx", Who::Roles(ALL_ROLES)),
     (
         "GET",
         "/tasks/new",
@@ -119,6 +123,16 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/reports/periods/new", Who::Roles(&["compiler"])),
     ("POST", "/reports/periods", Who::Roles(&["compiler"])),
     ("GET", "/reports/periods/{period_id}", READERS),
+    (
+        "GET",
+        "/reports/periods/{period_id}/completeness.csv",
+        READERS,
+    ),
+    (
+        "GET",
+        "/reports/periods/{period_id}/completeness.xlsx",
+        READERS,
+    ),
     ("GET", "/reports/{report_id}", READERS),
     (
         "POST",
@@ -132,6 +146,7 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/stats", STATS_READERS),
     ("GET", "/stats/trend", STATS_READERS),
     ("GET", "/stats/export", STATS_READERS),
+    ("GET", "/stats/export.xlsx", STATS_READERS),
     ("GET", "/stats/entry", STATS_ENTRY),
     ("POST", "/stats/entry", STATS_ENTRY),
     ("POST", "/stats/reopen", Who::Roles(&["compiler"])),

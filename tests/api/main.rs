@@ -16,5 +16,6 @@ mod plans;
 mod reports;
 mod shell;
 mod smtp;
+mod spreadsheets;
 mod support_stats;
 mod tasks;

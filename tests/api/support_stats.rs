@@ -551,7 +551,7 @@ async fn support_type_ids(app: &TestApp, prefix: &str) -> Vec<String> {
 
 /// Hòa Phong, May 2024: a 16–17-year-old girl, then larger groups; hotline figures large
 /// enough that any 1–4 in an export can only be a leak.
-async fn enter_small_and_large(app: &TestApp) -> String {
+pub async fn enter_small_and_large(app: &TestApp) -> String {
     app.login_as("compiler").await;
     let hp = unit(app, "PY-TH-HOAPHONG").await;
     let f = fields(
