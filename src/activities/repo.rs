@@ -31,6 +31,9 @@ pub struct Filter {
     pub activity_type: Option<String>,
     #[serde(default)]
     pub item: Option<String>,
+    /// A plan item and everything under it (a content area): the dashboard links with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<String>,
     #[serde(default)]
     pub status: Option<String>,
     #[serde(default)]
@@ -46,6 +49,9 @@ pub struct Filter {
     /// The chosen unit's subtree within the scope, filled by [`Filter::resolve`].
     #[serde(skip)]
     pub unit_ids: Option<Vec<i64>>,
+    /// The items under the chosen area, filled by [`Filter::resolve`].
+    #[serde(skip)]
+    pub area_ids: Option<Vec<i64>>,
 }
 
 fn id_of(v: &Option<String>) -> Option<i64> {
@@ -78,6 +84,9 @@ impl Filter {
                     .filter(|u| scope.contains(*u))
                     .collect(),
             );
+        }
+        if let Some(area) = id_of(&self.area) {
+            self.area_ids = Some(crate::plans::repo::item_subtree(db, area).await?);
         }
         Ok(())
     }
@@ -116,6 +125,11 @@ impl Filter {
         if let Some(i) = id_of(&self.item) {
             c = c.add(activity::Column::PlanItemId.eq(i));
         }
+        if let Some(area) = id_of(&self.area) {
+            c = c.add(
+                activity::Column::PlanItemId.is_in(self.area_ids.clone().unwrap_or(vec![area])),
+            );
+        }
         if let Some(s) = self.status.as_deref().filter(|s| !s.is_empty()) {
             c = c.add(activity::Column::Status.eq(s));
         }
@@ -152,6 +166,19 @@ pub async fn list(
     filter: &Filter,
     limit: u64,
 ) -> Result<(Vec<activity::Model>, Option<String>), DbErr> {
+    let mut rows = list_query(scope, filter, limit).all(db).await?;
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        rows.last().map(|a| format!("{}_{}", a.start_date, a.id))
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+/// The query of a page of the list (one row more than the page, to know if there is a next);
+/// public so that the benchmark can time it raw.
+pub fn list_query(scope: &Scope, filter: &Filter, limit: u64) -> sea_orm::Select<activity::Entity> {
     let mut q = activity::Entity::find().filter(filter.condition(scope));
     if let Some((date, id)) = filter.after.as_deref().and_then(parse_cursor) {
         q = q.filter(
@@ -164,19 +191,9 @@ pub async fn list(
                 ),
         );
     }
-    let mut rows = q
-        .order_by_desc(activity::Column::StartDate)
+    q.order_by_desc(activity::Column::StartDate)
         .order_by_desc(activity::Column::Id)
         .limit(limit + 1)
-        .all(db)
-        .await?;
-    let next = if rows.len() as u64 > limit {
-        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        rows.last().map(|a| format!("{}_{}", a.start_date, a.id))
-    } else {
-        None
-    };
-    Ok((rows, next))
 }
 
 pub fn parse_cursor(cursor: &str) -> Option<(NaiveDate, i64)> {
@@ -193,6 +210,17 @@ pub async fn between(
     to: NaiveDate,
     limit: u64,
 ) -> Result<Vec<activity::Model>, DbErr> {
+    between_query(scope, filter, from, to, limit).all(db).await
+}
+
+/// The query of [`between`], public so that the benchmark can time it raw.
+pub fn between_query(
+    scope: &Scope,
+    filter: &Filter,
+    from: NaiveDate,
+    to: NaiveDate,
+    limit: u64,
+) -> sea_orm::Select<activity::Entity> {
     activity::Entity::find()
         .filter(filter.condition(scope))
         .filter(activity::Column::StartDate.lte(to))
@@ -201,8 +229,6 @@ pub async fn between(
         .order_by_asc(activity::Column::StartTime)
         .order_by_asc(activity::Column::Id)
         .limit(limit)
-        .all(db)
-        .await
 }
 
 /// Names for the ids on a page: units, agencies, codes, plan items.
