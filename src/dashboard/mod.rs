@@ -4,6 +4,7 @@
 
 pub mod chart;
 pub mod data;
+pub mod execution;
 pub mod sections;
 pub mod sql;
 pub mod views;

@@ -115,7 +115,9 @@ pub async fn get_dashboard(
             .filter(plan_budget::Column::PlanItemId.is_in(own))
             .all(db)
             .await?;
-        list.push(sections::execution(&c, p, &forest, &targets));
+        list.push(crate::dashboard::execution::execution(
+            &c, p, &forest, &targets,
+        ));
     }
     list.push(sections::months(
         &c,
