@@ -7,6 +7,7 @@ mod m20261129_000001_foundation;
 mod m20261129_000002_plan_amendments;
 mod m20261129_000003_activities;
 mod m20261129_000004_coordination_tasks;
+mod m20261129_000006_dashboard_indexes;
 mod m20261130_000001_ics_token_hint;
 
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_activities::Migration),
             Box::new(m20261129_000004_coordination_tasks::Migration),
             Box::new(m20261130_000001_ics_token_hint::Migration),
+            Box::new(m20261129_000006_dashboard_indexes::Migration),
         ]
     }
 }
