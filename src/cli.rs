@@ -1,4 +1,4 @@
-//! The command line: `kehoach serve | migrate | seed | user`. Every flag also reads an
+//! The command line: `kehoach serve | migrate | seed | user | gen-data | bench`. Every flag also reads an
 //! environment variable (shown by `--help`), so a service file can configure it either way.
 
 use crate::auth::permissions::Role;
@@ -71,6 +71,34 @@ enum Command {
     /// Reports: export one for the records clerk
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Write a deterministic synthetic dataset (provinces, communes, plans, activities, tasks)
+    /// into a migrated, seeded database, for benchmarks
+    GenData {
+        /// Activities over five years (2021–2025)
+        #[arg(long, default_value_t = 1_000_000)]
+        activities: usize,
+        /// Communes, shared out among the provinces
+        #[arg(long, default_value_t = 3_300)]
+        units: usize,
+        #[arg(long, default_value_t = 34)]
+        provinces: usize,
+        /// The same seed gives the same rows
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Time the dashboard, the activity list and the calendar through the app and as raw SQL
+    Bench {
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// leader (a province's leader) or admin (the whole country)
+        #[arg(long, default_value = "leader")]
+        role: String,
+        /// First day of the period (yyyy-mm-dd)
+        #[arg(long, default_value = "2025-01-01")]
+        from: String,
+        #[arg(long, default_value = "2025-12-31")]
+        to: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -257,6 +285,51 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
                 bytes.len()
             );
             Ok(())
+        }
+        Command::GenData {
+            activities,
+            units,
+            provinces,
+            seed,
+        } => {
+            let conn = open_migrated(&config).await?;
+            seed::reference(&conn, chrono::Utc::now()).await?;
+            let started = std::time::Instant::now();
+            let opts = crate::gen_data::Options {
+                provinces,
+                units,
+                activities,
+                seed,
+            };
+            let r = crate::gen_data::generate(&conn, &opts).await?;
+            println!(
+                "generated {} org units, {} agencies, {} plans, {} activities, {} tasks in {:.1} s",
+                r.units,
+                r.agencies,
+                r.plans,
+                r.activities,
+                r.tasks,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Bench {
+            runs,
+            role,
+            from,
+            to,
+        } => {
+            let conn = open_migrated(&config).await?;
+            let date = |s: &str| {
+                crate::web::format::parse_date(s).with_context(|| format!("not a date: {s}"))
+            };
+            let opts = crate::bench::Options {
+                runs: runs.max(1),
+                role: Role::parse(&role).context("role: leader or admin")?,
+                from: date(&from)?,
+                to: date(&to)?,
+            };
+            crate::bench::run(config, conn, opts).await
         }
     }
 }

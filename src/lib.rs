@@ -38,10 +38,16 @@ pub mod admin;
 pub mod agencies;
 /// The JSON API under `/api/v1`.
 pub mod api;
+/// Timing the heavy pages through the app and as raw SQL (`kehoach bench`).
+pub mod bench;
 /// Code lists (activity types, target groups, funding sources...).
 pub mod codes;
+/// The leadership dashboard: live figures for a scope and a period, each linked to its rows.
+pub mod dashboard;
 /// Official documents (KẾ HOẠCH, BÁO CÁO) laid out per Decree 30/2020 and rendered to DOCX.
 pub mod documents;
+/// Synthetic national-scale data for benchmarks (`kehoach gen-data`).
+pub mod gen_data;
 /// Email: the outbox, its worker and transports, scheduled reminders and escalations.
 pub mod notifications;
 /// Administrative units, their tree over time and their lineage (merges, renames).

@@ -7,8 +7,8 @@ use crate::auth::identity::enforce_access;
 use crate::auth::permissions::{Access, Capability::*};
 use crate::state::AppState;
 use crate::{
-    activities, admin, api, auth, org_units, plans, reports, spreadsheets, support_stats, tasks,
-    web,
+    activities, admin, api, auth, dashboard, org_units, plans, reports, spreadsheets,
+    support_stats, tasks, web,
 };
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -118,6 +118,8 @@ pub fn routes() -> Routes {
         .post("/account/calendar/{token_id}/revoke", SignedIn, activities::ics::tokens::post_account_calendar_revoke)
         // Home
         .get("/", SignedIn, activities::views::get_home)
+        // Dashboard
+        .get("/dashboard", Can(ViewDashboard), dashboard::views::get_dashboard)
         // Plans
         .get("/plans", Can(ViewPlans), plans::handlers::get_plans)
         .get("/plans/new", Can(EditPlans), plans::edit::get_new_plan)

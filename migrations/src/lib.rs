@@ -8,6 +8,7 @@ mod m20261129_000002_plan_amendments;
 mod m20261129_000003_activities;
 mod m20261129_000004_coordination_tasks;
 mod m20261129_000005_support_stats;
+mod m20261129_000006_dashboard_indexes;
 mod m20261129_000007_reports;
 mod m20261129_000008_outbox;
 mod m20261130_000001_ics_token_hint;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_reports::Migration),
             Box::new(m20261129_000005_support_stats::Migration),
             Box::new(m20261129_000008_outbox::Migration),
+            Box::new(m20261129_000006_dashboard_indexes::Migration),
         ]
     }
 }

@@ -236,6 +236,19 @@ pub async fn list(
     filter: &Filter,
     limit: u64,
 ) -> Result<(Vec<activity::Model>, Option<String>), DbErr> {
+    let mut rows = list_query(scope, filter, limit).all(db).await?;
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        rows.last().map(|a| format!("{}_{}", a.start_date, a.id))
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+/// The query of a page of the list (one row more than the page, to know if there is a next);
+/// public so that the benchmark can time it raw.
+pub fn list_query(scope: &Scope, filter: &Filter, limit: u64) -> sea_orm::Select<activity::Entity> {
     let mut q = activity::Entity::find().filter(filter.condition(scope));
     if let Some((date, id)) = filter.after.as_deref().and_then(parse_cursor) {
         q = q.filter(
@@ -248,19 +261,9 @@ pub async fn list(
                 ),
         );
     }
-    let mut rows = q
-        .order_by_desc(activity::Column::StartDate)
+    q.order_by_desc(activity::Column::StartDate)
         .order_by_desc(activity::Column::Id)
         .limit(limit + 1)
-        .all(db)
-        .await?;
-    let next = if rows.len() as u64 > limit {
-        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        rows.last().map(|a| format!("{}_{}", a.start_date, a.id))
-    } else {
-        None
-    };
-    Ok((rows, next))
 }
 
 pub fn parse_cursor(cursor: &str) -> Option<(NaiveDate, i64)> {
@@ -277,6 +280,17 @@ pub async fn between(
     to: NaiveDate,
     limit: u64,
 ) -> Result<Vec<activity::Model>, DbErr> {
+    between_query(scope, filter, from, to, limit).all(db).await
+}
+
+/// The query of [`between`], public so that the benchmark can time it raw.
+pub fn between_query(
+    scope: &Scope,
+    filter: &Filter,
+    from: NaiveDate,
+    to: NaiveDate,
+    limit: u64,
+) -> sea_orm::Select<activity::Entity> {
     activity::Entity::find()
         .filter(filter.condition(scope))
         .filter(activity::Column::StartDate.lte(to))
@@ -285,8 +299,6 @@ pub async fn between(
         .order_by_asc(activity::Column::StartTime)
         .order_by_asc(activity::Column::Id)
         .limit(limit)
-        .all(db)
-        .await
 }
 
 /// Names for the ids on a page: units, agencies, codes, plan items.

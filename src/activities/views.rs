@@ -82,7 +82,7 @@ fn month_start(q: &Option<String>, today: NaiveDate) -> NaiveDate {
 }
 
 /// The most events one calendar page shows; past that the list view is the better tool.
-const CALENDAR_LIMIT: u64 = 2000;
+pub const CALENDAR_LIMIT: u64 = 2000;
 
 pub async fn get_calendar(
     State(state): State<AppState>,
@@ -198,12 +198,18 @@ const UPCOMING_DAYS: i64 = 30;
 const HOME_ROWS: u64 = 20;
 
 /// The home page: for field staff, what is coming up and what has passed but is still not
-/// logged (one tap to log it); for everyone, the plans in force.
+/// logged (one tap to log it); for everyone, the plans in force. Leaders log nothing: their
+/// home is the dashboard.
 pub async fn get_home(
     State(state): State<AppState>,
     page: Page,
     user: CurrentUser,
 ) -> AppResult<Response> {
+    if user.role == crate::auth::Role::Leader {
+        return Ok(axum::response::IntoResponse::into_response(
+            axum::response::Redirect::to("/dashboard"),
+        ));
+    }
     use crate::entities::activity;
     let scope = user.scope(&state).await?;
     let today = state.clock.today();

@@ -50,6 +50,8 @@ impl Role {
             // agency organises (the object-level rule is in `activities::access`).
             WriteActivities => matches!(self, Planner | Commune | Partner),
             ViewTasks => true,
+            // The dashboard shows aggregates of what each role may already list in its scope.
+            ViewDashboard => true,
             // Requesting agencies open tasks; partners answer them (object rules in `tasks::access`).
             WriteTasks => matches!(self, Planner | Compiler | Commune),
             ActOnTasks => matches!(self, Planner | Compiler | Commune | Partner),
@@ -85,6 +87,7 @@ pub enum Capability {
     ViewActivities,
     WriteActivities,
     ViewTasks,
+    ViewDashboard,
     WriteTasks,
     ActOnTasks,
     ViewReports,

@@ -369,3 +369,60 @@ pub async fn load(db: &impl ConnectionTrait, plan_id: i64) -> Result<Option<Plan
         items,
     }))
 }
+
+/// The items of a plan and of the plans made from it (cascade), enough to answer "which items
+/// lie under this one": a derived item counts under the item it was made from.
+pub struct ItemForest {
+    items: Vec<plan_item::Model>,
+}
+
+impl ItemForest {
+    pub async fn load(db: &impl ConnectionTrait, plan_id: i64) -> Result<ItemForest, DbErr> {
+        let mut plan_ids: Vec<i64> = plan::Entity::find()
+            .filter(plan::Column::ParentPlanId.eq(plan_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        plan_ids.push(plan_id);
+        let items = plan_item::Entity::find()
+            .filter(plan_item::Column::PlanId.is_in(plan_ids))
+            .order_by_asc(plan_item::Column::Id)
+            .all(db)
+            .await?;
+        Ok(ItemForest { items })
+    }
+
+    pub fn items(&self) -> &[plan_item::Model] {
+        &self.items
+    }
+
+    /// The item and everything under it, derived items included.
+    pub fn subtree(&self, root: i64) -> std::collections::BTreeSet<i64> {
+        let mut set = std::collections::BTreeSet::from([root]);
+        // A fixpoint: items usually come after their parents, so one or two passes suffice.
+        loop {
+            let before = set.len();
+            for it in &self.items {
+                let under = it.parent_id.is_some_and(|p| set.contains(&p))
+                    || it.source_item_id.is_some_and(|s| set.contains(&s));
+                if under {
+                    set.insert(it.id);
+                }
+            }
+            if set.len() == before {
+                return set;
+            }
+        }
+    }
+}
+
+/// The item and everything under it (see [`ItemForest::subtree`]); empty if it does not exist.
+pub async fn item_subtree(db: &impl ConnectionTrait, item_id: i64) -> Result<Vec<i64>, DbErr> {
+    let Some(item) = plan_item::Entity::find_by_id(item_id).one(db).await? else {
+        return Ok(Vec::new());
+    };
+    let forest = ItemForest::load(db, item.plan_id).await?;
+    Ok(forest.subtree(item_id).into_iter().collect())
+}

@@ -43,6 +43,7 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("POST", "/account/calendar", Who::SignedIn),
     ("POST", "/account/calendar/{token_id}/revoke", Who::SignedIn),
     ("GET", "/", Who::SignedIn),
+    ("GET", "/dashboard", Who::Roles(ALL_ROLES)),
     ("GET", "/plans", Who::Roles(ALL_ROLES)),
     ("GET", "/plans/new", EDITORS),
     ("POST", "/plans", EDITORS),

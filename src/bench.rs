@@ -1,0 +1,226 @@
+//! `kehoach bench`: times the heavy pages against a database, both through the app (the full
+//! router and middleware, in process, with a signed-in session) and as the raw SQL behind each
+//! page, and prints median, p95 and the ratio app/raw. A subcommand rather than `benches/`:
+//! it needs a database URL, the app's own session and user setup, and must run unchanged
+//! against SQLite and PostgreSQL files made by `gen-data`.
+
+use crate::activities::repo::{self, Filter};
+use crate::auth::identity::scope_of;
+use crate::auth::permissions::Role;
+use crate::auth::users::{self, NewUser};
+use crate::config::Config;
+use crate::dashboard::data::Period;
+use crate::entities::{agency, user};
+use crate::state::Clock;
+use crate::web::i18n::Locale;
+use anyhow::Context;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::NaiveDate;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QueryTrait,
+};
+use std::time::{Duration, Instant};
+use tower::ServiceExt;
+
+pub struct Options {
+    pub runs: usize,
+    pub role: Role,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// The bench user: a leader (or admin) of the first generated province, else of Tây Hòa.
+async fn bench_user(db: &DatabaseConnection, role: Role) -> anyhow::Result<user::Model> {
+    let email = format!("bench-{}@kehoach.local", role.code());
+    if let Some(u) = user::Entity::find()
+        .filter(user::Column::Email.eq(&email))
+        .one(db)
+        .await?
+    {
+        return Ok(u);
+    }
+    let generated = agency::Entity::find()
+        .filter(agency::Column::Code.like("G%-P01-UBND"))
+        .order_by_asc(agency::Column::Id)
+        .one(db)
+        .await?;
+    let ag = match generated {
+        Some(a) => a,
+        None => agency::Entity::find()
+            .filter(agency::Column::Code.eq("TH-UBND"))
+            .one(db)
+            .await?
+            .context("no agency for the bench user: run `kehoach seed` and `gen-data` first")?,
+    };
+    let new = NewUser {
+        email,
+        display_name: "Benchmark".into(),
+        role,
+        agency_id: ag.id,
+        locale: Locale::Vi,
+        password: crate::auth::password::random()?,
+    };
+    users::create(db, None, new, chrono::Utc::now())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn stats(mut v: Vec<Duration>) -> (f64, f64) {
+    v.sort_unstable();
+    let at = |q: f64| {
+        let i = ((v.len() as f64 - 1.0) * q).round() as usize;
+        v.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    (at(0.5), at(0.95))
+}
+
+async fn time<F, Fut>(runs: usize, mut f: F) -> anyhow::Result<Vec<Duration>>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    f().await?; // warm-up: caches and prepared statements, as on a running server
+    let mut out = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        f().await?;
+        out.push(t.elapsed());
+    }
+    Ok(out)
+}
+
+/// The pages measured. Issue 7 adds "composing a report" here: its path and the statements
+/// behind it, as for the others.
+#[derive(Clone, Copy)]
+enum Scenario {
+    Dashboard,
+    List,
+    Calendar,
+}
+
+pub async fn run(config: Config, db: DatabaseConnection, o: Options) -> anyhow::Result<()> {
+    let u = bench_user(&db, o.role).await?;
+    let unit = agency::Entity::find_by_id(u.agency_id)
+        .one(&db)
+        .await?
+        .context("the bench user's agency")?
+        .org_unit_id;
+    let role = o.role;
+    let session = crate::auth::session::create(&db, u.id, chrono::Utc::now()).await?;
+    let cookie = format!("{}={}", crate::auth::session::COOKIE, session.token);
+    let app = crate::startup::Application::build(config, db.clone(), Clock::System).await?;
+    let router = crate::startup::build_router(app.state.clone());
+    let scope_of_user = || scope_of(&db, role, unit);
+    let period = Period {
+        from: o.from,
+        to: o.to,
+    };
+    let month = o.from.format("%Y-%m").to_string();
+    println!(
+        "backend {:?}, user {} (scope root {}), period {}..{}, {} runs",
+        db.get_database_backend(),
+        role.code(),
+        unit,
+        o.from,
+        o.to,
+        o.runs
+    );
+    println!(
+        "{:<10} {:>9} {:>9} {:>9} {:>9} {:>7}",
+        "page", "app p50", "app p95", "raw p50", "raw p95", "app/raw"
+    );
+    for s in [Scenario::Dashboard, Scenario::List, Scenario::Calendar] {
+        let (name, path) = match s {
+            Scenario::Dashboard => ("dashboard", format!("/dashboard?{}", period.query())),
+            Scenario::List => (
+                "list",
+                format!("/activities?{}&status=held", period.query()),
+            ),
+            Scenario::Calendar => ("calendar", format!("/activities/calendar?month={month}")),
+        };
+        let app_times = time(o.runs, || {
+            let req = Request::get(&path)
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty());
+            let router = router.clone();
+            async move {
+                let res = router.oneshot(req?).await?;
+                let status = res.status();
+                let body = axum::body::to_bytes(res.into_body(), usize::MAX).await?;
+                anyhow::ensure!(
+                    status == StatusCode::OK,
+                    "{status}: {}",
+                    String::from_utf8_lossy(&body)
+                );
+                Ok(())
+            }
+        })
+        .await?;
+        let raw_times = time(o.runs, || async {
+            // The scope lookup is part of every page, so it is part of the raw SQL too.
+            let scope = scope_of_user().await?;
+            let b = db.get_database_backend();
+            let statements = match s {
+                Scenario::Dashboard => {
+                    let me = crate::auth::CurrentUser {
+                        id: u.id,
+                        email: u.email.clone(),
+                        display_name: String::new(),
+                        role,
+                        agency_id: u.agency_id,
+                        agency_name: String::new(),
+                        org_unit_id: unit,
+                        locale: Locale::Vi,
+                        auth: crate::auth::identity::AuthMethod::ApiToken,
+                    };
+                    let f = crate::dashboard::views::frame(
+                        &db,
+                        &me,
+                        scope,
+                        &period,
+                        chrono::Utc::now().date_naive(),
+                    )
+                    .await?;
+                    crate::dashboard::sql::all(b, &f)
+                }
+                Scenario::List => {
+                    let filter = Filter {
+                        from: Some(o.from.to_string()),
+                        to: Some(o.to.to_string()),
+                        status: Some("held".into()),
+                        ..Default::default()
+                    };
+                    vec![repo::list_query(&scope, &filter, repo::PAGE_SIZE).build(b)]
+                }
+                Scenario::Calendar => {
+                    let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")?;
+                    let last = first + chrono::Duration::days(41);
+                    vec![
+                        repo::between_query(
+                            &scope,
+                            &Filter::default(),
+                            first,
+                            last,
+                            crate::activities::views::CALENDAR_LIMIT,
+                        )
+                        .build(b),
+                    ]
+                }
+            };
+            for st in statements {
+                db.query_all_raw(st).await?;
+            }
+            Ok(())
+        })
+        .await?;
+        let (a50, a95) = stats(app_times);
+        let (r50, r95) = stats(raw_times);
+        println!(
+            "{name:<10} {a50:>7.1}ms {a95:>7.1}ms {r50:>7.1}ms {r95:>7.1}ms {:>7.2}",
+            a50 / r50.max(0.001)
+        );
+    }
+    Ok(())
+}

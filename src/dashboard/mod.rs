@@ -1,0 +1,10 @@
+//! The leadership dashboard: plan execution, activities by month, coverage of communes, people
+//! reached, materials, budget and coordination tasks for the user's scope and a period —
+//! computed live from the rows on every request, every figure linked to the rows behind it.
+
+pub mod chart;
+pub mod data;
+pub mod execution;
+pub mod sections;
+pub mod sql;
+pub mod views;

@@ -1,0 +1,144 @@
+//! The dashboard page.
+
+use crate::auth::{CurrentUser, Role};
+use crate::dashboard::data::{Links, Period, PeriodQuery, Rows, plan_in_force};
+use crate::dashboard::sections::{self, Ctx, Section};
+use crate::dashboard::sql::Frame;
+use crate::entities::{agency, code, org_unit, plan_budget, plan_target};
+use crate::error::AppResult;
+use crate::plans::repo::ItemForest;
+use crate::state::AppState;
+use crate::web::Page;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use chrono::NaiveDate;
+use minijinja::context;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use std::collections::HashMap;
+
+/// Communes, towns and wards: the units whose coverage is shown.
+const BASE_KINDS: [&str; 3] = ["commune", "town", "ward"];
+
+/// What the statements need to know about the user.
+pub async fn frame(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+    scope: crate::org_units::scope::Scope,
+    period: &Period,
+    today: NaiveDate,
+) -> Result<Frame, DbErr> {
+    let partner = user.role == Role::Partner;
+    let agencies_in_scope = if partner || scope.all {
+        Vec::new()
+    } else {
+        agency::Entity::find()
+            .filter(agency::Column::OrgUnitId.is_in(scope.ids()))
+            .select_only()
+            .column(agency::Column::Id)
+            .into_tuple()
+            .all(db)
+            .await?
+    };
+    Ok(Frame {
+        scope,
+        from: period.from,
+        to: period.to,
+        today,
+        agency_id: user.agency_id,
+        partner,
+        agencies_in_scope,
+    })
+}
+
+async fn base_units(db: &impl ConnectionTrait, f: &Frame) -> Result<Vec<org_unit::Model>, DbErr> {
+    let mut q = org_unit::Entity::find()
+        .filter(org_unit::Column::Kind.is_in(BASE_KINDS))
+        .filter(
+            Condition::any()
+                .add(org_unit::Column::ValidTo.is_null())
+                .add(org_unit::Column::ValidTo.gte(f.from)),
+        )
+        .order_by_asc(org_unit::Column::Name);
+    if !f.scope.all {
+        q = q.filter(org_unit::Column::Id.is_in(f.scope.ids()));
+    }
+    q.all(db).await
+}
+
+pub async fn get_dashboard(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    Query(q): Query<PeriodQuery>,
+) -> AppResult<Response> {
+    let db = &state.db;
+    let today = state.clock.today();
+    let period = Period::parse(&q, today);
+    let scope = user.scope(&state).await?;
+    let plan = plan_in_force(db, &scope, user.org_unit_id, &period).await?;
+    let f = frame(db, &user, scope, &period, today).await?;
+    let rows = Rows::fetch(db, &f).await?;
+    let codes: HashMap<i64, code::Model> = code::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let links = Links::new(&period);
+    let c = Ctx {
+        rows: &rows,
+        links: &links,
+        period: &period,
+        codes: &codes,
+        locale: user.locale,
+    };
+    let t = |k: &str| page.t(&state, k);
+    let mut list: Vec<Section> = vec![sections::reach(&c)];
+    let mut plan_budgets = Vec::new();
+    if let Some(p) = &plan {
+        let forest = ItemForest::load(db, p.id).await?;
+        let own: Vec<i64> = forest
+            .items()
+            .iter()
+            .filter(|i| i.plan_id == p.id)
+            .map(|i| i.id)
+            .collect();
+        let targets = plan_target::Entity::find()
+            .filter(plan_target::Column::PlanItemId.is_in(own.clone()))
+            .order_by_asc(plan_target::Column::Id)
+            .all(db)
+            .await?;
+        plan_budgets = plan_budget::Entity::find()
+            .filter(plan_budget::Column::PlanItemId.is_in(own))
+            .all(db)
+            .await?;
+        list.push(crate::dashboard::execution::execution(
+            &c, p, &forest, &targets,
+        ));
+    }
+    list.push(sections::months(
+        &c,
+        (t("dashboard.scheduled"), t("dashboard.held")),
+    ));
+    list.push(sections::coverage(&c, &base_units(db, &f).await?));
+    list.push(sections::materials(&c));
+    list.push(sections::budget(
+        &c,
+        &plan_budgets,
+        (t("dashboard.budget.planned"), t("dashboard.budget.spent")),
+    ));
+    list.push(sections::tasks(&c));
+    // Later sections (issue 6: support statistics under suppression; issue 7: reporting
+    // completeness) are pushed here, each with its own include.
+    page.render(
+        &state,
+        "dashboard/index.html",
+        context! {
+            period => period, plan => plan, sections => list,
+            year => chrono::Datelike::year(&period.from),
+        },
+    )
+}

@@ -1,0 +1,304 @@
+//! The dashboard: its figures are the sums of the rows, within the user's scope, live, and each
+//! links to exactly the rows it counts; and `gen-data` is deterministic for a seed.
+
+use crate::db_tests;
+use crate::helpers::{TestApp, spawn_app};
+use reqwest::StatusCode;
+use std::collections::BTreeSet;
+
+db_tests!(
+    the_figures_are_the_sums_of_the_held_activities,
+    a_commune_sees_only_its_own_and_a_leader_the_district,
+    a_newly_held_activity_shows_at_once,
+    a_figure_links_to_exactly_the_rows_it_counts,
+    gen_data_gives_the_same_rows_for_the_same_seed,
+);
+
+async fn id_of(app: &TestApp, sql: &str) -> String {
+    app.scalar(sql).await.to_string()
+}
+
+/// Figures of one held activity: participants, women, ethnic minority, children.
+type People = (i64, i64, i64, i64);
+
+/// Records a held activity through the form, as the planner; returns its id.
+async fn held(app: &TestApp, unit: &str, date: &str, p: People) -> i64 {
+    let item = id_of(
+        app,
+        "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id \
+         WHERE p.area_code = 'awareness' AND i.position = 1",
+    )
+    .await;
+    let talk = id_of(
+        app,
+        "SELECT id AS n FROM codes WHERE list = 'activity_type' AND code = 'talk'",
+    )
+    .await;
+    let unit = id_of(
+        app,
+        &format!("SELECT id AS n FROM org_units WHERE code = '{unit}'"),
+    )
+    .await;
+    let agency = id_of(app, "SELECT id AS n FROM agencies WHERE code = 'TH-VHTT'").await;
+    let (total, women, em, children) = (
+        p.0.to_string(),
+        p.1.to_string(),
+        p.2.to_string(),
+        p.3.to_string(),
+    );
+    let fields = [
+        ("activity_type_id", talk.as_str()),
+        ("title", "Nói chuyện chuyên đề phòng, chống mua bán người"),
+        ("plan_item_id", &item),
+        ("org_unit_id", &unit),
+        ("agency_id", &agency),
+        ("start_date", date),
+        ("end_date", date),
+        ("languages", "vi"),
+        ("held", "1"),
+        ("held_on", date),
+        ("actual_participants", &total),
+        ("actual_women", &women),
+        ("actual_ethnic_minority", &em),
+        ("actual_children", &children),
+    ];
+    let r = app.post_form("/activities", &fields).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let loc = r.headers()["location"].to_str().unwrap().to_owned();
+    loc.trim_start_matches("/activities/")
+        .split(['#', '/', '?'])
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// The number shown with `data-figure="name"`, or None when the page has no such figure.
+fn figure(html: &str, name: &str) -> Option<i64> {
+    let at = html.find(&format!("data-figure=\"{name}\">"))?;
+    let rest = &html[at..];
+    let text = &rest[rest.find('>')? + 1..rest.find("</a>")?];
+    Some(text.replace('.', "").trim().parse().unwrap())
+}
+
+/// The address a figure links to.
+fn link(html: &str, name: &str) -> String {
+    let at = html
+        .find(&format!("\" data-figure=\"{name}\""))
+        .expect(name);
+    let start = html[..at].rfind("href=\"").unwrap() + 6;
+    html[start..at].replace("&amp;", "&")
+}
+
+/// The ids of the activities on a list page.
+fn listed(html: &str) -> BTreeSet<i64> {
+    html.split("href=\"/activities/")
+        .skip(1)
+        .filter_map(|s| s.split_once('"').and_then(|(id, _)| id.parse().ok()))
+        .collect()
+}
+
+async fn unit_id(app: &TestApp, code: &str) -> i64 {
+    app.scalar(&format!(
+        "SELECT id AS n FROM org_units WHERE code = '{code}'"
+    ))
+    .await
+}
+
+async fn the_figures_are_the_sums_of_the_held_activities(app: TestApp) {
+    app.login_as("planner").await;
+    let rows: [(&str, &str, People); 4] = [
+        ("PY-TH-HOAPHONG", "2024-03-05", (120, 70, 15, 10)),
+        ("PY-TH-HOAPHONG", "2024-05-10", (1250, 640, 120, 35)),
+        ("PY-TH-HOABINH1", "2024-06-01", (80, 41, 0, 12)),
+        // Held the year before: outside the default period (the current year, 2024).
+        ("PY-TH-HOABINH1", "2023-11-20", (500, 250, 50, 50)),
+    ];
+    for (unit, date, p) in rows {
+        held(&app, unit, date, p).await;
+    }
+    let in_year: Vec<People> = rows
+        .iter()
+        .filter(|r| r.1.starts_with("2024"))
+        .map(|r| r.2)
+        .collect();
+    let leader = app.another_browser();
+    leader.login_as("leader").await;
+    let (status, html) = leader.get_text("/dashboard").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert_eq!(figure(&html, "held"), Some(3));
+    assert_eq!(
+        figure(&html, "participants"),
+        Some(in_year.iter().map(|p| p.0).sum())
+    );
+    assert_eq!(
+        figure(&html, "women"),
+        Some(in_year.iter().map(|p| p.1).sum())
+    );
+    assert_eq!(
+        figure(&html, "ethnic_minority"),
+        Some(in_year.iter().map(|p| p.2).sum())
+    );
+    assert_eq!(
+        figure(&html, "children"),
+        Some(in_year.iter().map(|p| p.3).sum())
+    );
+    let phong = unit_id(&app, "PY-TH-HOAPHONG").await;
+    let binh = unit_id(&app, "PY-TH-HOABINH1").await;
+    assert_eq!(figure(&html, &format!("unit-{phong}-held")), Some(2));
+    assert_eq!(figure(&html, &format!("unit-{binh}-held")), Some(1));
+    // The awareness area holds all of them; the other areas none.
+    let area = app
+        .scalar("SELECT id AS n FROM plan_items WHERE area_code = 'awareness'")
+        .await;
+    assert_eq!(figure(&html, &format!("area-{area}-held")), Some(3));
+    // The year before, chosen in the query string.
+    let (_, before) = leader
+        .get_text("/dashboard?from=2023-01-01&to=2023-12-31")
+        .await;
+    assert_eq!(figure(&before, "held"), Some(1));
+    assert_eq!(figure(&before, "participants"), Some(500));
+    // Charts are drawn on the server with a text alternative; no inline style.
+    assert!(html.contains("<svg class=\"chart\"") && html.contains("<title id=\"months-title\">"));
+    assert!(!html.contains("style="));
+}
+
+async fn a_commune_sees_only_its_own_and_a_leader_the_district(app: TestApp) {
+    app.login_as("planner").await;
+    held(&app, "PY-TH-HOAPHONG", "2024-04-02", (100, 50, 0, 0)).await;
+    held(&app, "PY-TH-HOABINH1", "2024-04-03", (30, 10, 0, 0)).await;
+    let phong = unit_id(&app, "PY-TH-HOAPHONG").await;
+    let binh = unit_id(&app, "PY-TH-HOABINH1").await;
+    let commune = app.another_browser();
+    commune.login_as("commune").await; // Hòa Phong's officer
+    let (_, html) = commune.get_text("/dashboard").await;
+    assert_eq!(figure(&html, "participants"), Some(100));
+    assert_eq!(figure(&html, &format!("unit-{phong}-held")), Some(1));
+    assert_eq!(
+        figure(&html, &format!("unit-{binh}-held")),
+        None,
+        "another commune is not shown"
+    );
+    let leader = app.another_browser();
+    leader.login_as("leader").await;
+    let (_, html) = leader.get_text("/dashboard").await;
+    assert_eq!(figure(&html, "participants"), Some(130));
+    assert_eq!(figure(&html, &format!("unit-{binh}-held")), Some(1));
+}
+
+async fn a_newly_held_activity_shows_at_once(app: TestApp) {
+    let leader = app.another_browser();
+    leader.login_as("leader").await;
+    let (_, html) = leader.get_text("/dashboard").await;
+    let before = figure(&html, "participants").unwrap();
+    let held_before = figure(&html, "held").unwrap();
+    app.login_as("planner").await;
+    held(&app, "PY-TH-HOAPHONG", "2024-06-19", (77, 40, 3, 2)).await;
+    let (_, html) = leader.get_text("/dashboard").await;
+    assert_eq!(figure(&html, "participants"), Some(before + 77));
+    assert_eq!(figure(&html, "held"), Some(held_before + 1));
+}
+
+async fn a_figure_links_to_exactly_the_rows_it_counts(app: TestApp) {
+    app.login_as("planner").await;
+    let a = held(&app, "PY-TH-HOAPHONG", "2024-02-01", (10, 5, 0, 0)).await;
+    let b = held(&app, "PY-TH-HOAPHONG", "2024-06-10", (20, 5, 0, 0)).await;
+    held(&app, "PY-TH-HOAPHONG", "2023-12-01", (30, 5, 0, 0)).await; // other year
+    held(&app, "PY-TH-HOABINH1", "2024-03-01", (40, 5, 0, 0)).await; // other commune
+    let phong = unit_id(&app, "PY-TH-HOAPHONG").await;
+    let leader = app.another_browser();
+    leader.login_as("leader").await;
+    let (_, html) = leader.get_text("/dashboard").await;
+    let name = format!("unit-{phong}-held");
+    let href = link(&html, &name);
+    let (status, list) = leader.get_text(&href).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(listed(&list), BTreeSet::from([a, b]), "{href}");
+    assert_eq!(figure(&html, &name), Some(2));
+    // The area figure lists the area's rows: all four held in the year, through `area=`.
+    let area = app
+        .scalar("SELECT id AS n FROM plan_items WHERE area_code = 'awareness'")
+        .await;
+    let area_href = link(&html, &format!("area-{area}-held"));
+    let (_, list) = leader.get_text(&area_href).await;
+    assert_eq!(
+        listed(&list).len() as i64,
+        figure(&html, &format!("area-{area}-held")).unwrap(),
+        "{area_href}"
+    );
+    assert_eq!(listed(&list).len(), 3, "{area_href}");
+}
+
+/// A digest of the generated rows: every column of the tables `gen-data` writes.
+async fn checksum(app: &TestApp) -> u64 {
+    use sea_orm::{FromQueryResult, JsonValue, Statement};
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for table in [
+        "org_units",
+        "agencies",
+        "plan_items",
+        "activities",
+        "activity_materials",
+        "activity_budgets",
+        "coordination_tasks",
+    ] {
+        let stmt = Statement::from_string(
+            app.db.get_database_backend(),
+            format!("SELECT * FROM {table} ORDER BY id"),
+        );
+        let rows = JsonValue::find_by_statement(stmt)
+            .all(&app.db)
+            .await
+            .unwrap();
+        rows.len().hash(&mut h);
+        for r in rows {
+            r.to_string().hash(&mut h);
+        }
+    }
+    h.finish()
+}
+
+async fn gen_data_gives_the_same_rows_for_the_same_seed(app: TestApp) {
+    let opts = |seed| kehoach::gen_data::Options {
+        provinces: 3,
+        units: 30,
+        activities: 2_000,
+        seed,
+    };
+    let r = kehoach::gen_data::generate(&app.db, &opts(7))
+        .await
+        .unwrap();
+    assert_eq!((r.units, r.activities), (33, 2_000));
+    assert_eq!(app.count("activities").await, 2_000);
+    // Communes hang under provinces, which have no parent: a two-level tree.
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM org_units c JOIN org_units p ON p.id = c.parent_id \
+                    WHERE c.code LIKE 'G7-C%' AND p.kind = 'province' AND p.parent_id IS NULL"
+        )
+        .await,
+        30
+    );
+    let same = spawn_app(app.backend).await;
+    kehoach::gen_data::generate(&same.db, &opts(7))
+        .await
+        .unwrap();
+    let other = spawn_app(app.backend).await;
+    kehoach::gen_data::generate(&other.db, &opts(8))
+        .await
+        .unwrap();
+    assert_eq!(checksum(&app).await, checksum(&same).await);
+    assert_ne!(checksum(&app).await, checksum(&other).await);
+    assert!(
+        kehoach::gen_data::generate(&app.db, &opts(7))
+            .await
+            .is_err(),
+        "a second run of a seed is refused"
+    );
+}
