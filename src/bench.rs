@@ -222,5 +222,88 @@ pub async fn run(config: Config, db: DatabaseConnection, o: Options) -> anyhow::
             a50 / r50.max(0.001)
         );
     }
+    report(&db, unit, &o).await
+}
+
+/// Composing a report for the bench user's unit over the period — figures from the rows, the
+/// narrative drafts, the DOCX with its annexes and the XLSX annex — as the export does it.
+async fn report(db: &DatabaseConnection, unit: i64, o: &Options) -> anyhow::Result<()> {
+    use crate::entities::{org_unit, plan, report, reporting_period};
+    let the_unit = org_unit::Entity::find_by_id(unit)
+        .one(db)
+        .await?
+        .context("bench unit")?;
+    let the_plan = match plan::Entity::find()
+        .filter(plan::Column::OrgUnitId.eq(unit))
+        .one(db)
+        .await?
+    {
+        Some(p) => p,
+        None => plan::Entity::find().one(db).await?.context("a plan")?,
+    };
+    let now = chrono::Utc::now();
+    let period = reporting_period::Model {
+        id: 0,
+        kind: "annual".into(),
+        title: "Báo cáo năm".into(),
+        period_start: o.from,
+        period_end: o.to,
+        due_date: o.to,
+        plan_id: the_plan.id,
+        org_unit_id: unit,
+        status: "open".into(),
+        created_by: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let r = report::Model {
+        id: 0,
+        period_id: 0,
+        org_unit_id: unit,
+        level: crate::reports::service::COMPILED.into(),
+        status: "draft".into(),
+        narrative: "{}".into(),
+        snapshot: None,
+        submitted_at: None,
+        approved_at: None,
+        approved_by: None,
+        return_comment: None,
+        document_number: None,
+        document_date: None,
+        signer_authority: "KT. CHỦ TỊCH".into(),
+        signer_title: "PHÓ CHỦ TỊCH".into(),
+        signer_name: String::new(),
+        recipients: String::new(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let held = crate::reports::service::figures_of(db, &r, &period)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .activities_held;
+    let times = time(o.runs, || async {
+        let f = crate::reports::service::figures_of(db, &r, &period)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let n = crate::reports::narrative::refresh(&Default::default(), &f, true);
+        let doc = crate::reports::document::ReportDoc {
+            report: &r,
+            period: &period,
+            plan: &the_plan,
+            unit: &the_unit,
+            figures: &f,
+            narrative: &n,
+        };
+        crate::reports::document::docx(&doc)?;
+        crate::reports::document::xlsx(&doc)?;
+        Ok(())
+    })
+    .await?;
+    let (p50, p95) = stats(times);
+    println!(
+        "{:<10} {p50:>7.1}ms {p95:>7.1}ms  (compose + DOCX + XLSX, {held} activities held)",
+        "report"
+    );
     Ok(())
 }

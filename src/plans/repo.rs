@@ -157,7 +157,8 @@ async fn results(
         .column(crate::entities::activity::Column::PlanItemId)
         .column_as(crate::entities::activity::Column::Id.count(), "held")
         .column_as(
-            crate::entities::activity::Column::Participants.sum(),
+            // PostgreSQL sums a BIGINT into NUMERIC: cast back so both backends decode an i64.
+            sea_orm::sea_query::Expr::cust("CAST(SUM(participants) AS BIGINT)"),
             "participants",
         )
         .filter(crate::entities::activity::Column::PlanItemId.is_in(ids))
