@@ -161,6 +161,10 @@ async fn area_of_items(
     db: &impl ConnectionTrait,
     item_ids: &[i64],
 ) -> Result<HashMap<i64, String>, DbErr> {
+    let mut distinct = item_ids.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let item_ids = &distinct;
     let plan_ids: Vec<i64> = plan_item::Entity::find()
         .filter(plan_item::Column::Id.is_in(item_ids.iter().copied()))
         .all(db)
@@ -252,15 +256,30 @@ pub async fn compute(
         .filter(|a| a.status == "planned" || a.status == "postponed")
         .count();
     let held: Vec<&activity::Model> = in_period.iter().filter(|a| a.status == "held").collect();
-    let held_ids: Vec<i64> = held.iter().map(|a| a.id).collect();
     let items: Vec<i64> = held.iter().map(|a| a.plan_item_id).collect();
     let areas_of = area_of_items(db, &items).await?;
+    // The activities of the period as a subquery, not a list of ids: a district-year can hold
+    // more ids than a statement may carry parameters.
+    let period_ids = || {
+        sea_orm::sea_query::Query::select()
+            .column(activity::Column::Id)
+            .from(activity::Entity)
+            .and_where(activity::Column::OrgUnitId.is_in(units.iter().copied()))
+            .and_where(activity::Column::StartDate.gte(from))
+            .and_where(activity::Column::StartDate.lte(to))
+            .to_owned()
+    };
     let materials = activity_material::Entity::find()
-        .filter(activity_material::Column::ActivityId.is_in(held_ids.clone()))
+        .filter(activity_material::Column::ActivityId.in_subquery(period_ids()))
         .all(db)
         .await?;
+    // Grouped once: looking them up per activity would be quadratic at a district-year's size.
+    let mut materials_of: HashMap<i64, Vec<&activity_material::Model>> = HashMap::new();
+    for m in &materials {
+        materials_of.entry(m.activity_id).or_default().push(m);
+    }
     let budgets = activity_budget::Entity::find()
-        .filter(activity_budget::Column::ActivityId.is_in(in_period.iter().map(|a| a.id)))
+        .filter(activity_budget::Column::ActivityId.in_subquery(period_ids()))
         .all(db)
         .await?;
     let unit_rows = org_unit::Entity::find()
@@ -332,7 +351,7 @@ pub async fn compute(
                 participants: a.participants.unwrap_or(0),
             }),
         }
-        for m in materials.iter().filter(|m| m.activity_id == a.id) {
+        for m in materials_of.get(&a.id).into_iter().flatten() {
             let mk = code_of(m.material_kind_id);
             match f.materials.iter_mut().find(|x| x.code == mk) {
                 Some(x) => {
