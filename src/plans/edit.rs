@@ -466,7 +466,7 @@ pub async fn post_item_move(
         _ => return Err(AppError::BadRequest("error.bad_request")),
     };
     let amendment = forms::amendment(&form, state.clock.today());
-    match service::move_item(
+    let result = service::move_item(
         &state.db,
         actor(&state, &user),
         plan_id,
@@ -474,26 +474,11 @@ pub async fn post_item_move(
         direction,
         amendment,
     )
+    .await;
+    handlers::after_plan_action(&state, &page, &user, &p, result, |_| {
+        (format!("/plans/{plan_id}#item-{item_id}"), "flash.saved")
+    })
     .await
-    {
-        Ok(()) => Ok(flash::redirect(
-            &state.config,
-            &format!("/plans/{plan_id}#item-{item_id}"),
-            "flash.saved",
-        )),
-        Err(e) => {
-            let errors = form_errors(e)?;
-            handlers::render_plan(
-                &state,
-                &page,
-                &user,
-                &p,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                errors,
-            )
-            .await
-        }
-    }
 }
 
 pub async fn post_item_delete(
@@ -506,25 +491,12 @@ pub async fn post_item_delete(
     let p = access::editable(&state, &user, plan_id).await?;
     item_in_plan(&state, plan_id, item_id).await?;
     let amendment = forms::amendment(&form, state.clock.today());
-    match service::delete_item(&state.db, actor(&state, &user), plan_id, item_id, amendment).await {
-        Ok(()) => Ok(flash::redirect(
-            &state.config,
-            &format!("/plans/{plan_id}"),
-            "flash.deleted",
-        )),
-        Err(e) => {
-            let errors = form_errors(e)?;
-            handlers::render_plan(
-                &state,
-                &page,
-                &user,
-                &p,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                errors,
-            )
-            .await
-        }
-    }
+    let result =
+        service::delete_item(&state.db, actor(&state, &user), plan_id, item_id, amendment).await;
+    handlers::after_plan_action(&state, &page, &user, &p, result, |_| {
+        (format!("/plans/{plan_id}"), "flash.deleted")
+    })
+    .await
 }
 
 pub async fn post_target(

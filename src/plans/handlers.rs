@@ -3,9 +3,12 @@
 use crate::auth::{Capability, CurrentUser};
 use crate::entities::{org_unit, plan, plan_amendment};
 use crate::error::AppResult;
+use crate::plans::edit::form_errors;
+use crate::plans::service::PlanError;
 use crate::plans::{access, repo};
 use crate::state::AppState;
 use crate::web::Page;
+use crate::web::flash;
 use crate::web::forms::FieldErrors;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -139,4 +142,34 @@ pub async fn get_plan_docx(
         bytes,
     )
         .into_response())
+}
+
+/// Ends an action taken from the plan page: on success, a redirect (to the path `done` gives)
+/// with its flash message; on a refusal, the plan page again with the messages, as a 422.
+pub async fn after_plan_action<T>(
+    state: &AppState,
+    page: &Page,
+    user: &CurrentUser,
+    p: &plan::Model,
+    result: Result<T, PlanError>,
+    done: impl FnOnce(T) -> (String, &'static str),
+) -> AppResult<Response> {
+    match result {
+        Ok(value) => {
+            let (to, flash_key) = done(value);
+            Ok(flash::redirect(&state.config, &to, flash_key))
+        }
+        Err(e) => {
+            let errors = form_errors(e)?;
+            render_plan(
+                state,
+                page,
+                user,
+                p,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errors,
+            )
+            .await
+        }
+    }
 }

@@ -5,13 +5,13 @@
 use crate::auth::{Capability, CurrentUser};
 use crate::entities::{org_unit, plan};
 use crate::error::{AppError, AppResult};
-use crate::plans::edit::{actor, form_errors};
+use crate::plans::edit::actor;
 use crate::plans::service::{self, CloneOptions};
 use crate::plans::{access, handlers};
 use crate::state::AppState;
+use crate::web::Page;
 use crate::web::format::parse_date;
 use crate::web::forms::{FieldErrors, RawForm};
-use crate::web::{Page, flash};
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -41,33 +41,18 @@ pub async fn post_issue(
         )
         .await;
     };
-    match service::issue(
+    let result = service::issue(
         &state.db,
         actor(&state, &user),
         plan_id,
         form.get("number").to_owned(),
         on,
     )
+    .await;
+    handlers::after_plan_action(&state, &page, &user, &p, result, |_| {
+        (format!("/plans/{plan_id}"), "flash.plan_issued")
+    })
     .await
-    {
-        Ok(_) => Ok(flash::redirect(
-            &state.config,
-            &format!("/plans/{plan_id}"),
-            "flash.plan_issued",
-        )),
-        Err(e) => {
-            let errors = form_errors(e)?;
-            handlers::render_plan(
-                &state,
-                &page,
-                &user,
-                &p,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                errors,
-            )
-            .await
-        }
-    }
 }
 
 pub async fn post_close(
@@ -77,32 +62,17 @@ pub async fn post_close(
     Path(plan_id): Path<i64>,
 ) -> AppResult<Response> {
     let p = access::issuable(&state, &user, plan_id).await?;
-    match service::close(
+    let result = service::close(
         &state.db,
         actor(&state, &user),
         plan_id,
         state.clock.today(),
     )
+    .await;
+    handlers::after_plan_action(&state, &page, &user, &p, result, |_| {
+        (format!("/plans/{plan_id}"), "flash.saved")
+    })
     .await
-    {
-        Ok(()) => Ok(flash::redirect(
-            &state.config,
-            &format!("/plans/{plan_id}"),
-            "flash.saved",
-        )),
-        Err(e) => {
-            let errors = form_errors(e)?;
-            handlers::render_plan(
-                &state,
-                &page,
-                &user,
-                &p,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                errors,
-            )
-            .await
-        }
-    }
 }
 
 pub async fn post_clone(
@@ -122,25 +92,11 @@ pub async fn post_clone(
         target_percent: form.get("target_percent").trim().parse().unwrap_or(-1),
         copy_budget: form.checked("copy_budget"),
     };
-    match service::clone_plan(&state.db, actor(&state, &user), plan_id, opts).await {
-        Ok(created) => Ok(flash::redirect(
-            &state.config,
-            &format!("/plans/{}", created.id),
-            "flash.plan_cloned",
-        )),
-        Err(e) => {
-            let errors = form_errors(e)?;
-            handlers::render_plan(
-                &state,
-                &page,
-                &user,
-                &p,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                errors,
-            )
-            .await
-        }
-    }
+    let result = service::clone_plan(&state.db, actor(&state, &user), plan_id, opts).await;
+    handlers::after_plan_action(&state, &page, &user, &p, result, |created| {
+        (format!("/plans/{}", created.id), "flash.plan_cloned")
+    })
+    .await
 }
 
 pub async fn post_cascade(
@@ -160,25 +116,11 @@ pub async fn post_cascade(
     if !user.scope(&state).await?.contains(unit) {
         return Err(AppError::OutOfScope);
     }
-    match service::cascade(&state.db, actor(&state, &user), plan_id, unit).await {
-        Ok(created) => Ok(flash::redirect(
-            &state.config,
-            &format!("/plans/{}", created.id),
-            "flash.plan_cascaded",
-        )),
-        Err(e) => {
-            let errors = form_errors(e)?;
-            handlers::render_plan(
-                &state,
-                &page,
-                &user,
-                &p,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                errors,
-            )
-            .await
-        }
-    }
+    let result = service::cascade(&state.db, actor(&state, &user), plan_id, unit).await;
+    handlers::after_plan_action(&state, &page, &user, &p, result, |created| {
+        (format!("/plans/{}", created.id), "flash.plan_cascaded")
+    })
+    .await
 }
 
 #[derive(Serialize)]
