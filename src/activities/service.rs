@@ -59,17 +59,6 @@ pub struct Ctx<'a> {
     pub today: NaiveDate,
 }
 
-async fn code_in(
-    db: &impl ConnectionTrait,
-    id: i64,
-    list: &str,
-) -> Result<Option<code::Model>, DbErr> {
-    Ok(code::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .filter(|c| c.list == list))
-}
-
 /// Checks everything the input points at: codes of the right lists, a plan item of a readable
 /// plan, a unit and an organising agency the user may write for.
 async fn check_refs(
@@ -79,7 +68,7 @@ async fn check_refs(
     errors: &mut FieldErrors,
 ) -> Result<(), DbErr> {
     if input.activity_type_id != 0
-        && code_in(db, input.activity_type_id, "activity_type")
+        && crate::codes::in_list(db, input.activity_type_id, "activity_type")
             .await?
             .is_none()
     {
@@ -118,7 +107,10 @@ async fn check_refs(
         errors.add("agency_id", "activity.error.not_yours");
     }
     for tg in &input.target_groups {
-        if code_in(db, *tg, "target_group").await?.is_none() {
+        if crate::codes::in_list(db, *tg, "target_group")
+            .await?
+            .is_none()
+        {
             errors.add("target_groups", "form.choose");
         }
     }
@@ -134,12 +126,18 @@ async fn check_refs(
         }
     }
     for m in &input.materials {
-        if code_in(db, m.kind_id, "material_kind").await?.is_none() {
+        if crate::codes::in_list(db, m.kind_id, "material_kind")
+            .await?
+            .is_none()
+        {
             errors.add(&format!("material_{}_planned", m.kind_id), "form.choose");
         }
     }
     for b in &input.budgets {
-        if code_in(db, b.source_id, "funding_source").await?.is_none() {
+        if crate::codes::in_list(db, b.source_id, "funding_source")
+            .await?
+            .is_none()
+        {
             errors.add(&format!("budget_{}_planned", b.source_id), "form.choose");
         }
     }

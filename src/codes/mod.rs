@@ -47,3 +47,15 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<code::Model>, DbErr> {
         .all(db)
         .await
 }
+
+/// The code with this id, if it belongs to `list`: how input that names a code is checked.
+pub async fn in_list(
+    db: &impl ConnectionTrait,
+    id: i64,
+    list: &str,
+) -> Result<Option<code::Model>, DbErr> {
+    Ok(code::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|c| c.list == list))
+}

@@ -645,10 +645,9 @@ pub async fn add_target(
         errors.add("indicator_id", "form.choose");
     }
     if let Some(at) = t.activity_type_id {
-        let ok = code::Entity::find_by_id(at)
-            .one(db)
+        let ok = crate::codes::in_list(db, at, "activity_type")
             .await?
-            .is_some_and(|c| c.list == "activity_type");
+            .is_some();
         if !ok {
             errors.add("activity_type_id", "form.choose");
         }
@@ -725,10 +724,9 @@ pub async fn set_budgets(
 ) -> PlanResult<()> {
     let mut errors = FieldErrors::default();
     for (source, amount) in &amounts {
-        let ok = code::Entity::find_by_id(*source)
-            .one(db)
+        let ok = crate::codes::in_list(db, *source, "funding_source")
             .await?
-            .is_some_and(|c| c.list == "funding_source");
+            .is_some();
         if !ok || *amount < 0 || *amount > 1_000_000_000_000 {
             errors.add(&format!("budget_{source}"), "plan.error.budget");
         }

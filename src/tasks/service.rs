@@ -6,7 +6,7 @@
 use crate::activities::input::check_free_text;
 use crate::audit;
 use crate::entities::{
-    activity, agency, code, coordination_task, plan_item, task_activity, task_comment, task_outcome,
+    activity, agency, coordination_task, plan_item, task_activity, task_comment, task_outcome,
 };
 use crate::web::forms::FieldErrors;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -148,10 +148,9 @@ pub async fn create(
     if new.title.trim().is_empty() {
         errors.add("title", "form.required");
     }
-    let kind_ok = code::Entity::find_by_id(new.kind_id)
-        .one(db)
+    let kind_ok = crate::codes::in_list(db, new.kind_id, "task_kind")
         .await?
-        .is_some_and(|c| c.list == "task_kind");
+        .is_some();
     if !kind_ok {
         errors.add("kind_id", "form.choose");
     }
@@ -354,10 +353,9 @@ async fn validate(
             note,
         } => {
             for (support_type, persons) in outcomes {
-                let ok = code::Entity::find_by_id(*support_type)
-                    .one(db)
+                let ok = crate::codes::in_list(db, *support_type, "support_type")
                     .await?
-                    .is_some_and(|c| c.list == "support_type");
+                    .is_some();
                 if !ok {
                     errors.add(&format!("outcome_{support_type}"), "form.choose");
                 }
