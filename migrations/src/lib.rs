@@ -37,6 +37,11 @@ pub(crate) mod cols {
     use sea_orm_migration::prelude::*;
     use sea_orm_migration::schema::*;
 
+    /// A table or column name.
+    pub fn a(name: &str) -> Alias {
+        Alias::new(name)
+    }
+
     pub fn id() -> ColumnDef {
         big_pk_auto(Alias::new("id"))
     }

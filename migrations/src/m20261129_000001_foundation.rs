@@ -13,10 +13,6 @@ impl MigrationName for Migration {
     }
 }
 
-fn a(name: &str) -> Alias {
-    Alias::new(name)
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {

@@ -16,10 +16,6 @@ impl MigrationName for Migration {
     }
 }
 
-fn a(name: &str) -> Alias {
-    Alias::new(name)
-}
-
 /// A count of persons (or tips, loans, đồng): never null, zero when nothing happened.
 fn count(name: &str) -> ColumnDef {
     big_integer(a(name)).default(0).to_owned()
