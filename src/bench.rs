@@ -174,6 +174,7 @@ pub async fn run(config: Config, db: DatabaseConnection, o: Options) -> anyhow::
                         org_unit_id: unit,
                         locale: Locale::Vi,
                         auth: crate::auth::identity::AuthMethod::ApiToken,
+                        scope_cache: Default::default(),
                     };
                     let f = crate::dashboard::views::frame(
                         &db,

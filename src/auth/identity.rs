@@ -16,6 +16,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
+use std::sync::Arc;
+use tokio::sync::OnceCell;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct CurrentUser {
@@ -29,6 +31,9 @@ pub struct CurrentUser {
     pub locale: Locale,
     #[serde(skip)]
     pub auth: AuthMethod,
+    /// The scope, looked up once per request however many checks ask for it.
+    #[serde(skip)]
+    pub scope_cache: Arc<OnceCell<Scope>>,
 }
 
 #[derive(Clone, Debug)]
@@ -53,7 +58,10 @@ impl CurrentUser {
     /// The org units this user may see: their own unit's subtree, predecessors included
     /// (everything for an administrator).
     pub async fn scope(&self, state: &AppState) -> AppResult<Scope> {
-        scope_of(&state.db, self.role, self.org_unit_id).await
+        self.scope_cache
+            .get_or_try_init(|| scope_of(&state.db, self.role, self.org_unit_id))
+            .await
+            .cloned()
     }
 
     pub fn csrf_token(&self) -> Option<&str> {
@@ -185,6 +193,7 @@ async fn load_user(
         org_unit_id: a.org_unit_id,
         locale: Locale::parse(&u.locale).unwrap_or_default(),
         auth,
+        scope_cache: Arc::default(),
     }))
 }
 

@@ -51,6 +51,7 @@ async fn current_user(app: &TestApp, email: &str) -> CurrentUser {
         org_unit_id: a.org_unit_id,
         locale: Locale::Vi,
         auth: AuthMethod::ApiToken,
+        scope_cache: Default::default(),
     }
 }
 

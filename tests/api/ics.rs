@@ -74,6 +74,7 @@ async fn actor(app: &TestApp, email: &str) -> Actor {
             org_unit_id: a.org_unit_id,
             locale: Locale::Vi,
             auth: AuthMethod::ApiToken,
+            scope_cache: Default::default(),
         },
         scope,
         plan_units,
