@@ -110,7 +110,7 @@ fn error_page(
         Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e, "error page failed to render");
-            (kind.status, "Error").into_response()
+            (kind.status, "Lỗi / Error").into_response()
         }
     }
 }
