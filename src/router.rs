@@ -107,10 +107,15 @@ pub fn routes() -> Routes {
         // Accounts
         .get("/login", Public, auth::handlers::get_login)
         .post("/login", Public, auth::handlers::post_login)
+        .get("/password/forgot", Public, auth::reset::get_forgot)
+        .post("/password/forgot", Public, auth::reset::post_forgot)
+        .get("/password/reset/{token}", Public, auth::reset::get_reset)
+        .post("/password/reset/{token}", Public, auth::reset::post_reset)
         .post("/logout", SignedIn, auth::handlers::post_logout)
         .post("/lang", Public, auth::handlers::post_lang)
         .get("/account", SignedIn, auth::handlers::get_account)
         .post("/account/password", SignedIn, auth::handlers::post_account_password)
+        .post("/account/email", SignedIn, auth::handlers::post_account_email)
         // Calendar feeds: the token in the address is the credential, checked in the handler.
         .get("/ics/{token}", Public, activities::ics::feed::get_ics_feed)
         .get("/account/calendar", SignedIn, activities::ics::tokens::get_account_calendar)
@@ -213,6 +218,8 @@ pub fn routes() -> Routes {
         .post("/admin/org-units/{unit_id}", Can(ManageOrgUnits), admin::org_units::post_org_unit_update)
         .get("/admin/org-units/merge", Can(ManageOrgUnits), admin::org_units::get_merge)
         .post("/admin/org-units/merge", Can(ManageOrgUnits), admin::org_units::post_merge)
+        .get("/admin/outbox", Can(ManageOutbox), admin::outbox::get_outbox)
+        .post("/admin/outbox/{email_id}/retry", Can(ManageOutbox), admin::outbox::post_retry)
         // JSON API
         .get("/api/v1/me", SignedIn, api::handlers::get_me)
         .get("/api/v1/activities", Can(ViewActivities), api::activities::get_api_activities)

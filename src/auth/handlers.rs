@@ -130,12 +130,53 @@ pub async fn post_logout(State(state): State<AppState>, user: CurrentUser) -> Ap
     Ok(response)
 }
 
-pub async fn get_account(State(state): State<AppState>, page: Page) -> AppResult<Response> {
+pub async fn get_account(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+) -> AppResult<Response> {
+    let prefs = email_preferences(&state, user.id).await?;
     page.render(
         &state,
         "auth/account.html",
-        context! { errors => FieldErrors::default() },
+        context! { errors => FieldErrors::default(), prefs => prefs },
     )
+}
+
+/// The user's email choices, for the account page.
+async fn email_preferences(state: &AppState, user_id: i64) -> AppResult<minijinja::Value> {
+    let u = user::Entity::find_by_id(user_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(context! { digest => u.email_digest, reminders => u.email_reminders })
+}
+
+#[derive(Deserialize, Default)]
+pub struct EmailForm {
+    /// Checkboxes: present when ticked.
+    #[serde(default)]
+    digest: Option<String>,
+    #[serde(default)]
+    reminders: Option<String>,
+}
+
+/// Turns the non-essential emails on or off. Deadlines and escalations have no switch.
+pub async fn post_account_email(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<EmailForm>,
+) -> AppResult<Response> {
+    let found = user::Entity::find_by_id(user.id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut active: user::ActiveModel = found.into();
+    active.email_digest = Set(form.digest.is_some());
+    active.email_reminders = Set(form.reminders.is_some());
+    active.updated_at = Set(state.clock.now());
+    active.update(&state.db).await?;
+    Ok(flash::redirect(&state.config, "/account", "flash.saved"))
 }
 
 #[derive(Deserialize, Default)]
@@ -177,7 +218,7 @@ pub async fn post_account_password(
             &state,
             StatusCode::UNPROCESSABLE_ENTITY,
             "auth/account.html",
-            context! { errors => errors },
+            context! { errors => errors, prefs => email_preferences(&state, user.id).await? },
         );
     }
     match users::set_password(
@@ -199,7 +240,7 @@ pub async fn post_account_password(
                 &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "auth/account.html",
-                context! { errors => errors },
+                context! { errors => errors, prefs => email_preferences(&state, user.id).await? },
             );
         }
     }

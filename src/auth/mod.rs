@@ -5,6 +5,7 @@ pub mod handlers;
 pub mod identity;
 pub mod password;
 pub mod permissions;
+pub mod reset;
 pub mod session;
 pub mod throttle;
 pub mod tokens;

@@ -64,7 +64,9 @@ impl Role {
             // Planners write the plans of their unit and below; a commune writes its own.
             EditPlans => matches!(self, Planner | Commune),
             IssuePlans => matches!(self, Leader),
-            ManageUsers | ManageAgencies | ManageCodes | ManageOrgUnits => matches!(self, Admin),
+            ManageUsers | ManageAgencies | ManageCodes | ManageOrgUnits | ManageOutbox => {
+                matches!(self, Admin)
+            }
             // Victim-support figures, small cells hidden: everyone whose work uses them. The
             // administrator runs the system and has no need to read victim figures at all.
             ViewStats => !matches!(self, Admin),
@@ -98,6 +100,8 @@ pub enum Capability {
     ManageAgencies,
     ManageCodes,
     ManageOrgUnits,
+    /// See the email outbox and put failed emails back in the queue.
+    ManageOutbox,
     /// Read victim-support statistics, with small cells suppressed.
     ViewStats,
     /// Enter a month's victim-support statistics.

@@ -8,8 +8,8 @@ use crate::entities::{agency, api_token, user};
 use crate::web::i18n::Locale;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, Set, TransactionTrait,
 };
 use serde_json::json;
 
@@ -144,12 +144,32 @@ pub async fn set_password(
     new_password: &str,
     now: DateTime<Utc>,
 ) -> Result<(), UserError> {
+    let hash = strong_hash(new_password)?;
+    let txn = db.begin().await?;
+    apply_password(&txn, actor, user_id, hash, "user:set_password", now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The hash of a new password, once it is long enough.
+pub fn strong_hash(new_password: &str) -> Result<String, UserError> {
     if new_password.chars().count() < password::MIN_LENGTH {
         return Err(UserError::WeakPassword);
     }
-    let hash = password::hash(new_password)?;
-    let txn = db.begin().await?;
-    let Some(found) = user::Entity::find_by_id(user_id).one(&txn).await? else {
+    Ok(password::hash(new_password)?)
+}
+
+/// Stores a password hash in the caller's transaction, ends every session of the user and
+/// records `action` in the audit log.
+pub async fn apply_password(
+    txn: &DatabaseTransaction,
+    actor: Option<i64>,
+    user_id: i64,
+    hash: String,
+    action: &'static str,
+    now: DateTime<Utc>,
+) -> Result<(), UserError> {
+    let Some(found) = user::Entity::find_by_id(user_id).one(txn).await? else {
         return Err(UserError::Other(anyhow::anyhow!(
             "user {user_id} not found"
         )));
@@ -158,14 +178,14 @@ pub async fn set_password(
     active.password_hash = Set(hash);
     active.password_changed_at = Set(now);
     active.updated_at = Set(now);
-    active.update(&txn).await?;
-    session::destroy_all_for_user(&txn, user_id).await?;
+    active.update(txn).await?;
+    session::destroy_all_for_user(txn, user_id).await?;
     audit::record(
-        &txn,
+        txn,
         now,
         audit::Event {
             user_id: actor,
-            action: "user:set_password",
+            action,
             object_type: "user",
             object_id: Some(user_id),
             org_unit_id: None,
@@ -173,7 +193,6 @@ pub async fn set_password(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 

@@ -18,6 +18,7 @@ pub mod login_attempt;
 pub mod org_lineage;
 pub mod org_unit;
 pub mod outbox_email;
+pub mod password_reset;
 pub mod plan;
 pub mod plan_amendment;
 pub mod plan_budget;

@@ -16,6 +16,10 @@ pub struct Model {
     pub locale: String,
     pub active: bool,
     pub password_changed_at: DateTimeUtc,
+    /// The weekly digest (leaders); may be turned off.
+    pub email_digest: bool,
+    /// Reminders about the user's own activities; may be turned off.
+    pub email_reminders: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

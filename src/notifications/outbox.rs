@@ -21,6 +21,22 @@ pub const REPORT_RETURNED: &str = "report_returned";
 pub const REPORT_APPROVED: &str = "report_approved";
 pub const ACTIVITY_UPCOMING: &str = "activity_upcoming";
 pub const ACTIVITY_NOT_LOGGED: &str = "activity_not_logged";
+pub const REPORT_REQUESTED: &str = "report_requested";
+pub const REPORT_DUE: &str = "report_due";
+pub const REPORT_OVERDUE: &str = "report_overdue";
+pub const WEEKLY_DIGEST: &str = "weekly_digest";
+pub const PASSWORD_RESET: &str = "password_reset";
+
+/// Whether a user wants this email. Reminders about one's own activities and the weekly digest
+/// can be turned off on the account page; deadlines, escalations, report decisions and password
+/// resets cannot.
+pub fn wanted_by(u: &user::Model, template: &str) -> bool {
+    match template {
+        ACTIVITY_UPCOMING | ACTIVITY_NOT_LOGGED => u.email_reminders,
+        WEEKLY_DIGEST => u.email_digest,
+        _ => true,
+    }
+}
 
 /// Writes one email per recipient. `key` names the occasion; the recipient's id is appended so
 /// that each person gets it once. `data` must hold a `path` for the link in the email.
@@ -32,7 +48,7 @@ pub async fn enqueue_for(
     key: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    for u in recipients {
+    for u in recipients.iter().filter(|u| wanted_by(u, template)) {
         let row = outbox_email::ActiveModel {
             recipient: Set(u.email.clone()),
             locale: Set(u.locale.clone()),

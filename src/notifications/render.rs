@@ -27,10 +27,9 @@ pub fn render(
         .and_then(|p| p.as_str())
         .unwrap_or("/")
         .to_owned();
-    data.insert(
-        "link".into(),
-        format!("{}{}", base_url.trim_end_matches('/'), path).into(),
-    );
+    let base = base_url.trim_end_matches('/');
+    data.insert("link".into(), format!("{base}{path}").into());
+    data.insert("preferences_link".into(), format!("{base}/account").into());
     let ctx = Value::from_serialize(&data);
     let name = |part: &str| format!("email/{}/{part}", row.template);
     let r = |part: &str| {

@@ -1,6 +1,7 @@
 //! The scheduled emails, derived from dates each time the worker runs: an activity coming up
 //! (3 days and 1 day before), an activity passed but not logged (from the day after), a task
-//! whose acknowledgement is overdue (escalated to the superior unit). Running it twice, or on
+//! whose acknowledgement is overdue (escalated to the superior unit), a report due within 3 days
+//! or overdue, and the weekly digest to leaders. Running it twice, or on
 //! several processes at once, writes nothing new: each occasion has its `dedupe_key`.
 
 use super::outbox::{self, ACTIVITY_NOT_LOGGED, ACTIVITY_UPCOMING, TASK_ESCALATED};
@@ -21,7 +22,9 @@ pub async fn generate(
 ) -> Result<(), DbErr> {
     activity_reminders(db, now, today).await?;
     activities_not_logged(db, now, today).await?;
-    task_escalations(db, now, today).await
+    task_escalations(db, now, today).await?;
+    report_deadlines(db, now, today).await?;
+    super::digest::weekly_digests(db, now, today).await
 }
 
 fn plus(d: NaiveDate, n: u64) -> NaiveDate {
@@ -111,6 +114,39 @@ async fn task_escalations(
         });
         let key = format!("task:{}:escalated", t.id);
         outbox::enqueue_for(db, &recipients, TASK_ESCALATED, &data, &key, now).await?;
+    }
+    Ok(())
+}
+
+/// Unit reports of open periods not yet submitted (draft, or returned and waiting): a reminder
+/// once the due date is 3 days away or less, an overdue notice from the day after it.
+async fn report_deadlines(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<(), DbErr> {
+    use crate::entities::{report, reporting_period};
+    use crate::reports::service::{self as reports, DRAFT, RETURNED, UNIT};
+    let periods = reporting_period::Entity::find()
+        .filter(reporting_period::Column::Status.eq("open"))
+        .filter(reporting_period::Column::DueDate.lte(plus(today, 3)))
+        .all(db)
+        .await?;
+    for period in periods {
+        let template = if period.due_date < today {
+            reports::OVERDUE_EMAIL
+        } else {
+            reports::DUE_EMAIL
+        };
+        let waiting = report::Entity::find()
+            .filter(report::Column::PeriodId.eq(period.id))
+            .filter(report::Column::Level.eq(UNIT))
+            .filter(report::Column::Status.is_in([DRAFT, RETURNED]))
+            .all(db)
+            .await?;
+        for r in waiting {
+            reports::notify_responder(db, &r, &period, template, now).await?;
+        }
     }
     Ok(())
 }

@@ -192,7 +192,7 @@ pub async fn open_period(
     )
     .await?;
     for unit in &p.responders {
-        new_report(
+        let asked = new_report(
             period.id,
             *unit,
             UNIT,
@@ -202,6 +202,7 @@ pub async fn open_period(
         )
         .insert(&txn)
         .await?;
+        notify_responder(&txn, &asked, &period, REQUESTED_EMAIL, actor.now).await?;
     }
     txn.commit().await?;
     Ok(period)
@@ -461,7 +462,7 @@ async fn notify_unit(
     let period = reporting_period::Entity::find_by_id(r.period_id)
         .one(txn)
         .await?;
-    let recipients = outbox::users_of_unit(txn, r.org_unit_id, &["commune"]).await?;
+    let recipients = responders(txn, r).await?;
     let data = json!({
         "period": period.map(|p| p.title).unwrap_or_default(),
         "comment": r.return_comment,
@@ -470,6 +471,49 @@ async fn notify_unit(
     // A report may be returned more than once: each version is its own occasion.
     let key = format!("report:{}:{}:v{}", r.id, r.status, r.version);
     outbox::enqueue_for(txn, &recipients, template, &data, &key, actor.now).await
+}
+
+/// The people who answer for a unit report: the commune officers of its unit.
+pub async fn responders(
+    conn: &impl ConnectionTrait,
+    r: &report::Model,
+) -> Result<Vec<crate::entities::user::Model>, DbErr> {
+    crate::notifications::outbox::users_of_unit(conn, r.org_unit_id, &["commune"]).await
+}
+
+/// The occasions on which a responding unit hears about its report's deadline.
+pub const REQUESTED_EMAIL: &str = crate::notifications::outbox::REPORT_REQUESTED;
+pub const DUE_EMAIL: &str = crate::notifications::outbox::REPORT_DUE;
+pub const OVERDUE_EMAIL: &str = crate::notifications::outbox::REPORT_OVERDUE;
+
+/// Writes one deadline email (requested, due soon, overdue) for a unit report, once per
+/// report and occasion.
+pub async fn notify_responder(
+    conn: &impl ConnectionTrait,
+    r: &report::Model,
+    period: &reporting_period::Model,
+    template: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    use crate::notifications::outbox;
+    let unit = org_unit::Entity::find_by_id(r.org_unit_id)
+        .one(conn)
+        .await?
+        .map(|u| u.name)
+        .unwrap_or_default();
+    let today = now.with_timezone(&crate::state::VN_OFFSET).date_naive();
+    let data = json!({
+        "unit": unit,
+        "period": period.title,
+        "period_start": period.period_start,
+        "period_end": period.period_end,
+        "due_date": period.due_date,
+        "days": (period.due_date - today).num_days(),
+        "path": format!("/reports/{}", r.id),
+    });
+    let recipients = responders(conn, r).await?;
+    let key = format!("report:{}:{template}", r.id);
+    outbox::enqueue_for(conn, &recipients, template, &data, &key, now).await
 }
 
 pub async fn submit(

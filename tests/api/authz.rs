@@ -34,10 +34,15 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/static/{file}", Who::Anyone),
     ("GET", "/login", Who::Anyone),
     ("POST", "/login", Who::Anyone),
+    ("GET", "/password/forgot", Who::Anyone),
+    ("POST", "/password/forgot", Who::Anyone),
+    ("GET", "/password/reset/{token}", Who::Anyone),
+    ("POST", "/password/reset/{token}", Who::Anyone),
     ("POST", "/lang", Who::Anyone),
     ("POST", "/logout", Who::SignedIn),
     ("GET", "/account", Who::SignedIn),
     ("POST", "/account/password", Who::SignedIn),
+    ("POST", "/account/email", Who::SignedIn),
     ("GET", "/ics/{token}", Who::Anyone),
     ("GET", "/account/calendar", Who::SignedIn),
     ("POST", "/account/calendar", Who::SignedIn),
@@ -160,6 +165,8 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/admin/agencies", ADMIN),
     ("POST", "/admin/agencies", ADMIN),
     ("POST", "/admin/agencies/{agency_id}", ADMIN),
+    ("GET", "/admin/outbox", ADMIN),
+    ("POST", "/admin/outbox/{email_id}/retry", ADMIN),
     ("GET", "/admin/codes", ADMIN),
     ("POST", "/admin/codes", ADMIN),
     ("POST", "/admin/codes/{code_id}", ADMIN),
@@ -288,6 +295,7 @@ async fn sample_path(app: &TestApp, path: &str, throwaway_user: i64) -> String {
         .replace("{period_id}", "999999")
         .replace("{report_id}", "999999")
         .replace("{file_id}", "999999")
+        .replace("{email_id}", "999999")
         .replace("{unit_id}", &unit_id.to_string())
         .replace("{file}", "app.css")
         .replace("{token}", &format!("{}.ics", "0".repeat(64)))

@@ -20,7 +20,7 @@ db_tests!(
 );
 
 /// A worker like the one inside `serve`, pointed at the receiver.
-fn worker_for(app: &TestApp, smtp: &SmtpReceiver) -> (AppState, Mailer) {
+pub(crate) fn worker_for(app: &TestApp, smtp: &SmtpReceiver) -> (AppState, Mailer) {
     let mut config = Config::for_database(&app.database_url);
     config.smtp_url = Some(kehoach::config::Secret::new(smtp.url()));
     config.base_url = "https://kehoach.example".into();
@@ -29,7 +29,7 @@ fn worker_for(app: &TestApp, smtp: &SmtpReceiver) -> (AppState, Mailer) {
     (state, mailer)
 }
 
-async fn set_locale(app: &TestApp, email: &str, locale: &str) {
+pub(crate) async fn set_locale(app: &TestApp, email: &str, locale: &str) {
     app.db
         .execute_unprepared(&format!(
             "UPDATE users SET locale = '{locale}' WHERE email = '{email}'"

@@ -17,7 +17,7 @@ async fn id(app: &TestApp, sql: &str) -> String {
 }
 
 /// The compiler opens the six-month period of 2024 for every commune; returns its id.
-async fn open_period(app: &TestApp) -> i64 {
+pub(crate) async fn open_period(app: &TestApp) -> i64 {
     let plan = id(
         app,
         "SELECT id AS n FROM plans WHERE code = 'PY-TH-2024-HTNN'",
@@ -50,14 +50,14 @@ async fn open_period(app: &TestApp) -> i64 {
         .unwrap()
 }
 
-async fn report_of(app: &TestApp, period: i64, unit: &str) -> i64 {
+pub(crate) async fn report_of(app: &TestApp, period: i64, unit: &str) -> i64 {
     app.scalar(&format!(
         "SELECT r.id AS n FROM reports r JOIN org_units u ON u.id = r.org_unit_id WHERE r.period_id = {period} AND u.code = '{unit}'"
     ))
     .await
 }
 
-async fn act(app: &TestApp, report: i64, fields: &[(&str, &str)]) -> reqwest::Response {
+pub(crate) async fn act(app: &TestApp, report: i64, fields: &[(&str, &str)]) -> reqwest::Response {
     let v = id(
         app,
         &format!("SELECT version AS n FROM reports WHERE id = {report}"),
@@ -70,13 +70,24 @@ async fn act(app: &TestApp, report: i64, fields: &[(&str, &str)]) -> reqwest::Re
 }
 
 /// A held activity with known figures, through the form and the log.
-async fn held(
+pub(crate) async fn held(
     app: &TestApp,
     unit: &str,
     agency: &str,
     date: &str,
     people: &str,
     women: &str,
+) -> i64 {
+    activity(app, unit, agency, date, Some((people, women))).await
+}
+
+/// A talk through the form: held with these figures (participants, women), or only planned.
+pub(crate) async fn activity(
+    app: &TestApp,
+    unit: &str,
+    agency: &str,
+    date: &str,
+    figures: Option<(&str, &str)>,
 ) -> i64 {
     let item = id(app, "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id WHERE p.area_code = 'awareness' AND i.position = 3").await;
     let talk = id(
@@ -94,23 +105,23 @@ async fn held(
         &format!("SELECT id AS n FROM agencies WHERE code = '{agency}'"),
     )
     .await;
-    let r = app
-        .post_form(
-            "/activities",
-            &[
-                ("activity_type_id", &talk),
-                ("title", "Nói chuyện chuyên đề"),
-                ("plan_item_id", &item),
-                ("org_unit_id", &unit_id),
-                ("agency_id", &agency_id),
-                ("start_date", date),
-                ("held", "1"),
-                ("held_on", date),
-                ("actual_participants", people),
-                ("actual_women", women),
-            ],
-        )
-        .await;
+    let mut form = vec![
+        ("activity_type_id", talk.as_str()),
+        ("title", "Nói chuyện chuyên đề"),
+        ("plan_item_id", &item),
+        ("org_unit_id", &unit_id),
+        ("agency_id", &agency_id),
+        ("start_date", date),
+    ];
+    if let Some((people, women)) = figures {
+        form.extend([
+            ("held", "1"),
+            ("held_on", date),
+            ("actual_participants", people),
+            ("actual_women", women),
+        ]);
+    }
+    let r = app.post_form("/activities", &form).await;
     assert_eq!(
         r.status(),
         StatusCode::SEE_OTHER,
