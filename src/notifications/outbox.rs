@@ -17,6 +17,8 @@ pub const FAILED: &str = "failed";
 /// The templates the app knows; each lives in `templates/email/<name>/`.
 pub const TASK_REQUESTED: &str = "task_requested";
 pub const TASK_ESCALATED: &str = "task_escalated";
+pub const TASK_ACK_DUE: &str = "task_ack_due";
+pub const TASK_OVERDUE: &str = "task_overdue";
 pub const REPORT_RETURNED: &str = "report_returned";
 pub const REPORT_APPROVED: &str = "report_approved";
 pub const ACTIVITY_UPCOMING: &str = "activity_upcoming";

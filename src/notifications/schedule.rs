@@ -1,13 +1,16 @@
 //! The scheduled emails, derived from dates each time the worker runs: an activity coming up
 //! (3 days and 1 day before), an activity passed but not logged (from the day after), a task
-//! whose acknowledgement is overdue (escalated to the superior unit), a report due within 3 days
-//! or overdue, and the weekly digest to leaders. Running it twice, or on
+//! whose acknowledgement is due tomorrow (to the partner), overdue (escalated to the superior
+//! unit) or not done by its due date (to both agencies), a report due within 3 days or overdue,
+//! and the weekly digest to leaders. Running it twice, or on
 //! several processes at once, writes nothing new: each occasion has its `dedupe_key`.
 
-use super::outbox::{self, ACTIVITY_NOT_LOGGED, ACTIVITY_UPCOMING, TASK_ESCALATED};
+use super::outbox::{
+    self, ACTIVITY_NOT_LOGGED, ACTIVITY_UPCOMING, TASK_ACK_DUE, TASK_ESCALATED, TASK_OVERDUE,
+};
 use crate::activities::service::PLANNED;
 use crate::entities::{activity, coordination_task};
-use crate::tasks::service::REQUESTED;
+use crate::tasks::service::{ACKNOWLEDGED, IN_PROGRESS, REQUESTED};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use serde_json::json;
@@ -22,7 +25,9 @@ pub async fn generate(
 ) -> Result<(), DbErr> {
     activity_reminders(db, now, today).await?;
     activities_not_logged(db, now, today).await?;
+    task_acknowledgements_due(db, now, today).await?;
     task_escalations(db, now, today).await?;
+    tasks_overdue(db, now, today).await?;
     report_deadlines(db, now, today).await?;
     super::digest::weekly_digests(db, now, today).await
 }
@@ -87,6 +92,57 @@ async fn activities_not_logged(
         });
         let key = format!("activity:{}:not-logged", a.id);
         outbox::enqueue_for(db, &recipients, ACTIVITY_NOT_LOGGED, &data, &key, now).await?;
+    }
+    Ok(())
+}
+
+/// A task still waiting for the partner's acknowledgement the day before it is due.
+async fn task_acknowledgements_due(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<(), DbErr> {
+    let due = coordination_task::Entity::find()
+        .filter(coordination_task::Column::Status.eq(REQUESTED))
+        .filter(coordination_task::Column::AckDueDate.gte(today))
+        .filter(coordination_task::Column::AckDueDate.lte(plus(today, 1)))
+        .all(db)
+        .await?;
+    for t in due {
+        let recipients = outbox::users_of_agency(db, t.partner_agency_id, &[]).await?;
+        let data = json!({
+            "title": t.title,
+            "ack_due_date": t.ack_due_date,
+            "path": format!("/tasks/{}", t.id),
+        });
+        let key = format!("task:{}:ack-due", t.id);
+        outbox::enqueue_for(db, &recipients, TASK_ACK_DUE, &data, &key, now).await?;
+    }
+    Ok(())
+}
+
+/// A task acknowledged but not done by its due date: both agencies hear of it, once.
+async fn tasks_overdue(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<(), DbErr> {
+    let overdue = coordination_task::Entity::find()
+        .filter(coordination_task::Column::Status.is_in([ACKNOWLEDGED, IN_PROGRESS]))
+        .filter(coordination_task::Column::DueDate.lt(today))
+        .all(db)
+        .await?;
+    for t in overdue {
+        let mut recipients = outbox::users_of_agency(db, t.lead_agency_id, &[]).await?;
+        recipients.extend(outbox::users_of_agency(db, t.partner_agency_id, &[]).await?);
+        let data = json!({
+            "title": t.title,
+            "due_date": t.due_date,
+            "days": (today - t.due_date).num_days(),
+            "path": format!("/tasks/{}", t.id),
+        });
+        let key = format!("task:{}:overdue", t.id);
+        outbox::enqueue_for(db, &recipients, TASK_OVERDUE, &data, &key, now).await?;
     }
     Ok(())
 }

@@ -20,6 +20,7 @@ db_tests!(
     activity_reminders_come_three_days_and_one_day_before_and_the_day_after_once_each,
     turning_reminders_off_stops_them_but_never_a_deadline,
     leaders_get_the_weekly_digest_on_monday_once_with_the_weeks_figures,
+    task_deadlines_remind_the_partner_then_tell_both_agencies_when_overdue,
     the_admin_sees_failed_emails_and_puts_them_back_in_the_queue,
 );
 
@@ -437,4 +438,62 @@ async fn the_admin_sees_failed_emails_and_puts_them_back_in_the_queue(app: TestA
             .status(),
         StatusCode::NOT_FOUND
     );
+}
+
+async fn task_deadlines_remind_the_partner_then_tell_both_agencies_when_overdue(app: TestApp) {
+    let smtp = SmtpReceiver::start().await;
+    let (state, mailer) = worker_for(&app, &smtp);
+    app.login_as("compiler").await;
+    let task = crate::tasks::request(
+        &app,
+        "TH-CA",
+        "2024-06-25",
+        "2024-07-10",
+        "Xác minh nguồn tin",
+    )
+    .await;
+    let partner = "partner@kehoach.demo";
+    // Acknowledgement due on 25 June: a reminder the day before, once.
+    app.clock.advance(Duration::days(3));
+    ticks(&state, &mailer, 1).await;
+    assert_eq!(count(&app, "task_ack_due", partner).await, 0);
+    app.clock.advance(Duration::days(1));
+    ticks(&state, &mailer, 2).await;
+    app.clock.advance(Duration::days(1));
+    ticks(&state, &mailer, 1).await;
+    assert_eq!(count(&app, "task_ack_due", partner).await, 1);
+    let r = rendered(&app, &state, "task_ack_due", partner).await;
+    assert!(
+        r.subject
+            .starts_with("Sắp hết hạn xác nhận nhiệm vụ: Xác minh nguồn tin"),
+        "{}",
+        r.subject
+    );
+    assert!(r.text.contains("25/06/2024"));
+    // Acknowledged in time: no escalation; not done by 10 July: both agencies hear, once.
+    let police = app.another_browser();
+    police.login_as("partner").await;
+    assert_eq!(
+        crate::tasks::act(&police, task, &[("action", "acknowledge")])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    app.clock.advance(Duration::days(15));
+    ticks(&state, &mailer, 1).await;
+    assert_eq!(count(&app, "task_overdue", partner).await, 0);
+    app.clock.advance(Duration::days(1));
+    ticks(&state, &mailer, 2).await;
+    assert_eq!(count(&app, "task_overdue", partner).await, 1);
+    assert_eq!(
+        count(&app, "task_overdue", "compiler@kehoach.demo").await,
+        1
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM outbox_emails WHERE template = 'task_escalated'")
+            .await,
+        0
+    );
+    let r = rendered(&app, &state, "task_overdue", "compiler@kehoach.demo").await;
+    assert!(r.text.contains("đã quá 1 ngày"), "{}", r.text);
 }

@@ -73,7 +73,7 @@ pub(crate) async fn request(
         .unwrap()
 }
 
-async fn act(app: &TestApp, task: i64, fields: &[(&str, &str)]) -> reqwest::Response {
+pub(crate) async fn act(app: &TestApp, task: i64, fields: &[(&str, &str)]) -> reqwest::Response {
     let v = id(
         app,
         &format!("SELECT version AS n FROM coordination_tasks WHERE id = {task}"),
