@@ -22,7 +22,7 @@ async fn id_of(app: &TestApp, sql: &str) -> String {
 }
 
 /// The fields of a valid new activity of a unit, organised by an agency, on a date.
-async fn fields(app: &TestApp, unit: &str, agency: &str, date: &str) -> Vec<(String, String)> {
+pub(crate) async fn fields(app: &TestApp, unit: &str, agency: &str, date: &str) -> Vec<(String, String)> {
     let item = id_of(
         app,
         "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id \
@@ -75,7 +75,7 @@ fn pairs(f: &[(String, String)]) -> Vec<(&str, &str)> {
     f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 
-fn set(f: &mut Vec<(String, String)>, key: &str, value: &str) {
+pub(crate) fn set(f: &mut Vec<(String, String)>, key: &str, value: &str) {
     f.retain(|(k, _)| k != key);
     f.push((key.to_owned(), value.to_owned()));
 }
@@ -85,7 +85,7 @@ fn created_id(r: &reqwest::Response) -> i64 {
     loc.trim_start_matches("/activities/").parse().unwrap()
 }
 
-async fn create(app: &TestApp, f: &[(String, String)]) -> i64 {
+pub(crate) async fn create(app: &TestApp, f: &[(String, String)]) -> i64 {
     let r = app.post_form("/activities", &pairs(f)).await;
     assert_eq!(
         r.status(),

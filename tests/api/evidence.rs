@@ -136,7 +136,7 @@ async fn other_commune_officer(app: &TestApp) -> TestApp {
 // ---------------------------------------------------------------------------------------------
 // Test files
 
-fn plain_jpeg(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn plain_jpeg(width: u32, height: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(width, height, |x, y| {
         image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8])
     });

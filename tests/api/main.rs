@@ -7,6 +7,7 @@ mod accounts;
 mod activities;
 mod admin;
 mod authz;
+mod browser;
 mod dashboard;
 mod email;
 mod evidence;

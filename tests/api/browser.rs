@@ -1,0 +1,689 @@
+//! In a real browser: Debian's Chromium, headless, driven through chromedriver (WebDriver). The
+//! four flows of the people the app is for, each at the width of their screen; axe-core on every
+//! main page in both languages; the weight of each page and the hosts it talks to; no horizontal
+//! scrolling at phone width. On failure a test leaves a screenshot and the page source in
+//! `target/browser-artifacts/<test>/` (or `$KEHOACH_BROWSER_ARTIFACTS`).
+//!
+//! Ignored by default: they need `chromium`, `chromium-driver` and axe-core
+//! (`npm install axe-core` into `target/axe`, or `$KEHOACH_AXE_JS`); `.ci/run` installs all three.
+
+use crate::helpers::{Backend, DEMO_PASSWORD, TestApp, spawn_app};
+use futures_util::FutureExt;
+use serde_json::{Value, json};
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use thirtyfour::prelude::*;
+
+/// A phone (the field staff) and an office screen.
+pub const PHONE: (u32, u32) = (390, 844);
+pub const DESKTOP: (u32, u32) = (1280, 900);
+/// Every page must transfer less than this, compressed (uploaded images aside).
+const PAGE_BUDGET: u64 = 100 * 1024;
+
+macro_rules! browser_tests {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            #[ignore = "needs chromium, chromium-driver and axe-core (.ci/run installs them)"]
+            async fn sqlite() {
+                super::run(stringify!($name), $crate::helpers::Backend::Sqlite, |app, b| Box::pin(super::$name(app, b))).await
+            }
+
+            #[tokio::test]
+            #[ignore = "needs chromium, chromium-driver, axe-core and PostgreSQL (.ci/run)"]
+            async fn postgres() {
+                super::run(stringify!($name), $crate::helpers::Backend::Postgres, |app, b| Box::pin(super::$name(app, b))).await
+            }
+        }
+    )*};
+}
+
+browser_tests!(
+    a_commune_officer_logs_a_held_activity_with_a_photo_from_a_phone,
+    a_planner_clones_last_years_campaign_and_sees_it_on_the_calendar,
+    a_compiler_returns_a_commune_report_then_approves_it,
+    a_leader_clicks_a_dashboard_figure_through_to_its_rows_and_downloads_the_docx,
+    every_main_page_passes_axe_is_light_and_talks_only_to_the_app_in_both_languages,
+);
+
+pub struct Browser {
+    pub driver: WebDriver,
+    chromedriver: Child,
+    pub downloads: tempfile::TempDir,
+    base: String,
+}
+
+type Flow = for<'a> fn(
+    &'a TestApp,
+    &'a Browser,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Browser {
+    async fn start(app: &TestApp) -> Browser {
+        let port = free_port();
+        let chromedriver = Command::new(
+            std::env::var("KEHOACH_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()),
+        )
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver (Debian package chromium-driver) must be installed");
+        let server = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if reqwest::get(format!("{server}/status")).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let downloads = tempfile::tempdir().unwrap();
+        let mut caps = DesiredCapabilities::chrome();
+        for arg in [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--lang=vi",
+        ] {
+            caps.add_arg(arg).unwrap();
+        }
+        if let Ok(binary) = std::env::var("KEHOACH_CHROMIUM") {
+            caps.set_binary(&binary).unwrap();
+        }
+        caps.add_experimental_option(
+            "prefs",
+            json!({
+                "download.default_directory": downloads.path().to_str().unwrap(),
+                "download.prompt_for_download": false,
+            }),
+        )
+        .unwrap();
+        let driver = WebDriver::new(&server, caps).await.unwrap();
+        let b = Browser {
+            driver,
+            chromedriver,
+            downloads,
+            base: app.address.clone(),
+        };
+        b.resize(PHONE).await;
+        b
+    }
+
+    pub async fn resize(&self, (w, h): (u32, u32)) {
+        self.driver
+            .set_window_rect(0, 0, w, h)
+            .await
+            .unwrap();
+    }
+
+    pub async fn open(&self, path: &str) {
+        self.driver
+            .goto(format!("{}{path}", self.base))
+            .await
+            .unwrap();
+    }
+
+    pub async fn path(&self) -> String {
+        let url = self.driver.current_url().await.unwrap();
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    pub async fn find(&self, css: &str) -> WebElement {
+        self.driver
+            .find(By::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    /// Sets an input's value directly (date inputs read keystrokes in the browser's locale).
+    pub async fn set_value(&self, css: &str, value: &str) {
+        let e = self.find(css).await;
+        self.driver
+            .execute(
+                "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+                vec![e.to_json().unwrap(), json!(value)],
+            )
+            .await
+            .unwrap();
+    }
+
+    /// Chooses an option of a select by its value.
+    pub async fn choose(&self, select: &str, value: &str) {
+        self.find(&format!("{select} option[value='{value}']"))
+            .await
+            .click()
+            .await
+            .unwrap();
+    }
+
+    pub async fn click(&self, css: &str) {
+        let e = self.find(css).await;
+        e.scroll_into_view().await.unwrap();
+        e.click().await.unwrap();
+    }
+
+    /// Clicks something that loads a new page (a link, a form's button) and waits for that page.
+    pub async fn click_and_wait(&self, css: &str) {
+        self.script("window.__kehoach_old_page = true; return null;")
+            .await;
+        self.click(css).await;
+        for _ in 0..100 {
+            let loaded = self
+                .script("return window.__kehoach_old_page === undefined && document.readyState === 'complete';")
+                .await;
+            if loaded == json!(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no new page after clicking {css}");
+    }
+
+    pub async fn text(&self) -> String {
+        self.find("body").await.text().await.unwrap()
+    }
+
+    /// Signs in through the login form.
+    pub async fn login(&self, role: &str) {
+        self.open("/login").await;
+        self.fill("#f-email", &format!("{role}@kehoach.demo"))
+            .await;
+        self.fill("#f-password", DEMO_PASSWORD).await;
+        self.click_and_wait("form[action='/login'] button[type=submit]")
+            .await;
+        let home = if role == "leader" { "/dashboard" } else { "/" };
+        assert_eq!(self.path().await, home, "signed in as {role}");
+    }
+
+    pub async fn logout(&self) {
+        self.driver.delete_all_cookies().await.unwrap();
+    }
+
+    async fn script(&self, js: &str) -> Value {
+        self.driver
+            .execute(js, Vec::new())
+            .await
+            .unwrap()
+            .json()
+            .clone()
+    }
+
+    /// The page must fit the window's width: no horizontal scrolling.
+    pub async fn assert_no_horizontal_scroll(&self) {
+        let v = self
+            .script("return [document.documentElement.scrollWidth, window.innerWidth];")
+            .await;
+        let (scroll, inner) = (v[0].as_u64().unwrap(), v[1].as_u64().unwrap());
+        assert!(
+            scroll <= inner,
+            "{}: {scroll}px wide in a {inner}px window",
+            self.path().await
+        );
+    }
+
+    /// What the page cost: bytes over the wire (compressed) for the document and everything it
+    /// loaded, and every address it asked for.
+    pub async fn assert_light_and_local(&self) {
+        let v = self
+            .script(
+                "return performance.getEntries()
+                   .filter(e => e.entryType === 'navigation' || e.entryType === 'resource')
+                   .map(e => [e.name, Math.max(e.transferSize || 0, e.encodedBodySize || 0)]);",
+            )
+            .await;
+        let origin = self.base.clone();
+        let mut total = 0;
+        for entry in v.as_array().unwrap() {
+            let url = entry[0].as_str().unwrap();
+            assert!(
+                url.starts_with(&origin) || url.starts_with("data:"),
+                "{} asked another host: {url}",
+                self.path().await
+            );
+            // Uploaded images are the user's, not the page's weight.
+            if !url.contains("/evidence/") {
+                total += entry[1].as_u64().unwrap_or(0);
+            }
+        }
+        assert!(
+            total < PAGE_BUDGET,
+            "{} transferred {total} bytes",
+            self.path().await
+        );
+    }
+
+    /// axe-core on the page: no serious or critical violation.
+    pub async fn assert_accessible(&self) {
+        let has_axe = self.script("return typeof axe !== 'undefined';").await;
+        if has_axe != json!(true) {
+            let path = std::env::var("KEHOACH_AXE_JS").map_or_else(
+                |_| {
+                    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                        .join("target/axe/node_modules/axe-core/axe.min.js")
+                },
+                PathBuf::from,
+            );
+            let source = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+                panic!("axe-core not found at {} ({e}): npm install axe-core", path.display())
+            });
+            self.driver.execute(&source, Vec::new()).await.unwrap();
+        }
+        let found = self
+            .driver
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] }).then(r => done(
+                   r.violations
+                     .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                     .map(v => ({ id: v.id, impact: v.impact, help: v.help,
+                                  nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) }))));",
+                Vec::new(),
+            )
+            .await
+            .unwrap()
+            .json()
+            .clone();
+        assert_eq!(
+            found,
+            json!([]),
+            "{}: accessibility violations",
+            self.path().await
+        );
+    }
+
+    /// Every check of a page a user sees.
+    pub async fn check_page(&self) {
+        self.assert_light_and_local().await;
+        self.assert_accessible().await;
+    }
+
+    async fn save_artifacts(&self, name: &str) {
+        let dir = std::env::var("KEHOACH_BROWSER_ARTIFACTS").map_or_else(
+            |_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/browser-artifacts"),
+            PathBuf::from,
+        );
+        let dir = dir.join(name);
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = self.driver.screenshot(&dir.join("screenshot.png")).await;
+        if let Ok(source) = self.driver.source().await {
+            let _ = std::fs::write(dir.join("page.html"), source);
+        }
+        if let Ok(url) = self.driver.current_url().await {
+            let _ = std::fs::write(dir.join("url.txt"), url.as_str());
+        }
+        eprintln!("browser artifacts in {}", dir.display());
+    }
+
+    /// Waits for a downloaded file to be complete; returns its bytes.
+    pub async fn downloaded(&self, suffix: &str) -> Vec<u8> {
+        for _ in 0..100 {
+            if let Ok(entries) = std::fs::read_dir(self.downloads.path()) {
+                for e in entries.flatten() {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    if name.ends_with(suffix) {
+                        return std::fs::read(e.path()).unwrap();
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no {suffix} file downloaded");
+    }
+}
+
+/// Starts the app and the browser, runs the flow, and on failure keeps what the browser saw.
+async fn run(name: &str, backend: Backend, flow: Flow) {
+    let app = spawn_app(backend).await;
+    let mut browser = Browser::start(&app).await;
+    let outcome = AssertUnwindSafe(flow(&app, &browser)).catch_unwind().await;
+    if outcome.is_err() {
+        browser
+            .save_artifacts(&format!("{name}-{backend:?}"))
+            .await;
+    }
+    let _ = browser.driver.clone().quit().await;
+    let _ = browser.chromedriver.kill();
+    let _ = browser.chromedriver.wait();
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+async fn id(app: &TestApp, sql: &str) -> String {
+    app.scalar(sql).await.to_string()
+}
+
+async fn a_commune_officer_logs_a_held_activity_with_a_photo_from_a_phone(
+    app: &TestApp,
+    b: &Browser,
+) {
+    b.login("commune").await;
+    b.assert_no_horizontal_scroll().await;
+    b.check_page().await;
+    b.click_and_wait("a[href='/activities/new?held=1']").await;
+    b.assert_no_horizontal_scroll().await;
+    let talk = id(
+        app,
+        "SELECT id AS n FROM codes WHERE list = 'activity_type' AND code = 'talk'",
+    )
+    .await;
+    let item = id(app, "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id WHERE p.area_code = 'awareness' AND i.position = 3").await;
+    b.choose("#f-activity_type_id", &talk).await;
+    b.choose("#f-plan_item_id", &item).await;
+    b.fill("#f-title", "Nói chuyện chuyên đề tại thôn Phú Thứ")
+        .await;
+    b.set_value("#f-start_date", "2024-06-18").await;
+    b.set_value("#f-held_on", "2024-06-18").await;
+    b.fill("#f-actual_participants", "45").await;
+    b.fill("#f-actual_women", "20").await;
+    b.click_and_wait("form.activity-form button[type=submit], main form button[type=submit]")
+        .await;
+    let path = b.path().await;
+    let activity: i64 = path
+        .trim_start_matches("/activities/")
+        .parse()
+        .unwrap_or_else(|_| panic!("not on the activity page: {path}"));
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM activities WHERE id = {activity} AND status = 'held' AND participants = 45 AND participants_women = 20"
+        ))
+        .await,
+        1
+    );
+    b.assert_no_horizontal_scroll().await;
+
+    // The photo, from the phone's files.
+    let photo = b.downloads.path().join("buoi-noi-chuyen.jpg");
+    std::fs::write(&photo, crate::evidence::plain_jpeg(800, 600)).unwrap();
+    b.find("#f-evidence-file")
+        .await
+        .send_keys(photo.to_str().unwrap())
+        .await
+        .unwrap();
+    b.click("form.evidence-upload input[name=no_victim]").await;
+    b.click_and_wait("form.evidence-upload button[type=submit]").await;
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM evidence_files WHERE activity_id = {activity}"
+        ))
+        .await,
+        1
+    );
+    assert!(b.text().await.contains("buoi-noi-chuyen.jpg"));
+    b.assert_no_horizontal_scroll().await;
+    b.check_page().await;
+}
+
+async fn a_planner_clones_last_years_campaign_and_sees_it_on_the_calendar(
+    app: &TestApp,
+    b: &Browser,
+) {
+    // Last year's campaign (2024) and this year's plan (2025, cloned from it), made over HTTP.
+    let planner = app.another_browser();
+    planner.login_as("planner").await;
+    for (unit, date) in [
+        ("PY-TH-HOAPHU", "2024-07-29"),
+        ("PY-TH-HOATHINH", "2024-07-30"),
+    ] {
+        let mut f = crate::activities::fields(app, unit, "TH-VHTT", date).await;
+        crate::activities::set(&mut f, "title", "Mít tinh hưởng ứng Ngày 30/7");
+        crate::activities::create(&planner, &f).await;
+    }
+    let plan = id(app, "SELECT id AS n FROM plans WHERE code = 'PY-TH-2024-HTNN'").await;
+    let r = planner
+        .post_form(
+            &format!("/plans/{plan}/clone"),
+            &[("years", "1"), ("target_percent", "100")],
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let new_plan = id(app, "SELECT MAX(id) AS n FROM plans").await;
+
+    b.resize(DESKTOP).await;
+    b.login("planner").await;
+    b.open("/activities/clone").await;
+    b.set_value("#c-from", "2024-07-25").await;
+    b.set_value("#c-to", "2024-07-31").await;
+    b.fill("#c-q", "30/7").await;
+    b.click_and_wait("form[method=get] button[type=submit]").await;
+    assert!(b.text().await.contains("2 hoạt động được chọn"));
+    b.check_page().await;
+    b.choose("#f-target_plan_id", &new_plan).await;
+    b.click_and_wait("form[method=post][action='/activities/clone'] button[type=submit]")
+        .await;
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM activities WHERE start_date >= '2025-07-29' AND start_date <= '2025-07-30' AND source_activity_id IS NOT NULL")
+            .await,
+        2
+    );
+    b.open("/activities/calendar?month=2025-07").await;
+    let page = b.text().await;
+    assert!(page.contains("Mít tinh hưởng ứng Ngày 30/7"), "{page}");
+    b.check_page().await;
+}
+
+async fn a_compiler_returns_a_commune_report_then_approves_it(app: &TestApp, b: &Browser) {
+    let compiler = app.another_browser();
+    compiler.login_as("compiler").await;
+    let period = crate::reports::open_period(&compiler).await;
+    let report = crate::reports::report_of(app, period, "PY-TH-HOAPHONG").await;
+    let commune = app.another_browser();
+    commune.login_as("commune").await;
+    let submit = |who: &TestApp| {
+        let who = who.another_browser();
+        async move {
+            who.login_as("commune").await;
+            let r = crate::reports::act(&who, report, &[("action", "submit")]).await;
+            assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+        }
+    };
+    submit(&commune).await;
+
+    b.resize(DESKTOP).await;
+    b.login("compiler").await;
+    b.open(&format!("/reports/{report}")).await;
+    b.check_page().await;
+    b.fill("#f-comment", "Đề nghị bổ sung số liệu tháng 6.")
+        .await;
+    b.click_and_wait("form input[name=action][value=return] ~ .actions button")
+        .await;
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM reports WHERE id = {report} AND status = 'returned'"
+        ))
+        .await,
+        1
+    );
+    assert!(b.text().await.contains("Đề nghị bổ sung số liệu tháng 6."));
+    submit(&commune).await;
+    b.open(&format!("/reports/{report}")).await;
+    b.click_and_wait("form input[name=action][value=approve] ~ .actions button")
+        .await;
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM reports WHERE id = {report} AND status = 'approved' AND snapshot IS NOT NULL"
+        ))
+        .await,
+        1
+    );
+    b.check_page().await;
+}
+
+async fn a_leader_clicks_a_dashboard_figure_through_to_its_rows_and_downloads_the_docx(
+    app: &TestApp,
+    b: &Browser,
+) {
+    let commune = app.another_browser();
+    commune.login_as("commune").await;
+    crate::reports::held(
+        &commune,
+        "PY-TH-HOAPHONG",
+        "TH-HOAPHONG-UBND",
+        "2024-05-14",
+        "120",
+        "64",
+    )
+    .await;
+    let compiler = app.another_browser();
+    compiler.login_as("compiler").await;
+    let period = crate::reports::open_period(&compiler).await;
+    let compiled = app
+        .scalar(&format!(
+            "SELECT id AS n FROM reports WHERE period_id = {period} AND level = 'compiled'"
+        ))
+        .await;
+
+    // On the leader's phone.
+    b.login("leader").await;
+    b.open("/dashboard").await;
+    b.assert_no_horizontal_scroll().await;
+    b.check_page().await;
+    let link = b
+        .find("main a[href^='/activities?'][href*='status=held']")
+        .await;
+    let figure = link.text().await.unwrap();
+    let href = link.attr("href").await.unwrap().unwrap();
+    b.click_and_wait(&format!("main a[href='{href}']")).await;
+    assert!(b.path().await.starts_with("/activities?"));
+    let rows = b.text().await;
+    assert!(rows.contains("Nói chuyện chuyên đề"), "{rows}");
+    assert!(!figure.trim().is_empty());
+
+    b.open(&format!("/reports/{compiled}")).await;
+    b.click(&format!("a[href='/reports/{compiled}/docx']"))
+        .await;
+    let docx = b.downloaded(".docx").await;
+    assert_eq!(&docx[..2], b"PK", "a DOCX is a zip file");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml)
+        .unwrap();
+    assert!(xml.contains("BÁO CÁO"));
+}
+
+/// The main pages, for the role that uses each, at phone width, in Vietnamese and English.
+async fn every_main_page_passes_axe_is_light_and_talks_only_to_the_app_in_both_languages(
+    app: &TestApp,
+    b: &Browser,
+) {
+    let compiler = app.another_browser();
+    compiler.login_as("compiler").await;
+    let period = crate::reports::open_period(&compiler).await;
+    let report = crate::reports::report_of(app, period, "PY-TH-HOAPHONG").await;
+    let commune = app.another_browser();
+    commune.login_as("commune").await;
+    let activity = crate::reports::held(
+        &commune,
+        "PY-TH-HOAPHONG",
+        "TH-HOAPHONG-UBND",
+        "2024-06-11",
+        "30",
+        "12",
+    )
+    .await;
+    let planned = crate::reports::activity(
+        &commune,
+        "PY-TH-HOAPHONG",
+        "TH-HOAPHONG-UBND",
+        "2024-06-19",
+        None,
+    )
+    .await;
+    let plan = id(app, "SELECT id AS n FROM plans WHERE code = 'PY-TH-2024-HTNN'").await;
+    let field_pages = [
+        "/".to_owned(),
+        "/activities/new".to_owned(),
+        "/activities/new?held=1".to_owned(),
+        format!("/activities/{activity}"),
+        format!("/activities/{planned}/log"),
+        "/stats/entry".to_owned(),
+        "/stats".to_owned(),
+        format!("/reports/{report}"),
+    ];
+    let pages: Vec<(&str, Vec<String>)> = vec![
+        ("commune", field_pages.to_vec()),
+        (
+            "planner",
+            vec![
+                "/activities".into(),
+                "/activities/calendar".into(),
+                "/plans".into(),
+                format!("/plans/{plan}"),
+                "/tasks".into(),
+                "/tasks/inbox".into(),
+                "/tasks/new".into(),
+                "/org-units".into(),
+                "/account".into(),
+            ],
+        ),
+        (
+            "compiler",
+            vec![
+                "/reports".into(),
+                "/reports/periods/new".into(),
+                format!("/reports/periods/{period}"),
+                "/stats".into(),
+            ],
+        ),
+        ("leader", vec!["/dashboard".into()]),
+        (
+            "admin",
+            vec![
+                "/admin/users".into(),
+                "/admin/codes".into(),
+                "/admin/outbox".into(),
+            ],
+        ),
+    ];
+    for locale in ["vi", "en"] {
+        b.logout().await;
+        b.open("/login").await;
+        if locale == "en" {
+            // The switch in the footer keeps the page.
+            b.click_and_wait("footer button[name=locale]").await;
+            assert_eq!(b.path().await, "/login");
+        }
+        let lang = b.script("return document.documentElement.lang;").await;
+        assert_eq!(lang, json!(locale));
+        b.check_page().await;
+        for (role, paths) in &pages {
+            b.login(role).await;
+            if locale == "en" {
+                // Signing in brings the account's language back; the switch stores the new one.
+                let home = b.path().await;
+                b.click_and_wait("footer button[name=locale]").await;
+                assert_eq!(b.path().await, home);
+            }
+            for path in paths {
+                b.open(path).await;
+                let lang = b.script("return document.documentElement.lang;").await;
+                assert_eq!(lang, json!(locale), "{path}");
+                if field_pages.contains(path) {
+                    b.assert_no_horizontal_scroll().await;
+                }
+                b.check_page().await;
+            }
+            b.logout().await;
+            b.open("/login").await;
+        }
+    }
+}
