@@ -22,7 +22,12 @@ async fn id_of(app: &TestApp, sql: &str) -> String {
 }
 
 /// The fields of a valid new activity of a unit, organised by an agency, on a date.
-pub(crate) async fn fields(app: &TestApp, unit: &str, agency: &str, date: &str) -> Vec<(String, String)> {
+pub(crate) async fn fields(
+    app: &TestApp,
+    unit: &str,
+    agency: &str,
+    date: &str,
+) -> Vec<(String, String)> {
     let item = id_of(
         app,
         "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id \

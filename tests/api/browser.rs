@@ -46,6 +46,7 @@ browser_tests!(
     a_compiler_returns_a_commune_report_then_approves_it,
     a_leader_clicks_a_dashboard_figure_through_to_its_rows_and_downloads_the_docx,
     every_main_page_passes_axe_is_light_and_talks_only_to_the_app_in_both_languages,
+    the_keyboard_alone_signs_in_the_focus_shows_and_errors_point_to_their_fields,
 );
 
 pub struct Browser {
@@ -120,10 +121,7 @@ impl Browser {
     }
 
     pub async fn resize(&self, (w, h): (u32, u32)) {
-        self.driver
-            .set_window_rect(0, 0, w, h)
-            .await
-            .unwrap();
+        self.driver.set_window_rect(0, 0, w, h).await.unwrap();
     }
 
     pub async fn open(&self, path: &str) {
@@ -205,8 +203,7 @@ impl Browser {
     /// Signs in through the login form.
     pub async fn login(&self, role: &str) {
         self.open("/login").await;
-        self.fill("#f-email", &format!("{role}@kehoach.demo"))
-            .await;
+        self.fill("#f-email", &format!("{role}@kehoach.demo")).await;
         self.fill("#f-password", DEMO_PASSWORD).await;
         self.click_and_wait("form[action='/login'] button[type=submit]")
             .await;
@@ -264,6 +261,9 @@ impl Browser {
                 total += entry[1].as_u64().unwrap_or(0);
             }
         }
+        if std::env::var_os("KEHOACH_PAGE_WEIGHTS").is_some() {
+            eprintln!("page weight {} {total}", self.path().await);
+        }
         assert!(
             total < PAGE_BUDGET,
             "{} transferred {total} bytes",
@@ -283,7 +283,10 @@ impl Browser {
                 PathBuf::from,
             );
             let source = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-                panic!("axe-core not found at {} ({e}): npm install axe-core", path.display())
+                panic!(
+                    "axe-core not found at {} ({e}): npm install axe-core",
+                    path.display()
+                )
             });
             self.driver.execute(&source, Vec::new()).await.unwrap();
         }
@@ -314,6 +317,37 @@ impl Browser {
     pub async fn check_page(&self) {
         self.assert_light_and_local().await;
         self.assert_accessible().await;
+    }
+
+    /// With `KEHOACH_SCREENSHOTS=DIR`, a full-height picture of the page, to look at.
+    pub async fn keep_screenshot(&self, name: &str) {
+        let Ok(dir) = std::env::var("KEHOACH_SCREENSHOTS") else {
+            return;
+        };
+        let file: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let _ = std::fs::create_dir_all(&dir);
+        let height = self
+            .script("return document.documentElement.scrollHeight;")
+            .await
+            .as_u64()
+            .unwrap_or(844)
+            .min(4000) as u32;
+        let rect = self.driver.get_window_rect().await.unwrap();
+        self.resize((rect.width as u32, height)).await;
+        let _ = self
+            .driver
+            .screenshot(&PathBuf::from(dir).join(format!("{file}.png")))
+            .await;
+        self.resize((rect.width as u32, rect.height as u32)).await;
     }
 
     async fn save_artifacts(&self, name: &str) {
@@ -356,9 +390,7 @@ async fn run(name: &str, backend: Backend, flow: Flow) {
     let mut browser = Browser::start(&app).await;
     let outcome = AssertUnwindSafe(flow(&app, &browser)).catch_unwind().await;
     if outcome.is_err() {
-        browser
-            .save_artifacts(&format!("{name}-{backend:?}"))
-            .await;
+        browser.save_artifacts(&format!("{name}-{backend:?}")).await;
     }
     let _ = browser.driver.clone().quit().await;
     let _ = browser.chromedriver.kill();
@@ -420,7 +452,8 @@ async fn a_commune_officer_logs_a_held_activity_with_a_photo_from_a_phone(
         .await
         .unwrap();
     b.click("form.evidence-upload input[name=no_victim]").await;
-    b.click_and_wait("form.evidence-upload button[type=submit]").await;
+    b.click_and_wait("form.evidence-upload button[type=submit]")
+        .await;
     assert_eq!(
         app.scalar(&format!(
             "SELECT COUNT(*) FROM evidence_files WHERE activity_id = {activity}"
@@ -448,7 +481,11 @@ async fn a_planner_clones_last_years_campaign_and_sees_it_on_the_calendar(
         crate::activities::set(&mut f, "title", "Mít tinh hưởng ứng Ngày 30/7");
         crate::activities::create(&planner, &f).await;
     }
-    let plan = id(app, "SELECT id AS n FROM plans WHERE code = 'PY-TH-2024-HTNN'").await;
+    let plan = id(
+        app,
+        "SELECT id AS n FROM plans WHERE code = 'PY-TH-2024-HTNN'",
+    )
+    .await;
     let r = planner
         .post_form(
             &format!("/plans/{plan}/clone"),
@@ -464,7 +501,8 @@ async fn a_planner_clones_last_years_campaign_and_sees_it_on_the_calendar(
     b.set_value("#c-from", "2024-07-25").await;
     b.set_value("#c-to", "2024-07-31").await;
     b.fill("#c-q", "30/7").await;
-    b.click_and_wait("form[method=get] button[type=submit]").await;
+    b.click_and_wait("form[method=get] button[type=submit]")
+        .await;
     assert!(b.text().await.contains("2 hoạt động được chọn"));
     b.check_page().await;
     b.choose("#f-target_plan_id", &new_plan).await;
@@ -608,7 +646,11 @@ async fn every_main_page_passes_axe_is_light_and_talks_only_to_the_app_in_both_l
         None,
     )
     .await;
-    let plan = id(app, "SELECT id AS n FROM plans WHERE code = 'PY-TH-2024-HTNN'").await;
+    let plan = id(
+        app,
+        "SELECT id AS n FROM plans WHERE code = 'PY-TH-2024-HTNN'",
+    )
+    .await;
     let field_pages = [
         "/".to_owned(),
         "/activities/new".to_owned(),
@@ -681,9 +723,81 @@ async fn every_main_page_passes_axe_is_light_and_talks_only_to_the_app_in_both_l
                     b.assert_no_horizontal_scroll().await;
                 }
                 b.check_page().await;
+                b.keep_screenshot(&format!("{locale}-{role}{path}")).await;
             }
             b.logout().await;
             b.open("/login").await;
         }
     }
+}
+
+async fn the_keyboard_alone_signs_in_the_focus_shows_and_errors_point_to_their_fields(
+    _app: &TestApp,
+    b: &Browser,
+) {
+    let press = |keys: TypingData| async move {
+        b.driver
+            .action_chain()
+            .send_keys(keys)
+            .perform()
+            .await
+            .unwrap();
+    };
+    let focused = || async {
+        b.script("const e = document.activeElement; return [e.id, e.className, getComputedStyle(e).outlineStyle];")
+            .await
+    };
+    b.open("/login").await;
+    // The first stop is the link that skips to the content; the focus is drawn.
+    press(Key::Tab.into()).await;
+    let first = focused().await;
+    assert_eq!(first[1], json!("skip"), "{first}");
+    let mut stops = 0;
+    while focused().await[0] != json!("f-email") {
+        press(Key::Tab.into()).await;
+        stops += 1;
+        assert!(stops < 5, "the email field is not reachable by Tab");
+    }
+    assert_ne!(focused().await[2], json!("none"), "focus must be visible");
+    press("commune@kehoach.demo".into()).await;
+    press(Key::Tab.into()).await;
+    assert_eq!(focused().await[0], json!("f-password"));
+    press(DEMO_PASSWORD.into()).await;
+    b.script("window.__kehoach_old_page = true; return null;")
+        .await;
+    press(Key::Enter.into()).await;
+    for _ in 0..100 {
+        if b.script(
+            "return window.__kehoach_old_page === undefined && document.readyState === 'complete';",
+        )
+        .await
+            == json!(true)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(b.path().await, "/");
+
+    // A form sent empty (the browser's own checks off, as an old browser would): every field in
+    // error says so and points to its message.
+    b.open("/activities/new").await;
+    b.script("document.querySelector('main form').noValidate = true; return null;")
+        .await;
+    b.click_and_wait("main form button[type=submit]").await;
+    let errors = b
+        .script(
+            "return [...document.querySelectorAll('[aria-invalid=true]')].map(e => {
+               const d = document.getElementById(e.getAttribute('aria-describedby') || '');
+               return [e.id, !!document.querySelector('label[for=\"' + e.id + '\"]'), d ? d.textContent.trim() : ''];
+             });",
+        )
+        .await;
+    let errors = errors.as_array().unwrap();
+    assert!(errors.len() >= 2, "{errors:?}");
+    for e in errors {
+        assert_eq!(e[1], json!(true), "{e} has no label");
+        assert_ne!(e[2], json!(""), "{e} points to no message");
+    }
+    b.assert_accessible().await;
 }
