@@ -23,7 +23,29 @@ fn vietnamese_and_english_have_the_same_keys() {
         use unicode_normalization::UnicodeNormalization;
         let nfc: String = v.nfc().collect();
         assert_eq!(&nfc, v, "{k} is not in NFC");
+        assert_eq!(mixed_tone_style(v), None, "{k}: write hòa, thủy, khỏe (one style)");
     }
+}
+
+/// A word spelled with the other placement of the tone mark ("hoà", "thuỷ", "khoẻ") than the
+/// one used everywhere else in the app and in the official names ("Hòa", "Thủy", "khỏe").
+fn mixed_tone_style(text: &str) -> Option<String> {
+    text.split(|c: char| !c.is_alphabetic())
+        .find(|word| {
+            let chars: Vec<char> = word.to_lowercase().chars().collect();
+            let [.., a, b] = chars.as_slice() else {
+                return false;
+            };
+            (*a == 'o' && "àáảãạèéẻẽẹ".contains(*b)) || (*a == 'u' && "ỳýỷỹỵ".contains(*b))
+        })
+        .map(str::to_owned)
+}
+
+#[test]
+fn the_tone_style_check_tells_the_two_styles_apart() {
+    assert_eq!(mixed_tone_style("xã Hoà Phong"), Some("Hoà".into()));
+    assert_eq!(mixed_tone_style("thuỷ lợi"), Some("thuỷ".into()));
+    assert_eq!(mixed_tone_style("xã Hòa Phong, hoạt động, thủy lợi, khỏe"), None);
 }
 
 fn files(dir: &Path, ext: &str, out: &mut Vec<std::path::PathBuf>) {
