@@ -1016,7 +1016,7 @@ async fn opening_a_period_with_an_agency_outside_the_scope_is_refused_and_writes
     // The form offers the district's partner agencies, not the communes' committees nor the
     // compiler's own office.
     let (_, form) = app.get_text("/reports/periods/new").await;
-    assert!(form.contains("Công an huyện Tây Hòa"));
+    assert!(form.contains("Công an huyện Tây Hòa"), "{form}");
     assert!(!form.contains("Ủy ban nhân dân xã Hòa Phong"));
     assert!(!form.contains("Phòng Lao động - Thương binh và Xã hội"));
 }
