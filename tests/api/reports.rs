@@ -767,6 +767,17 @@ async fn a_partner_agency_asked_to_answer_drafts_from_its_own_rows_is_returned_r
         .replace("&amp;", "&");
     let (_, rows) = app.get_text(&href).await;
     assert_eq!(rows.matches("class=\"act-card\"").count(), 2, "{href}");
+    // The document is the agency's own, answering the district's plan.
+    let docx = partner
+        .get(&format!("/reports/{report}/docx"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let xml = part(&docx, "word/document.xml");
+    assert!(xml.contains("/BC-CA"), "the agency's number symbol");
+    assert!(xml.contains("của UBND huyện Tây Hòa về"));
+    assert!(xml.contains("Công an huyện Tây Hòa báo cáo kết quả thực hiện như sau:"));
     // The district report counts every activity of the scope once, the police's included.
     let compiled = app
         .scalar(&format!(
