@@ -284,11 +284,15 @@ pub fn drafts(f: &Figures, level: Level) -> BTreeMap<String, String> {
     );
     if level == Level::Agency {
         out.insert("situation".to_owned(), String::new());
-        let mut results = vec![format!(
-            "Trong kỳ, cơ quan đã chủ trì tổ chức {} hoạt động tuyên truyền, thu hút {} lượt người tham dự.",
-            number(f.activities_held),
-            number(f.participants)
-        )];
+        let mut results = vec![if f.activities_held > 0 {
+            format!(
+                "Trong kỳ, cơ quan đã chủ trì tổ chức {} hoạt động tuyên truyền, thu hút {} lượt người tham dự.",
+                number(f.activities_held),
+                number(f.participants)
+            )
+        } else {
+            "Trong kỳ, cơ quan chưa chủ trì tổ chức hoạt động tuyên truyền nào.".to_owned()
+        }];
         // An agency's share of the plan is often coordination work rather than events.
         results.extend(
             f.areas
@@ -393,6 +397,46 @@ mod tests {
             area_draft(&AreaFigures::default()),
             "Trong kỳ, chưa có hoạt động nào được ghi nhận cho nội dung này."
         );
+    }
+
+    #[test]
+    fn an_agency_draft_speaks_of_the_agency_and_its_coordination_work() {
+        let tasks_only = Figures {
+            areas: vec![AreaFigures {
+                number: 3,
+                tasks_done: 2,
+                persons_supported: 3,
+                tasks_open: 1,
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let d = drafts(&tasks_only, Level::Agency);
+        assert_eq!(
+            d.get("results").map(String::as_str),
+            Some(
+                "Trong kỳ, cơ quan chưa chủ trì tổ chức hoạt động tuyên truyền nào. \
+                 Phối hợp hoàn thành 2 nhiệm vụ, hỗ trợ 3 lượt người; 1 nhiệm vụ đang thực hiện."
+            )
+        );
+        assert_eq!(
+            d.keys().map(String::as_str).collect::<Vec<_>>(),
+            [
+                "next_tasks",
+                "recommendations",
+                "results",
+                "shortcomings",
+                "situation"
+            ]
+        );
+        let held = Figures {
+            activities_held: 3,
+            participants: 1250,
+            ..Default::default()
+        };
+        assert!(drafts(&held, Level::Agency)["results"].starts_with(
+            "Trong kỳ, cơ quan đã chủ trì tổ chức 3 hoạt động tuyên truyền, thu hút 1.250 lượt"
+        ));
     }
 
     #[test]

@@ -255,27 +255,34 @@ async fn completeness(
     let today = state.clock.today();
     let (_, states) = crate::reports::views::completeness(&reports, &period, today);
     let l = user.locale;
-    let mut rows: Vec<Vec<Cell>> = reports
+    // The units first, then the partner agencies asked, each by name (as on the board).
+    let mut keyed: Vec<((bool, String), Vec<Cell>)> = reports
         .iter()
         .filter_map(|r| {
             let st = states.iter().find(|(id, _)| *id == r.id)?.1;
             let submitted = r
                 .submitted_at
                 .map(|t| t.with_timezone(&crate::state::VN_OFFSET).date_naive());
-            Some(vec![
-                Cell::text(names.get(&r.id).cloned().unwrap_or_default()),
-                Cell::text(state.i18n.t(l, &format!("report.status.{}", r.status))),
-                Cell::text(
-                    state
-                        .i18n
-                        .t(l, &format!("sheet.completeness.standing.{st}")),
-                ),
-                Cell::opt_date(submitted),
-                Cell::Date(period.due_date),
-            ])
+            let name = names.get(&r.id).cloned().unwrap_or_default();
+            let key = (r.agency_id.is_some(), name.clone());
+            Some((
+                key,
+                vec![
+                    Cell::text(name),
+                    Cell::text(state.i18n.t(l, &format!("report.status.{}", r.status))),
+                    Cell::text(
+                        state
+                            .i18n
+                            .t(l, &format!("sheet.completeness.standing.{st}")),
+                    ),
+                    Cell::opt_date(submitted),
+                    Cell::Date(period.due_date),
+                ],
+            ))
         })
         .collect();
-    rows.sort_by(|a, b| format!("{:?}", a.first()).cmp(&format!("{:?}", b.first())));
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    let rows: Vec<Vec<Cell>> = keyed.into_iter().map(|(_, row)| row).collect();
     audit_export(
         &state,
         &user,

@@ -962,6 +962,9 @@ async fn a_partner_agency_asked_to_answer_drafts_from_its_own_rows_is_returned_r
         csv.contains("Công an huyện Tây Hòa") && csv.contains("Hội Liên hiệp Phụ nữ huyện Tây Hòa")
     );
     assert_eq!(csv.lines().count(), 1 + 13, "{csv}");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[12].starts_with("Công an huyện Tây Hòa"), "{csv}");
+    assert!(lines[13].starts_with("Hội Liên hiệp Phụ nữ"), "{csv}");
 
     // Reopening is the compiler's, audited, and unlocks the police's activities.
     assert_eq!(
