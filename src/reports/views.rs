@@ -244,10 +244,11 @@ pub async fn post_period(
         .iter()
         .filter_map(|v| v.parse().ok())
         .collect();
+    // A value that is no id names no agency: refused with the others, not silently dropped.
     let agencies: Vec<i64> = form
         .all("agencies")
         .iter()
-        .filter_map(|v| v.parse().ok())
+        .map(|v| v.trim().parse().unwrap_or(0))
         .collect();
     // The form lists the units (`responders_listed`), so there an empty choice means none; a
     // request without the list gets the default.

@@ -1009,6 +1009,7 @@ async fn opening_a_period_with_an_agency_outside_the_scope_is_refused_and_writes
         agency_id(&app, "PY-SLDTBXH").await,
         agency_id(&app, "TH-HOAPHONG-UBND").await,
         "999999".to_owned(),
+        "công an".to_owned(),
     ] {
         let r = post_period(&app, &[agency_id(&app, "TH-CA").await, agency.clone()]).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{agency}");
