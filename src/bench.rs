@@ -261,6 +261,7 @@ async fn report(db: &DatabaseConnection, unit: i64, o: &Options) -> anyhow::Resu
         id: 0,
         period_id: 0,
         org_unit_id: unit,
+        agency_id: None,
         level: crate::reports::service::COMPILED.into(),
         status: "draft".into(),
         narrative: "{}".into(),
@@ -293,12 +294,17 @@ async fn report(db: &DatabaseConnection, unit: i64, o: &Options) -> anyhow::Resu
     let f = crate::reports::service::figures_of(db, &r, &period)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let n = crate::reports::narrative::refresh(&Default::default(), &f, true);
+    let n = crate::reports::narrative::refresh(
+        &Default::default(),
+        &f,
+        crate::reports::narrative::Level::Compiled,
+    );
     let doc = crate::reports::document::ReportDoc {
         report: &r,
         period: &period,
         plan: &the_plan,
         unit: &the_unit,
+        agency: None,
         figures: &f,
         narrative: &n,
     };

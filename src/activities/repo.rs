@@ -46,6 +46,9 @@ pub struct Filter {
     /// A content area of the plan (`awareness`…): activities under its items, at any depth.
     #[serde(default)]
     pub area: Option<String>,
+    /// The organising agency: what a partner agency's report counts links here.
+    #[serde(default)]
+    pub agency: Option<String>,
     /// The chosen unit's subtree within the scope, filled by [`Filter::resolve`].
     #[serde(skip)]
     pub unit_ids: Option<Vec<i64>>,
@@ -124,6 +127,9 @@ impl Filter {
         }
         if let Some(to) = self.to_date() {
             c = c.add(activity::Column::StartDate.lte(to));
+        }
+        if let Some(a) = id_of(&self.agency) {
+            c = c.add(activity::Column::AgencyId.eq(a));
         }
         if let Some(t) = id_of(&self.activity_type) {
             c = c.add(activity::Column::ActivityTypeId.eq(t));

@@ -487,7 +487,14 @@ async fn save(
         .one(db)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(format!("activity {id}")))?;
-    if crate::reports::service::is_locked(db, current.org_unit_id, current.start_date).await? {
+    if crate::reports::service::is_locked(
+        db,
+        current.org_unit_id,
+        current.agency_id,
+        current.start_date,
+    )
+    .await?
+    {
         return Err(ActivityError::field("start_date", "activity.error.locked"));
     }
     let txn = db.begin().await?;

@@ -249,11 +249,13 @@ pub async fn get_home(
     let plan_units =
         crate::plans::repo::readable_units(&state.db, &scope, user.org_unit_id).await?;
     let plans = crate::plans::repo::list(&state.db, &plan_units).await?;
+    let reports = crate::reports::views::waiting_for(&state, &user).await?;
     page.render(
         &state,
         "home.html",
         context! {
             upcoming => upcoming, to_log => to_log, to_log_total => to_log_total, names => names,
+            reports => reports,
             plans => plans, can_write => user.can(Capability::WriteActivities), today => today,
         },
     )

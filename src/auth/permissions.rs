@@ -55,10 +55,12 @@ impl Role {
             // Requesting agencies open tasks; partners answer them (object rules in `tasks::access`).
             WriteTasks => matches!(self, Planner | Compiler | Commune),
             ActOnTasks => matches!(self, Planner | Compiler | Commune | Partner),
-            // Reports go to everyone but partners; communes write theirs; the compiling office
-            // opens periods, reviews and composes; leaders approve the report to the level above.
-            ViewReports => !matches!(self, Partner),
-            EditReports => matches!(self, Commune | Compiler),
+            // Reports go to everyone (a partner agency reads only its own, when a period asks it
+            // to answer: the object rule is in `reports::views::access`); communes and partner
+            // agencies write theirs; the compiling office opens periods, reviews and composes;
+            // leaders approve the report to the level above.
+            ViewReports => true,
+            EditReports => matches!(self, Commune | Compiler | Partner),
             ManageReporting => matches!(self, Compiler),
             ApproveReports => matches!(self, Leader),
             // Planners write the plans of their unit and below; a commune writes its own.

@@ -9,6 +9,8 @@ pub struct Model {
     pub id: i64,
     pub period_id: i64,
     pub org_unit_id: i64,
+    /// Set when the responder is a partner agency rather than a unit.
+    pub agency_id: Option<i64>,
     pub level: String,
     pub status: String,
     pub narrative: String,

@@ -178,25 +178,34 @@ pub async fn compute(
         .into_iter()
         .map(|p| p.id)
         .collect();
-    let late: Vec<i64> = report::Entity::find()
+    let late = report::Entity::find()
         .filter(report::Column::PeriodId.is_in(open_periods))
         .filter(report::Column::Level.eq(UNIT))
         .filter(report::Column::Status.is_in([DRAFT, RETURNED]))
         .filter(report::Column::OrgUnitId.is_in(units))
         .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.org_unit_id)
-        .collect();
-    let not_reported = org_unit::Entity::find()
-        .filter(org_unit::Column::Id.is_in(late))
+        .await?;
+    // A unit's report is named by the unit, a partner agency's by the agency.
+    let late_units = late.iter().filter(|r| r.agency_id.is_none());
+    let late_agencies = late.iter().filter_map(|r| r.agency_id);
+    let mut not_reported: Vec<String> = org_unit::Entity::find()
+        .filter(org_unit::Column::Id.is_in(late_units.map(|r| r.org_unit_id)))
         .order_by_asc(org_unit::Column::Name)
         .all(db)
         .await?
         .into_iter()
-        .take(NAMED_UNITS)
         .map(|u| u.name)
         .collect();
+    not_reported.extend(
+        agency::Entity::find()
+            .filter(agency::Column::Id.is_in(late_agencies))
+            .order_by_asc(agency::Column::Name)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| a.name),
+    );
+    not_reported.truncate(NAMED_UNITS);
 
     Ok(Digest {
         unit: name,

@@ -6,7 +6,7 @@ use crate::documents::{
     Annex, AnnexTable, Block, Cell, DocumentKind, DocumentNumber, IssueDate, OfficialDocument, Row,
     Signature, render_docx,
 };
-use crate::entities::{org_unit, plan, report, reporting_period};
+use crate::entities::{agency, org_unit, plan, report, reporting_period};
 use crate::reports::figures::Figures;
 use crate::reports::narrative::Narrative;
 use chrono::Datelike;
@@ -17,12 +17,19 @@ pub struct ReportDoc<'a> {
     pub period: &'a reporting_period::Model,
     pub plan: &'a plan::Model,
     pub unit: &'a org_unit::Model,
+    /// The partner agency answering, when the report is an agency's rather than a unit's.
+    pub agency: Option<&'a agency::Model>,
     pub figures: &'a Figures,
     pub narrative: &'a Narrative,
 }
 
-fn number_of(r: &report::Model) -> DocumentNumber {
-    let symbol = DocumentKind::Report.symbol("UBND");
+/// The issuer's abbreviation in the number symbol: "UBND" for a People's Committee, the last
+/// part of an agency's code otherwise (TH-CA → BC-CA).
+fn number_of(r: &report::Model, agency: Option<&agency::Model>) -> DocumentNumber {
+    let abbreviation = agency
+        .and_then(|a| a.code.rsplit('-').next())
+        .unwrap_or("UBND");
+    let symbol = DocumentKind::Report.symbol(abbreviation);
     match r
         .document_number
         .as_deref()
@@ -72,8 +79,10 @@ pub fn official(d: &ReportDoc<'_>) -> OfficialDocument {
         .name
         .replacen("Huyện", "UBND huyện", 1)
         .replacen("Xã", "UBND xã", 1);
+    // An agency answers the plan of its unit's People's Committee.
+    let reporter = d.agency.map_or_else(|| issuer.clone(), |a| a.name.clone());
     let basis = format!(
-        "Thực hiện Kế hoạch{} của {issuer} về {}; {issuer} báo cáo kết quả thực hiện như sau:",
+        "Thực hiện Kế hoạch{} của {issuer} về {}; {reporter} báo cáo kết quả thực hiện như sau:",
         d.plan
             .number
             .as_deref()
@@ -133,16 +142,15 @@ pub fn official(d: &ReportDoc<'_>) -> OfficialDocument {
     body.push(Block::section(5, "Kiến nghị, đề xuất"));
     paragraphs(n, "recommendations", &mut body);
     body.push(Block::paragraph(format!(
-        "Trên đây là báo cáo {} của {}./.",
+        "Trên đây là báo cáo {} của {reporter}./.",
         d.period.title.to_lowercase(),
-        d.unit
-            .name
-            .replacen("Huyện", "UBND huyện", 1)
-            .replacen("Xã", "UBND xã", 1)
     )));
     OfficialDocument {
-        issuer: crate::plans::document::issuer_of(d.unit),
-        number: number_of(d.report),
+        issuer: match d.agency {
+            Some(a) => vec![crate::documents::IssuerLine::bold(a.name.clone())],
+            None => crate::plans::document::issuer_of(d.unit),
+        },
+        number: number_of(d.report, d.agency),
         place: place_of(d.unit),
         date: match d.report.document_date {
             Some(date) => IssueDate::On(date),

@@ -1,7 +1,7 @@
 //! Exports without a browser: `kehoach report export <id|latest> --format docx|xlsx`, for the
 //! records clerk's scripts. The same documents as the pages give.
 
-use crate::entities::{org_unit, plan, report, reporting_period};
+use crate::entities::{agency, org_unit, plan, report, reporting_period};
 use crate::reports::document::{self, ReportDoc};
 use crate::reports::{narrative, service};
 use anyhow::Context;
@@ -43,23 +43,29 @@ pub async fn bytes(
         .one(db)
         .await?
         .context("unit")?;
+    let agency = match r.agency_id {
+        Some(id) => Some(
+            agency::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .context("agency")?,
+        ),
+        None => None,
+    };
     let figures = service::figures_of(db, r, &period)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let n = if r.snapshot.is_some() {
         service::narrative_of(r)
     } else {
-        narrative::refresh(
-            &service::narrative_of(r),
-            &figures,
-            r.level == service::COMPILED,
-        )
+        narrative::refresh(&service::narrative_of(r), &figures, narrative::Level::of(r))
     };
     let doc = ReportDoc {
         report: r,
         period: &period,
         plan: &plan,
         unit: &unit,
+        agency: agency.as_ref(),
         figures: &figures,
         narrative: &n,
     };

@@ -8,7 +8,7 @@ use crate::entities::{
     plan_item, plan_target, task_outcome,
 };
 use chrono::{Datelike, NaiveDate};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -156,6 +156,32 @@ pub struct TrainingRow {
     pub trainees: i64,
 }
 
+/// Whose work a report counts: the activities held in some units, or only those a partner
+/// agency organised there (with the coordination tasks it leads or partners in).
+#[derive(Clone, Copy, Debug)]
+pub enum Subject<'a> {
+    Units(&'a [i64]),
+    Agency { id: i64, units: &'a [i64] },
+}
+
+impl<'a> Subject<'a> {
+    fn units(self) -> &'a [i64] {
+        match self {
+            Subject::Units(u) | Subject::Agency { units: u, .. } => u,
+        }
+    }
+
+    /// The activities of the subject, any date or status.
+    fn activities(self) -> Condition {
+        let c =
+            Condition::all().add(activity::Column::OrgUnitId.is_in(self.units().iter().copied()));
+        match self {
+            Subject::Units(_) => c,
+            Subject::Agency { id, .. } => c.add(activity::Column::AgencyId.eq(id)),
+        }
+    }
+}
+
 /// The content area of each plan item: its own `area_code` or the nearest ancestor's.
 async fn area_of_items(
     db: &impl ConnectionTrait,
@@ -204,12 +230,12 @@ fn shift_year(d: NaiveDate, years: i32) -> NaiveDate {
 
 async fn held_by_area(
     db: &impl ConnectionTrait,
-    units: &[i64],
+    subject: Subject<'_>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<HashMap<String, Held>, DbErr> {
     let rows = activity::Entity::find()
-        .filter(activity::Column::OrgUnitId.is_in(units.iter().copied()))
+        .filter(subject.activities())
         .filter(activity::Column::Status.eq("held"))
         .filter(activity::Column::StartDate.gte(from))
         .filter(activity::Column::StartDate.lte(to))
@@ -239,6 +265,20 @@ pub async fn compute(
     to: NaiveDate,
     plan_id: i64,
 ) -> Result<Figures, DbErr> {
+    compute_for(db, Subject::Units(units), from, to, plan_id).await
+}
+
+/// The figures of a subject. A partner agency's report counts only what that agency organised
+/// and the tasks it takes part in; it carries no targets (the plan's targets belong to units)
+/// and no victim-support statistics, which are entered per unit by the compiling office.
+pub async fn compute_for(
+    db: &impl ConnectionTrait,
+    subject: Subject<'_>,
+    from: NaiveDate,
+    to: NaiveDate,
+    plan_id: i64,
+) -> Result<Figures, DbErr> {
+    let units = subject.units();
     let codes: HashMap<i64, code::Model> = code::Entity::find()
         .all(db)
         .await?
@@ -246,7 +286,7 @@ pub async fn compute(
         .map(|c| (c.id, c))
         .collect();
     let in_period = activity::Entity::find()
-        .filter(activity::Column::OrgUnitId.is_in(units.iter().copied()))
+        .filter(subject.activities())
         .filter(activity::Column::StartDate.gte(from))
         .filter(activity::Column::StartDate.lte(to))
         .all(db)
@@ -264,7 +304,7 @@ pub async fn compute(
         sea_orm::sea_query::Query::select()
             .column(activity::Column::Id)
             .from(activity::Entity)
-            .and_where(activity::Column::OrgUnitId.is_in(units.iter().copied()))
+            .cond_where(subject.activities())
             .and_where(activity::Column::StartDate.gte(from))
             .and_where(activity::Column::StartDate.lte(to))
             .to_owned()
@@ -367,16 +407,25 @@ pub async fn compute(
             }
         }
     }
-    // Coordination tasks of the units' agencies, by the area of their plan item.
-    let agency_ids: Vec<i64> = crate::entities::agency::Entity::find()
-        .filter(crate::entities::agency::Column::OrgUnitId.is_in(units.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| a.id)
-        .collect();
+    // Coordination tasks of the units' agencies (or the partner agency's, as lead or partner),
+    // by the area of their plan item.
+    let involved = match subject {
+        Subject::Units(_) => {
+            let agency_ids: Vec<i64> = crate::entities::agency::Entity::find()
+                .filter(crate::entities::agency::Column::OrgUnitId.is_in(units.iter().copied()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|a| a.id)
+                .collect();
+            Condition::all().add(coordination_task::Column::LeadAgencyId.is_in(agency_ids))
+        }
+        Subject::Agency { id, .. } => Condition::any()
+            .add(coordination_task::Column::LeadAgencyId.eq(id))
+            .add(coordination_task::Column::PartnerAgencyId.eq(id)),
+    };
     let tasks = coordination_task::Entity::find()
-        .filter(coordination_task::Column::LeadAgencyId.is_in(agency_ids))
+        .filter(involved)
         .filter(coordination_task::Column::RequestedOn.lte(to))
         .filter(coordination_task::Column::DueDate.gte(from))
         .all(db)
@@ -410,15 +459,18 @@ pub async fn compute(
         }
     }
     // Targets of the plan and of the plans made from it (communes), by area.
-    let mut plan_ids = vec![plan_id];
-    plan_ids.extend(
-        plan::Entity::find()
-            .filter(plan::Column::ParentPlanId.eq(plan_id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|p| p.id),
-    );
+    let mut plan_ids = Vec::new();
+    if let Subject::Units(_) = subject {
+        plan_ids.push(plan_id);
+        plan_ids.extend(
+            plan::Entity::find()
+                .filter(plan::Column::ParentPlanId.eq(plan_id))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|p| p.id),
+        );
+    }
     let all_items = plan_item::Entity::find()
         .filter(plan_item::Column::PlanId.is_in(plan_ids))
         .all(db)
@@ -479,7 +531,7 @@ pub async fn compute(
         }
     }
     // The same period a year earlier.
-    let previous = held_by_area(db, units, shift_year(from, -1), shift_year(to, -1)).await?;
+    let previous = held_by_area(db, subject, shift_year(from, -1), shift_year(to, -1)).await?;
     for (area, h) in previous {
         if let Some(f) = area_rows.get_mut(&area) {
             f.previous_sessions = h.sessions;
@@ -564,7 +616,10 @@ pub async fn compute(
         })
         .collect();
     training.sort_by_key(|t| (t.date, t.activity_id));
-    let victims = victims(db, units, from, to, &codes).await?;
+    let victims = match subject {
+        Subject::Units(_) => victims(db, units, from, to, &codes).await?,
+        Subject::Agency { .. } => Victims::default(),
+    };
     let mut areas: Vec<AreaFigures> = area_rows.into_values().collect();
     areas.sort_by_key(|a| a.number);
     for a in &mut areas {

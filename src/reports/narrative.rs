@@ -23,6 +23,36 @@ impl Section {
 
 pub type Narrative = BTreeMap<String, Section>;
 
+/// Which kind of report a narrative belongs to: it decides the sections and how the drafts read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// The requesting unit's report, composed from the whole scope.
+    Compiled,
+    /// A responding unit's report.
+    Unit,
+    /// A responding partner agency's report: its own activities and tasks.
+    Agency,
+}
+
+impl Level {
+    pub fn of(r: &crate::entities::report::Model) -> Level {
+        if r.level == crate::reports::service::COMPILED {
+            Level::Compiled
+        } else if r.agency_id.is_some() {
+            Level::Agency
+        } else {
+            Level::Unit
+        }
+    }
+
+    pub fn sections(self) -> &'static [&'static str] {
+        match self {
+            Level::Compiled => COMPILED,
+            Level::Unit | Level::Agency => UNIT,
+        }
+    }
+}
+
 /// The sections of a compiled report (DOMAIN.md §2), in order: key and translation key.
 pub const COMPILED: &[&str] = &[
     "situation",
@@ -245,14 +275,36 @@ fn victims_draft(f: &Figures) -> String {
 }
 
 /// The drafts written from the figures, section by section.
-pub fn drafts(f: &Figures, compiled: bool) -> BTreeMap<String, String> {
+pub fn drafts(f: &Figures, level: Level) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let total = format!(
         "Trong kỳ, toàn địa bàn tổ chức {} hoạt động tuyên truyền, thu hút {} lượt người tham dự.",
         number(f.activities_held),
         number(f.participants)
     );
-    if compiled {
+    if level == Level::Agency {
+        out.insert("situation".to_owned(), String::new());
+        let mut results = vec![if f.activities_held > 0 {
+            format!(
+                "Trong kỳ, cơ quan đã chủ trì tổ chức {} hoạt động tuyên truyền, thu hút {} lượt người tham dự.",
+                number(f.activities_held),
+                number(f.participants)
+            )
+        } else {
+            "Trong kỳ, cơ quan chưa chủ trì tổ chức hoạt động tuyên truyền nào.".to_owned()
+        }];
+        // An agency's share of the plan is often coordination work rather than events.
+        results.extend(
+            f.areas
+                .iter()
+                .filter(|a| a.sessions > 0 || a.tasks_done > 0 || a.tasks_open > 0)
+                .map(area_draft),
+        );
+        out.insert("results".to_owned(), results.join(" "));
+        for k in ["shortcomings", "next_tasks", "recommendations"] {
+            out.insert(k.to_owned(), String::new());
+        }
+    } else if level == Level::Compiled {
         out.insert("situation".to_owned(), String::new());
         out.insert(
             "leadership".to_owned(),
@@ -291,9 +343,9 @@ pub fn drafts(f: &Figures, compiled: bool) -> BTreeMap<String, String> {
 }
 
 /// Rewrites the drafts from new figures, keeping what people wrote.
-pub fn refresh(current: &Narrative, f: &Figures, compiled: bool) -> Narrative {
-    let keys = if compiled { COMPILED } else { UNIT };
-    let drafts = drafts(f, compiled);
+pub fn refresh(current: &Narrative, f: &Figures, level: Level) -> Narrative {
+    let keys = level.sections();
+    let drafts = drafts(f, level);
     keys.iter()
         .map(|k| {
             let old = current.get(*k);
@@ -348,9 +400,49 @@ mod tests {
     }
 
     #[test]
+    fn an_agency_draft_speaks_of_the_agency_and_its_coordination_work() {
+        let tasks_only = Figures {
+            areas: vec![AreaFigures {
+                number: 3,
+                tasks_done: 2,
+                persons_supported: 3,
+                tasks_open: 1,
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let d = drafts(&tasks_only, Level::Agency);
+        assert_eq!(
+            d.get("results").map(String::as_str),
+            Some(
+                "Trong kỳ, cơ quan chưa chủ trì tổ chức hoạt động tuyên truyền nào. \
+                 Phối hợp hoàn thành 2 nhiệm vụ, hỗ trợ 3 lượt người; 1 nhiệm vụ đang thực hiện."
+            )
+        );
+        assert_eq!(
+            d.keys().map(String::as_str).collect::<Vec<_>>(),
+            [
+                "next_tasks",
+                "recommendations",
+                "results",
+                "shortcomings",
+                "situation"
+            ]
+        );
+        let held = Figures {
+            activities_held: 3,
+            participants: 1250,
+            ..Default::default()
+        };
+        assert!(drafts(&held, Level::Agency)["results"].starts_with(
+            "Trong kỳ, cơ quan đã chủ trì tổ chức 3 hoạt động tuyên truyền, thu hút 1.250 lượt"
+        ));
+    }
+
+    #[test]
     fn a_refresh_keeps_what_people_wrote() {
         let f = Figures::default();
-        let mut n = refresh(&Narrative::new(), &f, false);
+        let mut n = refresh(&Narrative::new(), &f, Level::Unit);
         n.insert(
             "results".into(),
             Section {
@@ -358,7 +450,7 @@ mod tests {
                 text: Some("Đã sửa".into()),
             },
         );
-        let again = refresh(&n, &f, false);
+        let again = refresh(&n, &f, Level::Unit);
         assert_eq!(again.get("results").map(Section::current), Some("Đã sửa"));
         assert_ne!(again.get("results").map(|s| s.draft.as_str()), Some("cũ"));
     }

@@ -4,16 +4,16 @@
 //! figures and locking of data that approval brings. Every change is audited in its transaction.
 
 use crate::audit;
-use crate::entities::{org_unit, plan, report, reporting_period};
+use crate::entities::{agency, org_unit, plan, report, reporting_period};
 use crate::org_units::scope::Scope;
 use crate::reports::figures::{self, Figures};
-use crate::reports::narrative::{self, Narrative};
+use crate::reports::narrative::{self, Level, Narrative};
 use crate::web::forms::FieldErrors;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde_json::json;
 
@@ -59,6 +59,8 @@ pub struct NewPeriod {
     pub plan_id: i64,
     pub org_unit_id: i64,
     pub responders: Vec<i64>,
+    /// Partner agencies asked to answer as well (none by default).
+    pub agencies: Vec<i64>,
 }
 
 async fn record(
@@ -86,6 +88,7 @@ async fn record(
 fn new_report(
     period_id: i64,
     unit_id: i64,
+    agency_id: Option<i64>,
     level: &str,
     now: DateTime<Utc>,
     signer: (&str, &str, &str),
@@ -94,6 +97,7 @@ fn new_report(
     report::ActiveModel {
         period_id: Set(period_id),
         org_unit_id: Set(unit_id),
+        agency_id: Set(agency_id),
         level: Set(level.to_owned()),
         status: Set(DRAFT.to_owned()),
         narrative: Set("{}".to_owned()),
@@ -141,12 +145,26 @@ pub async fn open_period(
     if !scope.contains(p.org_unit_id) {
         errors.add("org_unit_id", "form.choose");
     }
-    if p.responders.is_empty()
+    if (p.responders.is_empty() && p.agencies.is_empty())
         || p.responders
             .iter()
             .any(|u| !scope.contains(*u) || *u == p.org_unit_id)
     {
         errors.add("responders", "report.error.responders");
+    }
+    let mut asked: Vec<i64> = p.agencies.clone();
+    asked.sort_unstable();
+    asked.dedup();
+    let agencies = agency::Entity::find()
+        .filter(agency::Column::Id.is_in(asked.iter().copied()))
+        .all(db)
+        .await?;
+    if agencies.len() != asked.len()
+        || agencies
+            .iter()
+            .any(|a| !is_partner_agency(a) || !scope.contains(a.org_unit_id))
+    {
+        errors.add("agencies", "report.agency.error");
     }
     if !errors.is_empty() {
         return Err(ReportError::Invalid(errors));
@@ -172,6 +190,7 @@ pub async fn open_period(
     let compiled = new_report(
         period.id,
         p.org_unit_id,
+        None,
         COMPILED,
         actor.now,
         (
@@ -188,13 +207,14 @@ pub async fn open_period(
         actor,
         "report:open",
         &compiled,
-        json!({ "period": period.title, "responders": p.responders }),
+        json!({ "period": period.title, "responders": p.responders, "agencies": asked }),
     )
     .await?;
     for unit in &p.responders {
         let asked = new_report(
             period.id,
             *unit,
+            None,
             UNIT,
             actor.now,
             ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", ""),
@@ -204,8 +224,75 @@ pub async fn open_period(
         .await?;
         notify_responder(&txn, &asked, &period, REQUESTED_EMAIL, actor.now).await?;
     }
+    for a in &agencies {
+        let asked = new_report(
+            period.id,
+            a.org_unit_id,
+            Some(a.id),
+            UNIT,
+            actor.now,
+            ("", "THỦ TRƯỞNG CƠ QUAN", ""),
+            "",
+        )
+        .insert(&txn)
+        .await?;
+        notify_responder(&txn, &asked, &period, REQUESTED_EMAIL, actor.now).await?;
+    }
     txn.commit().await?;
     Ok(period)
+}
+
+/// Whether an agency may be asked to answer a reporting period beside the units: an active
+/// office, force or organisation, not a People's Committee (those answer as their unit).
+pub fn is_partner_agency(a: &agency::Model) -> bool {
+    a.active && a.kind != "people_committee"
+}
+
+/// The agencies in scope that a period may ask to answer, by name.
+pub async fn candidate_agencies(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+) -> Result<Vec<agency::Model>, DbErr> {
+    let mut q = agency::Entity::find()
+        .filter(agency::Column::Active.eq(true))
+        .filter(agency::Column::Kind.ne("people_committee"));
+    if !scope.all {
+        q = q.filter(agency::Column::OrgUnitId.is_in(scope.ids()));
+    }
+    q.order_by_asc(agency::Column::Name).all(db).await
+}
+
+/// The name of each report's responder (the unit, or the partner agency), by report id.
+pub async fn responder_names(
+    db: &impl ConnectionTrait,
+    reports: &[report::Model],
+) -> Result<std::collections::BTreeMap<i64, String>, DbErr> {
+    let unit_ids: Vec<i64> = reports.iter().map(|r| r.org_unit_id).collect();
+    let agency_ids: Vec<i64> = reports.iter().filter_map(|r| r.agency_id).collect();
+    let units: std::collections::HashMap<i64, String> = org_unit::Entity::find()
+        .filter(org_unit::Column::Id.is_in(unit_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let agencies: std::collections::HashMap<i64, String> = agency::Entity::find()
+        .filter(agency::Column::Id.is_in(agency_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
+    Ok(reports
+        .iter()
+        .map(|r| {
+            let name = match r.agency_id {
+                Some(a) => agencies.get(&a),
+                None => units.get(&r.org_unit_id),
+            };
+            (r.id, name.cloned().unwrap_or_default())
+        })
+        .collect())
 }
 
 /// The units whose data a report covers: the unit's subtree, predecessors included.
@@ -228,6 +315,21 @@ pub async fn figures_of(
         return Ok(f);
     }
     let units = units_of(db, r).await?;
+    if let Some(agency_id) = r.agency_id {
+        // The agency's own work anywhere in its unit's subtree, measured against no targets.
+        let subject = figures::Subject::Agency {
+            id: agency_id,
+            units: &units,
+        };
+        return Ok(figures::compute_for(
+            db,
+            subject,
+            period.period_start,
+            period.period_end,
+            period.plan_id,
+        )
+        .await?);
+    }
     // A unit's targets are those of its own plan made from the period's plan, if it has one.
     let plan_id = if r.level == COMPILED {
         period.plan_id
@@ -296,7 +398,7 @@ pub async fn save_narrative(
         crate::error::AppError::Unavailable(d) => ReportError::Db(d),
         other => ReportError::Db(DbErr::Custom(other.to_string())),
     })?;
-    let mut n = narrative::refresh(&narrative_of(r), &f, r.level == COMPILED);
+    let mut n = narrative::refresh(&narrative_of(r), &f, Level::of(r));
     for (key, text) in texts {
         if let Some(section) = n.get_mut(&key) {
             let t = crate::text::nfc(&text);
@@ -447,7 +549,8 @@ async fn transition_with(
     Ok(saved)
 }
 
-/// A unit's report returned or approved: its commune users hear of it in the same transaction.
+/// A responder's report returned or approved: the commune's users (or the partner agency's)
+/// hear of it in the same transaction.
 async fn notify_unit(
     txn: &sea_orm::DatabaseTransaction,
     actor: &Actor,
@@ -473,12 +576,17 @@ async fn notify_unit(
     outbox::enqueue_for(txn, &recipients, template, &data, &key, actor.now).await
 }
 
-/// The people who answer for a unit report: the commune officers of its unit.
+/// The people who answer for a unit report: the commune officers of its unit, or the partner
+/// users of the agency asked.
 pub async fn responders(
     conn: &impl ConnectionTrait,
     r: &report::Model,
 ) -> Result<Vec<crate::entities::user::Model>, DbErr> {
-    crate::notifications::outbox::users_of_unit(conn, r.org_unit_id, &["commune"]).await
+    use crate::notifications::outbox;
+    match r.agency_id {
+        Some(agency) => outbox::users_of_agency(conn, agency, &["partner"]).await,
+        None => outbox::users_of_unit(conn, r.org_unit_id, &["commune"]).await,
+    }
 }
 
 /// The occasions on which a responding unit hears about its report's deadline.
@@ -496,11 +604,17 @@ pub async fn notify_responder(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     use crate::notifications::outbox;
-    let unit = org_unit::Entity::find_by_id(r.org_unit_id)
-        .one(conn)
-        .await?
-        .map(|u| u.name)
-        .unwrap_or_default();
+    let unit = match r.agency_id {
+        Some(agency) => crate::entities::agency::Entity::find_by_id(agency)
+            .one(conn)
+            .await?
+            .map(|a| a.name),
+        None => org_unit::Entity::find_by_id(r.org_unit_id)
+            .one(conn)
+            .await?
+            .map(|u| u.name),
+    }
+    .unwrap_or_default();
     let today = now.with_timezone(&crate::state::VN_OFFSET).date_naive();
     let data = json!({
         "unit": unit,
@@ -589,10 +703,11 @@ pub async fn approve(
         .await
         .map_err(|e| ReportError::Db(DbErr::Custom(e.to_string())))?;
     let snapshot = serde_json::to_string(&f).unwrap_or_default();
-    let n = narrative::refresh(&narrative_of(r), &f, r.level == COMPILED);
+    let n = narrative::refresh(&narrative_of(r), &f, Level::of(r));
     let now = actor.now;
     let user = actor.user_id;
-    let lock = if r.level == UNIT {
+    // Statistics are entered per unit: an agency's report freezes its activities, not months.
+    let lock = if r.level == UNIT && r.agency_id.is_none() {
         StatsLock::Lock(period.period_start, period.period_end)
     } else {
         StatsLock::None
@@ -636,7 +751,7 @@ pub async fn reopen(
     }
     let reason = reason.trim().to_owned();
     let back = if r.level == UNIT { SUBMITTED } else { DRAFT };
-    let lock = if r.level == UNIT {
+    let lock = if r.level == UNIT && r.agency_id.is_none() {
         StatsLock::Unlock(period.period_start, period.period_end)
     } else {
         StatsLock::None
@@ -650,10 +765,12 @@ pub async fn reopen(
     Ok(result)
 }
 
-/// Whether an approved unit report locks the unit's data on this day.
+/// Whether an approved responder's report locks an activity of this unit and organising agency
+/// on this day: the unit's own report, or the report of the agency when it was asked to answer.
 pub async fn is_locked(
     db: &impl ConnectionTrait,
     org_unit_id: i64,
+    agency_id: i64,
     day: NaiveDate,
 ) -> Result<bool, DbErr> {
     let periods: Vec<i64> = reporting_period::Entity::find()
@@ -669,7 +786,15 @@ pub async fn is_locked(
     }
     Ok(report::Entity::find()
         .filter(report::Column::PeriodId.is_in(periods))
-        .filter(report::Column::OrgUnitId.eq(org_unit_id))
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(report::Column::OrgUnitId.eq(org_unit_id))
+                        .add(report::Column::AgencyId.is_null()),
+                )
+                .add(report::Column::AgencyId.eq(agency_id)),
+        )
         .filter(report::Column::Level.eq(UNIT))
         .filter(report::Column::Status.eq(APPROVED))
         .count(db)

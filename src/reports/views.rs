@@ -2,10 +2,10 @@
 //! linked to the rows behind it) and its narrative, the review actions, and the exports.
 
 use crate::auth::{Capability, CurrentUser, Role};
-use crate::entities::{org_unit, plan, report, reporting_period};
+use crate::entities::{agency, org_unit, plan, report, reporting_period};
 use crate::error::{AppError, AppResult};
 use crate::reports::document::{self, ReportDoc};
-use crate::reports::narrative;
+use crate::reports::narrative::{self, Level};
 use crate::reports::service::{self, Actor, COMPILED, NewPeriod, ReportError, UNIT};
 use crate::state::AppState;
 use crate::web::format::parse_date;
@@ -47,13 +47,13 @@ pub async fn access(state: &AppState, user: &CurrentUser, report_id: i64) -> App
         .await?
         .ok_or(AppError::NotFound)?;
     let scope = user.scope(state).await?;
-    // The requesting unit's people read every report of the period; a unit reads its own.
-    let over = scope.contains(period.org_unit_id);
-    if !(over || scope.contains(r.org_unit_id)) || user.role == Role::Partner {
+    // The requesting unit's people read every report of the period; a responder reads its own.
+    let over = user.role != Role::Partner && scope.contains(period.org_unit_id);
+    if !(over || is_own(user, &scope, &r)) {
         return Err(AppError::NotFound);
     }
     let edit = match r.level.as_str() {
-        UNIT => user.role == Role::Commune && scope.contains(r.org_unit_id),
+        UNIT => is_own(user, &scope, &r) && matches!(user.role, Role::Commune | Role::Partner),
         _ => user.can(Capability::ManageReporting) && over,
     };
     Ok(Access {
@@ -66,6 +66,62 @@ pub async fn access(state: &AppState, user: &CurrentUser, report_id: i64) -> App
         report: r,
         period,
     })
+}
+
+/// Whether a responder's report is the user's own to answer. A partner agency's users sit in
+/// the district's unit, so their scope says nothing here: they answer only for their agency,
+/// and a unit's people never answer for an agency.
+fn is_own(user: &CurrentUser, scope: &crate::org_units::scope::Scope, r: &report::Model) -> bool {
+    r.level == UNIT
+        && match r.agency_id {
+            Some(a) => user.role == Role::Partner && a == user.agency_id,
+            None => user.role != Role::Partner && scope.contains(r.org_unit_id),
+        }
+}
+
+/// A responder's report still to send, for the home page.
+#[derive(Serialize)]
+pub struct Waiting {
+    pub report: report::Model,
+    pub period: reporting_period::Model,
+}
+
+/// The user's own reports in draft or returned: what the commune or partner agency still has
+/// to send, most urgent first. Other roles answer no period.
+pub async fn waiting_for(state: &AppState, user: &CurrentUser) -> AppResult<Vec<Waiting>> {
+    let q = report::Entity::find()
+        .filter(report::Column::Level.eq(UNIT))
+        .filter(report::Column::Status.is_in([service::DRAFT, service::RETURNED]));
+    let q = match user.role {
+        Role::Partner => q.filter(report::Column::AgencyId.eq(user.agency_id)),
+        Role::Commune => q
+            .filter(report::Column::AgencyId.is_null())
+            .filter(report::Column::OrgUnitId.is_in(user.scope(state).await?.ids())),
+        _ => return Ok(Vec::new()),
+    };
+    let reports = q.all(&state.db).await?;
+    let periods: BTreeMap<i64, reporting_period::Model> = reporting_period::Entity::find()
+        .filter(reporting_period::Column::Id.is_in(reports.iter().map(|r| r.period_id)))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let mut out: Vec<Waiting> = reports
+        .into_iter()
+        .filter_map(|r| {
+            let period = periods.get(&r.period_id)?.clone();
+            Some(Waiting { report: r, period })
+        })
+        .collect();
+    out.sort_by_key(|w| {
+        (
+            w.report.status != service::RETURNED,
+            w.period.due_date,
+            w.report.id,
+        )
+    });
+    Ok(out)
 }
 
 #[derive(Serialize)]
@@ -99,9 +155,9 @@ pub async fn get_reports(
         .filter_map(|p| {
             let mine = reports
                 .iter()
-                .find(|r| r.period_id == p.id && r.level == UNIT && scope.contains(r.org_unit_id))
+                .find(|r| r.period_id == p.id && is_own(&user, &scope, r))
                 .cloned();
-            let over = scope.contains(p.org_unit_id);
+            let over = user.role != Role::Partner && scope.contains(p.org_unit_id);
             (over || mine.is_some()).then(|| PeriodRow {
                 unit: units.get(&p.org_unit_id).cloned().unwrap_or_default(),
                 compiled: over
@@ -130,6 +186,7 @@ async fn period_form(
     user: &CurrentUser,
     status: StatusCode,
     values: Value,
+    asked: Vec<i64>,
     errors: FieldErrors,
 ) -> AppResult<Response> {
     let scope = user.scope(state).await?;
@@ -141,7 +198,13 @@ async fn period_form(
     let units =
         service::default_responders(&state.db, user.org_unit_id, state.clock.today()).await?;
     let units: Vec<_> = units.into_iter().filter(|u| scope.contains(u.id)).collect();
-    page.render_status(state, status, "reports/period_form.html", context! { plans => plans, units => units, values => values, errors => errors, kinds => service::KINDS })
+    // The compiling office does not answer its own request.
+    let agencies: Vec<_> = service::candidate_agencies(&state.db, &scope)
+        .await?
+        .into_iter()
+        .filter(|a| a.id != user.agency_id)
+        .collect();
+    page.render_status(state, status, "reports/period_form.html", context! { plans => plans, units => units, agencies => agencies, asked => asked, values => values, errors => errors, kinds => service::KINDS })
 }
 
 pub async fn get_new_period(
@@ -155,6 +218,7 @@ pub async fn get_new_period(
         &user,
         StatusCode::OK,
         FormValues::empty(),
+        Vec::new(),
         FieldErrors::default(),
     )
     .await
@@ -180,7 +244,15 @@ pub async fn post_period(
         .iter()
         .filter_map(|v| v.parse().ok())
         .collect();
-    if responders.is_empty() {
+    // A value that is no id names no agency: refused with the others, not silently dropped.
+    let agencies: Vec<i64> = form
+        .all("agencies")
+        .iter()
+        .map(|v| v.trim().parse().unwrap_or(0))
+        .collect();
+    // The form lists the units (`responders_listed`), so there an empty choice means none; a
+    // request without the list gets the default.
+    if responders.is_empty() && form.get("responders_listed").is_empty() {
         // The default: every unit below, in scope.
         responders = service::default_responders(&state.db, user.org_unit_id, state.clock.today())
             .await?
@@ -198,6 +270,7 @@ pub async fn post_period(
         plan_id: form.get("plan_id").parse().unwrap_or(0),
         org_unit_id: user.org_unit_id,
         responders,
+        agencies: agencies.clone(),
     };
     let result = if errors.is_empty() {
         service::open_period(&state.db, &actor(&state, &user), &scope, new).await
@@ -217,6 +290,7 @@ pub async fn post_period(
                 &user,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 FormValues::of(&form),
+                agencies,
                 errors,
             )
             .await
@@ -241,6 +315,8 @@ pub struct Completeness {
 struct ResponderRow {
     report: report::Model,
     unit: String,
+    /// A partner agency rather than a unit.
+    agency: bool,
     /// on_time, late, missing, returned
     state: &'static str,
 }
@@ -307,18 +383,14 @@ pub async fn get_period(
         .filter(report::Column::PeriodId.eq(period_id))
         .all(&state.db)
         .await?;
-    let units: BTreeMap<i64, String> = org_unit::Entity::find()
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
+    let names = service::responder_names(&state.db, &reports).await?;
     let (summary, states) = completeness(&reports, &period, state.clock.today());
     let mut rows: Vec<ResponderRow> = reports
         .iter()
         .filter(|r| r.level == UNIT)
         .map(|r| ResponderRow {
-            unit: units.get(&r.org_unit_id).cloned().unwrap_or_default(),
+            unit: names.get(&r.id).cloned().unwrap_or_default(),
+            agency: r.agency_id.is_some(),
             state: states
                 .iter()
                 .find(|(id, _)| *id == r.id)
@@ -326,7 +398,8 @@ pub async fn get_period(
             report: r.clone(),
         })
         .collect();
-    rows.sort_by(|a, b| a.unit.cmp(&b.unit));
+    // The units first, then the partner agencies asked.
+    rows.sort_by(|a, b| (a.agency, &a.unit).cmp(&(b.agency, &b.unit)));
     let compiled = reports.iter().find(|r| r.level == COMPILED).cloned();
     page.render(
         &state,
@@ -335,15 +408,30 @@ pub async fn get_period(
     )
 }
 
-async fn doc_parts(
-    state: &AppState,
-    a: &Access,
-) -> AppResult<(
-    plan::Model,
-    org_unit::Model,
-    crate::reports::figures::Figures,
-    narrative::Narrative,
-)> {
+/// What a report's page and documents are made of, besides the report and its period.
+struct Parts {
+    plan: plan::Model,
+    unit: org_unit::Model,
+    agency: Option<agency::Model>,
+    figures: crate::reports::figures::Figures,
+    narrative: narrative::Narrative,
+}
+
+impl Parts {
+    fn doc<'a>(&'a self, a: &'a Access) -> ReportDoc<'a> {
+        ReportDoc {
+            report: &a.report,
+            period: &a.period,
+            plan: &self.plan,
+            unit: &self.unit,
+            agency: self.agency.as_ref(),
+            figures: &self.figures,
+            narrative: &self.narrative,
+        }
+    }
+}
+
+async fn doc_parts(state: &AppState, a: &Access) -> AppResult<Parts> {
     let plan = plan::Entity::find_by_id(a.period.plan_id)
         .one(&state.db)
         .await?
@@ -352,6 +440,15 @@ async fn doc_parts(
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
+    let agency = match a.report.agency_id {
+        Some(id) => Some(
+            agency::Entity::find_by_id(id)
+                .one(&state.db)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ),
+        None => None,
+    };
     let figures = service::figures_of(&state.db, &a.report, &a.period).await?;
     let n = if a.report.snapshot.is_some() {
         service::narrative_of(&a.report)
@@ -359,10 +456,16 @@ async fn doc_parts(
         narrative::refresh(
             &service::narrative_of(&a.report),
             &figures,
-            a.report.level == COMPILED,
+            Level::of(&a.report),
         )
     };
-    Ok((plan, unit, figures, n))
+    Ok(Parts {
+        plan,
+        unit,
+        agency,
+        figures,
+        narrative: n,
+    })
 }
 
 async fn render_report(
@@ -373,16 +476,21 @@ async fn render_report(
     status: StatusCode,
     errors: FieldErrors,
 ) -> AppResult<Response> {
-    let (plan, unit, figures, n) = doc_parts(state, &a).await?;
-    let keys: Vec<&str> = if a.report.level == COMPILED {
-        narrative::COMPILED.to_vec()
-    } else {
-        narrative::UNIT.to_vec()
-    };
-    let sections: Vec<(String, narrative::Section)> = keys
+    let Parts {
+        plan,
+        unit,
+        agency,
+        figures,
+        narrative: n,
+    } = doc_parts(state, &a).await?;
+    let sections: Vec<(String, narrative::Section)> = Level::of(&a.report)
+        .sections()
         .iter()
         .map(|k| ((*k).to_owned(), n.get(*k).cloned().unwrap_or_default()))
         .collect();
+    let responder = agency
+        .as_ref()
+        .map_or_else(|| unit.name.clone(), |ag| ag.name.clone());
     let can_edit = a.edit
         && !matches!(a.report.status.as_str(), service::APPROVED)
         && !(a.report.level == UNIT && a.report.status == service::SUBMITTED);
@@ -393,6 +501,7 @@ async fn render_report(
         "reports/show.html",
         context! {
             report => a.report, period => a.period, plan => plan, unit => unit, f => figures, sections => sections,
+            responder => responder, agency => agency,
             can_edit => can_edit, can_review => a.review, can_approve => a.approve, errors => errors,
             scope_unit => scope_unit, today => state.clock.today(),
             can_reopen => user.can(Capability::ManageReporting),
@@ -539,7 +648,10 @@ pub async fn post_report_action(
 }
 
 fn file_name(a: &Access, ext: &str) -> String {
-    format!("bao-cao-{}-{}.{ext}", a.period.id, a.report.org_unit_id)
+    match a.report.agency_id {
+        Some(agency) => format!("bao-cao-{}-co-quan-{agency}.{ext}", a.period.id),
+        None => format!("bao-cao-{}-{}.{ext}", a.period.id, a.report.org_unit_id),
+    }
 }
 
 async fn audit_export(
@@ -570,22 +682,13 @@ pub async fn get_report_docx(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let a = access(&state, &user, id).await?;
-    let (plan, unit, figures, n) = doc_parts(&state, &a).await?;
+    let parts = doc_parts(&state, &a).await?;
     audit_export(&state, &user, &a, "docx").await?;
     let name = file_name(&a, "docx");
-    let bytes = tokio::task::spawn_blocking(move || {
-        document::docx(&ReportDoc {
-            report: &a.report,
-            period: &a.period,
-            plan: &plan,
-            unit: &unit,
-            figures: &figures,
-            narrative: &n,
-        })
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?
-    .map_err(|e| AppError::Internal(e.into()))?;
+    let bytes = tokio::task::spawn_blocking(move || document::docx(&parts.doc(&a)))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(e.into()))?;
     Ok((
         [
             (
@@ -609,22 +712,13 @@ pub async fn get_report_xlsx(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let a = access(&state, &user, id).await?;
-    let (plan, unit, figures, n) = doc_parts(&state, &a).await?;
+    let parts = doc_parts(&state, &a).await?;
     audit_export(&state, &user, &a, "xlsx").await?;
     let name = file_name(&a, "xlsx");
-    let bytes = tokio::task::spawn_blocking(move || {
-        document::xlsx(&ReportDoc {
-            report: &a.report,
-            period: &a.period,
-            plan: &plan,
-            unit: &unit,
-            figures: &figures,
-            narrative: &n,
-        })
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?
-    .map_err(|e| AppError::Internal(e.into()))?;
+    let bytes = tokio::task::spawn_blocking(move || document::xlsx(&parts.doc(&a)))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(e.into()))?;
     Ok((
         [
             (
@@ -648,15 +742,8 @@ pub async fn get_report_print(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let a = access(&state, &user, id).await?;
-    let (plan, unit, figures, n) = doc_parts(&state, &a).await?;
-    let doc = document::official(&ReportDoc {
-        report: &a.report,
-        period: &a.period,
-        plan: &plan,
-        unit: &unit,
-        figures: &figures,
-        narrative: &n,
-    });
+    let parts = doc_parts(&state, &a).await?;
+    let doc = document::official(&parts.doc(&a));
     let blocks: Vec<Value> = doc
         .body
         .iter()
@@ -668,5 +755,6 @@ pub async fn get_report_print(
             crate::documents::Block::Point { label, text } => context! { kind => "point", label => label, text => text },
         })
         .collect();
-    page.render(&state, "reports/print.html", context! { doc_number => doc.number.line(), date_line => crate::documents::vn_date_line(&doc.place, a.report.document_date, chrono::Datelike::year(&a.period.period_end)), unit => unit, subject => doc.subject, blocks => blocks, report => a.report, f => figures })
+    let issuer: Vec<&str> = doc.issuer.iter().map(|l| l.text.as_str()).collect();
+    page.render(&state, "reports/print.html", context! { doc_number => doc.number.line(), date_line => crate::documents::vn_date_line(&doc.place, a.report.document_date, chrono::Datelike::year(&a.period.period_end)), unit => parts.unit, issuer => issuer, subject => doc.subject, blocks => blocks, report => a.report, f => parts.figures })
 }

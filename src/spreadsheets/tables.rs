@@ -3,7 +3,7 @@
 //! (through the same suppression as the screen) and reporting completeness of a period.
 
 use crate::auth::{CurrentUser, Role};
-use crate::entities::{coordination_task, org_unit, report, reporting_period};
+use crate::entities::{coordination_task, report, reporting_period};
 use crate::error::{AppError, AppResult};
 use crate::spreadsheets::sheet::{Cell, Column, XlsxSheet, csv_head, csv_line};
 use crate::spreadsheets::{XLSX, attachment, audit_export, internal};
@@ -19,7 +19,6 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -251,36 +250,39 @@ async fn completeness(
         .filter(report::Column::PeriodId.eq(period_id))
         .all(&state.db)
         .await?;
-    let units: BTreeMap<i64, String> = org_unit::Entity::find()
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
+    // Units and the partner agencies asked, each under its own name.
+    let names = crate::reports::service::responder_names(&state.db, &reports).await?;
     let today = state.clock.today();
     let (_, states) = crate::reports::views::completeness(&reports, &period, today);
     let l = user.locale;
-    let mut rows: Vec<Vec<Cell>> = reports
+    // The units first, then the partner agencies asked, each by name (as on the board).
+    let mut keyed: Vec<((bool, String), Vec<Cell>)> = reports
         .iter()
         .filter_map(|r| {
             let st = states.iter().find(|(id, _)| *id == r.id)?.1;
             let submitted = r
                 .submitted_at
                 .map(|t| t.with_timezone(&crate::state::VN_OFFSET).date_naive());
-            Some(vec![
-                Cell::text(units.get(&r.org_unit_id).cloned().unwrap_or_default()),
-                Cell::text(state.i18n.t(l, &format!("report.status.{}", r.status))),
-                Cell::text(
-                    state
-                        .i18n
-                        .t(l, &format!("sheet.completeness.standing.{st}")),
-                ),
-                Cell::opt_date(submitted),
-                Cell::Date(period.due_date),
-            ])
+            let name = names.get(&r.id).cloned().unwrap_or_default();
+            let key = (r.agency_id.is_some(), name.clone());
+            Some((
+                key,
+                vec![
+                    Cell::text(name),
+                    Cell::text(state.i18n.t(l, &format!("report.status.{}", r.status))),
+                    Cell::text(
+                        state
+                            .i18n
+                            .t(l, &format!("sheet.completeness.standing.{st}")),
+                    ),
+                    Cell::opt_date(submitted),
+                    Cell::Date(period.due_date),
+                ],
+            ))
         })
         .collect();
-    rows.sort_by(|a, b| format!("{:?}", a.first()).cmp(&format!("{:?}", b.first())));
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    let rows: Vec<Vec<Cell>> = keyed.into_iter().map(|(_, row)| row).collect();
     audit_export(
         &state,
         &user,

@@ -21,8 +21,9 @@ const ALL_ROLES: &[&str] = &[
 ];
 const ADMIN: Who = Who::Roles(&["admin"]);
 const EDITORS: Who = Who::Roles(&["planner", "commune"]);
-/// Everyone but partner agencies reads reports.
-const READERS: Who = Who::Roles(&["admin", "planner", "compiler", "commune", "leader"]);
+/// Everyone reads reports: a partner agency only its own, when a period asks it to answer
+/// (an object rule, checked in the handler and in `tests/api/reports.rs`).
+const READERS: Who = Who::Roles(ALL_ROLES);
 const WRITERS: Who = Who::Roles(&["planner", "commune", "partner"]);
 /// Everyone who reads victim-support statistics (small cells hidden): not the administrator.
 const STATS_READERS: Who = Who::Roles(&["planner", "compiler", "commune", "partner", "leader"]);
@@ -143,7 +144,7 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     (
         "POST",
         "/reports/{report_id}",
-        Who::Roles(&["commune", "compiler"]),
+        Who::Roles(&["commune", "compiler", "partner"]),
     ),
     ("POST", "/reports/{report_id}/action", READERS),
     ("GET", "/reports/{report_id}/docx", READERS),

@@ -23,7 +23,11 @@ fn vietnamese_and_english_have_the_same_keys() {
         use unicode_normalization::UnicodeNormalization;
         let nfc: String = v.nfc().collect();
         assert_eq!(&nfc, v, "{k} is not in NFC");
-        assert_eq!(mixed_tone_style(v), None, "{k}: write hòa, thủy, khỏe (one style)");
+        assert_eq!(
+            mixed_tone_style(v),
+            None,
+            "{k}: write hòa, thủy, khỏe (one style)"
+        );
     }
 }
 
@@ -45,7 +49,10 @@ fn mixed_tone_style(text: &str) -> Option<String> {
 fn the_tone_style_check_tells_the_two_styles_apart() {
     assert_eq!(mixed_tone_style("xã Hoà Phong"), Some("Hoà".into()));
     assert_eq!(mixed_tone_style("thuỷ lợi"), Some("thuỷ".into()));
-    assert_eq!(mixed_tone_style("xã Hòa Phong, hoạt động, thủy lợi, khỏe"), None);
+    assert_eq!(
+        mixed_tone_style("xã Hòa Phong, hoạt động, thủy lợi, khỏe"),
+        None
+    );
 }
 
 fn files(dir: &Path, ext: &str, out: &mut Vec<std::path::PathBuf>) {
