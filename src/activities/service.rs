@@ -156,6 +156,19 @@ async fn validate(
         input::check_held(input, &mut errors);
     }
     check_refs(db, ctx, input, &mut errors).await?;
+    // An approved report froze its unit's (or agency's) activities of the period: nothing new
+    // goes in there, and nothing moves into it, until the compiler reopens the report.
+    if errors.is_empty()
+        && crate::reports::service::is_locked(
+            db,
+            input.org_unit_id,
+            input.agency_id,
+            input.start_date,
+        )
+        .await?
+    {
+        errors.add("start_date", "activity.error.locked");
+    }
     if errors.is_empty() {
         Ok(())
     } else {

@@ -268,6 +268,21 @@ async fn a_commune_report_is_drafted_submitted_returned_resubmitted_approved_and
         .await,
         80
     );
+    // Nor can a new activity be slipped into the approved period.
+    let before = app.count("activities").await;
+    let mut late =
+        crate::activities::fields(&app, "PY-TH-HOAPHONG", "TH-HOAPHONG-UBND", "2024-05-20").await;
+    crate::activities::set(&mut late, "title", "Hoạt động ghi bổ sung sau khi duyệt");
+    let form: Vec<(&str, &str)> = late.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = commune.post_form("/activities", &form).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("đã được duyệt và khóa"));
+    assert!(
+        page.contains("Hoạt động ghi bổ sung sau khi duyệt"),
+        "the form keeps what was typed"
+    );
+    assert_eq!(app.count("activities").await, before);
     // Reopening is the compiler's, audited, and unlocks.
     assert_eq!(
         act(&commune, report, &[("action", "reopen"), ("reason", "x")])
