@@ -1,6 +1,6 @@
 //! The dashboard page.
 
-use crate::auth::{CurrentUser, Role};
+use crate::auth::{Capability, CurrentUser, Role};
 use crate::dashboard::data::{Links, Period, PeriodQuery, Rows, plan_in_force};
 use crate::dashboard::sections::{self, Ctx, Section};
 use crate::dashboard::sql::Frame;
@@ -131,8 +131,13 @@ pub async fn get_dashboard(
         (t("dashboard.budget.planned"), t("dashboard.budget.spent")),
     ));
     list.push(sections::tasks(&c));
-    // Later sections (issue 6: support statistics under suppression; issue 7: reporting
-    // completeness) are pushed here, each with its own include.
+    // A partner agency answers for its own report only: the others' completeness is not its.
+    if user.can(Capability::ViewReports) && user.role != Role::Partner {
+        list.push(crate::dashboard::followup::reporting(db, &f.scope, today).await?);
+    }
+    if user.can(Capability::ViewStats) {
+        list.push(crate::dashboard::followup::support(&state, &user, user.locale, &period).await?);
+    }
     page.render(
         &state,
         "dashboard/index.html",

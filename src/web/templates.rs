@@ -46,6 +46,10 @@ impl Templates {
             if v.is_none() || v.is_undefined() {
                 return Ok(String::new());
             }
+            // A suppressed statistic ("<5") is shown as it is.
+            if let Some(text) = v.as_str() {
+                return Ok(text.to_owned());
+            }
             let n = i64::try_from(v.clone())
                 .map_err(|_| Error::new(ErrorKind::InvalidOperation, "num needs an integer"))?;
             Ok(format::number(n))

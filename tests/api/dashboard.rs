@@ -12,6 +12,8 @@ db_tests!(
     a_newly_held_activity_shows_at_once,
     a_figure_links_to_exactly_the_rows_it_counts,
     gen_data_gives_the_same_rows_for_the_same_seed,
+    reporting_completeness_counts_the_open_periods_reports,
+    support_statistics_show_small_counts_only_to_the_compiling_office,
 );
 
 async fn id_of(app: &TestApp, sql: &str) -> String {
@@ -301,4 +303,115 @@ async fn gen_data_gives_the_same_rows_for_the_same_seed(app: TestApp) {
             .is_err(),
         "a second run of a seed is refused"
     );
+}
+
+/// The text of the element marked `data-figure="name"` (a number, or `<5`).
+fn shown(html: &str, name: &str) -> String {
+    let at = html
+        .find(&format!("data-figure=\"{name}\">"))
+        .unwrap_or_else(|| panic!("no figure {name}"));
+    let rest = &html[at..];
+    let start = rest.find('>').unwrap() + 1;
+    let end = rest.find("</").unwrap();
+    rest[start..end].trim().to_owned()
+}
+
+/// The figures of one period's row in the reporting section.
+fn period_row(html: &str, period: i64) -> String {
+    let at = html
+        .find(&format!("data-period=\"{period}\""))
+        .unwrap_or_else(|| panic!("no row for period {period}"));
+    let rest = &html[at..];
+    rest[..rest.find("</tr>").unwrap()].to_owned()
+}
+
+async fn reporting_completeness_counts_the_open_periods_reports(app: TestApp) {
+    app.login_as("compiler").await;
+    let period = crate::reports::open_period(&app).await;
+    let commune = app.another_browser();
+    commune.login_as("commune").await;
+    let report = crate::reports::report_of(&app, period, "PY-TH-HOAPHONG").await;
+    let r = crate::reports::act(&commune, report, &[("action", "submit")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let expected = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM reports WHERE period_id = {period} AND level = 'unit'"
+        ))
+        .await;
+    let submitted = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM reports WHERE period_id = {period} AND level = 'unit' AND status = 'submitted'"
+        ))
+        .await;
+    assert_eq!(submitted, 1);
+    let leader = app.another_browser();
+    leader.login_as("leader").await;
+    let (_, page) = leader.get_text("/dashboard").await;
+    let row = period_row(&page, period);
+    assert!(row.contains(&format!(">{expected}<")), "{row}");
+    assert_eq!(shown(&row, "on_time"), "1");
+    assert_eq!(shown(&row, "late"), "0");
+    assert_eq!(shown(&row, "missing"), (expected - 1).to_string());
+    assert_eq!(shown(&row, "rate"), format!("{}%", 100 / expected));
+    assert!(row.contains(&format!("href=\"/reports/periods/{period}\"")));
+
+    // Returned: it waits. Past the due date, the rest are missing.
+    let r = crate::reports::act(
+        &app,
+        report,
+        &[("action", "return"), ("comment", "Bổ sung")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = leader.get_text("/dashboard").await;
+    let row = period_row(&page, period);
+    assert_eq!(shown(&row, "returned"), "1");
+    assert_eq!(shown(&row, "on_time"), "0");
+    assert_eq!(shown(&row, "rate"), "0%");
+
+    // A commune's own scope holds no period: nothing of the district's board shows.
+    let (_, page) = commune.get_text("/dashboard").await;
+    assert!(!page.contains(&format!("data-period=\"{period}\"")));
+    assert!(page.contains("Không có kỳ báo cáo nào đang mở."));
+}
+
+async fn support_statistics_show_small_counts_only_to_the_compiling_office(app: TestApp) {
+    app.login_as("compiler").await;
+    let hp = crate::support_stats::unit(&app, "PY-TH-HOAPHONG").await;
+    let f = crate::support_stats::fields(
+        &app,
+        &hp,
+        "2024-04",
+        &[("female", "18-29", "forced_labour", "self", "abroad", 3)],
+        &[("hotline_received", "9")],
+    )
+    .await;
+    crate::support_stats::enter(&app, &f).await;
+    let received = app
+        .scalar("SELECT COALESCE(SUM(persons), 0) AS n FROM support_stat_received")
+        .await;
+    assert_eq!(received, 3);
+
+    // The compiling office sees the exact count, with the link to the statistics page.
+    let (_, page) = app.get_text("/dashboard").await;
+    assert_eq!(shown(&page, "victims-received"), "3");
+    assert_eq!(shown(&page, "hotline"), "9");
+    assert!(page.contains("href=\"/stats?unit="));
+    // A leader sees it hidden, on the dashboard as on the statistics pages.
+    let leader = app.another_browser();
+    leader.login_as("leader").await;
+    let audited = "SELECT COUNT(*) FROM audit_events WHERE action = 'support_stats:view'";
+    let before = app.scalar(audited).await;
+    let (_, page) = leader.get_text("/dashboard").await;
+    assert_eq!(shown(&page, "victims-received"), "&lt;5");
+    assert!(!page.contains("data-figure=\"victims-received\">3<"));
+    // Every read of victim figures is in the audit log.
+    assert_eq!(app.scalar(audited).await, before + 1);
+    // The administrator sees no victim figures at all.
+    let admin = app.another_browser();
+    admin.login_as("admin").await;
+    let (status, page) = admin.get_text("/dashboard").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains("data-figure=\"victims-received\""));
 }

@@ -31,7 +31,7 @@ async fn code(app: &TestApp, list: &str, code: &str) -> String {
     .to_string()
 }
 
-async fn unit(app: &TestApp, code: &str) -> String {
+pub(crate) async fn unit(app: &TestApp, code: &str) -> String {
     app.scalar(&format!(
         "SELECT id AS n FROM org_units WHERE code = '{code}'"
     ))
@@ -50,7 +50,7 @@ async fn user_id(app: &TestApp, role: &str) -> i64 {
 type Line<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, i64);
 
 /// The form fields of a month: received lines, then any other field as given.
-async fn fields(
+pub(crate) async fn fields(
     app: &TestApp,
     unit_id: &str,
     month: &str,
@@ -86,7 +86,7 @@ async fn post(app: &TestApp, path: &str, f: &[(String, String)]) -> reqwest::Res
 }
 
 /// Enters a month as the signed-in user and insists it was saved.
-async fn enter(app: &TestApp, f: &[(String, String)]) {
+pub(crate) async fn enter(app: &TestApp, f: &[(String, String)]) {
     let r = post(app, "/stats/entry", f).await;
     let status = r.status();
     assert_eq!(status, StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
