@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod activities;
 mod admin;
+mod attacks;
 mod authz;
 mod browser;
 mod dashboard;

@@ -418,7 +418,7 @@ async fn the_completeness_board_counts_on_time_late_missing_and_returned(app: Te
     }
 }
 
-fn part(bytes: &[u8], name: &str) -> String {
+pub(crate) fn part(bytes: &[u8], name: &str) -> String {
     use std::io::Read;
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let mut p = zip.by_name(name).unwrap();
