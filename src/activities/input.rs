@@ -9,6 +9,18 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// Participants and broadcasts, planned or actual.
+
+/// The longest an activity may last (end date minus start date, in days); longer work is a
+/// series. Queries for a period use it to bound `start_date` from below — an activity that ends
+/// on or after `from` started at most this long before it — so that they read the period's rows,
+/// not every earlier one.
+pub const MAX_DAYS: i64 = 366;
+
+/// The earliest start date of an activity that can still overlap a period beginning on `from`.
+pub fn earliest_start(from: chrono::NaiveDate) -> chrono::NaiveDate {
+    from.checked_sub_days(chrono::Days::new(MAX_DAYS.unsigned_abs()))
+        .unwrap_or(from)
+}
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Figures {
     pub participants: Option<i64>,
@@ -284,6 +296,8 @@ pub fn check(input: &ActivityInput, today: NaiveDate, errors: &mut FieldErrors) 
     }
     if input.end_date < input.start_date {
         errors.add("end_date", "activity.error.end_before_start");
+    } else if (input.end_date - input.start_date).num_days() > MAX_DAYS {
+        errors.add("end_date", "activity.error.too_many_days");
     }
     if let (Some(s), Some(e)) = (&input.start_time, &input.end_time)
         && input.start_date == input.end_date
@@ -387,6 +401,20 @@ mod tests {
                 "material_3_distributed=activity.error.distributed",
                 "notes=activity.error.personal_data",
             ]
+        );
+    }
+
+    #[test]
+    fn an_activity_lasts_at_most_a_year_and_a_period_reads_back_that_far() {
+        let mut i = base();
+        i.end_date = i.start_date + chrono::Duration::days(MAX_DAYS);
+        assert!(errors_of(&i).is_empty());
+        i.end_date += chrono::Duration::days(1);
+        assert_eq!(errors_of(&i), ["end_date=activity.error.too_many_days"]);
+        let from = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+        assert_eq!(
+            earliest_start(from),
+            NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()
         );
     }
 

@@ -123,7 +123,9 @@ impl Filter {
             );
         }
         if let Some(from) = self.from_date() {
-            c = c.add(activity::Column::EndDate.gte(from));
+            c = c
+                .add(activity::Column::EndDate.gte(from))
+                .add(activity::Column::StartDate.gte(super::input::earliest_start(from)));
         }
         if let Some(to) = self.to_date() {
             c = c.add(activity::Column::StartDate.lte(to));
@@ -301,6 +303,7 @@ pub fn between_query(
         .filter(filter.condition(scope))
         .filter(activity::Column::StartDate.lte(to))
         .filter(activity::Column::EndDate.gte(from))
+        .filter(activity::Column::StartDate.gte(super::input::earliest_start(from)))
         .order_by_asc(activity::Column::StartDate)
         .order_by_asc(activity::Column::StartTime)
         .order_by_asc(activity::Column::Id)
