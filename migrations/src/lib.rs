@@ -12,6 +12,7 @@ mod m20261129_000006_dashboard_indexes;
 mod m20261129_000007_reports;
 mod m20261129_000008_outbox;
 mod m20261130_000001_ics_token_hint;
+mod m20261201_000002_imports;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_support_stats::Migration),
             Box::new(m20261129_000008_outbox::Migration),
             Box::new(m20261129_000006_dashboard_indexes::Migration),
+            Box::new(m20261201_000002_imports::Migration),
         ]
     }
 }
