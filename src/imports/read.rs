@@ -170,13 +170,14 @@ fn clip(s: &str) -> String {
 }
 
 fn xlsx(bytes: &[u8]) -> Result<Grid, FileError> {
-    // What the parts say they unpack to, before anything is unpacked.
-    let zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| FileError::Corrupt)?;
-    let unpacked: u64 = zip
-        .decompressed_size()
-        .unwrap_or(u128::MAX)
-        .try_into()
-        .unwrap_or(u64::MAX);
+    // What the parts say they unpack to (the central directory's sizes), before anything is
+    // unpacked.
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| FileError::Corrupt)?;
+    let mut unpacked: u64 = 0;
+    for i in 0..zip.len() {
+        let size = zip.by_index_raw(i).map_err(|_| FileError::Corrupt)?.size();
+        unpacked = unpacked.saturating_add(size);
+    }
     if unpacked > MAX_UNPACKED {
         return Err(FileError::TooLarge);
     }

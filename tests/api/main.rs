@@ -11,6 +11,7 @@ mod dashboard;
 mod email;
 mod evidence;
 mod i18n;
+mod imports;
 mod ics;
 mod org_units;
 mod plans;
