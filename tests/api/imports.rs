@@ -37,9 +37,11 @@ async fn item(app: &TestApp) -> i64 {
 }
 
 async fn id_of(app: &TestApp, table: &str, code: &str) -> String {
-    app.scalar(&format!("SELECT id AS n FROM {table} WHERE code = '{code}'"))
-        .await
-        .to_string()
+    app.scalar(&format!(
+        "SELECT id AS n FROM {table} WHERE code = '{code}'"
+    ))
+    .await
+    .to_string()
 }
 
 /// The text of a page as a reader sees it (minijinja escapes `/` and quotes).
@@ -99,7 +101,14 @@ async fn import_ok(app: &TestApp, base: &str, name: &str, bytes: Vec<u8>) {
 }
 
 /// Creates an activity through the form (held when `held_on` is given).
-async fn create(app: &TestApp, unit: &str, agency: &str, title: &str, date: &str, held_on: Option<&str>) {
+async fn create(
+    app: &TestApp,
+    unit: &str,
+    agency: &str,
+    title: &str,
+    date: &str,
+    held_on: Option<&str>,
+) {
     let item = item(app).await.to_string();
     let talk = id_of(app, "codes", "talk").await;
     let women = app
@@ -137,7 +146,12 @@ async fn create(app: &TestApp, unit: &str, agency: &str, title: &str, date: &str
         ]);
     }
     let r = app.post_form("/activities", &fields).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
 }
 
 async fn body(app: &TestApp, path: &str) -> Vec<u8> {
@@ -160,9 +174,33 @@ fn rows_without_ids(csv: &[u8]) -> Vec<String> {
 
 async fn an_activity_export_imports_into_a_fresh_database_as_the_same_rows(app: TestApp) {
     app.login_as("planner").await;
-    create(&app, "PY-TH-HOAPHONG", "TH-HOAPHONG-UBND", "Nói chuyện chuyên đề về phòng, chống mua bán người", "2024-06-03", Some("2024-06-03")).await;
-    create(&app, "PY-TH-HOATANTAY", "TH-VHTT", "Tuyên truyền lưu động ngày 30/7", "2024-07-30", None).await;
-    create(&app, "PY-TH-SONTHANHDONG", "TH-VHTT", "=HYPERLINK(\"http://evil.example\",\"x\")", "2024-08-15", None).await;
+    create(
+        &app,
+        "PY-TH-HOAPHONG",
+        "TH-HOAPHONG-UBND",
+        "Nói chuyện chuyên đề về phòng, chống mua bán người",
+        "2024-06-03",
+        Some("2024-06-03"),
+    )
+    .await;
+    create(
+        &app,
+        "PY-TH-HOATANTAY",
+        "TH-VHTT",
+        "Tuyên truyền lưu động ngày 30/7",
+        "2024-07-30",
+        None,
+    )
+    .await;
+    create(
+        &app,
+        "PY-TH-SONTHANHDONG",
+        "TH-VHTT",
+        "=HYPERLINK(\"http://evil.example\",\"x\")",
+        "2024-08-15",
+        None,
+    )
+    .await;
     let xlsx = body(&app, "/activities/export.xlsx").await;
     let before = rows_without_ids(&body(&app, "/activities/export.csv").await);
     assert_eq!(before.len(), 3, "{before:?}");
@@ -179,25 +217,35 @@ async fn an_activity_export_imports_into_a_fresh_database_as_the_same_rows(app: 
         let fresh = &fresh;
         async move {
             fresh
-                .scalar(&format!("SELECT COUNT(*) FROM audit_events WHERE action = '{action}'"))
+                .scalar(&format!(
+                    "SELECT COUNT(*) FROM audit_events WHERE action = '{action}'"
+                ))
                 .await
         }
     };
     assert_eq!(audit("activity:import").await, 1);
-    assert_eq!(audit("activity:create").await + audit("activity:log").await, 3);
+    assert_eq!(
+        audit("activity:create").await + audit("activity:log").await,
+        3
+    );
 
     // The CSV export imports as well, into another fresh database.
     let csv = body(&app, "/activities/export.csv").await;
     let third = spawn_app(app.backend).await;
     third.login_as("planner").await;
     import_ok(&third, "/activities/import", "hoat-dong.csv", csv).await;
-    assert_eq!(rows_without_ids(&body(&third, "/activities/export.csv").await), before);
+    assert_eq!(
+        rows_without_ids(&body(&third, "/activities/export.csv").await),
+        before
+    );
 }
 
 async fn each_bad_cell_is_reported_at_its_row_and_column_and_nothing_is_written(app: TestApp) {
     app.login_as("planner").await;
     let item = item(&app).await;
-    let good = format!("Nói chuyện chuyên đề,Nói chuyện chuyên đề,{item},Xã Hòa Phong,UBND xã Hòa Phong,30/05/2024,,,,,,50,,,,,");
+    let good = format!(
+        "Nói chuyện chuyên đề,Nói chuyện chuyên đề,{item},Xã Hòa Phong,UBND xã Hòa Phong,30/05/2024,,,,,,50,,,,,"
+    );
     let csv = [
         HEADER.to_owned(),
         good.clone(),
@@ -240,7 +288,8 @@ async fn each_bad_cell_is_reported_at_its_row_and_column_and_nothing_is_written(
     assert!(page.contains("Dòng 3, cột Từ ngày"));
     assert_eq!(app.count("activities").await, before);
     assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'activity:import'").await,
+        app.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'activity:import'")
+            .await,
         0
     );
 }
@@ -259,10 +308,22 @@ async fn one_bad_row_among_5000_writes_nothing(app: TestApp) {
         ));
     }
     // Row 4002 (the header is row 1): a date typed wrong.
-    lines[4001] = format!("Tuyên truyền sai ngày,mobile,{item},Xã Hòa Phong,UBND xã Hòa Phong,2024-13-45,,,,,,,,,,,");
+    lines[4001] = format!(
+        "Tuyên truyền sai ngày,mobile,{item},Xã Hòa Phong,UBND xã Hòa Phong,2024-13-45,,,,,,,,,,,"
+    );
     let before = app.count("activities").await;
-    let (location, html) = preview(&app, "/activities/import", "lon.csv", lines.join("\n").into_bytes()).await;
-    assert!(html.contains("Dòng 4002, cột Từ ngày"), "{}", &html[..html.len().min(3000)]);
+    let (location, html) = preview(
+        &app,
+        "/activities/import",
+        "lon.csv",
+        lines.join("\n").into_bytes(),
+    )
+    .await;
+    assert!(
+        html.contains("Dòng 4002, cột Từ ngày"),
+        "{}",
+        &html[..html.len().min(3000)]
+    );
     assert!(html.contains("4.999"), "valid rows counted");
     let (status, _) = commit(&app, &location).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -275,23 +336,42 @@ async fn a_file_imported_twice_writes_nothing_the_second_time(app: TestApp) {
     let csv = format!(
         "{HEADER}\r\nNói chuyện ở trường THCS,school,{item},Hòa Phong,UBND xã Hòa Phong,10/06/2024,,,Học sinh,,,200,,,,,\r\n"
     );
-    import_ok(&app, "/activities/import", "a.csv", csv.clone().into_bytes()).await;
+    import_ok(
+        &app,
+        "/activities/import",
+        "a.csv",
+        csv.clone().into_bytes(),
+    )
+    .await;
     assert_eq!(app.count("activities").await, 1);
     // The same bytes: refused at once, with when and by whom.
-    let r = upload(&app, "/activities/import", "a.csv", csv.clone().into_bytes()).await;
+    let r = upload(
+        &app,
+        "/activities/import",
+        "a.csv",
+        csv.clone().into_bytes(),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let page = unescape(&r.text().await.unwrap());
-    assert!(page.contains("Tệp này đã được nhập lúc 20/06/2024"), "{page}");
+    assert!(
+        page.contains("Tệp này đã được nhập lúc 20/06/2024"),
+        "{page}"
+    );
     assert!(page.contains("Lê Thị Hồng"));
     // The same rows saved again (another line ending): each row is already there.
     let again = csv.replace("\r\n", "\n");
     let (location, html) = preview(&app, "/activities/import", "b.csv", again.into_bytes()).await;
-    assert!(html.contains("Dòng 2, cột Tên hoạt động: Hoạt động này đã có trong hệ thống"), "{html}");
+    assert!(
+        html.contains("Dòng 2, cột Tên hoạt động: Hoạt động này đã có trong hệ thống"),
+        "{html}"
+    );
     let (status, _) = commit(&app, &location).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.count("activities").await, 1);
     assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM imports WHERE status = 'committed'").await,
+        app.scalar("SELECT COUNT(*) FROM imports WHERE status = 'committed'")
+            .await,
         1
     );
 }
@@ -303,21 +383,31 @@ async fn a_commune_officer_imports_only_into_their_own_commune(app: TestApp) {
         "{HEADER}\nHội thi tìm hiểu pháp luật,Cuộc thi tìm hiểu pháp luật,{item},Xã Hòa Phong,UBND xã Hòa Phong,12/06/2024,,,,,,,,,,,\nHội thi ở xã bên,Cuộc thi tìm hiểu pháp luật,{item},Xã Hòa Tân Tây,UBND xã Hòa Tân Tây,12/06/2024,,,,,,,,,,,\n"
     );
     let (location, html) = preview(&app, "/activities/import", "x.csv", csv.into_bytes()).await;
-    assert!(html.contains("Dòng 3, cột Địa bàn: Đơn vị này không thuộc phạm vi của bạn."), "{html}");
+    assert!(
+        html.contains("Dòng 3, cột Địa bàn: Đơn vị này không thuộc phạm vi của bạn."),
+        "{html}"
+    );
     let (status, _) = commit(&app, &location).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.count("activities").await, 0);
     // Statistics too.
-    let stats = format!("{STATS_HEADER}\nXã Hòa Tân Tây,05/2024,Tin báo qua Tổng đài 111: tiếp nhận,,,,,,,,3\n");
+    let stats = format!(
+        "{STATS_HEADER}\nXã Hòa Tân Tây,05/2024,Tin báo qua Tổng đài 111: tiếp nhận,,,,,,,,3\n"
+    );
     let (location, html) = preview(&app, "/stats/import", "s.csv", stats.into_bytes()).await;
-    assert!(html.contains("Dòng 2, cột Đơn vị: Đơn vị này không thuộc phạm vi của bạn."), "{html}");
+    assert!(
+        html.contains("Dòng 2, cột Đơn vị: Đơn vị này không thuộc phạm vi của bạn."),
+        "{html}"
+    );
     let (status, _) = commit(&app, &location).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.count("support_stat_months").await, 0);
     // Another user's staged import is not even found.
     let planner = app.another_browser();
     planner.login_as("planner").await;
-    let (status, _) = planner.get_text(&location.replace("/stats/", "/activities/")).await;
+    let (status, _) = planner
+        .get_text(&location.replace("/stats/", "/activities/"))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -330,12 +420,18 @@ async fn imported_formulas_are_exported_neutralised_and_markup_is_escaped(app: T
     let r = upload(&app, "/activities/import", "f.csv", csv.into_bytes()).await;
     let location = r.headers()["location"].to_str().unwrap().to_owned();
     let (_, raw) = app.get_text(&location).await;
-    assert!(!raw.contains("<script>alert"), "markup is escaped on the preview");
+    assert!(
+        !raw.contains("<script>alert"),
+        "markup is escaped on the preview"
+    );
     assert!(raw.contains("&lt;script&gt;"));
     let (status, _) = commit(&app, &location).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let csv = String::from_utf8(body(&app, "/activities/export.csv").await).unwrap();
-    assert!(csv.contains("\"'=HYPERLINK(\"\"http://evil.example\"\""), "{csv}");
+    assert!(
+        csv.contains("\"'=HYPERLINK(\"\"http://evil.example\"\""),
+        "{csv}"
+    );
     assert!(csv.contains(",'@SUM(A1)"), "{csv}");
     assert!(!csv.contains(",=HYPERLINK") && !csv.contains("\"=HYPERLINK"));
 }
@@ -344,15 +440,60 @@ async fn bad_files_get_a_clear_message_a_4xx_and_nothing_is_written(app: TestApp
     app.login_as("planner").await;
     let png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
     let cases: Vec<(&str, Vec<u8>, StatusCode, &str)> = vec![
-        ("empty.csv", Vec::new(), StatusCode::UNPROCESSABLE_ENTITY, "Vui lòng chọn một tệp có dữ liệu."),
-        ("photo.xlsx", png, StatusCode::UNSUPPORTED_MEDIA_TYPE, "Chỉ nhận tệp Excel (.xlsx) hoặc CSV."),
-        ("old.xls", vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1], StatusCode::UNSUPPORTED_MEDIA_TYPE, "lưu lại dưới dạng .xlsx"),
-        ("broken.xlsx", b"PK\x03\x04 not really a zip".to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "Không đọc được tệp"),
-        ("latin1.csv", b"T\xeAn ho\xe1t \xf0\xf4ng\n".to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "UTF-8"),
-        ("big.csv", vec![b'a'; 6 * 1024 * 1024], StatusCode::PAYLOAD_TOO_LARGE, "Tệp quá lớn: tối đa 5 MB."),
-        ("cols.csv", "Tên hoạt động,Ghi chú\nA,B\n".as_bytes().to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "Tệp thiếu các cột: Loại hoạt động, Mục kế hoạch (mã), Địa bàn, Cơ quan tổ chức, Từ ngày."),
-        ("header.csv", format!("{HEADER}\n").into_bytes(), StatusCode::UNPROCESSABLE_ENTITY, "không có dòng dữ liệu"),
-        ("nothing.csv", "a,b\n1,2\n".as_bytes().to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "Không tìm thấy dòng tiêu đề"),
+        (
+            "empty.csv",
+            Vec::new(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Vui lòng chọn một tệp có dữ liệu.",
+        ),
+        (
+            "photo.xlsx",
+            png,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Chỉ nhận tệp Excel (.xlsx) hoặc CSV.",
+        ),
+        (
+            "old.xls",
+            vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1],
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "lưu lại dưới dạng .xlsx",
+        ),
+        (
+            "broken.xlsx",
+            b"PK\x03\x04 not really a zip".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Không đọc được tệp",
+        ),
+        (
+            "latin1.csv",
+            b"T\xeAn ho\xe1t \xf0\xf4ng\n".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "UTF-8",
+        ),
+        (
+            "big.csv",
+            vec![b'a'; 6 * 1024 * 1024],
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Tệp quá lớn: tối đa 5 MB.",
+        ),
+        (
+            "cols.csv",
+            "Tên hoạt động,Ghi chú\nA,B\n".as_bytes().to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Tệp thiếu các cột: Loại hoạt động, Mục kế hoạch (mã), Địa bàn, Cơ quan tổ chức, Từ ngày.",
+        ),
+        (
+            "header.csv",
+            format!("{HEADER}\n").into_bytes(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "không có dòng dữ liệu",
+        ),
+        (
+            "nothing.csv",
+            "a,b\n1,2\n".as_bytes().to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Không tìm thấy dòng tiêu đề",
+        ),
     ];
     for (name, bytes, status, message) in cases {
         let r = upload(&app, "/activities/import", name, bytes).await;
@@ -382,11 +523,18 @@ async fn bad_files_get_a_clear_message_a_4xx_and_nothing_is_written(app: TestApp
     assert_eq!(app.count("imports").await, 0);
     assert_eq!(app.count("activities").await, 0);
     // In English for an English-speaking user.
-    app.post_form("/lang", &[("locale", "en"), ("next", "/")]).await;
+    app.post_form("/lang", &[("locale", "en"), ("next", "/")])
+        .await;
     let r = upload(&app, "/activities/import", "empty.csv", Vec::new()).await;
     assert!(unescape(&r.text().await.unwrap()).contains("Please choose a file with data in it."));
     // A statistics file on the activity import: its columns are missing.
-    let r = upload(&app, "/activities/import", "s.csv", format!("{STATS_HEADER}\nx,05/2024,y,,,,,,,,1\n").into_bytes()).await;
+    let r = upload(
+        &app,
+        "/activities/import",
+        "s.csv",
+        format!("{STATS_HEADER}\nx,05/2024,y,,,,,,,,1\n").into_bytes(),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -411,7 +559,9 @@ async fn statistics_import_by_the_rules_of_the_entry_form(app: TestApp) {
     let hp = id_of(&app, "org_units", "PY-TH-HOAPHONG").await;
     let month = |col: &str| {
         let app = &app;
-        let sql = format!("SELECT {col} AS n FROM support_stat_months WHERE org_unit_id = {hp} AND year_month = 202405");
+        let sql = format!(
+            "SELECT {col} AS n FROM support_stat_months WHERE org_unit_id = {hp} AND year_month = 202405"
+        );
         async move { app.scalar(&sql).await }
     };
     assert_eq!(month("hotline_received").await, 7);
@@ -421,7 +571,8 @@ async fn statistics_import_by_the_rules_of_the_entry_form(app: TestApp) {
         32
     );
     assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'support_stats:import'").await,
+        app.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'support_stats:import'")
+            .await,
         2,
         "one audit row per month"
     );
@@ -467,7 +618,10 @@ async fn statistics_import_by_the_rules_of_the_entry_form(app: TestApp) {
 
 async fn a_locked_month_is_refused_and_nothing_is_written(app: TestApp) {
     app.login_as("compiler").await;
-    let hp: i64 = id_of(&app, "org_units", "PY-TH-HOAPHONG").await.parse().unwrap();
+    let hp: i64 = id_of(&app, "org_units", "PY-TH-HOAPHONG")
+        .await
+        .parse()
+        .unwrap();
     let may = kehoach::support_stats::period::YearMonth::new(2024, 5).unwrap();
     kehoach::support_stats::service::lock_month(&app.db, hp, may, None, app.clock.now())
         .await
@@ -476,16 +630,23 @@ async fn a_locked_month_is_refused_and_nothing_is_written(app: TestApp) {
         "{STATS_HEADER}\nXã Hòa Phú,04/2024,Tin báo qua Tổng đài 111: tiếp nhận,,,,,,,,4\nXã Hòa Phong,05/2024,Tin báo qua Tổng đài 111: tiếp nhận,,,,,,,,3\n"
     );
     let (location, html) = preview(&app, "/stats/import", "khoa.csv", csv.into_bytes()).await;
-    assert!(html.contains("Dòng 3, cột Tháng: Tháng này đã khóa"), "{html}");
+    assert!(
+        html.contains("Dòng 3, cột Tháng: Tháng này đã khóa"),
+        "{html}"
+    );
     let (status, _) = commit(&app, &location).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     // Nothing written, not even the valid April row.
     assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM support_stat_months WHERE year_month = 202404").await,
+        app.scalar("SELECT COUNT(*) FROM support_stat_months WHERE year_month = 202404")
+            .await,
         0
     );
     assert_eq!(
-        app.scalar("SELECT hotline_received AS n FROM support_stat_months WHERE year_month = 202405").await,
+        app.scalar(
+            "SELECT hotline_received AS n FROM support_stat_months WHERE year_month = 202405"
+        )
+        .await,
         0
     );
 }
@@ -513,15 +674,27 @@ async fn the_templates_carry_drop_down_lists_and_the_export_headers(app: TestApp
     for h in HEADER.split(',') {
         assert!(xml.contains(h), "{h}");
     }
-    assert!(xml.contains("Nói chuyện chuyên đề"), "activity types listed");
-    assert!(xml.contains("Xã Hòa Phong") && !xml.contains("Xã Hòa Tân Tây"), "only units in scope");
+    assert!(
+        xml.contains("Nói chuyện chuyên đề"),
+        "activity types listed"
+    );
+    assert!(
+        xml.contains("Xã Hòa Phong") && !xml.contains("Xã Hòa Tân Tây"),
+        "only units in scope"
+    );
     let xml = xlsx_xml(&body(&app, "/stats/import/template.xlsx").await);
     assert!(xml.contains("<dataValidation"));
     for h in STATS_HEADER.split(',') {
         assert!(xml.contains(h), "{h}");
     }
     // An empty template uploaded as it is: no rows.
-    let r = upload(&app, "/stats/import", "mau.xlsx", body(&app, "/stats/import/template.xlsx").await).await;
+    let r = upload(
+        &app,
+        "/stats/import",
+        "mau.xlsx",
+        body(&app, "/stats/import/template.xlsx").await,
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // Pages link to the imports.
     let (_, list) = app.get_text("/activities").await;
@@ -532,12 +705,22 @@ async fn the_templates_carry_drop_down_lists_and_the_export_headers(app: TestApp
     // Roles without the capability are refused.
     let leader = app.another_browser();
     leader.login_as("leader").await;
-    assert_eq!(leader.get("/stats/import").await.status(), StatusCode::FORBIDDEN);
-    assert_eq!(leader.get("/activities/import").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        leader.get("/stats/import").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        leader.get("/activities/import").await.status(),
+        StatusCode::FORBIDDEN
+    );
 }
 
 /// A user as the import checks see them (the demo planner or commune officer).
-async fn importer(app: &TestApp, role: kehoach::auth::Role, email: &str) -> kehoach::auth::CurrentUser {
+async fn importer(
+    app: &TestApp,
+    role: kehoach::auth::Role,
+    email: &str,
+) -> kehoach::auth::CurrentUser {
     use kehoach::entities::{agency, user};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let u = user::Entity::find()
@@ -546,7 +729,11 @@ async fn importer(app: &TestApp, role: kehoach::auth::Role, email: &str) -> keho
         .await
         .unwrap()
         .unwrap();
-    let a = agency::Entity::find_by_id(u.agency_id).one(&app.db).await.unwrap().unwrap();
+    let a = agency::Entity::find_by_id(u.agency_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
     kehoach::auth::CurrentUser {
         id: u.id,
         email: u.email,
@@ -576,13 +763,16 @@ async fn the_parsers_never_panic_on_arbitrary_bytes_or_cells(app: TestApp) {
         Just("\u{feff}Tên hoạt động;Từ ngày\n".as_bytes().to_vec()),
     ];
     runner
-        .run(&(prefixes, proptest::collection::vec(any::<u8>(), 0..2048)), |(p, rest)| {
-            let bytes = [p, rest].concat();
-            if let Ok(grid) = read::grid(&bytes) {
-                let _ = read::table(grid, activities::SPEC, |_| Vec::new());
-            }
-            Ok(())
-        })
+        .run(
+            &(prefixes, proptest::collection::vec(any::<u8>(), 0..2048)),
+            |(p, rest)| {
+                let bytes = [p, rest].concat();
+                if let Ok(grid) = read::grid(&bytes) {
+                    let _ = read::table(grid, activities::SPEC, |_| Vec::new());
+                }
+                Ok(())
+            },
+        )
         .unwrap();
     // A real XLSX file with bytes flipped: a clear error or rows, never a panic.
     let planner = app.another_browser();
@@ -590,29 +780,42 @@ async fn the_parsers_never_panic_on_arbitrary_bytes_or_cells(app: TestApp) {
     let xlsx = body(&planner, "/activities/import/template.xlsx").await;
     let mut runner = TestRunner::new(Config::with_cases(96));
     runner
-        .run(&proptest::collection::vec((0..xlsx.len(), any::<u8>()), 1..16), |flips| {
-            let mut bytes = xlsx.clone();
-            for (i, b) in flips {
-                bytes[i] = b;
-            }
-            let _ = read::grid(&bytes);
-            Ok(())
-        })
+        .run(
+            &proptest::collection::vec((0..xlsx.len(), any::<u8>()), 1..16),
+            |flips| {
+                let mut bytes = xlsx.clone();
+                for (i, b) in flips {
+                    bytes[i] = b;
+                }
+                let _ = read::grid(&bytes);
+                Ok(())
+            },
+        )
         .unwrap();
 
     // Arbitrary cells through the whole check of both imports, against the real lists.
     let i18n = kehoach::web::i18n::I18n::load().unwrap();
     let user = importer(&app, kehoach::auth::Role::Planner, "planner@kehoach.demo").await;
-    let scope = kehoach::org_units::scope::Scope::of_unit(&app.db, user.org_unit_id).await.unwrap();
-    let plan_units = kehoach::plans::repo::readable_units(&app.db, &scope, user.org_unit_id).await.unwrap();
+    let scope = kehoach::org_units::scope::Scope::of_unit(&app.db, user.org_unit_id)
+        .await
+        .unwrap();
+    let plan_units = kehoach::plans::repo::readable_units(&app.db, &scope, user.org_unit_id)
+        .await
+        .unwrap();
     let lk = activities::Lookups::load(&app.db, &i18n).await.unwrap();
     let today = app.clock.today();
     let cell = prop_oneof![
         Just(Value::Empty),
         any::<String>().prop_map(Value::Text),
         "[0-9./ -]{0,12}".prop_map(Value::Text),
-        prop_oneof![Just("Xã Hòa Phong"), Just("Nói chuyện chuyên đề"), Just("Đã tổ chức"), Just("'=1+1"), Just("30/07/2024")]
-            .prop_map(|s| Value::Text(s.to_owned())),
+        prop_oneof![
+            Just("Xã Hòa Phong"),
+            Just("Nói chuyện chuyên đề"),
+            Just("Đã tổ chức"),
+            Just("'=1+1"),
+            Just("30/07/2024")
+        ]
+        .prop_map(|s| Value::Text(s.to_owned())),
         any::<f64>().prop_map(Value::Number),
         (-1e6f64..1e7).prop_map(Value::Number),
         (1i32..3_000_000).prop_map(|d| Value::Date(
@@ -620,12 +823,18 @@ async fn the_parsers_never_panic_on_arbitrary_bytes_or_cells(app: TestApp) {
         )),
     ];
     let rows = proptest::collection::vec(proptest::collection::vec(cell, 0..20), 1..6);
-    let stats_lk = stats::Lookups::load(&app.db, &i18n, &Table::default()).await.unwrap();
+    let stats_lk = stats::Lookups::load(&app.db, &i18n, &Table::default())
+        .await
+        .unwrap();
     let mut runner = TestRunner::new(Config::with_cases(128));
     runner
         .run(&rows, |rows| {
             let table = Table {
-                rows: rows.into_iter().enumerate().map(|(i, r)| (i + 2, r)).collect(),
+                rows: rows
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, r)| (i + 2, r))
+                    .collect(),
             };
             let who = activities::Importer {
                 user: &user,
@@ -638,7 +847,11 @@ async fn the_parsers_never_panic_on_arbitrary_bytes_or_cells(app: TestApp) {
             for p in &out.problems {
                 prop_assert!(table.rows.iter().any(|(n, _)| *n == p.row));
             }
-            let who = stats::Importer { user: &user, scope: &scope, today };
+            let who = stats::Importer {
+                user: &user,
+                scope: &scope,
+                today,
+            };
             let out = stats::check_rows(&table, &stats_lk, &who);
             for p in &out.problems {
                 prop_assert!(table.rows.iter().any(|(n, _)| *n == p.row));
