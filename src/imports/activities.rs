@@ -354,7 +354,9 @@ pub fn check_rows(table: &Table, lk: &Lookups, who: &Importer<'_>) -> Outcome {
 
 fn read_row(r: &mut RowReader<'_>, lk: &Lookups, who: &Importer<'_>) -> (ActivityInput, bool) {
     let title = text(r.cell("title")).unwrap_or_default();
-    let activity_type_id = r.one("activity_type", &lk.types, |ids| ids.first().copied().unwrap_or(0));
+    let activity_type_id = r.one("activity_type", &lk.types, |ids| {
+        ids.first().copied().unwrap_or(0)
+    });
     let plan_item_id = plan_item(r, lk, who);
     let org_unit_id = r.one("org_unit", &lk.units, |ids| {
         // Several units of one name (history keeps old units): the one in scope, current first.
