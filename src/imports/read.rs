@@ -206,7 +206,14 @@ fn xlsx(bytes: &[u8]) -> Result<Grid, FileError> {
             DataRef::SharedString(s) => Value::Text(clip(s)),
             DataRef::Bool(b) => Value::Text(b.to_string()),
             DataRef::DateTime(d) if d.is_datetime() => {
-                excel_date(d.as_f64()).map_or_else(|| Value::Number(d.as_f64()), Value::Date)
+                // Through calamine's conversion, which knows the workbook's 1900 or 1904
+                // system; only within the range of real dates.
+                let v = d.as_f64();
+                let date = excel_date(v).and_then(|_| {
+                    let (y, m, day, ..) = d.to_ymd_hms_milli();
+                    NaiveDate::from_ymd_opt(i32::from(y), u32::from(m), u32::from(day))
+                });
+                date.map_or(Value::Number(v), Value::Date)
             }
             DataRef::DateTime(d) => Value::Number(d.as_f64()),
             DataRef::Error(_) => Value::Text("#ERROR".into()),
