@@ -115,7 +115,8 @@ pub struct Lookups {
     agency_rows: HashMap<i64, agency::Model>,
     /// Plan item → the unit of its plan.
     item_plan_unit: HashMap<i64, i64>,
-    names: HashMap<i64, String>,
+    /// Codes by id, for the preview.
+    codes: HashMap<i64, code::Model>,
     statuses: HashMap<String, &'static str>,
 }
 
@@ -176,9 +177,6 @@ impl Lookups {
                 statuses.insert(fold(i18n.t(locale, &key)), s);
             }
         }
-        let mut names: HashMap<i64, String> =
-            codes.iter().map(|c| (c.id, c.name_vi.clone())).collect();
-        names.extend(units.iter().map(|u| (u.id, u.name.clone())));
         Ok(Lookups {
             types,
             groups,
@@ -187,7 +185,7 @@ impl Lookups {
             agencies: agency_names,
             agency_rows: agencies.into_iter().map(|a| (a.id, a)).collect(),
             item_plan_unit,
-            names,
+            codes: codes.into_iter().map(|c| (c.id, c)).collect(),
             statuses,
         })
     }
@@ -566,7 +564,12 @@ pub fn shown(
     i18n: &crate::web::i18n::I18n,
     locale: crate::web::i18n::Locale,
 ) -> Vec<String> {
-    let name = |id: i64| lk.names.get(&id).cloned().unwrap_or_default();
+    let name = |id: i64| {
+        lk.codes
+            .get(&id)
+            .map(|c| crate::codes::name(c, locale).to_owned())
+            .unwrap_or_default()
+    };
     let n = |v: Option<i64>| v.map(crate::web::format::number).unwrap_or_default();
     let i = &row.input;
     let status = if row.held {
@@ -579,7 +582,10 @@ pub fn shown(
         i.title.clone(),
         name(i.activity_type_id),
         i.plan_item_id.to_string(),
-        name(i.org_unit_id),
+        lk.unit_rows
+            .get(&i.org_unit_id)
+            .map(|u| u.name.clone())
+            .unwrap_or_default(),
         lk.agency_rows
             .get(&i.agency_id)
             .map(|a| a.short_name.clone())

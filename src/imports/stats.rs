@@ -495,6 +495,8 @@ pub fn check_rows(table: &Table, lk: &Lookups, who: &Importer<'_>) -> Outcome {
             });
         } else {
             out.problems.extend(problems);
+            // Its rows are not what will be saved: the month is not.
+            out.rows.retain(|r| (r.unit_id, r.month) != (unit_id, m));
         }
     }
     out.problems.sort_by_key(|p| p.row);

@@ -91,13 +91,14 @@ async fn commit(app: &TestApp, location: &str) -> (StatusCode, String) {
 }
 
 /// Uploads and commits a file that must go in whole.
-async fn import_ok(app: &TestApp, base: &str, name: &str, bytes: Vec<u8>) {
+async fn import_ok(app: &TestApp, base: &str, name: &str, bytes: Vec<u8>) -> String {
     let (location, html) = preview(app, base, name, bytes).await;
     assert!(html.contains("Ghi vào hệ thống"), "{html}");
     let (status, body) = commit(app, &location).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
     let (_, done) = app.get_text(&location).await;
     assert!(unescape(&done).contains("Đã ghi"), "{done}");
+    html
 }
 
 /// Creates an activity through the form (held when `held_on` is given).
@@ -336,13 +337,20 @@ async fn a_file_imported_twice_writes_nothing_the_second_time(app: TestApp) {
     let csv = format!(
         "{HEADER}\r\nNói chuyện ở trường THCS,school,{item},Hòa Phong,UBND xã Hòa Phong,10/06/2024,,,Học sinh,,,200,,,,,\r\n"
     );
-    import_ok(
+    let shown = import_ok(
         &app,
         "/activities/import",
         "a.csv",
         csv.clone().into_bytes(),
     )
     .await;
+    // The preview shows the row as it will be saved: names, not what was typed.
+    assert!(
+        shown.contains("<td>Tuyên truyền trong trường học</td><td>")
+            && shown.contains("<td>Xã Hòa Phong</td><td>UBND xã Hòa Phong</td><td>10/06/2024</td>")
+            && shown.contains("<td>Học sinh</td><td>Đã lên lịch</td>"),
+        "{shown}"
+    );
     assert_eq!(app.count("activities").await, 1);
     // The same bytes: refused at once, with when and by whom.
     let r = upload(
@@ -633,6 +641,10 @@ async fn a_locked_month_is_refused_and_nothing_is_written(app: TestApp) {
     assert!(
         html.contains("Dòng 3, cột Tháng: Tháng này đã khóa"),
         "{html}"
+    );
+    assert!(
+        html.contains("<dt>Dòng hợp lệ</dt><dd>1</dd>"),
+        "a row of a refused month is not counted valid: {html}"
     );
     let (status, _) = commit(&app, &location).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
