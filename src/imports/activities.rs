@@ -26,78 +26,24 @@ use std::collections::{BTreeSet, HashMap};
 /// The columns, in the order of the export (`spreadsheets::activities::COLUMNS`); headers are
 /// the translations `sheet.activity.<key>`.
 pub const SPEC: &[ColumnSpec] = &[
-    ColumnSpec {
-        key: "id",
-        required: false,
-    },
-    ColumnSpec {
-        key: "title",
-        required: true,
-    },
-    ColumnSpec {
-        key: "activity_type",
-        required: true,
-    },
-    ColumnSpec {
-        key: "plan_item",
-        required: true,
-    },
-    ColumnSpec {
-        key: "org_unit",
-        required: true,
-    },
-    ColumnSpec {
-        key: "agency",
-        required: true,
-    },
-    ColumnSpec {
-        key: "start_date",
-        required: true,
-    },
-    ColumnSpec {
-        key: "end_date",
-        required: false,
-    },
-    ColumnSpec {
-        key: "place",
-        required: false,
-    },
-    ColumnSpec {
-        key: "target_groups",
-        required: false,
-    },
-    ColumnSpec {
-        key: "status",
-        required: false,
-    },
-    ColumnSpec {
-        key: "held_on",
-        required: false,
-    },
-    ColumnSpec {
-        key: "planned_participants",
-        required: false,
-    },
-    ColumnSpec {
-        key: "participants",
-        required: false,
-    },
-    ColumnSpec {
-        key: "women",
-        required: false,
-    },
-    ColumnSpec {
-        key: "ethnic_minority",
-        required: false,
-    },
-    ColumnSpec {
-        key: "children",
-        required: false,
-    },
-    ColumnSpec {
-        key: "notes",
-        required: false,
-    },
+    ColumnSpec::optional("id"),
+    ColumnSpec::required("title"),
+    ColumnSpec::required("activity_type"),
+    ColumnSpec::required("plan_item"),
+    ColumnSpec::required("org_unit"),
+    ColumnSpec::required("agency"),
+    ColumnSpec::required("start_date"),
+    ColumnSpec::optional("end_date"),
+    ColumnSpec::optional("place"),
+    ColumnSpec::optional("target_groups"),
+    ColumnSpec::optional("status"),
+    ColumnSpec::optional("held_on"),
+    ColumnSpec::optional("planned_participants"),
+    ColumnSpec::optional("participants"),
+    ColumnSpec::optional("women"),
+    ColumnSpec::optional("ethnic_minority"),
+    ColumnSpec::optional("children"),
+    ColumnSpec::optional("notes"),
 ];
 
 /// The column of a key (its index in [`SPEC`]).

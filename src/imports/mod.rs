@@ -8,10 +8,14 @@
 //! - [`activities`] and [`stats`] turn rows into the inputs of the activity form and the
 //!   statistics entry form, through the same rules, and write them;
 //! - [`staging`] keeps uploads and fingerprints; [`template`] writes the XLSX templates;
-//! - [`handlers`] are the pages.
+//! - [`check`] reads and checks an upload; [`handlers`] (upload), [`preview`] and [`commit`]
+//!   are the pages.
 
 pub mod activities;
+pub mod check;
+pub mod commit;
 pub mod handlers;
+pub mod preview;
 pub mod read;
 pub mod staging;
 pub mod stats;

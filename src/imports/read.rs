@@ -277,6 +277,23 @@ pub struct ColumnSpec {
     pub required: bool,
 }
 
+impl ColumnSpec {
+    /// A column a file must have.
+    pub const fn required(key: &'static str) -> ColumnSpec {
+        ColumnSpec {
+            key,
+            required: true,
+        }
+    }
+
+    pub const fn optional(key: &'static str) -> ColumnSpec {
+        ColumnSpec {
+            key,
+            required: false,
+        }
+    }
+}
+
 /// The data rows of a file, their cells in the order of the import's columns.
 #[derive(Clone, Debug, Default)]
 pub struct Table {

@@ -25,50 +25,17 @@ use std::collections::{BTreeMap, HashMap};
 
 /// The columns; headers are the translations `import.stats.column.<key>`.
 pub const SPEC: &[ColumnSpec] = &[
-    ColumnSpec {
-        key: "unit",
-        required: true,
-    },
-    ColumnSpec {
-        key: "month",
-        required: true,
-    },
-    ColumnSpec {
-        key: "figure",
-        required: true,
-    },
-    ColumnSpec {
-        key: "sex",
-        required: false,
-    },
-    ColumnSpec {
-        key: "age_band",
-        required: false,
-    },
-    ColumnSpec {
-        key: "purpose",
-        required: false,
-    },
-    ColumnSpec {
-        key: "manner",
-        required: false,
-    },
-    ColumnSpec {
-        key: "trafficked_to",
-        required: false,
-    },
-    ColumnSpec {
-        key: "support_type",
-        required: false,
-    },
-    ColumnSpec {
-        key: "destination",
-        required: false,
-    },
-    ColumnSpec {
-        key: "value",
-        required: true,
-    },
+    ColumnSpec::required("unit"),
+    ColumnSpec::required("month"),
+    ColumnSpec::required("figure"),
+    ColumnSpec::optional("sex"),
+    ColumnSpec::optional("age_band"),
+    ColumnSpec::optional("purpose"),
+    ColumnSpec::optional("manner"),
+    ColumnSpec::optional("trafficked_to"),
+    ColumnSpec::optional("support_type"),
+    ColumnSpec::optional("destination"),
+    ColumnSpec::required("value"),
 ];
 
 /// The figures a row may give (`import.stats.figure.<key>`).
