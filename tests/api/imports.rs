@@ -21,6 +21,8 @@ db_tests!(
     a_locked_month_is_refused_and_nothing_is_written,
     the_templates_carry_drop_down_lists_and_the_export_headers,
     the_parsers_never_panic_on_arbitrary_bytes_or_cells,
+    a_filled_in_template_with_real_dates_and_list_choices_imports,
+    two_commits_of_one_upload_write_it_once,
 );
 
 /// The headers of the activity template (the export's, without its id column).
@@ -889,4 +891,92 @@ async fn the_parsers_never_panic_on_arbitrary_bytes_or_cells(app: TestApp) {
             },
         )
         .unwrap();
+}
+
+async fn a_filled_in_template_with_real_dates_and_list_choices_imports(app: TestApp) {
+    app.login_as("commune").await;
+    let item = item(&app).await;
+    // What Excel saves once the template is filled in: shared strings, real dates, numbers,
+    // the plan item as the drop-down shows it ("id — title").
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "Mẫu nhập hoạt động").unwrap();
+    let headers: Vec<&str> = std::iter::once("Mã").chain(HEADER.split(',')).collect();
+    for (i, h) in headers.iter().enumerate() {
+        ws.write_string(1, i as u16, *h).unwrap();
+    }
+    let date = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
+    let d = |day| chrono::NaiveDate::from_ymd_opt(2024, 6, day).unwrap();
+    for (r, (title, held)) in [("Mít tinh hưởng ứng", true), ("Phát tờ rơi ở chợ", false)]
+        .iter()
+        .enumerate()
+    {
+        let row = 2 + r as u32;
+        ws.write_string(row, 1, *title).unwrap();
+        ws.write_string(
+            row,
+            2,
+            if *held {
+                "Mít tinh, lễ phát động"
+            } else {
+                "leaflet"
+            },
+        )
+        .unwrap();
+        ws.write_string(row, 3, format!("{item} — 1. Công tác truyền thông"))
+            .unwrap();
+        ws.write_string(row, 4, "Xã Hòa Phong").unwrap();
+        ws.write_string(row, 5, "UBND xã Hòa Phong").unwrap();
+        ws.write_datetime_with_format(row, 6, d(10 + r as u32), &date)
+            .unwrap();
+        ws.write_string(row, 9, "Phụ nữ; Thanh niên").unwrap();
+        if *held {
+            ws.write_string(row, 10, "Đã tổ chức").unwrap();
+            ws.write_datetime_with_format(row, 11, d(10), &date)
+                .unwrap();
+            ws.write_number(row, 13, 250.0).unwrap();
+            ws.write_number(row, 14, 130.0).unwrap();
+        } else {
+            ws.write_number(row, 12, 1000.0).unwrap();
+        }
+    }
+    let bytes = wb.save_to_buffer().unwrap();
+    import_ok(&app, "/activities/import", "mau-da-dien.xlsx", bytes).await;
+    assert_eq!(app.count("activities").await, 2);
+    assert_eq!(
+        app.scalar("SELECT participants_women AS n FROM activities WHERE status = 'held'")
+            .await,
+        130
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM activities WHERE start_date = '2024-06-11' AND end_date = '2024-06-11' AND status = 'planned'")
+            .await,
+        1
+    );
+    assert_eq!(app.count("activity_target_groups").await, 4);
+}
+
+async fn two_commits_of_one_upload_write_it_once(app: TestApp) {
+    app.login_as("planner").await;
+    let item = item(&app).await;
+    let mut csv = String::from(HEADER);
+    for i in 0..200 {
+        csv.push_str(&format!(
+            "\nBuổi tuyên truyền {i},talk,{item},Xã Hòa Thịnh,Phòng VH-TT,01/06/2024,,,,,,,,,,,"
+        ));
+    }
+    let (location, _) = preview(&app, "/activities/import", "hai-lan.csv", csv.into_bytes()).await;
+    let (a, b) = tokio::join!(commit(&app, &location), commit(&app, &location));
+    assert_eq!(a.0, StatusCode::SEE_OTHER, "{}", a.1);
+    assert!(
+        b.0 == StatusCode::SEE_OTHER || b.0 == StatusCode::CONFLICT,
+        "{}",
+        b.0
+    );
+    assert_eq!(app.count("activities").await, 200);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'activity:import'")
+            .await,
+        1
+    );
 }
