@@ -4,6 +4,8 @@
 //! it needs a database URL, the app's own session and user setup, and must run unchanged
 //! against SQLite and PostgreSQL files made by `gen-data`.
 
+pub mod import;
+
 use crate::activities::repo::{self, Filter};
 use crate::auth::identity::scope_of;
 use crate::auth::permissions::Role;

@@ -86,7 +86,8 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
-    /// Time the dashboard, the activity list and the calendar through the app and as raw SQL
+    /// Time the dashboard, the activity list and the calendar through the app and as raw SQL (or,
+    /// with `--import`, importing a file of activities)
     Bench {
         #[arg(long, default_value_t = 20)]
         runs: usize,
@@ -98,6 +99,12 @@ enum Command {
         from: String,
         #[arg(long, default_value = "2025-12-31")]
         to: String,
+        /// Time importing a file of activities instead (needs the seeded Tây Hòa data)
+        #[arg(long)]
+        import: bool,
+        /// Rows of the imported file
+        #[arg(long, default_value_t = 10_000)]
+        rows: usize,
     },
 }
 
@@ -318,8 +325,13 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             role,
             from,
             to,
+            import,
+            rows,
         } => {
             let conn = open_migrated(&config).await?;
+            if import {
+                return crate::bench::import::run(config, conn, runs.max(1), rows).await;
+            }
             let date = |s: &str| {
                 crate::web::format::parse_date(s).with_context(|| format!("not a date: {s}"))
             };

@@ -48,6 +48,9 @@ pub mod dashboard;
 pub mod documents;
 /// Synthetic national-scale data for benchmarks (`kehoach gen-data`).
 pub mod gen_data;
+/// Spreadsheets in: XLSX/CSV imports of activities and support statistics, previewed and
+/// committed all or nothing.
+pub mod imports;
 /// Email: the outbox, its worker and transports, scheduled reminders and escalations.
 pub mod notifications;
 /// Administrative units, their tree over time and their lineage (merges, renames).

@@ -7,7 +7,7 @@ use crate::auth::identity::enforce_access;
 use crate::auth::permissions::{Access, Capability::*};
 use crate::state::AppState;
 use crate::{
-    activities, admin, api, auth, dashboard, org_units, plans, reports, spreadsheets,
+    activities, admin, api, auth, dashboard, imports, org_units, plans, reports, spreadsheets,
     support_stats, tasks, web,
 };
 use axum::Router;
@@ -152,6 +152,11 @@ pub fn routes() -> Routes {
         .get("/activities/calendar", Can(ViewActivities), activities::views::get_calendar)
         .get("/activities/export.csv", Can(ViewActivities), spreadsheets::activities::get_activities_csv)
         .get("/activities/export.xlsx", Can(ViewActivities), spreadsheets::activities::get_activities_xlsx)
+        .get("/activities/import", Can(WriteActivities), imports::handlers::get_activities_import)
+        .post("/activities/import", Can(WriteActivities), imports::handlers::post_activities_import.layer(DefaultBodyLimit::max(crate::startup::MAX_BODY_BYTES)))
+        .get("/activities/import/template.xlsx", Can(WriteActivities), imports::handlers::get_activities_template)
+        .get("/activities/import/{import_id}", Can(WriteActivities), imports::handlers::get_activities_import_preview)
+        .post("/activities/import/{import_id}", Can(WriteActivities), imports::handlers::post_activities_import_commit)
         .get("/activities/new", Can(WriteActivities), activities::edit::get_new_activity)
         .post("/activities", Can(WriteActivities), activities::edit::post_activity)
         .get("/activities/clone", Can(WriteActivities), activities::campaign::get_clone)
@@ -198,6 +203,11 @@ pub fn routes() -> Routes {
         .get("/stats/entry", Can(EnterStats), support_stats::entry::get_entry)
         .post("/stats/entry", Can(EnterStats), support_stats::entry::post_entry)
         .post("/stats/reopen", Can(ReopenStats), support_stats::entry::post_reopen)
+        .get("/stats/import", Can(EnterStats), imports::handlers::get_stats_import)
+        .post("/stats/import", Can(EnterStats), imports::handlers::post_stats_import.layer(DefaultBodyLimit::max(crate::startup::MAX_BODY_BYTES)))
+        .get("/stats/import/template.xlsx", Can(EnterStats), imports::handlers::get_stats_template)
+        .get("/stats/import/{import_id}", Can(EnterStats), imports::handlers::get_stats_import_preview)
+        .post("/stats/import/{import_id}", Can(EnterStats), imports::handlers::post_stats_import_commit)
         // Org units
         .get("/org-units", Can(ViewOrgUnits), org_units::handlers::get_org_units)
         // Administration

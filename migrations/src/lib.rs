@@ -13,6 +13,7 @@ mod m20261129_000007_reports;
 mod m20261129_000008_outbox;
 mod m20261130_000001_ics_token_hint;
 mod m20261201_000001_email_preferences;
+mod m20261201_000002_imports;
 mod m20261201_000003_partner_reports;
 
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_dashboard_indexes::Migration),
             Box::new(m20261201_000001_email_preferences::Migration),
             Box::new(m20261201_000003_partner_reports::Migration),
+            Box::new(m20261201_000002_imports::Migration),
         ]
     }
 }

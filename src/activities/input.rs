@@ -8,8 +8,6 @@ use crate::web::forms::{FieldErrors, RawForm, non_empty};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-/// Participants and broadcasts, planned or actual.
-
 /// The longest an activity may last (end date minus start date, in days); longer work is a
 /// series. Queries for a period use it to bound `start_date` from below — an activity that ends
 /// on or after `from` started at most this long before it — so that they read the period's rows,
@@ -21,6 +19,8 @@ pub fn earliest_start(from: chrono::NaiveDate) -> chrono::NaiveDate {
     from.checked_sub_days(chrono::Days::new(MAX_DAYS.unsigned_abs()))
         .unwrap_or(from)
 }
+
+/// Participants and broadcasts, planned or actual.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Figures {
     pub participants: Option<i64>,

@@ -406,7 +406,7 @@ pub async fn create(
     Ok(created)
 }
 
-async fn insert(
+pub(crate) async fn insert(
     txn: &DatabaseTransaction,
     ctx: &Ctx<'_>,
     input: &ActivityInput,

@@ -195,7 +195,7 @@ pub async fn save(
 }
 
 /// A month's figures as the audit log keeps them (maps keyed by text, as JSON needs).
-fn before_after(i: &MonthInput) -> serde_json::Value {
+pub(crate) fn before_after(i: &MonthInput) -> serde_json::Value {
     json!({
         "carried_over": i.carried_over,
         "received": i.received.iter().map(|(g, n)| json!({ "group": g, "persons": n })).collect::<Vec<_>>(),

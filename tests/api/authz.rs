@@ -79,6 +79,11 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/activities/calendar", Who::Roles(ALL_ROLES)),
     ("GET", "/activities/export.csv", Who::Roles(ALL_ROLES)),
     ("GET", "/activities/export.xlsx", Who::Roles(ALL_ROLES)),
+    ("GET", "/activities/import", WRITERS),
+    ("POST", "/activities/import", WRITERS),
+    ("GET", "/activities/import/template.xlsx", WRITERS),
+    ("GET", "/activities/import/{import_id}", WRITERS),
+    ("POST", "/activities/import/{import_id}", WRITERS),
     ("GET", "/activities/new", WRITERS),
     ("POST", "/activities", WRITERS),
     ("GET", "/activities/clone", WRITERS),
@@ -157,6 +162,11 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/stats/entry", STATS_ENTRY),
     ("POST", "/stats/entry", STATS_ENTRY),
     ("POST", "/stats/reopen", Who::Roles(&["compiler"])),
+    ("GET", "/stats/import", STATS_ENTRY),
+    ("POST", "/stats/import", STATS_ENTRY),
+    ("GET", "/stats/import/template.xlsx", STATS_ENTRY),
+    ("GET", "/stats/import/{import_id}", STATS_ENTRY),
+    ("POST", "/stats/import/{import_id}", STATS_ENTRY),
     ("GET", "/org-units", Who::Roles(ALL_ROLES)),
     ("GET", "/admin/users", ADMIN),
     ("GET", "/admin/users/new", ADMIN),
@@ -297,6 +307,7 @@ async fn sample_path(app: &TestApp, path: &str, throwaway_user: i64) -> String {
         .replace("{report_id}", "999999")
         .replace("{file_id}", "999999")
         .replace("{email_id}", "999999")
+        .replace("{import_id}", "999999")
         .replace("{unit_id}", &unit_id.to_string())
         .replace("{file}", "app.css")
         .replace("{token}", &format!("{}.ics", "0".repeat(64)))

@@ -14,6 +14,7 @@ mod email;
 mod evidence;
 mod i18n;
 mod ics;
+mod imports;
 mod notices;
 mod org_units;
 mod password_reset;
