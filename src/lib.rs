@@ -2,6 +2,8 @@
 //!
 //! A map of the crate, one line per module:
 
+/// Backups: a consistent copy of the database, its check, and the restore of a SQLite copy.
+pub mod backup;
 /// Command-line interface: `serve`, `migrate`, `seed`, `user`.
 pub mod cli;
 /// Configuration from flags and environment; secrets that never reach `Debug`.
