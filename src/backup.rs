@@ -52,7 +52,7 @@ impl Target {
 #[derive(Debug)]
 pub struct Checked {
     pub kind: &'static str,
-    /// Migrations recorded in the backup.
+    /// Migrations recorded in the backup (SQLite; an archive is not read that far).
     pub migrations: usize,
     /// Migrations of this binary the backup does not have yet (run at the next start).
     pub pending: Vec<String>,
@@ -62,17 +62,17 @@ pub struct Checked {
 
 impl std::fmt::Display for Checked {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.kind == "pg_dump" {
+            return write!(
+                f,
+                "pg_dump archive: {} entries, the migrations table among them",
+                self.objects
+            );
+        }
         write!(
             f,
-            "{}: {} migrations, {} {}",
-            self.kind,
-            self.migrations,
-            self.objects,
-            if self.kind == "sqlite" {
-                "tables"
-            } else {
-                "archive entries"
-            }
+            "sqlite: {} migrations, {} tables",
+            self.migrations, self.objects
         )?;
         if !self.pending.is_empty() {
             write!(
@@ -128,6 +128,7 @@ pub async fn backup(url: &str, out: &Path) -> anyhow::Result<Checked> {
                 Err(e) => return Err(e).context("running pg_dump"),
             };
             ensure!(status.success(), "pg_dump failed ({status})");
+            owner_only(out)?;
             check(out).await
         }
     }
@@ -313,7 +314,21 @@ async fn vacuum_into(conn: &mut SqliteConnection, out: &Path) -> anyhow::Result<
         .execute(&mut *conn)
         .await
         .with_context(|| format!("writing {}", out.display()))?;
+    owner_only(out)?;
     std::fs::File::open(out)?.sync_all()?;
+    Ok(())
+}
+
+/// A backup holds password hashes and sessions: readable by its owner only.
+fn owner_only(file: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("restricting {}", file.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = file;
     Ok(())
 }
 

@@ -168,6 +168,11 @@ async fn sqlite_round_trip(app: &TestApp, dir: &Path) {
     assert!(run.stdout.contains("backup written to"), "{}", run.stdout);
     let source = dump(&app.db).await;
     assert_filled(&source);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "only its owner reads a backup");
+    }
 
     let run = kehoach(&app.database_url, &["backup", "--check", file_s]).await;
     assert!(run.ok, "check: {}", run.stderr);
