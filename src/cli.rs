@@ -1,4 +1,4 @@
-//! The command line: `kehoach serve | migrate | seed | user | gen-data | bench`. Every flag also reads an
+//! The command line: `kehoach serve | migrate | seed | user | backup | restore | gen-data | bench`. Every flag also reads an
 //! environment variable (shown by `--help`), so a service file can configure it either way.
 
 use crate::auth::permissions::Role;
@@ -68,6 +68,29 @@ enum Command {
     /// Manage user accounts
     #[command(subcommand)]
     User(UserCommand),
+    /// Copy the database into one file (SQLite: online, consistent; PostgreSQL: pg_dump), or
+    /// check a backup file with --check
+    Backup {
+        /// The new backup file (never overwritten)
+        #[arg(
+            long,
+            value_name = "FILE",
+            required_unless_present = "check",
+            conflicts_with = "check"
+        )]
+        out: Option<PathBuf>,
+        /// Check a backup file instead (SQLite copy or pg_dump archive): exit 0 if sound
+        #[arg(long, value_name = "FILE")]
+        check: Option<PathBuf>,
+    },
+    /// Replace the SQLite database with a checked backup; stop the server first
+    Restore {
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// Replace an existing database (it is first copied beside itself)
+        #[arg(long)]
+        force: bool,
+    },
     /// Reports: export one for the records clerk
     #[command(subcommand)]
     Report(ReportCommand),
@@ -273,6 +296,26 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
                     d.users, d.activities, months
                 );
             }
+            Ok(())
+        }
+        Command::Backup { out, check } => {
+            let url = config.database_url.expose();
+            match (out, check) {
+                (_, Some(file)) => {
+                    let c = crate::backup::check(&file).await?;
+                    println!("{} is a sound backup ({c})", file.display());
+                }
+                (Some(out), None) => {
+                    let c = crate::backup::backup(url, &out).await?;
+                    println!("backup written to {} ({c})", out.display());
+                }
+                (None, None) => anyhow::bail!("give --out FILE or --check FILE"),
+            }
+            Ok(())
+        }
+        Command::Restore { from, force } => {
+            let c = crate::backup::restore(config.database_url.expose(), &from, force).await?;
+            println!("database restored from {} ({c})", from.display());
             Ok(())
         }
         Command::User(cmd) => user_command(&open_migrated(&config).await?, cmd).await,

@@ -2,7 +2,9 @@
 //!
 //! A map of the crate, one line per module:
 
-/// Command-line interface: `serve`, `migrate`, `seed`, `user`.
+/// Backups: a consistent copy of the database, its check, and the restore of a SQLite copy.
+pub mod backup;
+/// Command-line interface: `serve`, `migrate`, `seed`, `user`, `backup`, `restore`.
 pub mod cli;
 /// Configuration from flags and environment; secrets that never reach `Debug`.
 pub mod config;
@@ -32,7 +34,7 @@ pub mod web;
 
 /// Activities: scheduling, logging, evidence, calendar, feeds.
 pub mod activities;
-/// Administration pages: users, agencies, code lists, org units.
+/// Administration pages: users, agencies, code lists, org units, outbox, audit log.
 pub mod admin;
 /// Agencies (offices inside an org unit).
 pub mod agencies;

@@ -69,6 +69,9 @@ impl Role {
             ManageUsers | ManageAgencies | ManageCodes | ManageOrgUnits | ManageOutbox => {
                 matches!(self, Admin)
             }
+            // The audit log: administrators all of it, leaders what happened in their scope
+            // (the rule is in `admin::audit`).
+            ViewAudit => matches!(self, Admin | Leader),
             // Victim-support figures, small cells hidden: everyone whose work uses them. The
             // administrator runs the system and has no need to read victim figures at all.
             ViewStats => !matches!(self, Admin),
@@ -104,6 +107,8 @@ pub enum Capability {
     ManageOrgUnits,
     /// See the email outbox and put failed emails back in the queue.
     ManageOutbox,
+    /// Read the audit log (`/admin/audit`) and export it.
+    ViewAudit,
     /// Read victim-support statistics, with small cells suppressed.
     ViewStats,
     /// Enter a month's victim-support statistics.

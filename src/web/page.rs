@@ -91,6 +91,8 @@ impl Page {
             context! {
                 admin => u.can(Capability::ManageUsers),
                 stats => u.can(Capability::ViewStats),
+                // Administrators reach the audit log from the admin pages; leaders from the footer.
+                audit => u.can(Capability::ViewAudit) && !u.can(Capability::ManageUsers),
             }
         });
         let full = context! {

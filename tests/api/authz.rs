@@ -27,6 +27,8 @@ const READERS: Who = Who::Roles(ALL_ROLES);
 const WRITERS: Who = Who::Roles(&["planner", "commune", "partner"]);
 /// Everyone who reads victim-support statistics (small cells hidden): not the administrator.
 const STATS_READERS: Who = Who::Roles(&["planner", "compiler", "commune", "partner", "leader"]);
+/// The audit log: administrators all of it, leaders their scope's events.
+const AUDITORS: Who = Who::Roles(&["admin", "leader"]);
 const STATS_ENTRY: Who = Who::Roles(&["compiler", "commune"]);
 
 /// Who may use each route. Keep in step with `router.rs`.
@@ -176,6 +178,9 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/admin/agencies", ADMIN),
     ("POST", "/admin/agencies", ADMIN),
     ("POST", "/admin/agencies/{agency_id}", ADMIN),
+    ("GET", "/admin/audit", AUDITORS),
+    ("GET", "/admin/audit/export.csv", AUDITORS),
+    ("GET", "/admin/audit/export.xlsx", AUDITORS),
     ("GET", "/admin/outbox", ADMIN),
     ("POST", "/admin/outbox/{email_id}/retry", ADMIN),
     ("GET", "/admin/codes", ADMIN),
