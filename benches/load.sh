@@ -46,13 +46,23 @@ ME=$(curl -sf -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/me")
 PLANS=$(curl -sf -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/plans")
 PLAN=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["items"][0]["id"])' "$PLANS")
 ITEMS=$(curl -sf -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/plans/$PLAN")
-export LOAD_COOKIE="kehoach_session=$SESSION" LOAD_TOKEN="$TOKEN"
-export LOAD_UNIT=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["org_unit_id"])' "$ME")
-export LOAD_AGENCY=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["agency_id"])' "$ME")
-export LOAD_ITEM=$(python3 -c '
+LOAD_UNIT=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["org_unit_id"])' "$ME")
+LOAD_AGENCY=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["agency_id"])' "$ME")
+# A bullet point of the awareness area: the first child of the item whose area it is.
+LOAD_ITEM=$(python3 -c '
 import json, sys
-items = json.loads(sys.argv[1])["items"]
-print([i for i in items if i.get("parent_id")][0]["id"])' "$ITEMS")
+def walk(items):
+    for i in items:
+        yield i
+        yield from walk(i.get("children", []))
+items = list(walk(json.loads(sys.argv[1])["items"]))
+area = next(i for i in items if i.get("area") == "awareness")
+print((area.get("children") or [area])[0]["id"])' "$ITEMS")
+export LOAD_COOKIE="kehoach_session=$SESSION" LOAD_TOKEN="$TOKEN" LOAD_UNIT LOAD_AGENCY LOAD_ITEM
+# One write by hand first: the run measures working writes, not refusals.
+curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \
+  -d "{\"type\":\"talk\",\"title\":\"Thử\",\"plan_item_id\":$LOAD_ITEM,\"org_unit_id\":$LOAD_UNIT,\"agency_id\":$LOAD_AGENCY,\"start_date\":\"2025-09-15\"}" \
+  "$BASE/api/v1/activities" || { echo "the write of the load run is refused" >&2; exit 1; }
 
 BEFORE=$(awk '/VmRSS/ {print $2}' /proc/$SERVER/status)
 wrk -t 2 -c "${LOAD_CONNECTIONS:-64}" -d "${LOAD_SECONDS:-60}s" --timeout 10s \

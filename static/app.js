@@ -5,5 +5,20 @@ document.addEventListener("submit", function (event) {
   var message = form.getAttribute("data-confirm");
   if (message && !window.confirm(message)) {
     event.preventDefault();
+    return;
+  }
+  // A long request (an import of thousands of rows): say so, and do not let it be sent twice.
+  var busy = form.getAttribute("data-busy");
+  if (busy) {
+    var status = document.createElement("p");
+    status.className = "notice busy";
+    status.setAttribute("role", "status");
+    status.textContent = busy;
+    form.appendChild(status);
+    form.setAttribute("aria-busy", "true");
+    var buttons = form.querySelectorAll("button[type=submit]");
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].disabled = true;
+    }
   }
 });

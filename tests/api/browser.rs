@@ -658,6 +658,8 @@ async fn every_main_page_passes_axe_is_light_and_talks_only_to_the_app_in_both_l
         format!("/activities/{activity}"),
         format!("/activities/{planned}/log"),
         "/stats/entry".to_owned(),
+        "/activities/import".to_owned(),
+        "/stats/import".to_owned(),
         "/stats".to_owned(),
         format!("/reports/{report}"),
     ];
