@@ -87,7 +87,24 @@ impl Links {
     }
 }
 
+/// One group of `sql::activity_groups`.
 #[derive(Debug, FromQueryResult)]
+struct GroupRow {
+    item: i64,
+    kind: i64,
+    unit: i64,
+    status: String,
+    day: NaiveDate,
+    n: i64,
+    participants: i64,
+    women: i64,
+    ethnic: i64,
+    children: i64,
+    broadcasts: i64,
+    minutes: i64,
+}
+
+#[derive(Debug)]
 pub struct ItemRow {
     pub item: i64,
     pub kind: i64,
@@ -101,7 +118,7 @@ pub struct ItemRow {
     pub minutes: i64,
 }
 
-#[derive(Debug, FromQueryResult)]
+#[derive(Debug)]
 pub struct UnitRow {
     pub unit: i64,
     pub status: String,
@@ -109,7 +126,7 @@ pub struct UnitRow {
     pub participants: i64,
 }
 
-#[derive(Debug, FromQueryResult)]
+#[derive(Debug)]
 pub struct DayRow {
     pub day: NaiveDate,
     pub status: String,
@@ -143,6 +160,61 @@ pub struct TaskRow {
     pub done: i64,
 }
 
+/// The groups folded three ways: by item, type and status; by unit and status; by day and
+/// status (each in key order).
+fn fold(groups: Vec<GroupRow>) -> (Vec<ItemRow>, Vec<UnitRow>, Vec<DayRow>) {
+    use std::collections::BTreeMap;
+    let mut items: BTreeMap<(i64, i64, String), ItemRow> = BTreeMap::new();
+    let mut units: BTreeMap<(i64, String), UnitRow> = BTreeMap::new();
+    let mut days: BTreeMap<(NaiveDate, String), DayRow> = BTreeMap::new();
+    for g in groups {
+        let i = items
+            .entry((g.item, g.kind, g.status.clone()))
+            .or_insert_with(|| ItemRow {
+                item: g.item,
+                kind: g.kind,
+                status: g.status.clone(),
+                n: 0,
+                participants: 0,
+                women: 0,
+                ethnic: 0,
+                children: 0,
+                broadcasts: 0,
+                minutes: 0,
+            });
+        i.n += g.n;
+        i.participants += g.participants;
+        i.women += g.women;
+        i.ethnic += g.ethnic;
+        i.children += g.children;
+        i.broadcasts += g.broadcasts;
+        i.minutes += g.minutes;
+        let u = units
+            .entry((g.unit, g.status.clone()))
+            .or_insert_with(|| UnitRow {
+                unit: g.unit,
+                status: g.status.clone(),
+                n: 0,
+                participants: 0,
+            });
+        u.n += g.n;
+        u.participants += g.participants;
+        let d = days
+            .entry((g.day, g.status.clone()))
+            .or_insert_with(|| DayRow {
+                day: g.day,
+                status: g.status,
+                n: 0,
+            });
+        d.n += g.n;
+    }
+    (
+        items.into_values().collect(),
+        units.into_values().collect(),
+        days.into_values().collect(),
+    )
+}
+
 /// The rows of every statement.
 pub struct Rows {
     pub items: Vec<ItemRow>,
@@ -156,14 +228,14 @@ pub struct Rows {
 impl Rows {
     pub async fn fetch(db: &impl ConnectionTrait, f: &Frame) -> Result<Rows, DbErr> {
         let b = db.get_database_backend();
+        let groups = GroupRow::find_by_statement(sql::activity_groups(b, f))
+            .all(db)
+            .await?;
+        let (items, units, days) = fold(groups);
         Ok(Rows {
-            items: ItemRow::find_by_statement(sql::by_item(b, f))
-                .all(db)
-                .await?,
-            units: UnitRow::find_by_statement(sql::by_unit(b, f))
-                .all(db)
-                .await?,
-            days: DayRow::find_by_statement(sql::by_day(b, f)).all(db).await?,
+            items,
+            units,
+            days,
             materials: MaterialRow::find_by_statement(sql::materials(b, f))
                 .all(db)
                 .await?,

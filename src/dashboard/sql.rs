@@ -63,49 +63,27 @@ fn stmt(backend: DbBackend, sql: String) -> Statement {
     Statement::from_string(backend, sql)
 }
 
-/// Counts and figures by plan item, activity type and status.
-pub fn by_item(backend: DbBackend, f: &Frame) -> Statement {
+/// Counts and figures by plan item, activity type, unit, status and start date: one pass over
+/// the activities of the scope and period, folded by the caller into the figures by item, the
+/// coverage of units and the months (portable: no date functions, which differ between SQLite
+/// and PostgreSQL). One statement instead of three reads the rows once (measured at 1M on
+/// SQLite: 43 ms against 79 ms for the three).
+pub fn activity_groups(backend: DbBackend, f: &Frame) -> Statement {
     stmt(
         backend,
         format!(
-            "SELECT a.plan_item_id AS item, a.activity_type_id AS kind, a.status AS status, \
-             CAST(COUNT(*) AS BIGINT) AS n, {p} AS participants, {w} AS women, {e} AS ethnic, \
-             {c} AS children, {b} AS broadcasts, {m} AS minutes \
+            "SELECT a.plan_item_id AS item, a.activity_type_id AS kind, a.org_unit_id AS unit, \
+             a.status AS status, a.start_date AS day, CAST(COUNT(*) AS BIGINT) AS n, \
+             {p} AS participants, {w} AS women, {e} AS ethnic, {c} AS children, \
+             {b} AS broadcasts, {m} AS minutes \
              FROM activities a WHERE {cond} \
-             GROUP BY a.plan_item_id, a.activity_type_id, a.status",
+             GROUP BY a.plan_item_id, a.activity_type_id, a.org_unit_id, a.status, a.start_date",
             p = sum("a.participants"),
             w = sum("a.participants_women"),
             e = sum("a.participants_ethnic_minority"),
             c = sum("a.participants_children"),
             b = sum("a.broadcasts"),
             m = sum("a.broadcast_minutes"),
-            cond = activity_where(f),
-        ),
-    )
-}
-
-/// Counts and participants by org unit and status: the coverage of communes.
-pub fn by_unit(backend: DbBackend, f: &Frame) -> Statement {
-    stmt(
-        backend,
-        format!(
-            "SELECT a.org_unit_id AS unit, a.status AS status, CAST(COUNT(*) AS BIGINT) AS n, \
-             {p} AS participants FROM activities a WHERE {cond} \
-             GROUP BY a.org_unit_id, a.status",
-            p = sum("a.participants"),
-            cond = activity_where(f),
-        ),
-    )
-}
-
-/// Counts by start date and status, folded into months by the caller (portable: no date
-/// functions, which differ between SQLite and PostgreSQL).
-pub fn by_day(backend: DbBackend, f: &Frame) -> Statement {
-    stmt(
-        backend,
-        format!(
-            "SELECT a.start_date AS day, a.status AS status, CAST(COUNT(*) AS BIGINT) AS n \
-             FROM activities a WHERE {cond} GROUP BY a.start_date, a.status",
             cond = activity_where(f),
         ),
     )
@@ -190,9 +168,7 @@ pub fn tasks(backend: DbBackend, f: &Frame) -> Statement {
 /// Every statement of the page, in the order the page runs them (for the benchmark).
 pub fn all(backend: DbBackend, f: &Frame) -> Vec<Statement> {
     vec![
-        by_item(backend, f),
-        by_unit(backend, f),
-        by_day(backend, f),
+        activity_groups(backend, f),
         materials(backend, f),
         budgets(backend, f),
         tasks(backend, f),
