@@ -28,3 +28,4 @@ mod smtp;
 mod spreadsheets;
 mod support_stats;
 mod tasks;
+mod two_servers;
