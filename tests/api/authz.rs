@@ -405,3 +405,145 @@ async fn every_route_answers_every_role_as_decided(app: TestApp) {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+db_tests!(a_commune_officer_reaches_nothing_of_another_commune_through_its_ids);
+
+/// Text that exists only in the other commune's (or the district's) objects: it must appear in
+/// no page, no form re-shown with errors, no API answer and no export the commune officer gets.
+const MARKERS: [&str; 3] = [
+    "Buổi kín của xã Hòa Thịnh",
+    "Nhiệm vụ kín của huyện",
+    "Tình hình kín của Hòa Thịnh",
+];
+
+/// Every route with an object id in its path, walked by the commune officer of Hòa Phong with
+/// the ids of objects outside their scope: another commune's activity, its evidence file and its
+/// report, a task between district agencies, the district's reporting period, a planner's staged
+/// import and calendar feed. Every answer is a refusal, no answer holds any of the objects'
+/// text, and nothing about the objects changed.
+async fn a_commune_officer_reaches_nothing_of_another_commune_through_its_ids(app: TestApp) {
+    // The objects, made by the district's planner and compiler.
+    let planner = app.another_browser();
+    planner.login_as("planner").await;
+    let mut f =
+        crate::activities::fields(&app, "PY-TH-HOATHINH", "TH-HOATHINH-UBND", "2024-06-12").await;
+    crate::activities::set(&mut f, "title", MARKERS[0]);
+    let activity = crate::activities::create(&planner, &f).await;
+    let r = crate::evidence::upload_photo(&planner, activity, crate::evidence::plain_jpeg(64, 48))
+        .await;
+    assert!(r.status().is_success() || r.status().is_redirection());
+    let file = app
+        .scalar(&format!(
+            "SELECT id AS n FROM evidence_files WHERE activity_id = {activity}"
+        ))
+        .await;
+    let compiler = app.another_browser();
+    compiler.login_as("compiler").await;
+    let task =
+        crate::tasks::request(&compiler, "TH-CA", "2024-06-25", "2024-07-10", MARKERS[1]).await;
+    let period = crate::reports::open_period(&compiler).await;
+    let report = crate::reports::report_of(&app, period, "PY-TH-HOATHINH").await;
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &app.db,
+        &format!(
+            "UPDATE reports SET narrative = '{{\"situation\":\"{}\"}}' WHERE id = {report}",
+            MARKERS[2]
+        ),
+    )
+    .await
+    .unwrap();
+    let item = crate::imports::item(&app).await;
+    let csv = format!(
+        "{}\n{},talk,{item},Xã Hòa Thịnh,Phòng VH-TT,01/06/2024,,,,,,,,,,,",
+        crate::imports::HEADER,
+        MARKERS[0]
+    );
+    let (import, _) =
+        crate::imports::preview(&planner, "/activities/import", "kin.csv", csv.into_bytes()).await;
+    let import: i64 = import.rsplit('/').next().unwrap().parse().unwrap();
+    let r = planner
+        .post_form(
+            "/account/calendar",
+            &[("kind", "user"), ("org_unit_id", "")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let token = app.scalar("SELECT MAX(id) AS n FROM ics_tokens").await;
+    let fingerprint = "SELECT COUNT(*) FROM activities a, coordination_tasks t, reports r, evidence_files e, ics_tokens i, imports m WHERE a.version = 1 AND t.status = 'requested' AND r.status = 'draft' AND i.revoked_at IS NULL AND m.status = 'staged'";
+    let before = app
+        .scalar(&format!(
+            "{fingerprint} AND a.id = {activity} AND t.id = {task} AND r.id = {report} AND e.id = {file} AND i.id = {token} AND m.id = {import}"
+        ))
+        .await;
+    assert_eq!(before, 1);
+
+    let commune = app.another_browser();
+    commune.login_as("commune").await;
+    let mut walked = 0;
+    for (method, path, _) in EXPECTED {
+        let ids = [
+            ("{activity_id}", activity),
+            ("{file_id}", file),
+            ("{task_id}", task),
+            ("{report_id}", report),
+            ("{period_id}", period),
+            ("{import_id}", import),
+            ("{token_id}", token),
+        ];
+        if !ids.iter().any(|(p, _)| path.contains(p)) {
+            continue;
+        }
+        let mut url = (*path).to_owned();
+        for (p, id) in ids {
+            url = url.replace(p, &id.to_string());
+        }
+        let url = sample_path(&app, &url, 0).await;
+        let response = match *method {
+            "GET" => commune.get(&url).await,
+            "POST" => commune.post_form(&url, &[("version", "1")]).await,
+            other => {
+                let token = commune.csrf().await;
+                commune
+                    .client
+                    .request(other.parse().unwrap(), commune.url(&url))
+                    .header("x-csrf-token", token)
+                    .json(&serde_json::json!({ "version": 1, "title": "x" }))
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        assert!(
+            status.is_client_error(),
+            "{method} {url} answered {status} to another commune's officer"
+        );
+        for m in MARKERS {
+            assert!(!body.contains(m), "{method} {url} shows “{m}”");
+        }
+        walked += 1;
+    }
+    assert!(walked >= 25, "only {walked} routes walked");
+    // Lists and exports in scope hold none of it either.
+    for path in [
+        "/activities?from=2024-01-01&to=2024-12-31",
+        "/activities/export.csv?from=2024-01-01&to=2024-12-31",
+        "/tasks",
+        "/reports",
+        "/api/v1/activities?from=2024-01-01&to=2024-12-31",
+        "/api/v1/tasks",
+    ] {
+        let (status, body) = commune.get_text(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        for m in MARKERS {
+            assert!(!body.contains(m), "{path} shows “{m}”");
+        }
+    }
+    let after = app
+        .scalar(&format!(
+            "{fingerprint} AND a.id = {activity} AND t.id = {task} AND r.id = {report} AND e.id = {file} AND i.id = {token} AND m.id = {import}"
+        ))
+        .await;
+    assert_eq!(after, 1, "an object outside the scope was changed");
+}

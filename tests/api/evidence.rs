@@ -250,7 +250,11 @@ async fn upload(
         .unwrap()
 }
 
-async fn upload_photo(browser: &TestApp, activity_id: i64, bytes: Vec<u8>) -> reqwest::Response {
+pub(crate) async fn upload_photo(
+    browser: &TestApp,
+    activity_id: i64,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
     upload(browser, activity_id, "anh.jpg", "image/jpeg", bytes, true).await
 }
 

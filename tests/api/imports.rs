@@ -26,11 +26,11 @@ db_tests!(
 );
 
 /// The headers of the activity template (the export's, without its id column).
-const HEADER: &str = "Tên hoạt động,Loại hoạt động,Mục kế hoạch (mã),Địa bàn,Cơ quan tổ chức,Từ ngày,Đến ngày,Địa điểm,Đối tượng,Trạng thái,Ngày tổ chức,Số người dự kiến,Số người tham dự,Trong đó nữ,Người dân tộc thiểu số,Trẻ em,Ghi chú";
+pub(crate) const HEADER: &str = "Tên hoạt động,Loại hoạt động,Mục kế hoạch (mã),Địa bàn,Cơ quan tổ chức,Từ ngày,Đến ngày,Địa điểm,Đối tượng,Trạng thái,Ngày tổ chức,Số người dự kiến,Số người tham dự,Trong đó nữ,Người dân tộc thiểu số,Trẻ em,Ghi chú";
 
 const STATS_HEADER: &str = "Đơn vị,Tháng,Chỉ tiêu,Giới tính,Độ tuổi,Mục đích mua bán,Hình thức trở về,Nơi bị mua bán,Loại hỗ trợ,Nơi chuyển đến,Số liệu";
 
-async fn item(app: &TestApp) -> i64 {
+pub(crate) async fn item(app: &TestApp) -> i64 {
     app.scalar(
         "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id \
          WHERE p.area_code = 'awareness' AND i.position = 3",
@@ -70,7 +70,12 @@ async fn upload(app: &TestApp, base: &str, name: &str, bytes: Vec<u8>) -> reqwes
 }
 
 /// Uploads a file that can be read; returns the preview's address and its text.
-async fn preview(app: &TestApp, base: &str, name: &str, bytes: Vec<u8>) -> (String, String) {
+pub(crate) async fn preview(
+    app: &TestApp,
+    base: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (String, String) {
     let r = upload(app, base, name, bytes).await;
     let status = r.status();
     let location = r
