@@ -12,10 +12,7 @@ use crate::web::{Page, flash};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use minijinja::context;
-use sea_orm::{
-    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -32,7 +29,7 @@ pub struct OutboxQuery {
 #[derive(Serialize)]
 struct Count {
     status: &'static str,
-    n: u64,
+    n: i64,
 }
 
 pub async fn get_outbox(
@@ -48,14 +45,21 @@ pub async fn get_outbox(
             .find(|known| *known == s)
             .ok_or(AppError::BadRequest("error.bad_request"))?,
     };
-    let mut counts = Vec::new();
-    for s in STATUSES {
-        let n = Entity::find()
-            .filter(Column::Status.eq(s))
-            .count(&state.db)
-            .await?;
-        counts.push(Count { status: s, n });
-    }
+    let found: Vec<(String, i64)> = Entity::find()
+        .select_only()
+        .column(Column::Status)
+        .column_as(Column::Id.count(), "n")
+        .group_by(Column::Status)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let counts: Vec<Count> = STATUSES
+        .into_iter()
+        .map(|s| Count {
+            status: s,
+            n: found.iter().find(|(f, _)| f == s).map_or(0, |(_, n)| *n),
+        })
+        .collect();
     let rows: Vec<outbox_email::Model> = Entity::find()
         .filter(Column::Status.eq(status))
         .order_by_desc(Column::Id)

@@ -175,7 +175,9 @@ async fn task_escalations(
 }
 
 /// Unit reports of open periods not yet submitted (draft, or returned and waiting): a reminder
-/// once the due date is 3 days away or less, an overdue notice from the day after it.
+/// once the due date is 3 days away or less, an overdue notice from the day after it. Like the
+/// other notices, a deadline further back than the catch-up window is left alone, so the pass
+/// does not revisit every late report of every open period for ever.
 async fn report_deadlines(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
@@ -186,6 +188,7 @@ async fn report_deadlines(
     let periods = reporting_period::Entity::find()
         .filter(reporting_period::Column::Status.eq("open"))
         .filter(reporting_period::Column::DueDate.lte(plus(today, 3)))
+        .filter(reporting_period::Column::DueDate.gte(minus(today, CATCH_UP_DAYS)))
         .all(db)
         .await?;
     for period in periods {

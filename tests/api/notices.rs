@@ -390,6 +390,12 @@ async fn the_admin_sees_failed_emails_and_puts_them_back_in_the_queue(app: TestA
         "{page}"
     );
     assert!(page.contains("Yêu cầu báo cáo"));
+    // The counts by status: one failed, the rest of the period's emails waiting.
+    let pending = app
+        .scalar("SELECT COUNT(*) FROM outbox_emails WHERE status = 'pending'")
+        .await;
+    assert!(page.contains("Lỗi (1)"), "{page}");
+    assert!(page.contains(&format!("Đang chờ ({pending})")));
     assert!(page.contains(&format!("/admin/outbox/{email}/retry")));
     let (status, _) = admin.get_text("/admin/outbox?status=nonsense").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
