@@ -15,7 +15,6 @@ use crate::support_stats::figures::{self, Summary};
 use crate::support_stats::period::YearMonth;
 use crate::support_stats::views::{MAX_SPAN, Wanted, audit_read};
 use crate::support_stats::views_model::Tr;
-use crate::web::i18n::Locale;
 use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
@@ -71,12 +70,7 @@ struct StatsView {
 /// Victim-support figures of the user's unit and below over the dashboard's months, as the
 /// statistics pages show them to this user (small cells hidden unless the user may see them
 /// exactly); the read is audited like any other.
-pub async fn support(
-    state: &AppState,
-    user: &CurrentUser,
-    locale: Locale,
-    period: &Period,
-) -> AppResult<Section> {
+pub async fn support(state: &AppState, user: &CurrentUser, period: &Period) -> AppResult<Section> {
     let to = YearMonth::of(period.to);
     // The statistics pages read at most MAX_SPAN months at once; a longer dashboard period shows
     // its last ten years.
@@ -88,7 +82,7 @@ pub async fn support(
     let data = data::load(&state.db, &sel).await?;
     let tr = Tr {
         i18n: &state.i18n,
-        locale,
+        locale: user.locale,
     };
     let r = figures::report(&data, &sel, user, &tr);
     let w = Wanted {

@@ -136,7 +136,7 @@ pub async fn get_dashboard(
         list.push(crate::dashboard::followup::reporting(db, &f.scope, today).await?);
     }
     if user.can(Capability::ViewStats) {
-        list.push(crate::dashboard::followup::support(&state, &user, user.locale, &period).await?);
+        list.push(crate::dashboard::followup::support(&state, &user, &period).await?);
     }
     page.render(
         &state,

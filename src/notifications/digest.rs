@@ -11,7 +11,7 @@ use crate::entities::{
 };
 use crate::org_units::scope::Scope;
 use crate::reports::service::{DRAFT, RETURNED, UNIT};
-use crate::tasks::service::{is_open, lateness};
+use crate::tasks::service::{ACKNOWLEDGED, IN_PROGRESS, REQUESTED, lateness};
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -164,10 +164,11 @@ pub async fn compute(
         .collect();
     let tasks_overdue = coordination_task::Entity::find()
         .filter(coordination_task::Column::LeadAgencyId.is_in(lead_agencies))
+        .filter(coordination_task::Column::Status.is_in([REQUESTED, ACKNOWLEDGED, IN_PROGRESS]))
         .all(db)
         .await?
         .iter()
-        .filter(|t| is_open(&t.status) && lateness(t, today).is_some())
+        .filter(|t| lateness(t, today).is_some())
         .count();
 
     let open_periods: Vec<i64> = reporting_period::Entity::find()
