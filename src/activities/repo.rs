@@ -442,20 +442,11 @@ pub async fn detail(db: &impl ConnectionTrait, a: activity::Model) -> Result<Det
         Some(i) => plan::Entity::find_by_id(i.plan_id).one(db).await?,
         None => None,
     };
-    let groups = activity_target_group::Entity::find()
-        .filter(activity_target_group::Column::ActivityId.eq(a.id))
-        .all(db)
-        .await?;
-    let materials = activity_material::Entity::find()
-        .filter(activity_material::Column::ActivityId.eq(a.id))
-        .order_by_asc(activity_material::Column::MaterialKindId)
-        .all(db)
-        .await?;
-    let budgets = activity_budget::Entity::find()
-        .filter(activity_budget::Column::ActivityId.eq(a.id))
-        .order_by_asc(activity_budget::Column::FundingSourceId)
-        .all(db)
-        .await?;
+    let super::service::Lines {
+        groups,
+        materials,
+        budgets,
+    } = super::service::lines_of(db, a.id).await?;
     let date_changes = activity_date_change::Entity::find()
         .filter(activity_date_change::Column::ActivityId.eq(a.id))
         .order_by_asc(activity_date_change::Column::Id)

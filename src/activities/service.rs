@@ -280,27 +280,44 @@ async fn write_details(
     Ok(())
 }
 
+/// An activity's own lines: target groups, materials and budget, each in code order.
+pub struct Lines {
+    pub groups: Vec<activity_target_group::Model>,
+    pub materials: Vec<activity_material::Model>,
+    pub budgets: Vec<activity_budget::Model>,
+}
+
+pub async fn lines_of(db: &impl ConnectionTrait, activity_id: i64) -> Result<Lines, DbErr> {
+    Ok(Lines {
+        groups: activity_target_group::Entity::find()
+            .filter(activity_target_group::Column::ActivityId.eq(activity_id))
+            .order_by_asc(activity_target_group::Column::TargetGroupId)
+            .all(db)
+            .await?,
+        materials: activity_material::Entity::find()
+            .filter(activity_material::Column::ActivityId.eq(activity_id))
+            .order_by_asc(activity_material::Column::MaterialKindId)
+            .all(db)
+            .await?,
+        budgets: activity_budget::Entity::find()
+            .filter(activity_budget::Column::ActivityId.eq(activity_id))
+            .order_by_asc(activity_budget::Column::FundingSourceId)
+            .all(db)
+            .await?,
+    })
+}
+
 /// The stored activity as an input, so that partial changes (logging, a status change) go
 /// through the same rules as a full edit.
 pub async fn current_input(
     db: &impl ConnectionTrait,
     a: &activity::Model,
 ) -> Result<ActivityInput, DbErr> {
-    let groups = activity_target_group::Entity::find()
-        .filter(activity_target_group::Column::ActivityId.eq(a.id))
-        .order_by_asc(activity_target_group::Column::TargetGroupId)
-        .all(db)
-        .await?;
-    let materials = activity_material::Entity::find()
-        .filter(activity_material::Column::ActivityId.eq(a.id))
-        .order_by_asc(activity_material::Column::MaterialKindId)
-        .all(db)
-        .await?;
-    let budgets = activity_budget::Entity::find()
-        .filter(activity_budget::Column::ActivityId.eq(a.id))
-        .order_by_asc(activity_budget::Column::FundingSourceId)
-        .all(db)
-        .await?;
+    let Lines {
+        groups,
+        materials,
+        budgets,
+    } = lines_of(db, a.id).await?;
     Ok(ActivityInput {
         activity_type_id: a.activity_type_id,
         title: a.title.clone(),
