@@ -404,7 +404,7 @@ pub async fn demo_activities(db: &DatabaseConnection, now: DateTime<Utc>) -> any
     if activity::Entity::find().count(db).await? > 0 {
         return Ok(0);
     }
-    let today = now.with_timezone(&crate::state::VN_OFFSET).date_naive();
+    let today = crate::state::vn_date(now);
     let plan = plan::Entity::find()
         .filter(plan::Column::Code.eq("PY-TH-2024-HTNN"))
         .one(db)
@@ -748,7 +748,7 @@ pub async fn demo_tasks(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::
     if coordination_task::Entity::find().count(db).await? > 0 {
         return Ok(0);
     }
-    let today = now.with_timezone(&crate::state::VN_OFFSET).date_naive();
+    let today = crate::state::vn_date(now);
     let days = chrono::Duration::days;
     let item = plan_item::Entity::find()
         .filter(plan_item::Column::AreaCode.eq("services"))

@@ -23,6 +23,11 @@ pub const VN_OFFSET: chrono::FixedOffset = match chrono::FixedOffset::east_opt(7
     None => panic!("UTC+7 is a valid offset"),
 };
 
+/// The day a moment falls on in Vietnam.
+pub fn vn_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&VN_OFFSET).date_naive()
+}
+
 /// The time source. Tests swap in a fixed clock so that deadlines, expiry and escalation can be
 /// exercised without waiting.
 #[derive(Clone)]
@@ -48,7 +53,7 @@ impl Clock {
 
     /// Today's date in Vietnam.
     pub fn today(&self) -> NaiveDate {
-        self.now().with_timezone(&VN_OFFSET).date_naive()
+        vn_date(self.now())
     }
 
     /// Moves a fixed clock forward; a system clock ignores it.

@@ -615,7 +615,7 @@ pub async fn notify_responder(
             .map(|u| u.name),
     }
     .unwrap_or_default();
-    let today = now.with_timezone(&crate::state::VN_OFFSET).date_naive();
+    let today = crate::state::vn_date(now);
     let data = json!({
         "unit": unit,
         "period": period.title,

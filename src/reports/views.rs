@@ -331,9 +331,7 @@ pub fn completeness(
     let mut states = Vec::new();
     for r in reports.iter().filter(|r| r.level == UNIT) {
         c.expected += 1;
-        let submitted_on = r
-            .submitted_at
-            .map(|t| t.with_timezone(&crate::state::VN_OFFSET).date_naive());
+        let submitted_on = r.submitted_at.map(crate::state::vn_date);
         let state = match (r.status.as_str(), submitted_on) {
             (service::RETURNED, _) => "returned",
             (service::DRAFT, _) => {

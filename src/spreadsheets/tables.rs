@@ -260,9 +260,7 @@ async fn completeness(
         .iter()
         .filter_map(|r| {
             let st = states.iter().find(|(id, _)| *id == r.id)?.1;
-            let submitted = r
-                .submitted_at
-                .map(|t| t.with_timezone(&crate::state::VN_OFFSET).date_naive());
+            let submitted = r.submitted_at.map(crate::state::vn_date);
             let name = names.get(&r.id).cloned().unwrap_or_default();
             let key = (r.agency_id.is_some(), name.clone());
             Some((
