@@ -40,13 +40,20 @@ pub async fn reporting(
     if !scope.all {
         q = q.filter(reporting_period::Column::OrgUnitId.is_in(scope.ids()));
     }
+    let periods = q.all(db).await?;
+    let mut reports: std::collections::HashMap<i64, Vec<report::Model>> =
+        std::collections::HashMap::new();
+    for r in report::Entity::find()
+        .filter(report::Column::PeriodId.is_in(periods.iter().map(|p| p.id)))
+        .all(db)
+        .await?
+    {
+        reports.entry(r.period_id).or_default().push(r);
+    }
     let mut rows = Vec::new();
-    for period in q.all(db).await? {
-        let reports = report::Entity::find()
-            .filter(report::Column::PeriodId.eq(period.id))
-            .all(db)
-            .await?;
-        let (figures, _) = completeness(&reports, &period, today);
+    for period in periods {
+        let theirs = reports.remove(&period.id).unwrap_or_default();
+        let (figures, _) = completeness(&theirs, &period, today);
         rows.push(PeriodRow {
             id: period.id,
             title: period.title,
