@@ -14,6 +14,8 @@ pub mod db;
 pub mod error;
 /// The whole route table, with the access rule of every route.
 pub mod router;
+/// The HTTP connection loop, with a header-read timeout.
+pub mod server;
 /// Building the application: router, middleware stack, listener.
 pub mod startup;
 /// The shared state passed to every handler, and the injectable clock.

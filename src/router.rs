@@ -121,6 +121,9 @@ pub fn routes() -> Routes {
         .get("/account/calendar", SignedIn, activities::ics::tokens::get_account_calendar)
         .post("/account/calendar", SignedIn, activities::ics::tokens::post_account_calendar)
         .post("/account/calendar/{token_id}/revoke", SignedIn, activities::ics::tokens::post_account_calendar_revoke)
+        .get("/account/api-tokens", SignedIn, auth::api_tokens::get_api_tokens)
+        .post("/account/api-tokens", SignedIn, auth::api_tokens::post_api_tokens)
+        .post("/account/api-tokens/{api_token_id}/revoke", SignedIn, auth::api_tokens::post_api_token_revoke)
         // Home
         .get("/", SignedIn, activities::views::get_home)
         // Dashboard

@@ -1,6 +1,7 @@
 //! Accounts and access: login and logout, database sessions, API tokens, login throttling,
 //! the role → capability matrix and the identity of the caller.
 
+pub mod api_tokens;
 pub mod handlers;
 pub mod identity;
 pub mod password;

@@ -203,8 +203,21 @@ pub async fn issue_api_token(
     name: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<String> {
-    let secret = format!("kh_{}", tokens::random_token()?);
     let txn = db.begin().await?;
+    let (_, secret) = insert_api_token(&txn, user_id, name, now).await?;
+    txn.commit().await?;
+    Ok(secret)
+}
+
+/// Writes a new API token and its audit row in the caller's transaction; returns the row and
+/// the secret, which exists nowhere else.
+pub async fn insert_api_token(
+    txn: &DatabaseTransaction,
+    user_id: i64,
+    name: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(api_token::Model, String)> {
+    let secret = format!("kh_{}", tokens::random_token()?);
     let token = api_token::ActiveModel {
         user_id: Set(user_id),
         name: Set(name.to_owned()),
@@ -213,10 +226,10 @@ pub async fn issue_api_token(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     audit::record(
-        &txn,
+        txn,
         now,
         audit::Event {
             user_id: Some(user_id),
@@ -228,6 +241,5 @@ pub async fn issue_api_token(
         },
     )
     .await?;
-    txn.commit().await?;
-    Ok(secret)
+    Ok((token, secret))
 }

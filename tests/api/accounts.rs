@@ -330,3 +330,143 @@ async fn a_deactivated_user_is_signed_out_at_once(app: TestApp) {
             == 1
     );
 }
+
+db_tests!(
+    a_user_makes_an_api_key_uses_it_and_revoking_it_refuses_the_next_request,
+    a_bad_api_key_name_is_refused_and_nothing_is_written,
+);
+
+/// The secret of the key shown on the page that answers its creation.
+fn key_in(html: &str) -> String {
+    let at = html.find("value=\"kh_").expect("the new key is shown") + "value=\"".len();
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
+async fn me_with(app: &TestApp, key: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn a_user_makes_an_api_key_uses_it_and_revoking_it_refuses_the_next_request(app: TestApp) {
+    app.login_as("commune").await;
+    let r = app
+        .post_form("/account/api-tokens", &[("name", "Bảng tính của xã")])
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let key = key_in(&r.text().await.unwrap());
+
+    // It acts as its owner.
+    let r = me_with(&app, &key).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let me: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(me["email"], "commune@kehoach.demo");
+    // The list names it, says it was used, and never shows the secret again.
+    let (status, html) = app.get_text("/account/api-tokens").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Bảng tính của xã"));
+    assert!(!html.contains(&key));
+    assert!(!html.contains("Chưa dùng"), "last use not shown");
+    let id = app.scalar("SELECT MAX(id) AS n FROM api_tokens").await;
+    let stored = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM api_tokens WHERE id = {id} AND token_hash <> '{key}'"
+        ))
+        .await;
+    assert_eq!(stored, 1, "only the hash is kept");
+
+    // Someone else cannot revoke it: not found, and it still works.
+    let other = app.another_browser();
+    other.login_as("planner").await;
+    let r = other
+        .post_form(&format!("/account/api-tokens/{id}/revoke"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(me_with(&app, &key).await.status(), StatusCode::OK);
+
+    // Revoked: the very next request is refused, on every API route.
+    let r = app
+        .post_form(&format!("/account/api-tokens/{id}/revoke"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(me_with(&app, &key).await.status(), StatusCode::UNAUTHORIZED);
+    let r = reqwest::Client::new()
+        .get(app.url("/api/v1/activities"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let (_, html) = app.get_text("/account/api-tokens").await;
+    assert!(
+        !html.contains("Bảng tính của xã"),
+        "a revoked key is still listed"
+    );
+    // Revoking twice is harmless and audited once.
+    let r = app
+        .post_form(&format!("/account/api-tokens/{id}/revoke"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let audited = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'api_token:revoke' AND object_id = {id}"
+        ))
+        .await;
+    assert_eq!(audited, 1);
+}
+
+async fn a_bad_api_key_name_is_refused_and_nothing_is_written(app: TestApp) {
+    app.login_as("planner").await;
+    let long = "x".repeat(81);
+    for (name, message) in [
+        ("   ", "Vui lòng nhập thông tin này."),
+        (long.as_str(), "Tên khóa tối đa 80 ký tự"),
+        ("Bảng\u{7}tính", "Tên khóa tối đa 80 ký tự"),
+    ] {
+        let r = app
+            .post_form("/account/api-tokens", &[("name", name)])
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains(message), "{name:?}: {html}");
+        assert!(!html.contains("value=\"kh_"));
+    }
+    // What was typed is kept.
+    let r = app
+        .post_form("/account/api-tokens", &[("name", &long)])
+        .await;
+    assert!(r.text().await.unwrap().contains(&long));
+    assert_eq!(app.count("api_tokens").await, 0);
+    // Ten live keys at most.
+    for i in 0..10 {
+        let r = app
+            .post_form("/account/api-tokens", &[("name", &format!("Khóa {i}"))])
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let r = app
+        .post_form("/account/api-tokens", &[("name", "Khóa thứ 11")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Bạn đã có 10 khóa đang dùng")
+    );
+    assert_eq!(app.count("api_tokens").await, 10);
+    // In English too.
+    let r = app
+        .post_form(
+            "/lang",
+            &[("locale", "en"), ("next", "/account/api-tokens")],
+        )
+        .await;
+    assert!(r.status().is_redirection());
+    let (_, html) = app.get_text("/account/api-tokens").await;
+    assert!(html.contains("API keys"), "{html}");
+}

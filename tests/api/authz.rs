@@ -50,6 +50,13 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/account/calendar", Who::SignedIn),
     ("POST", "/account/calendar", Who::SignedIn),
     ("POST", "/account/calendar/{token_id}/revoke", Who::SignedIn),
+    ("GET", "/account/api-tokens", Who::SignedIn),
+    ("POST", "/account/api-tokens", Who::SignedIn),
+    (
+        "POST",
+        "/account/api-tokens/{api_token_id}/revoke",
+        Who::SignedIn,
+    ),
     ("GET", "/", Who::SignedIn),
     ("GET", "/dashboard", Who::Roles(ALL_ROLES)),
     ("GET", "/plans", Who::Roles(ALL_ROLES)),
@@ -317,6 +324,7 @@ async fn sample_path(app: &TestApp, path: &str, throwaway_user: i64) -> String {
         .replace("{file}", "app.css")
         .replace("{token}", &format!("{}.ics", "0".repeat(64)))
         .replace("{token_id}", "999999")
+        .replace("{api_token_id}", "999999")
 }
 
 async fn every_route_answers_every_role_as_decided(app: TestApp) {
@@ -406,7 +414,10 @@ async fn every_route_answers_every_role_as_decided(app: TestApp) {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-db_tests!(a_commune_officer_reaches_nothing_of_another_commune_through_its_ids);
+db_tests!(
+    a_commune_officer_reaches_nothing_of_another_commune_through_its_ids,
+    nobody_of_another_district_reaches_anything_of_tay_hoa,
+);
 
 /// Text that exists only in the other commune's (or the district's) objects: it must appear in
 /// no page, no form re-shown with errors, no API answer and no export the commune officer gets.
@@ -416,17 +427,107 @@ const MARKERS: [&str; 3] = [
     "Tình hình kín của Hòa Thịnh",
 ];
 
-/// Every route with an object id in its path, walked by the commune officer of Hòa Phong with
-/// the ids of objects outside their scope: another commune's activity, its evidence file and its
-/// report, a task between district agencies, the district's reporting period, a planner's staged
-/// import and calendar feed. Every answer is a refusal, no answer holds any of the objects'
-/// text, and nothing about the objects changed.
-async fn a_commune_officer_reaches_nothing_of_another_commune_through_its_ids(app: TestApp) {
-    // The objects, made by the district's planner and compiler.
+/// Objects of Tây Hòa that the walks try to reach: an activity of Hòa Thịnh, its evidence file
+/// and its report, a task between district agencies, the district's reporting period, a
+/// planner's staged import, calendar feed and API key, and the district's plan with an item and
+/// a target. `ids` maps each path placeholder to one of them.
+struct Objects {
+    ids: Vec<(&'static str, i64)>,
+}
+
+impl Objects {
+    fn id(&self, placeholder: &str) -> i64 {
+        self.ids.iter().find(|(p, _)| *p == placeholder).unwrap().1
+    }
+
+    /// Every object's whole row, to prove that nothing about them changed.
+    async fn rows(&self, app: &TestApp) -> Vec<serde_json::Value> {
+        use kehoach::entities::{
+            activity, api_token, coordination_task, evidence_file, ics_token, import, plan_target,
+            report, reporting_period,
+        };
+        let db = &app.db;
+        vec![
+            json_row(
+                activity::Entity::find_by_id(self.id("{activity_id}"))
+                    .into_json()
+                    .one(db)
+                    .await,
+            ),
+            json_row(
+                evidence_file::Entity::find_by_id(self.id("{file_id}"))
+                    .into_json()
+                    .one(db)
+                    .await,
+            ),
+            json_row(
+                coordination_task::Entity::find_by_id(self.id("{task_id}"))
+                    .into_json()
+                    .one(db)
+                    .await,
+            ),
+            json_row(
+                report::Entity::find_by_id(self.id("{report_id}"))
+                    .into_json()
+                    .one(db)
+                    .await,
+            ),
+            json_row(
+                reporting_period::Entity::find_by_id(self.id("{period_id}"))
+                    .into_json()
+                    .one(db)
+                    .await,
+            ),
+            json_row(
+                import::Entity::find_by_id(self.id("{import_id}"))
+                    .into_json()
+                    .one(db)
+                    .await,
+            ),
+            json_row(
+                ics_token::Entity::find_by_id(self.id("{token_id}"))
+                    .into_json()
+                    .one(db)
+                    .await,
+            ),
+            json_row(
+                api_token::Entity::find_by_id(self.id("{api_token_id}"))
+                    .into_json()
+                    .one(db)
+                    .await,
+            ),
+            json_row(
+                plan::Entity::find_by_id(self.id("{plan_id}"))
+                    .into_json()
+                    .one(db)
+                    .await,
+            ),
+            json_row(
+                plan_item::Entity::find_by_id(self.id("{item_id}"))
+                    .into_json()
+                    .one(db)
+                    .await,
+            ),
+            json_row(
+                plan_target::Entity::find_by_id(self.id("{target_id}"))
+                    .into_json()
+                    .one(db)
+                    .await,
+            ),
+        ]
+    }
+}
+
+fn json_row(found: Result<Option<serde_json::Value>, sea_orm::DbErr>) -> serde_json::Value {
+    found.unwrap().expect("the object exists")
+}
+
+/// Makes the objects, as the district's planner and compiler.
+async fn objects_of_tay_hoa(app: &TestApp) -> Objects {
     let planner = app.another_browser();
     planner.login_as("planner").await;
     let mut f =
-        crate::activities::fields(&app, "PY-TH-HOATHINH", "TH-HOATHINH-UBND", "2024-06-12").await;
+        crate::activities::fields(app, "PY-TH-HOATHINH", "TH-HOATHINH-UBND", "2024-06-12").await;
     crate::activities::set(&mut f, "title", MARKERS[0]);
     let activity = crate::activities::create(&planner, &f).await;
     let r = crate::evidence::upload_photo(&planner, activity, crate::evidence::plain_jpeg(64, 48))
@@ -442,7 +543,7 @@ async fn a_commune_officer_reaches_nothing_of_another_commune_through_its_ids(ap
     let task =
         crate::tasks::request(&compiler, "TH-CA", "2024-06-25", "2024-07-10", MARKERS[1]).await;
     let period = crate::reports::open_period(&compiler).await;
-    let report = crate::reports::report_of(&app, period, "PY-TH-HOATHINH").await;
+    let report = crate::reports::report_of(app, period, "PY-TH-HOATHINH").await;
     sea_orm::ConnectionTrait::execute_unprepared(
         &app.db,
         &format!(
@@ -452,7 +553,7 @@ async fn a_commune_officer_reaches_nothing_of_another_commune_through_its_ids(ap
     )
     .await
     .unwrap();
-    let item = crate::imports::item(&app).await;
+    let item = crate::imports::item(app).await;
     let csv = format!(
         "{}\n{},talk,{item},Xã Hòa Thịnh,Phòng VH-TT,01/06/2024,,,,,,,,,,,",
         crate::imports::HEADER,
@@ -469,19 +570,28 @@ async fn a_commune_officer_reaches_nothing_of_another_commune_through_its_ids(ap
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let token = app.scalar("SELECT MAX(id) AS n FROM ics_tokens").await;
-    let fingerprint = "SELECT COUNT(*) FROM activities a, coordination_tasks t, reports r, evidence_files e, ics_tokens i, imports m WHERE a.version = 1 AND t.status = 'requested' AND r.status = 'draft' AND i.revoked_at IS NULL AND m.status = 'staged'";
-    let before = app
+    let r = planner
+        .post_form("/account/api-tokens", &[("name", "Bảng tính của phòng")])
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let api_token = app.scalar("SELECT MAX(id) AS n FROM api_tokens").await;
+    // A draft plan of the district, with an item and a target: the one kind planners change.
+    let (plan, plan_item) = crate::plans::draft_with_item(&planner).await;
+    let women = crate::plans::code_id(app, "indicator", "participants_women").await;
+    let r = planner
+        .post_form(
+            &format!("/plans/{plan}/items/{plan_item}/targets"),
+            &[("indicator_id", &women), ("value", "40"), ("unit", "")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let target = app
         .scalar(&format!(
-            "{fingerprint} AND a.id = {activity} AND t.id = {task} AND r.id = {report} AND e.id = {file} AND i.id = {token} AND m.id = {import}"
+            "SELECT MAX(id) AS n FROM plan_targets WHERE plan_item_id = {plan_item}"
         ))
         .await;
-    assert_eq!(before, 1);
-
-    let commune = app.another_browser();
-    commune.login_as("commune").await;
-    let mut walked = 0;
-    for (method, path, _) in EXPECTED {
-        let ids = [
+    Objects {
+        ids: vec![
             ("{activity_id}", activity),
             ("{file_id}", file),
             ("{task_id}", task),
@@ -489,61 +599,296 @@ async fn a_commune_officer_reaches_nothing_of_another_commune_through_its_ids(ap
             ("{period_id}", period),
             ("{import_id}", import),
             ("{token_id}", token),
-        ];
-        if !ids.iter().any(|(p, _)| path.contains(p)) {
+            ("{api_token_id}", api_token),
+            ("{plan_id}", plan),
+            ("{item_id}", plan_item),
+            ("{target_id}", target),
+        ],
+    }
+}
+
+/// How a walker signs its requests: the browser's session, or an API key alone.
+enum Caller<'a> {
+    Browser(&'a TestApp),
+    ApiKey(&'a TestApp, &'a str),
+}
+
+impl Caller<'_> {
+    async fn send(&self, method: &str, url: &str) -> reqwest::Response {
+        match *self {
+            Caller::Browser(b) => match method {
+                "GET" => b.get(url).await,
+                "POST" => b.post_form(url, &[("version", "1")]).await,
+                other => {
+                    let token = b.csrf().await;
+                    b.client
+                        .request(other.parse().unwrap(), b.url(url))
+                        .header("x-csrf-token", token)
+                        .json(&serde_json::json!({ "version": 1, "title": "x" }))
+                        .send()
+                        .await
+                        .unwrap()
+                }
+            },
+            Caller::ApiKey(app, key) => reqwest::Client::new()
+                .request(method.parse().unwrap(), app.url(url))
+                .bearer_auth(key)
+                .json(&serde_json::json!({ "version": 1, "title": "x", "status": "held" }))
+                .send()
+                .await
+                .unwrap(),
+        }
+    }
+}
+
+/// Every route with one of the objects' ids in its path (for an API key, the `/api/` ones):
+/// each answer is a refusal holding none of the objects' text. Then the lists and exports the
+/// caller may read hold none of it either. Returns the number of routes walked.
+async fn walk(app: &TestApp, who: &str, caller: &Caller<'_>, objects: &Objects) -> usize {
+    let api_only = matches!(caller, Caller::ApiKey(..));
+    let mut walked = 0;
+    for (method, path, _) in EXPECTED {
+        if !objects.ids.iter().any(|(p, _)| path.contains(p))
+            || (api_only && !path.starts_with("/api/"))
+        {
             continue;
         }
         let mut url = (*path).to_owned();
-        for (p, id) in ids {
+        for (p, id) in &objects.ids {
             url = url.replace(p, &id.to_string());
         }
-        let url = sample_path(&app, &url, 0).await;
-        let response = match *method {
-            "GET" => commune.get(&url).await,
-            "POST" => commune.post_form(&url, &[("version", "1")]).await,
-            other => {
-                let token = commune.csrf().await;
-                commune
-                    .client
-                    .request(other.parse().unwrap(), commune.url(&url))
-                    .header("x-csrf-token", token)
-                    .json(&serde_json::json!({ "version": 1, "title": "x" }))
-                    .send()
-                    .await
-                    .unwrap()
-            }
-        };
+        let url = sample_path(app, &url, 0).await;
+        let response = caller.send(method, &url).await;
         let status = response.status();
         let body = response.text().await.unwrap_or_default();
         assert!(
             status.is_client_error(),
-            "{method} {url} answered {status} to another commune's officer"
+            "{who}: {method} {url} answered {status} outside the scope"
         );
         for m in MARKERS {
-            assert!(!body.contains(m), "{method} {url} shows “{m}”");
+            assert!(!body.contains(m), "{who}: {method} {url} shows “{m}”");
         }
         walked += 1;
     }
-    assert!(walked >= 25, "only {walked} routes walked");
-    // Lists and exports in scope hold none of it either.
+    let hoa_thinh = app
+        .scalar("SELECT id AS n FROM org_units WHERE code = 'PY-TH-HOATHINH'")
+        .await;
     for path in [
-        "/activities?from=2024-01-01&to=2024-12-31",
-        "/activities/export.csv?from=2024-01-01&to=2024-12-31",
-        "/tasks",
-        "/reports",
-        "/api/v1/activities?from=2024-01-01&to=2024-12-31",
-        "/api/v1/tasks",
+        "/activities?from=2024-01-01&to=2024-12-31".to_owned(),
+        format!("/activities?from=2024-01-01&to=2024-12-31&unit={hoa_thinh}"),
+        "/activities/export.csv?from=2024-01-01&to=2024-12-31".to_owned(),
+        "/activities/calendar?month=2024-06".to_owned(),
+        "/tasks".to_owned(),
+        "/reports".to_owned(),
+        "/plans".to_owned(),
+        format!("/dashboard?unit={hoa_thinh}&from=2024-01-01&to=2024-12-31"),
+        format!("/stats?unit={hoa_thinh}&from=2024-01&to=2024-12"),
+        "/api/v1/activities?from=2024-01-01&to=2024-12-31".to_owned(),
+        "/api/v1/tasks".to_owned(),
+        "/api/v1/plans".to_owned(),
     ] {
-        let (status, body) = commune.get_text(path).await;
-        assert_eq!(status, StatusCode::OK, "{path}");
+        if api_only && !path.starts_with("/api/") {
+            continue;
+        }
+        let response = caller.send("GET", &path).await;
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        assert!(
+            status.is_success() || status.is_client_error(),
+            "{who}: {path} answered {status}"
+        );
         for m in MARKERS {
-            assert!(!body.contains(m), "{path} shows “{m}”");
+            assert!(!body.contains(m), "{who}: {path} shows “{m}”");
         }
     }
-    let after = app
-        .scalar(&format!(
-            "{fingerprint} AND a.id = {activity} AND t.id = {task} AND r.id = {report} AND e.id = {file} AND i.id = {token} AND m.id = {import}"
-        ))
+    walked
+}
+
+/// The commune officer of Hòa Phong, with the ids of objects of Hòa Thịnh and of the district:
+/// every answer a refusal, no answer holds any of the objects' text, nothing about them
+/// changed. (The district's plan is theirs to read, so it is not walked here.)
+async fn a_commune_officer_reaches_nothing_of_another_commune_through_its_ids(app: TestApp) {
+    let objects = objects_of_tay_hoa(&app).await;
+    let before = objects.rows(&app).await;
+    let outside = Objects {
+        ids: (objects.ids.iter().copied())
+            .filter(|(p, _)| !matches!(*p, "{plan_id}" | "{item_id}" | "{target_id}"))
+            .collect(),
+    };
+    let commune = app.another_browser();
+    commune.login_as("commune").await;
+    let walked = walk(&app, "commune", &Caller::Browser(&commune), &outside).await;
+    assert!(walked >= 25, "only {walked} routes walked");
+    let key = kehoach::auth::users::issue_api_token(
+        &app.db,
+        app.scalar("SELECT id AS n FROM users WHERE email = 'commune@kehoach.demo'")
+            .await,
+        "walk",
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    let walked = walk(&app, "commune's key", &Caller::ApiKey(&app, &key), &outside).await;
+    assert!(walked >= 5, "only {walked} API routes walked");
+    assert_eq!(
+        objects.rows(&app).await,
+        before,
+        "an object outside the scope was changed"
+    );
+}
+
+/// A neighbouring district, Đông Hòa, with one commune and an agency for every role: its people
+/// (browser and API key alike) reach nothing of Tây Hòa through the ids of its objects — not its
+/// plan, activities, evidence, tasks, reports, periods, imports, calendar feeds or API keys.
+async fn nobody_of_another_district_reaches_anything_of_tay_hoa(app: TestApp) {
+    let objects = objects_of_tay_hoa(&app).await;
+    let before = objects.rows(&app).await;
+
+    let admin = app.another_browser();
+    admin.login_as("admin").await;
+    let province = app
+        .scalar("SELECT id AS n FROM org_units WHERE code = 'PY'")
         .await;
-    assert_eq!(after, 1, "an object outside the scope was changed");
+    let district = add_unit(&admin, "PY-DH", "Thị xã Đông Hòa", "district", province).await;
+    let commune = add_unit(
+        &admin,
+        "PY-DH-HOAVINH",
+        "Phường Hòa Vinh",
+        "commune",
+        district,
+    )
+    .await;
+    let people = [
+        (
+            "leader",
+            "PY-DH-UBND",
+            "Ủy ban nhân dân thị xã Đông Hòa",
+            "people_committee",
+            district,
+        ),
+        (
+            "planner",
+            "PY-DH-VHTT",
+            "Phòng Văn hóa và Thông tin thị xã Đông Hòa",
+            "office",
+            district,
+        ),
+        (
+            "compiler",
+            "PY-DH-LDTBXH",
+            "Phòng Lao động - Thương binh và Xã hội thị xã Đông Hòa",
+            "office",
+            district,
+        ),
+        (
+            "partner",
+            "PY-DH-CA",
+            "Công an thị xã Đông Hòa",
+            "police",
+            district,
+        ),
+        (
+            "commune",
+            "PY-DH-HOAVINH-UBND",
+            "Ủy ban nhân dân phường Hòa Vinh",
+            "people_committee",
+            commune,
+        ),
+    ];
+    let mut walked = 0;
+    for (role, code, name, kind, unit) in people {
+        let r = admin
+            .post_form(
+                "/admin/agencies",
+                &[
+                    ("code", code),
+                    ("name", name),
+                    ("short_name", name),
+                    ("kind", kind),
+                    ("org_unit_id", &unit.to_string()),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "agency {code}");
+        let agency_id = app
+            .scalar(&format!(
+                "SELECT id AS n FROM agencies WHERE code = '{code}'"
+            ))
+            .await;
+        let email = format!("{role}@donghoa.demo");
+        let user = kehoach::auth::users::create(
+            &app.db,
+            None,
+            kehoach::auth::users::NewUser {
+                email: email.clone(),
+                display_name: format!("Cán bộ {role} Đông Hòa"),
+                role: kehoach::auth::Role::parse(role).unwrap(),
+                agency_id,
+                locale: kehoach::web::i18n::Locale::Vi,
+                password: "dong-hoa-password".into(),
+            },
+            app.clock.now(),
+        )
+        .await
+        .unwrap();
+        let browser = app.another_browser();
+        let r = browser.login(&email, "dong-hoa-password").await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "login as {email}");
+        walked += walk(&app, role, &Caller::Browser(&browser), &objects).await;
+        let key = kehoach::auth::users::issue_api_token(&app.db, user.id, "walk", app.clock.now())
+            .await
+            .unwrap();
+        walked += walk(
+            &app,
+            &format!("{role}'s key"),
+            &Caller::ApiKey(&app, &key),
+            &objects,
+        )
+        .await;
+    }
+    assert!(walked >= 5 * 40, "only {walked} requests walked");
+    // Nor is Tây Hòa's plan listed to them.
+    let title = plan::Entity::find_by_id(objects.id("{plan_id}"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .title;
+    let planner = app.another_browser();
+    planner
+        .login("planner@donghoa.demo", "dong-hoa-password")
+        .await;
+    for path in ["/plans", "/api/v1/plans"] {
+        let (status, body) = planner.get_text(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(
+            !body.contains(&title),
+            "{path} lists Tây Hòa's plan to Đông Hòa"
+        );
+    }
+    assert_eq!(
+        objects.rows(&app).await,
+        before,
+        "an object outside the scope was changed"
+    );
+}
+
+async fn add_unit(admin: &TestApp, code: &str, name: &str, kind: &str, parent: i64) -> i64 {
+    let r = admin
+        .post_form(
+            "/admin/org-units",
+            &[
+                ("code", code),
+                ("name", name),
+                ("kind", kind),
+                ("parent_id", &parent.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "unit {code}");
+    admin
+        .scalar(&format!(
+            "SELECT id AS n FROM org_units WHERE code = '{code}'"
+        ))
+        .await
 }

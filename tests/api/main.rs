@@ -24,6 +24,7 @@ mod password_reset;
 mod plans;
 mod reports;
 mod shell;
+mod slow_clients;
 mod smtp;
 mod spreadsheets;
 mod support_stats;

@@ -187,7 +187,7 @@ async fn seeded_plan(app: &TestApp) -> plan::Model {
         .unwrap()
 }
 
-async fn code_id(app: &TestApp, list: &str, code: &str) -> String {
+pub(crate) async fn code_id(app: &TestApp, list: &str, code: &str) -> String {
     app.scalar(&format!(
         "SELECT id AS n FROM codes WHERE list = '{list}' AND code = '{code}'"
     ))
@@ -206,7 +206,7 @@ fn location_id(r: &reqwest::Response, prefix: &str) -> i64 {
 }
 
 /// Creates a draft plan of the planner's district with one content area; returns (plan, item).
-async fn draft_with_item(app: &TestApp) -> (i64, i64) {
+pub(crate) async fn draft_with_item(app: &TestApp) -> (i64, i64) {
     let district = app
         .scalar("SELECT id AS n FROM org_units WHERE code = 'PY-TH'")
         .await

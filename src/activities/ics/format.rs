@@ -213,8 +213,14 @@ mod tests {
     #[test]
     fn folding_keeps_every_line_within_75_octets_and_whole_characters() {
         let title = "SUMMARY:".to_owned()
-            + &"Hội nghị tuyên truyền phòng, chống mua bán người tại xã Hòa Phong ".repeat(5);
-        for line in [title, "X:".to_owned() + &"a".repeat(148), "ệ".repeat(100)] {
+            + "Hội nghị tuyên truyền phòng, chống mua bán người tại xã Hòa Phong "
+                .repeat(5)
+                .as_str();
+        for line in [
+            title,
+            "X:".to_owned() + "a".repeat(148).as_str(),
+            "ệ".repeat(100),
+        ] {
             let mut out = String::new();
             fold_into(&mut out, &line);
             assert!(out.ends_with("\r\n"));
