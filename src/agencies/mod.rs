@@ -1,7 +1,7 @@
 //! Agencies: the offices inside an org unit that users belong to and plan items name.
 
 use crate::entities::{agency, org_unit};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
 #[derive(Serialize, Clone)]
@@ -10,14 +10,33 @@ pub struct AgencyRow {
     pub unit_name: String,
 }
 
-/// Every agency with its unit's name, ordered by unit then name.
+/// Every agency with its unit's name, ordered by unit then name: for the administrator.
 pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<AgencyRow>, DbErr> {
-    let rows = agency::Entity::find()
+    list_in(db, None).await
+}
+
+/// The agencies of these units (all of them for `None`), with their unit's name. Forms and
+/// filters offer the agencies of the user's scope and of the units above it
+/// (`plans::repo::readable_units`): the ones a plan item or a task can name — not the whole
+/// country's, which would be thousands of options and other provinces' business.
+pub async fn list_in(
+    db: &impl ConnectionTrait,
+    units: Option<&[i64]>,
+) -> Result<Vec<AgencyRow>, DbErr> {
+    let mut query = agency::Entity::find();
+    if let Some(units) = units {
+        query = query.filter(agency::Column::OrgUnitId.is_in(units.iter().copied()));
+    }
+    let rows = query
         .order_by_asc(agency::Column::OrgUnitId)
         .order_by_asc(agency::Column::Name)
         .all(db)
         .await?;
-    let units = org_unit::Entity::find().all(db).await?;
+    let mut unit_query = org_unit::Entity::find();
+    if let Some(units) = units {
+        unit_query = unit_query.filter(org_unit::Column::Id.is_in(units.iter().copied()));
+    }
+    let units = unit_query.all(db).await?;
     Ok(rows
         .into_iter()
         .map(|a| AgencyRow {
@@ -29,4 +48,22 @@ pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<AgencyRow>, DbErr> {
             agency: a,
         })
         .collect())
+}
+
+/// The agencies a user's forms offer: those of the units in their scope and above it.
+pub async fn for_user(
+    state: &crate::state::AppState,
+    user: &crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<AgencyRow>> {
+    let units = readable_units(state, user).await?;
+    Ok(list_in(&state.db, Some(&units)).await?)
+}
+
+/// The units of a user's scope and the units above their own.
+pub async fn readable_units(
+    state: &crate::state::AppState,
+    user: &crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<i64>> {
+    let scope = user.scope(state).await?;
+    Ok(crate::plans::repo::readable_units(&state.db, &scope, user.org_unit_id).await?)
 }

@@ -51,7 +51,7 @@ async fn header_form(
         .order_by_asc(org_unit::Column::Name)
         .all(&state.db)
         .await?;
-    let agencies = crate::agencies::list(&state.db).await?;
+    let agencies = crate::agencies::for_user(state, user).await?;
     page.render_status(
         state,
         status,
@@ -235,7 +235,10 @@ async fn item_form(
     typed: Option<&RawForm>,
     errors: FieldErrors,
 ) -> AppResult<Response> {
-    let agencies = crate::agencies::list(&state.db).await?;
+    // The agencies of the plan's unit, of the units below it and of the units above it.
+    let scope = crate::org_units::scope::Scope::of_unit(&state.db, p.org_unit_id).await?;
+    let units = crate::plans::repo::readable_units(&state.db, &scope, p.org_unit_id).await?;
+    let agencies = crate::agencies::list_in(&state.db, Some(&units)).await?;
     let view = crate::plans::repo::load(&state.db, p.id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -3,8 +3,8 @@
 
 use crate::auth::{Capability, CurrentUser, Role};
 use crate::entities::{
-    activity, agency, audit_event, code, coordination_task, org_unit, task_activity, task_comment,
-    task_outcome, user,
+    activity, agency, audit_event, code, coordination_task, org_unit, plan, plan_item,
+    task_activity, task_comment, task_outcome, user,
 };
 use crate::error::{AppError, AppResult};
 use crate::org_units::scope::Scope;
@@ -169,7 +169,7 @@ pub async fn get_tasks(
         .collect();
     let escalated = rows.iter().filter(|r| r.late.is_some()).count();
     let kinds = crate::codes::list(&state.db, "task_kind").await?;
-    let agencies = crate::agencies::list(&state.db).await?;
+    let agencies = crate::agencies::for_user(&state, &user).await?;
     page.render(
         &state,
         "tasks/board.html",
@@ -263,7 +263,7 @@ async fn show_form(
             .collect();
         plans.push(context! { title => p.title, items => items });
     }
-    let all = crate::agencies::list(&state.db).await?;
+    let all = crate::agencies::list_in(&state.db, Some(&plan_units)).await?;
     let leads: Vec<_> = all
         .iter()
         .filter(|a| {
@@ -319,6 +319,35 @@ fn actor(state: &AppState, user: &CurrentUser) -> Actor {
     }
 }
 
+/// A task names only agencies and plan items of the units in the user's scope and above it:
+/// the forms offer no others, and a crafted post must not reach into another district.
+async fn check_reach(
+    state: &AppState,
+    user: &CurrentUser,
+    partner_agency_id: i64,
+    plan_item_id: Option<i64>,
+    errors: &mut FieldErrors,
+) -> AppResult<()> {
+    let units = crate::agencies::readable_units(state, user).await?;
+    let partner_ok = agency::Entity::find_by_id(partner_agency_id)
+        .one(&state.db)
+        .await?
+        .is_some_and(|a| units.contains(&a.org_unit_id));
+    if !partner_ok {
+        errors.add("partner_agency_id", "form.choose");
+    }
+    if let Some(item) = plan_item_id {
+        let plan = match plan_item::Entity::find_by_id(item).one(&state.db).await? {
+            Some(i) => plan::Entity::find_by_id(i.plan_id).one(&state.db).await?,
+            None => None,
+        };
+        if plan.is_none_or(|p| !units.contains(&p.org_unit_id)) {
+            errors.add("plan_item_id", "form.choose");
+        }
+    }
+    Ok(())
+}
+
 fn id_field(form: &RawForm, field: &str, errors: &mut FieldErrors) -> i64 {
     form.get(field).trim().parse().unwrap_or_else(|_| {
         errors.add(field, "form.choose");
@@ -365,6 +394,14 @@ pub async fn post_task(
         note: non_empty(form.get("note")),
         activity_ids: Vec::new(),
     };
+    check_reach(
+        &state,
+        &user,
+        new.partner_agency_id,
+        Some(new.plan_item_id),
+        &mut errors,
+    )
+    .await?;
     let result = if errors.is_empty() {
         service::create(&state.db, &actor(&state, &user), new).await
     } else {
@@ -512,7 +549,7 @@ async fn render_task(
             }).collect::<Vec<_>>(),
             outcomes => outcome_rows, linked => linked, recent => recent, support_types => support_types,
             item => item.as_ref().map(crate::activities::repo::item_title), lead_unit => lead_unit_name,
-            partners => crate::agencies::list(&state.db).await?, errors => errors, today => today,
+            partners => crate::agencies::for_user(state, user).await?, errors => errors, today => today,
         },
     )
 }
@@ -609,6 +646,12 @@ pub async fn post_task_action(
         }
         _ => return Err(AppError::BadRequest("error.bad_request")),
     };
+    if let Change::Reassign {
+        partner_agency_id, ..
+    } = &change
+    {
+        check_reach(&state, &user, *partner_agency_id, None, &mut errors).await?;
+    }
     let allowed = match change.by_partner() {
         Some(true) => acc.partner,
         Some(false) => acc.lead,

@@ -76,7 +76,7 @@ pub(crate) async fn fields(
     .collect()
 }
 
-fn pairs(f: &[(String, String)]) -> Vec<(&str, &str)> {
+pub(crate) fn pairs(f: &[(String, String)]) -> Vec<(&str, &str)> {
     f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 

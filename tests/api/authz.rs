@@ -644,7 +644,13 @@ impl Caller<'_> {
 /// Every route with one of the objects' ids in its path (for an API key, the `/api/` ones):
 /// each answer is a refusal holding none of the objects' text. Then the lists and exports the
 /// caller may read hold none of it either. Returns the number of routes walked.
-async fn walk(app: &TestApp, who: &str, caller: &Caller<'_>, objects: &Objects) -> usize {
+async fn walk(
+    app: &TestApp,
+    who: &str,
+    caller: &Caller<'_>,
+    objects: &Objects,
+    markers: &[&str],
+) -> usize {
     let api_only = matches!(caller, Caller::ApiKey(..));
     let mut walked = 0;
     for (method, path, _) in EXPECTED {
@@ -665,7 +671,7 @@ async fn walk(app: &TestApp, who: &str, caller: &Caller<'_>, objects: &Objects) 
             status.is_client_error(),
             "{who}: {method} {url} answered {status} outside the scope"
         );
-        for m in MARKERS {
+        for m in markers {
             assert!(!body.contains(m), "{who}: {method} {url} shows “{m}”");
         }
         walked += 1;
@@ -683,6 +689,8 @@ async fn walk(app: &TestApp, who: &str, caller: &Caller<'_>, objects: &Objects) 
         "/plans".to_owned(),
         format!("/dashboard?unit={hoa_thinh}&from=2024-01-01&to=2024-12-31"),
         format!("/stats?unit={hoa_thinh}&from=2024-01&to=2024-12"),
+        format!("/stats/export?unit={hoa_thinh}&from=2024-01&to=2024-12"),
+        format!("/api/v1/support-stats?unit={hoa_thinh}&from=2024-01&to=2024-12"),
         "/api/v1/activities?from=2024-01-01&to=2024-12-31".to_owned(),
         "/api/v1/tasks".to_owned(),
         "/api/v1/plans".to_owned(),
@@ -697,7 +705,11 @@ async fn walk(app: &TestApp, who: &str, caller: &Caller<'_>, objects: &Objects) 
             status.is_success() || status.is_client_error(),
             "{who}: {path} answered {status}"
         );
-        for m in MARKERS {
+        // Victim-support figures of a unit outside the scope: refused outright.
+        if path.contains("stats") {
+            assert!(status.is_client_error(), "{who}: {path} answered {status}");
+        }
+        for m in markers {
             assert!(!body.contains(m), "{who}: {path} shows “{m}”");
         }
     }
@@ -717,7 +729,14 @@ async fn a_commune_officer_reaches_nothing_of_another_commune_through_its_ids(ap
     };
     let commune = app.another_browser();
     commune.login_as("commune").await;
-    let walked = walk(&app, "commune", &Caller::Browser(&commune), &outside).await;
+    let walked = walk(
+        &app,
+        "commune",
+        &Caller::Browser(&commune),
+        &outside,
+        &MARKERS,
+    )
+    .await;
     assert!(walked >= 25, "only {walked} routes walked");
     let key = kehoach::auth::users::issue_api_token(
         &app.db,
@@ -728,7 +747,14 @@ async fn a_commune_officer_reaches_nothing_of_another_commune_through_its_ids(ap
     )
     .await
     .unwrap();
-    let walked = walk(&app, "commune's key", &Caller::ApiKey(&app, &key), &outside).await;
+    let walked = walk(
+        &app,
+        "commune's key",
+        &Caller::ApiKey(&app, &key),
+        &outside,
+        &MARKERS,
+    )
+    .await;
     assert!(walked >= 5, "only {walked} API routes walked");
     assert_eq!(
         objects.rows(&app).await,
@@ -795,6 +821,8 @@ async fn nobody_of_another_district_reaches_anything_of_tay_hoa(app: TestApp) {
             commune,
         ),
     ];
+    // Nothing of Tây Hòa at all: not even the names of its units.
+    let markers = [&MARKERS[..], &["Tây Hòa", "Hòa Thịnh", "Hòa Phong"]].concat();
     let mut walked = 0;
     for (role, code, name, kind, unit) in people {
         let r = admin
@@ -834,7 +862,7 @@ async fn nobody_of_another_district_reaches_anything_of_tay_hoa(app: TestApp) {
         let browser = app.another_browser();
         let r = browser.login(&email, "dong-hoa-password").await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "login as {email}");
-        walked += walk(&app, role, &Caller::Browser(&browser), &objects).await;
+        walked += walk(&app, role, &Caller::Browser(&browser), &objects, &markers).await;
         let key = kehoach::auth::users::issue_api_token(&app.db, user.id, "walk", app.clock.now())
             .await
             .unwrap();
@@ -843,10 +871,69 @@ async fn nobody_of_another_district_reaches_anything_of_tay_hoa(app: TestApp) {
             &format!("{role}'s key"),
             &Caller::ApiKey(&app, &key),
             &objects,
+            &markers,
         )
         .await;
     }
     assert!(walked >= 5 * 40, "only {walked} requests walked");
+    // Writes that name Tây Hòa's plan items or agencies are refused, and write nothing.
+    let tasks = app.count("coordination_tasks").await;
+    let activities = app.count("activities").await;
+    let compiler = app.another_browser();
+    compiler
+        .login("compiler@donghoa.demo", "dong-hoa-password")
+        .await;
+    let kind = app
+        .scalar("SELECT id AS n FROM codes WHERE list = 'task_kind' AND code = 'referral_111'")
+        .await
+        .to_string();
+    let lead = app
+        .scalar("SELECT id AS n FROM agencies WHERE code = 'PY-DH-LDTBXH'")
+        .await
+        .to_string();
+    let th_police = app
+        .scalar("SELECT id AS n FROM agencies WHERE code = 'TH-CA'")
+        .await
+        .to_string();
+    let item = objects.id("{item_id}").to_string();
+    let r = compiler
+        .post_form(
+            "/tasks",
+            &[
+                ("kind_id", kind.as_str()),
+                ("title", "Đề nghị xác minh"),
+                ("plan_item_id", &item),
+                ("lead_agency_id", &lead),
+                ("partner_agency_id", &th_police),
+                ("ack_due_date", "2024-06-25"),
+                ("due_date", "2024-07-10"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    for field in ["plan_item_id", "partner_agency_id"] {
+        assert!(
+            html.contains(&format!(
+                "id=\"e-{field}\">Vui lòng chọn một giá trị trong danh sách."
+            )),
+            "{field} is not refused"
+        );
+    }
+    assert!(html.contains("Đề nghị xác minh"), "what was typed is kept");
+    let planner = app.another_browser();
+    planner
+        .login("planner@donghoa.demo", "dong-hoa-password")
+        .await;
+    let mut f =
+        crate::activities::fields(&app, "PY-DH-HOAVINH", "PY-DH-HOAVINH-UBND", "2024-06-20").await;
+    crate::activities::set(&mut f, "plan_item_id", &item);
+    let r = planner
+        .post_form("/activities", &crate::activities::pairs(&f))
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("coordination_tasks").await, tasks);
+    assert_eq!(app.count("activities").await, activities);
     // Nor is Tây Hòa's plan listed to them.
     let title = plan::Entity::find_by_id(objects.id("{plan_id}"))
         .one(&app.db)
