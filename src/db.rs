@@ -10,11 +10,15 @@ use std::time::Duration;
 pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
     let url = config.database_url.expose();
     let mut opts = ConnectOptions::new(url.to_owned());
-    opts.sqlx_logging(false)
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(10));
+    // Every connection is pinged as it leaves the pool, and one that fails is closed and
+    // replaced there and then: after a database restart the connections it broke are weeded
+    // out without failing a request, and the pool heals by itself.
+    opts.sqlx_logging(false).test_before_acquire(true);
     if config.is_sqlite() {
-        opts.max_connections(config.db_pool_size.unwrap_or(1))
+        // One connection, so requests queue for it: they may wait as long as a write may wait
+        // for SQLite's lock (the busy timeout below).
+        opts.acquire_timeout(Duration::from_secs(10))
+            .max_connections(config.db_pool_size.unwrap_or(1))
             .min_connections(1)
             .map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(SqliteJournalMode::Wal)
@@ -23,7 +27,13 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
             });
     } else {
-        opts.max_connections(config.db_pool_size.unwrap_or(10))
+        // How long a request waits for a connection before it is answered 503. While the
+        // server is down, sqlx keeps trying to connect (backing off) until this runs out: a
+        // restart shorter than this only delays requests, a longer outage answers each one
+        // within this bound instead of holding it. A PostgreSQL restart takes a second or two.
+        // (sea-orm's `connect_timeout` sets this same sqlx setting, so it is not given apart.)
+        opts.acquire_timeout(Duration::from_secs(5))
+            .max_connections(config.db_pool_size.unwrap_or(10))
             .min_connections(0);
     }
     Database::connect(opts).await

@@ -115,7 +115,7 @@ pub async fn post_user(
             "admin/user_password.html",
             context! { email => created.email, password => generated.then_some(password) },
         ),
-        Err(UserError::Other(e)) => Err(AppError::Internal(e)),
+        Err(UserError::Other(e)) => Err(e.into()),
         Err(e) => {
             if let Some((field, key)) = e.field_message() {
                 errors.add(field, key);
@@ -200,8 +200,7 @@ pub async fn post_user_password(
         &password,
         state.clock.now(),
     )
-    .await
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    .await?;
     page.render(
         &state,
         "admin/user_password.html",

@@ -231,7 +231,7 @@ pub async fn post_account_password(
     .await
     {
         Ok(()) => {}
-        Err(UserError::Other(e)) => return Err(AppError::Internal(e)),
+        Err(UserError::Other(e)) => return Err(e.into()),
         Err(e) => {
             if let Some((field, key)) = e.field_message() {
                 errors.add(field, key);

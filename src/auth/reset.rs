@@ -185,7 +185,7 @@ pub async fn post_reset(
             errors.add("new", "account.error.password_short");
             None
         }
-        Err(e) => return Err(AppError::Internal(e.into())),
+        Err(e) => return Err(e.into()),
     };
     let Some(hash) = hash.filter(|_| errors.is_empty()) else {
         return page.render_status(
@@ -222,8 +222,7 @@ pub async fn post_reset(
         "user:reset_password",
         now,
     )
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?;
+    .await?;
     txn.commit().await?;
     Ok(flash::redirect(
         &state.config,

@@ -42,6 +42,17 @@ impl From<sea_orm::DbErr> for UserError {
     }
 }
 
+/// A user error that reaches a handler's `?`: the form errors are the handler's to show, so
+/// what gets here is a failure — a database one keeps its 503.
+impl From<UserError> for crate::error::AppError {
+    fn from(e: UserError) -> Self {
+        match e {
+            UserError::Other(e) => e.into(),
+            e => crate::error::AppError::Internal(anyhow::anyhow!("{e}")),
+        }
+    }
+}
+
 impl UserError {
     /// The form field and translation key a form shows for this error.
     pub fn field_message(&self) -> Option<(&'static str, &'static str)> {

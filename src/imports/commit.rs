@@ -61,7 +61,11 @@ async fn write_all(
             let ctx = w.ctx(state, user);
             activities::write(&txn, &ctx, &out.rows)
                 .await
-                .map_err(|e| internal(format!("{e}")))?
+                .map_err(|e| match e {
+                    // A lost database stays a 503.
+                    crate::activities::service::ActivityError::Db(d) => AppError::from(d),
+                    e => internal(e),
+                })?
         }
         (Checked::Stats(out, _), _) => {
             match stats::write(&txn, user, staged.id, &out.months, now).await? {

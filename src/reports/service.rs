@@ -41,6 +41,15 @@ impl ReportError {
         e.add(field, key);
         ReportError::Invalid(e)
     }
+
+    /// The figures could not be read: an unreachable database stays itself (a 503 further
+    /// up), anything else becomes an opaque database error.
+    fn from_figures(e: crate::error::AppError) -> Self {
+        match e {
+            crate::error::AppError::Unavailable(d) => ReportError::Db(d),
+            other => ReportError::Db(DbErr::Custom(other.to_string())),
+        }
+    }
 }
 
 pub type ReportResult<T> = Result<T, ReportError>;
@@ -394,10 +403,9 @@ pub async fn save_narrative(
     if !errors.is_empty() {
         return Err(ReportError::Invalid(errors));
     }
-    let f = figures_of(db, r, period).await.map_err(|e| match e {
-        crate::error::AppError::Unavailable(d) => ReportError::Db(d),
-        other => ReportError::Db(DbErr::Custom(other.to_string())),
-    })?;
+    let f = figures_of(db, r, period)
+        .await
+        .map_err(ReportError::from_figures)?;
     let mut n = narrative::refresh(&narrative_of(r), &f, Level::of(r));
     for (key, text) in texts {
         if let Some(section) = n.get_mut(&key) {
@@ -701,7 +709,7 @@ pub async fn approve(
     }
     let f = figures_of(db, r, period)
         .await
-        .map_err(|e| ReportError::Db(DbErr::Custom(e.to_string())))?;
+        .map_err(ReportError::from_figures)?;
     let snapshot = serde_json::to_string(&f).unwrap_or_default();
     let n = narrative::refresh(&narrative_of(r), &f, Level::of(r));
     let now = actor.now;

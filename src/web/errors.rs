@@ -1,14 +1,15 @@
 //! Turns error responses into pages (or JSON under `/api/`) in the caller's language. Internal
 //! causes are logged here, once, and never shown. Also catches axum's own plain-text
-//! rejections (a malformed path or form), so that no response leaks framework wording.
+//! rejections (a malformed path or form), so that no response leaks framework wording. A 503
+//! (the database is out of reach) tells the client when to try again.
 
 use crate::auth::identity::Identity;
 use crate::error::ErrorKind;
 use crate::state::AppState;
 use crate::web::Page;
 use axum::extract::{Request, State};
-use axum::http::header::{CONTENT_TYPE, LOCATION};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
@@ -17,6 +18,9 @@ use minijinja::context;
 /// is empty, because calendar apps show no page and an unknown token must reveal nothing.
 #[derive(Clone, Copy, Debug)]
 pub struct SendAsIs;
+
+/// Seconds a client is asked to wait after a 503: a database restart is over in a few.
+const RETRY_AFTER_SECS: &str = "5";
 
 pub async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let uri = req.uri().clone();
@@ -45,19 +49,25 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
         .get::<Identity>()
         .cloned()
         .unwrap_or_default();
-    if uri.path().starts_with("/api/") {
+    let mut rendered = if uri.path().starts_with("/api/") {
         let locale = identity.0.as_ref().map(|u| u.locale).unwrap_or_default();
         let message = state.i18n.t(locale, kind.message_key);
-        return (
+        (
             kind.status,
             axum::Json(serde_json::json!({ "error": { "message": message, "fields": {} } })),
         )
-            .into_response();
-    }
-    if kind.status == StatusCode::UNAUTHORIZED {
+            .into_response()
+    } else if kind.status == StatusCode::UNAUTHORIZED {
         return to_login(&uri);
+    } else {
+        error_page(&state, &headers, uri, identity, &kind)
+    };
+    if kind.status == StatusCode::SERVICE_UNAVAILABLE {
+        rendered
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECS));
     }
-    error_page(&state, &headers, uri, identity, &kind)
+    rendered
 }
 
 fn already_rendered(response: &Response) -> bool {

@@ -20,6 +20,7 @@ mod ics;
 mod imports;
 mod notices;
 mod org_units;
+mod outage;
 mod password_reset;
 mod plans;
 mod reports;
