@@ -979,3 +979,42 @@ async fn add_unit(admin: &TestApp, code: &str, name: &str, kind: &str, parent: i
         ))
         .await
 }
+
+db_tests!(the_district_roles_read_the_district_objects_through_their_ids);
+
+/// The other half of the walk: the same objects seen from inside their scope. Every page and API
+/// answer with an object id that a district role may use (by the table above) opens for the
+/// district's leader, planner, compiler and the administrator — so the refusals above are about
+/// scope, not routes that refuse everyone. Staged imports, calendar feeds and API keys belong to
+/// the planner who made them, and are checked by their own tests.
+async fn the_district_roles_read_the_district_objects_through_their_ids(app: TestApp) {
+    let objects = objects_of_tay_hoa(&app).await;
+    let mine = ["{import_id}", "{token_id}", "{api_token_id}"];
+    let mut opened = 0;
+    for role in ["leader", "planner", "compiler", "admin"] {
+        let browser = app.another_browser();
+        browser.login_as(role).await;
+        for (method, path, who) in EXPECTED {
+            let has_object = objects.ids.iter().any(|(p, _)| path.contains(p));
+            if *method != "GET"
+                || !has_object
+                || mine.iter().any(|p| path.contains(p))
+                || !allowed(*who, Some(role))
+            {
+                continue;
+            }
+            let mut url = (*path).to_owned();
+            for (p, id) in &objects.ids {
+                url = url.replace(p, &id.to_string());
+            }
+            let url = sample_path(&app, &url, 0).await;
+            let status = browser.get(&url).await.status();
+            assert!(
+                status.is_success(),
+                "{role}: GET {url} answered {status} inside the scope"
+            );
+            opened += 1;
+        }
+    }
+    assert!(opened >= 40, "only {opened} pages opened");
+}
