@@ -193,6 +193,7 @@ pub async fn run(config: Config, db: DatabaseConnection, o: Options) -> anyhow::
                         from: Some(o.from.to_string()),
                         to: Some(o.to.to_string()),
                         status: Some("held".into()),
+                        longest_span: Some(repo::longest_span(&db).await?),
                         ..Default::default()
                     };
                     vec![repo::list_query(&scope, &filter, repo::PAGE_SIZE).build(b)]
@@ -203,7 +204,10 @@ pub async fn run(config: Config, db: DatabaseConnection, o: Options) -> anyhow::
                     vec![
                         repo::between_query(
                             &scope,
-                            &Filter::default(),
+                            &Filter {
+                                longest_span: Some(repo::longest_span(&db).await?),
+                                ..Default::default()
+                            },
                             first,
                             last,
                             crate::activities::views::CALENDAR_LIMIT,

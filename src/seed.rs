@@ -669,6 +669,7 @@ pub async fn demo_activities(db: &DatabaseConnection, now: DateTime<Utc>) -> any
             place: Set(Some(d.place)),
             start_date: Set(d.date),
             end_date: Set(d.date),
+            span_days: Set(0),
             start_time: Set(d.time.map(str::to_owned)),
             end_time: Set(None),
             status: Set(if held { "held" } else { "planned" }.to_owned()),

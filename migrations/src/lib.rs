@@ -15,6 +15,7 @@ mod m20261130_000001_ics_token_hint;
 mod m20261201_000001_email_preferences;
 mod m20261201_000002_imports;
 mod m20261201_000003_partner_reports;
+mod m20261202_000001_activity_span;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_dashboard_indexes::Migration),
             Box::new(m20261201_000001_email_preferences::Migration),
             Box::new(m20261201_000003_partner_reports::Migration),
+            Box::new(m20261202_000001_activity_span::Migration),
             Box::new(m20261201_000002_imports::Migration),
         ]
     }

@@ -9,15 +9,19 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// The longest an activity may last (end date minus start date, in days); longer work is a
-/// series. Queries for a period use it to bound `start_date` from below — an activity that ends
-/// on or after `from` started at most this long before it — so that they read the period's rows,
-/// not every earlier one.
+/// series. It is also the bound a period query falls back on when it has not looked up the
+/// longest span actually stored (`activities::repo::longest_span`).
 pub const MAX_DAYS: i64 = 366;
 
-/// The earliest start date of an activity that can still overlap a period beginning on `from`.
-pub fn earliest_start(from: chrono::NaiveDate) -> chrono::NaiveDate {
-    from.checked_sub_days(chrono::Days::new(MAX_DAYS.unsigned_abs()))
-        .unwrap_or(from)
+/// The earliest start date of an activity that can still overlap a period beginning on `from`,
+/// when no activity lasts more than `longest_span` days: an activity that ends on or after
+/// `from` started at most that long before it. Queries add it as a lower bound on `start_date`
+/// so that the (org_unit_id, start_date) indexes read the period's rows, not every earlier one.
+pub fn earliest_start(from: chrono::NaiveDate, longest_span: i64) -> chrono::NaiveDate {
+    from.checked_sub_days(chrono::Days::new(
+        longest_span.clamp(0, MAX_DAYS).unsigned_abs(),
+    ))
+    .unwrap_or(from)
 }
 
 /// Participants and broadcasts, planned or actual.
@@ -413,9 +417,14 @@ mod tests {
         assert_eq!(errors_of(&i), ["end_date=activity.error.too_many_days"]);
         let from = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
         assert_eq!(
-            earliest_start(from),
+            earliest_start(from, MAX_DAYS),
             NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()
         );
+        assert_eq!(
+            earliest_start(from, 1),
+            NaiveDate::from_ymd_opt(2024, 12, 31).unwrap()
+        );
+        assert_eq!(earliest_start(from, 0), from);
     }
 
     #[test]

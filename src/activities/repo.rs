@@ -58,6 +58,28 @@ pub struct Filter {
     /// The chosen plan item, its sub-items and the commune items made from them.
     #[serde(skip)]
     pub item_ids: Option<Vec<i64>>,
+    /// The longest span of any stored activity, filled by [`Filter::resolve`] (unresolved, the
+    /// bound falls back on the form's limit, `MAX_DAYS`).
+    #[serde(skip)]
+    pub longest_span: Option<i64>,
+}
+
+/// The longest span (end date minus start date, in days) of any stored activity: how long
+/// before a period's first day an activity overlapping it can have started. One lookup in the
+/// `span_days` index. Every write keeps `span_days` (`activities::service::span_days`).
+pub async fn longest_span(db: &impl ConnectionTrait) -> Result<i64, sea_orm::DbErr> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct Row {
+        n: Option<i64>,
+    }
+    let stmt = sea_orm::Statement::from_string(
+        db.get_database_backend(),
+        "SELECT CAST(MAX(span_days) AS BIGINT) AS n FROM activities",
+    );
+    let row = <Row as sea_orm::FromQueryResult>::find_by_statement(stmt)
+        .one(db)
+        .await?;
+    Ok(row.and_then(|r| r.n).unwrap_or(0))
 }
 
 fn id_of(v: &Option<String>) -> Option<i64> {
@@ -82,6 +104,7 @@ impl Filter {
         db: &impl ConnectionTrait,
         scope: &Scope,
     ) -> Result<(), crate::error::AppError> {
+        self.longest_span = Some(longest_span(db).await?);
         if let Some(unit) = id_of(&self.unit) {
             let sub = Scope::of_unit(db, unit).await?;
             self.unit_ids = Some(
@@ -106,6 +129,11 @@ impl Filter {
             .and_then(crate::web::format::parse_date)
     }
 
+    /// The lower bound on `start_date` for a period beginning on `from`.
+    pub fn earliest_start(&self, from: NaiveDate) -> NaiveDate {
+        super::input::earliest_start(from, self.longest_span.unwrap_or(super::input::MAX_DAYS))
+    }
+
     pub fn to_date(&self) -> Option<NaiveDate> {
         self.to.as_deref().and_then(crate::web::format::parse_date)
     }
@@ -125,7 +153,7 @@ impl Filter {
         if let Some(from) = self.from_date() {
             c = c
                 .add(activity::Column::EndDate.gte(from))
-                .add(activity::Column::StartDate.gte(super::input::earliest_start(from)));
+                .add(activity::Column::StartDate.gte(self.earliest_start(from)));
         }
         if let Some(to) = self.to_date() {
             c = c.add(activity::Column::StartDate.lte(to));
@@ -303,7 +331,7 @@ pub fn between_query(
         .filter(filter.condition(scope))
         .filter(activity::Column::StartDate.lte(to))
         .filter(activity::Column::EndDate.gte(from))
-        .filter(activity::Column::StartDate.gte(super::input::earliest_start(from)))
+        .filter(activity::Column::StartDate.gte(filter.earliest_start(from)))
         .order_by_asc(activity::Column::StartDate)
         .order_by_asc(activity::Column::StartTime)
         .order_by_asc(activity::Column::Id)

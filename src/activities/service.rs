@@ -186,6 +186,11 @@ fn search_text(input: &ActivityInput) -> String {
 }
 
 /// Sets every column a user controls from the input.
+/// The span an activity row keeps (`end - start` in days), for the period queries' bound.
+pub fn span_days(start: chrono::NaiveDate, end: chrono::NaiveDate) -> i32 {
+    i32::try_from((end - start).num_days()).unwrap_or(i32::MAX)
+}
+
 fn apply(row: &mut activity::ActiveModel, input: &ActivityInput) {
     row.plan_item_id = Set(input.plan_item_id);
     row.org_unit_id = Set(input.org_unit_id);
@@ -196,6 +201,7 @@ fn apply(row: &mut activity::ActiveModel, input: &ActivityInput) {
     row.place = Set(input.place.as_deref().map(crate::text::nfc));
     row.start_date = Set(input.start_date);
     row.end_date = Set(input.end_date);
+    row.span_days = Set(span_days(input.start_date, input.end_date));
     row.start_time = Set(input.start_time.clone());
     row.end_time = Set(input.end_time.clone());
     row.held_on = Set(input.held_on);

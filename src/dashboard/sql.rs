@@ -23,6 +23,8 @@ pub struct Frame {
     pub partner: bool,
     /// Agencies inside the scope, for the tasks they lead.
     pub agencies_in_scope: Vec<i64>,
+    /// The longest span of a stored activity (`activities::repo::longest_span`).
+    pub longest_span: i64,
 }
 
 fn day(d: NaiveDate) -> String {
@@ -37,12 +39,16 @@ fn id_list(ids: impl IntoIterator<Item = i64>) -> Option<String> {
 /// The same conditions as the activity list with `from`, `to` (an activity counts when it
 /// overlaps the period) and the scope, so that a click-through lists exactly the counted rows.
 fn activity_where(f: &Frame) -> String {
-    // The lower bound on start_date adds nothing to the result (no activity lasts longer than
-    // `MAX_DAYS`) but lets the (org_unit_id, start_date) index read only the period's rows.
+    // The lower bound on start_date adds nothing to the result (no stored activity lasts longer
+    // than `longest_span`) but lets the (org_unit_id, start_date) index read only the period's
+    // rows.
     let mut w = format!(
         "a.end_date >= {} AND a.start_date >= {} AND a.start_date <= {}",
         day(f.from),
-        day(crate::activities::input::earliest_start(f.from)),
+        day(crate::activities::input::earliest_start(
+            f.from,
+            f.longest_span
+        )),
         day(f.to)
     );
     if !f.scope.all {

@@ -50,6 +50,7 @@ pub async fn frame(
         agency_id: user.agency_id,
         partner,
         agencies_in_scope,
+        longest_span: crate::activities::repo::longest_span(db).await?,
     })
 }
 

@@ -16,6 +16,8 @@ pub struct Model {
     pub place: Option<String>,
     pub start_date: Date,
     pub end_date: Date,
+    /// `end_date - start_date` in days, kept by every write: see `activities::repo::Bound`.
+    pub span_days: i32,
     pub start_time: Option<String>,
     pub end_time: Option<String>,
     pub status: String,

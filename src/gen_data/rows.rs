@@ -241,6 +241,7 @@ fn one(
         place: Set(Some(place)),
         start_date: Set(start),
         end_date: Set(end),
+        span_days: Set(crate::activities::service::span_days(start, end)),
         start_time: Set(Some("08:00".to_owned())),
         end_time: Set(None),
         status: Set(status.to_owned()),

@@ -118,7 +118,10 @@ pub fn grid(bytes: &[u8]) -> Result<Grid, FileError> {
         return Err(FileError::TooLarge);
     }
     if bytes.starts_with(b"PK\x03\x04") {
-        xlsx(bytes)
+        // calamine trusts some numbers in the file (a cell reference of twenty letters
+        // overflows its column arithmetic: a panic in a debug build). A file it cannot survive
+        // is a corrupt file, not a crashed request.
+        std::panic::catch_unwind(|| xlsx(bytes)).unwrap_or(Err(FileError::Corrupt))
     } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         Err(FileError::OldExcel)
     } else {
@@ -410,6 +413,40 @@ mod tests {
         assert_eq!(t.rows[0].1[1], Value::Text("30/07/2024".into()));
         assert_eq!(t.rows[1].0, 5, "blank rows keep the numbering");
         assert_eq!(t.rows[1].1[2], Value::Empty);
+    }
+
+    /// A workbook whose sheet claims a column twenty letters wide: calamine's arithmetic
+    /// overflows (a panic in debug builds); the upload is refused as corrupt all the same.
+    #[test]
+    fn a_workbook_calamine_cannot_survive_is_corrupt() {
+        use std::io::Write;
+        let mut out = Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut out);
+        let files = [
+            (
+                "[Content_Types].xml",
+                r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
+            ),
+            (
+                "xl/workbook.xml",
+                r#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
+            ),
+            (
+                "xl/worksheets/sheet1.xml",
+                r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:ZZZZZZZZZZZZZZZZZZZZ9"/><sheetData><row r="1"><c r="ZZZZZZZZZZZZZZZZZZZZ1" t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>"#,
+            ),
+        ];
+        for (name, text) in files {
+            zip.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap();
+        assert_eq!(grid(&out.into_inner()).unwrap_err(), FileError::Corrupt);
     }
 
     #[test]

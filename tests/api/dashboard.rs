@@ -14,6 +14,7 @@ db_tests!(
     gen_data_gives_the_same_rows_for_the_same_seed,
     reporting_completeness_counts_the_open_periods_reports,
     support_statistics_show_small_counts_only_to_the_compiling_office,
+    a_long_activity_counts_in_every_period_it_overlaps,
 );
 
 async fn id_of(app: &TestApp, sql: &str) -> String {
@@ -414,4 +415,49 @@ async fn support_statistics_show_small_counts_only_to_the_compiling_office(app: 
     let (status, page) = admin.get_text("/dashboard").await;
     assert_eq!(status, StatusCode::OK);
     assert!(!page.contains("data-figure=\"victims-received\""));
+}
+
+/// Period queries bound `start_date` from below by the longest span stored: a half-year
+/// activity (and then a year-long one, after a one-day one had set the bound) still counts on
+/// the dashboard, the list, the API and the calendar of a month near its end.
+async fn a_long_activity_counts_in_every_period_it_overlaps(app: TestApp) {
+    app.login_as("planner").await;
+    held(&app, "PY-TH-HOAPHONG", "2024-03-20", (5, 1, 0, 0)).await;
+    let phong = unit_id(&app, "PY-TH-HOAPHONG").await;
+    let leader = app.another_browser();
+    leader.login_as("leader").await;
+    let mut expected = 1;
+    for (start, end) in [("2023-10-02", "2024-03-30"), ("2023-03-31", "2024-03-31")] {
+        let mut f =
+            crate::activities::fields(&app, "PY-TH-HOAPHONG", "TH-HOAPHONG-UBND", start).await;
+        crate::activities::set(&mut f, "end_date", end);
+        crate::activities::set(&mut f, "held", "1");
+        crate::activities::set(&mut f, "held_on", end);
+        crate::activities::set(&mut f, "actual_participants", "30");
+        let long = crate::activities::create(&app, &f).await;
+        expected += 1;
+        let (_, html) = leader
+            .get_text("/dashboard?from=2024-03-15&to=2024-03-31")
+            .await;
+        let name = format!("unit-{phong}-held");
+        assert_eq!(figure(&html, &name), Some(expected), "{start}–{end}");
+        let (_, list) = leader.get_text(&link(&html, &name)).await;
+        assert!(listed(&list).contains(&long), "{start}–{end}: not listed");
+        let (_, api) = leader
+            .get_text("/api/v1/activities?from=2024-03-15&to=2024-03-31")
+            .await;
+        assert!(
+            api.contains(&format!("\"id\":{long},")),
+            "{start}–{end}: not in the API"
+        );
+        let (_, cal) = leader.get_text("/activities/calendar?month=2024-03").await;
+        assert!(
+            cal.contains(&format!("/activities/{long}\"")),
+            "{start}–{end}: not on the calendar"
+        );
+    }
+    let span = app
+        .scalar("SELECT MAX(span_days) AS n FROM activities")
+        .await;
+    assert_eq!(span, 366);
 }
