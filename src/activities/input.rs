@@ -3,7 +3,7 @@
 //! numbers in free text. The rules here need no database; `service` checks the references.
 
 use crate::text::contains_personal_number;
-use crate::web::format::parse_date;
+use crate::web::format::{four_digit_year, parse_date};
 use crate::web::forms::{FieldErrors, RawForm, non_empty};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -298,6 +298,16 @@ pub fn check(input: &ActivityInput, today: NaiveDate, errors: &mut FieldErrors) 
     if input.title.chars().count() > 300 {
         errors.add("title", "activity.error.too_long");
     }
+    // The JSON API reads dates with chrono, which also takes `-2024-07-30` or `+12345-01-01`.
+    for (field, date) in [
+        ("start_date", Some(input.start_date)),
+        ("end_date", Some(input.end_date)),
+        ("held_on", input.held_on),
+    ] {
+        if date.is_some_and(|d| !four_digit_year(d)) {
+            errors.add(field, "form.date");
+        }
+    }
     if input.end_date < input.start_date {
         errors.add("end_date", "activity.error.end_before_start");
     } else if (input.end_date - input.start_date).num_days() > MAX_DAYS {
@@ -446,3 +456,7 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "input_props.rs"]
+mod props;

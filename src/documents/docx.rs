@@ -189,8 +189,22 @@ fn twips(v: u32) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)
 }
 
+/// Text as it goes into a run: composed (NFC), each line break (CRLF, CR or LF) a space, and
+/// without the other characters XML 1.0 does not allow (C0 controls but tab, U+FFFE, U+FFFF).
+/// docx-rs writes those raw, and a single one pasted into a report makes Word refuse the whole
+/// file; it drops line breaks, gluing the words on either side together. Both go before
+/// composing, so that what remains is NFC.
 fn nfc(text: &str) -> String {
-    text.nfc().collect()
+    text.replace("\r\n", "\n")
+        .chars()
+        .filter_map(|c| match c {
+            '\r' | '\n' => Some(' '),
+            '\t' => Some(c),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => None,
+            _ => Some(c),
+        })
+        .nfc()
+        .collect()
 }
 
 fn upper(text: &str) -> String {

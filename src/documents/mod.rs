@@ -34,7 +34,7 @@
 mod docx;
 mod metrics;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use docx::render_docx;
 

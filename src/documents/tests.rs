@@ -16,7 +16,7 @@ use sample::{communication_annex, plan, report};
 mod sample;
 
 /// The text of one part of the package.
-fn part(docx: &[u8], name: &str) -> String {
+pub(crate) fn part(docx: &[u8], name: &str) -> String {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(docx)).expect("a zip archive");
     let mut file = archive.by_name(name).expect("the part exists");
     let mut xml = String::new();
@@ -466,6 +466,19 @@ fn text_is_written_in_nfc() {
     assert!(!xml.contains(&decomposed));
     assert!(xml.contains(">Huyện Tây Hòa.<"));
     assert!(xml.contains(">Tây Hòa, ngày      tháng      năm 2024<"));
+}
+
+#[test]
+fn characters_xml_forbids_are_dropped_line_breaks_are_spaces_and_markup_is_escaped() {
+    let mut doc = plan();
+    // A control character pasted from another program, between a letter and its accent.
+    doc.body.push(Block::paragraph(
+        "Xa\u{0}\u{301} Ho\u{1b}a <b>Phong</b> & \u{fffe}co\u{300}n\r\nhai\ndòng\rba",
+    ));
+    let xml = part(&render_docx(&doc).expect("renders"), "word/document.xml");
+    // A line break inside a run reads as a space (docx-rs would drop it, gluing the words).
+    assert!(xml.contains(">Xá Hoa &lt;b&gt;Phong&lt;/b&gt; &amp; còn hai dòng ba<"));
+    assert!(!xml.contains(['\u{0}', '\u{1b}', '\u{fffe}', '\r']));
 }
 
 #[test]

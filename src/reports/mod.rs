@@ -9,3 +9,6 @@ pub mod figures;
 pub mod narrative;
 pub mod service;
 pub mod views;
+
+#[cfg(test)]
+mod props;

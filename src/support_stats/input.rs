@@ -421,3 +421,7 @@ mod tests {
         assert_eq!(back, input);
     }
 }
+
+#[cfg(test)]
+#[path = "input_props.rs"]
+mod props;

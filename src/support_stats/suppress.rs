@@ -322,3 +322,7 @@ pub fn suppress_grid(grid: &[Vec<i64>], forced: &[Vec<bool>]) -> Vec<Vec<bool>> 
 #[cfg(test)]
 #[path = "suppress_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "suppress_props.rs"]
+mod props;

@@ -3,7 +3,7 @@
 
 use super::*;
 
-fn table(values: &[&[i64]]) -> Table<i64> {
+pub(super) fn table(values: &[&[i64]]) -> Table<i64> {
     let rows: Vec<i64> = (0..values.len() as i64).collect();
     let cols: Vec<i64> = (0..values.first().map_or(0, |r| r.len()) as i64).collect();
     let mut t = Table::new("received", "row", rows, "col", cols);
@@ -16,7 +16,7 @@ fn table(values: &[&[i64]]) -> Table<i64> {
 }
 
 /// The augmented grid of a protected table: cells with row totals, then the total row.
-fn shown_grid(p: &Protected<i64>) -> Vec<Vec<Shown>> {
+pub(super) fn shown_grid(p: &Protected<i64>) -> Vec<Vec<Shown>> {
     let mut g: Vec<Vec<Shown>> = p
         .cells
         .iter()
@@ -32,7 +32,7 @@ fn true_grid(t: &Table<i64>) -> Vec<Vec<i64>> {
 }
 
 /// Every rule a protected table must satisfy, with a message naming the failing line.
-fn assert_safe(t: &Table<i64>, p: &Protected<i64>) {
+pub(super) fn assert_safe(t: &Table<i64>, p: &Protected<i64>) {
     let shown = shown_grid(p);
     let truth = true_grid(t);
     for (i, row) in shown.iter().enumerate() {

@@ -1,6 +1,6 @@
 //! How numbers and dates are written for Vietnamese readers: `1.234.567`, `05/12/2024`.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 /// Groups thousands with dots: 1250 → "1.250", -1234567 → "-1.234.567".
 pub fn number(n: i64) -> String {
@@ -29,12 +29,20 @@ pub fn datetime(t: DateTime<Utc>) -> String {
         .to_string()
 }
 
-/// Parses `dd/mm/yyyy` (what people type) or `yyyy-mm-dd` (what date inputs send).
+/// Parses `dd/mm/yyyy` (what people type) or `yyyy-mm-dd` (what date inputs send), with a
+/// four-digit year: chrono alone reads `30/07/24` as the year 24 and `-2024-07-30` as a year
+/// BC, dates no one means and that calendar feeds and spreadsheets cannot write.
 pub fn parse_date(input: &str) -> Option<NaiveDate> {
     let s = input.trim();
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y"))
         .ok()
+        .filter(|d| four_digit_year(*d))
+}
+
+/// Whether a date's year has four digits and no sign, as every date written out must.
+pub fn four_digit_year(d: NaiveDate) -> bool {
+    (1000..=9999).contains(&d.year())
 }
 
 #[cfg(test)]
@@ -56,6 +64,16 @@ mod tests {
         assert_eq!(parse_date("05/12/2024"), d);
         assert_eq!(parse_date("2024-12-05"), d);
         assert_eq!(parse_date("31/02/2024"), None);
+        // Only four-digit years, without a sign.
+        for typo in [
+            "30/07/24",
+            "-2024-07-30",
+            "+12345-07-30",
+            "30/07/-5",
+            "0024-07-30",
+        ] {
+            assert_eq!(parse_date(typo), None, "{typo}");
+        }
         assert_eq!(d.map(date).as_deref(), Some("05/12/2024"));
     }
 }

@@ -20,10 +20,20 @@ impl FieldErrors {
     }
 }
 
-/// Only same-site paths are followed after login or a language switch.
+/// Only same-site paths are followed after login or a language switch. Browsers read a
+/// backslash as a slash and remove tabs and line breaks from a URL before following it, so
+/// `/\t/evil.example` would lead off-site like `//evil.example`: no control character passes
+/// (nor could a CR or LF go into the `Location` header).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains('\\')
+                && !p.contains(char::is_control) =>
+        {
+            p.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -91,5 +101,71 @@ impl FormValues {
 
     pub fn of(form: &RawForm) -> minijinja::Value {
         minijinja::Value::from_object(FormValues(form.values()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Where a browser goes with a `Location` of `next` on this site, by the URL standard: it
+    /// strips leading and trailing C0 controls and spaces, removes every tab, CR and LF, and
+    /// reads a backslash as a slash. `None` when that leaves the site.
+    fn followed(next: &str) -> Option<String> {
+        let trimmed = next.trim_matches(|c: char| c <= ' ');
+        let path: String = trimmed
+            .chars()
+            .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+            .map(|c| if c == '\\' { '/' } else { c })
+            .collect();
+        (path.starts_with('/') && !path.starts_with("//")).then_some(path)
+    }
+
+    #[test]
+    fn known_tricks_go_home() {
+        for next in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            " //evil.example",
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(next)), "/", "{next:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+        assert_eq!(
+            safe_next(Some("/activities?q=h%C3%B2a&page=2")),
+            "/activities?q=h%C3%B2a&page=2"
+        );
+    }
+
+    proptest! {
+        /// Whatever `next` says, the redirect stays on the site and is a valid header value.
+        #[test]
+        fn safe_next_never_leaves_the_site(
+            prefix in prop_oneof![
+                Just(""), Just("/"), Just("//"), Just("/\\"), Just("\\"), Just("/\t/"),
+                Just("/\n/"), Just("/\r/"), Just("https:"), Just("https://"), Just(" /"),
+            ],
+            rest in prop_oneof![any::<String>(), "[a-z./\\\\:\t\r\n ]{0,20}"],
+        ) {
+            let next = format!("{prefix}{rest}");
+            let to = safe_next(Some(&next));
+            prop_assert!(to == "/" || to == next);
+            prop_assert!(followed(&to).is_some(), "{:?} leaves the site", to);
+            prop_assert!(axum::http::HeaderValue::try_from(to.clone()).is_ok(), "{:?}", to);
+        }
+
+        /// An ordinary path of the site is followed as it is.
+        #[test]
+        fn a_site_path_is_kept(path in "/[a-z0-9_-]{1,10}(/[a-z0-9_-]{1,10}){0,3}(\\?[a-z]=[a-z0-9%]{0,8})?") {
+            prop_assert_eq!(safe_next(Some(&path)), path);
+        }
     }
 }

@@ -272,3 +272,7 @@ mod tests {
         assert!(!text.contains("\r\nLOCATION"));
     }
 }
+
+#[cfg(test)]
+#[path = "format_props.rs"]
+mod props;
