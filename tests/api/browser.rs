@@ -677,6 +677,8 @@ async fn every_main_page_passes_axe_is_light_and_talks_only_to_the_app_in_both_l
                 "/tasks/new".into(),
                 "/org-units".into(),
                 "/account".into(),
+                "/account/calendar".into(),
+                "/account/api-tokens".into(),
             ],
         ),
         (
