@@ -75,16 +75,7 @@ async fn check_refs(
         errors.add("activity_type_id", "form.choose");
     }
     if input.plan_item_id != 0 {
-        let item = plan_item::Entity::find_by_id(input.plan_item_id)
-            .one(db)
-            .await?;
-        let plan_unit = match &item {
-            Some(i) => plan::Entity::find_by_id(i.plan_id)
-                .one(db)
-                .await?
-                .map(|p| p.org_unit_id),
-            None => None,
-        };
+        let plan_unit = crate::plans::repo::unit_of_item(db, input.plan_item_id).await?;
         if plan_unit.is_none_or(|u| !ctx.plan_units.contains(&u)) {
             errors.add("plan_item_id", "form.choose");
         }

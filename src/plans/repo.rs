@@ -5,7 +5,9 @@ use crate::entities::{
     plan_target,
 };
 use crate::org_units::scope::Scope;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -193,6 +195,23 @@ async fn results(
         }
     }
     Ok(out)
+}
+
+/// The unit whose plan holds this item, if the item exists: what decides whether an activity
+/// or a task may name it. One query.
+pub async fn unit_of_item(db: &impl ConnectionTrait, item_id: i64) -> Result<Option<i64>, DbErr> {
+    let plan_of_item = sea_orm::sea_query::Query::select()
+        .column(plan_item::Column::PlanId)
+        .from(plan_item::Entity)
+        .and_where(plan_item::Column::Id.eq(item_id))
+        .to_owned();
+    plan::Entity::find()
+        .filter(plan::Column::Id.in_subquery(plan_of_item))
+        .select_only()
+        .column(plan::Column::OrgUnitId)
+        .into_tuple()
+        .one(db)
+        .await
 }
 
 /// Units whose plans a user may read: their scope and every unit above their own (a commune

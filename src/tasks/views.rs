@@ -3,8 +3,8 @@
 
 use crate::auth::{Capability, CurrentUser, Role};
 use crate::entities::{
-    activity, agency, audit_event, code, coordination_task, org_unit, plan, plan_item,
-    task_activity, task_comment, task_outcome, user,
+    activity, agency, audit_event, code, coordination_task, org_unit, task_activity, task_comment,
+    task_outcome, user,
 };
 use crate::error::{AppError, AppResult};
 use crate::org_units::scope::Scope;
@@ -337,11 +337,8 @@ async fn check_reach(
         errors.add("partner_agency_id", "form.choose");
     }
     if let Some(item) = plan_item_id {
-        let plan = match plan_item::Entity::find_by_id(item).one(&state.db).await? {
-            Some(i) => plan::Entity::find_by_id(i.plan_id).one(&state.db).await?,
-            None => None,
-        };
-        if plan.is_none_or(|p| !units.contains(&p.org_unit_id)) {
+        let unit = crate::plans::repo::unit_of_item(&state.db, item).await?;
+        if unit.is_none_or(|u| !units.contains(&u)) {
             errors.add("plan_item_id", "form.choose");
         }
     }
