@@ -165,23 +165,7 @@ async fn codes_are_added_renamed_and_retired_but_never_deleted(app: TestApp) {
 
 async fn an_admin_adds_an_agency_and_edits_a_unit(app: TestApp) {
     app.login_as("admin").await;
-    let unit = app
-        .scalar("SELECT id AS n FROM org_units WHERE code = 'PY-TH-SONTHANHTAY'")
-        .await
-        .to_string();
-    let r = app
-        .post_form(
-            "/admin/agencies",
-            &[
-                ("code", "TH-SONTHANHTAY-CA"),
-                ("name", "Công an xã Sơn Thành Tây"),
-                ("short_name", "CA xã Sơn Thành Tây"),
-                ("kind", "police"),
-                ("org_unit_id", &unit),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let unit = add_commune_police(&app).await.to_string();
     let (_, html) = app.get_text("/admin/agencies").await;
     assert!(html.contains("Công an xã Sơn Thành Tây"));
     let r = app
@@ -200,4 +184,42 @@ async fn an_admin_adds_an_agency_and_edits_a_unit(app: TestApp) {
     );
     let (_, html) = app.get_text("/org-units").await;
     assert!(html.contains("Có đồng bào DTTS"));
+}
+
+/// The administrator (signed in on `admin`) adds an agency through the admin page; its id.
+pub(crate) async fn add_agency(
+    admin: &TestApp,
+    code: &str,
+    (name, short_name): (&str, &str),
+    kind: &str,
+    unit: i64,
+) -> i64 {
+    let r = admin
+        .post_form(
+            "/admin/agencies",
+            &[
+                ("code", code),
+                ("name", name),
+                ("short_name", short_name),
+                ("kind", kind),
+                ("org_unit_id", &unit.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "agency {code}");
+    admin
+        .scalar(&format!(
+            "SELECT id AS n FROM agencies WHERE code = '{code}'"
+        ))
+        .await
+}
+
+/// The police of Sơn Thành Tây commune, added by the administrator; the commune's id.
+pub(crate) async fn add_commune_police(admin: &TestApp) -> i64 {
+    let unit = admin
+        .scalar("SELECT id AS n FROM org_units WHERE code = 'PY-TH-SONTHANHTAY'")
+        .await;
+    let names = ("Công an xã Sơn Thành Tây", "CA xã Sơn Thành Tây");
+    add_agency(admin, "TH-SONTHANHTAY-CA", names, "police", unit).await;
+    unit
 }

@@ -25,23 +25,7 @@ const INJECTED: &str = "=HYPERLINK(\"http://evil.example\",\"<b>Hòa Phong</b>\"
 /// 22/06/2024 the commune officer schedules an activity through the API.
 async fn make_events(app: &TestApp) {
     app.login_as("admin").await;
-    let commune = app
-        .scalar("SELECT id AS n FROM org_units WHERE code = 'PY-TH-SONTHANHTAY'")
-        .await
-        .to_string();
-    let r = app
-        .post_form(
-            "/admin/agencies",
-            &[
-                ("code", "TH-SONTHANHTAY-CA"),
-                ("name", "Công an xã Sơn Thành Tây"),
-                ("short_name", "CA xã Sơn Thành Tây"),
-                ("kind", "police"),
-                ("org_unit_id", &commune),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    crate::admin::add_commune_police(app).await;
     let province_agency = app
         .scalar("SELECT id AS n FROM agencies WHERE code = 'PY-UBND'")
         .await;

@@ -825,24 +825,7 @@ async fn nobody_of_another_district_reaches_anything_of_tay_hoa(app: TestApp) {
     let markers = [&MARKERS[..], &["Tây Hòa", "Hòa Thịnh", "Hòa Phong"]].concat();
     let mut walked = 0;
     for (role, code, name, kind, unit) in people {
-        let r = admin
-            .post_form(
-                "/admin/agencies",
-                &[
-                    ("code", code),
-                    ("name", name),
-                    ("short_name", name),
-                    ("kind", kind),
-                    ("org_unit_id", &unit.to_string()),
-                ],
-            )
-            .await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER, "agency {code}");
-        let agency_id = app
-            .scalar(&format!(
-                "SELECT id AS n FROM agencies WHERE code = '{code}'"
-            ))
-            .await;
+        let agency_id = crate::admin::add_agency(&admin, code, (name, name), kind, unit).await;
         let email = format!("{role}@donghoa.demo");
         let user = kehoach::auth::users::create(
             &app.db,

@@ -99,23 +99,7 @@ async fn fill(app: &TestApp) {
         .await
         .unwrap();
     app.login_as("admin").await;
-    let unit = app
-        .scalar("SELECT id AS n FROM org_units WHERE code = 'PY-TH-SONTHANHTAY'")
-        .await
-        .to_string();
-    let r = app
-        .post_form(
-            "/admin/agencies",
-            &[
-                ("code", "TH-SONTHANHTAY-CA"),
-                ("name", "Công an xã Sơn Thành Tây"),
-                ("short_name", "CA xã Sơn Thành Tây"),
-                ("kind", "police"),
-                ("org_unit_id", &unit),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    crate::admin::add_commune_police(app).await;
     let token = crate::crash::token_for(app, "commune@kehoach.demo").await;
     let item = crate::crash::leaf_item(app).await;
     let r = app
