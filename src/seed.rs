@@ -652,6 +652,7 @@ pub async fn demo_activities(db: &DatabaseConnection, now: DateTime<Utc>) -> any
         }
     }
     let count = all.len();
+    let keys: Vec<(i64, NaiveDate)> = all.iter().map(|d| (d.unit, d.date)).collect();
     let txn = db.begin().await?;
     for (i, d) in all.into_iter().enumerate() {
         // Every ninth past activity, and the last fortnight's, are left for the commune to log.
@@ -728,6 +729,7 @@ pub async fn demo_activities(db: &DatabaseConnection, now: DateTime<Utc>) -> any
             .await?;
         }
     }
+    crate::dashboard::rollups::refresh(&txn, &keys).await?;
     txn.commit().await?;
     Ok(count)
 }

@@ -16,6 +16,8 @@ mod m20261201_000001_email_preferences;
 mod m20261201_000002_imports;
 mod m20261201_000003_partner_reports;
 mod m20261202_000001_activity_span;
+mod m20261203_000001_dashboard_rollups;
+pub mod rollups;
 
 pub struct Migrator;
 
@@ -36,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_partner_reports::Migration),
             Box::new(m20261202_000001_activity_span::Migration),
             Box::new(m20261201_000002_imports::Migration),
+            Box::new(m20261203_000001_dashboard_rollups::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@ use crate::activities::access::may_write;
 use crate::activities::input::{self, ActivityInput, BudgetLine, MaterialLine};
 use crate::audit;
 use crate::auth::CurrentUser;
+use crate::dashboard::rollups;
 use crate::entities::{
     activity, activity_budget, activity_date_change, activity_material, activity_series,
     activity_target_group, agency, code, org_unit, plan, plan_item,
@@ -456,6 +457,7 @@ pub(crate) async fn insert(
         json!({ "after": snapshot(status, 1, input) }),
     )
     .await?;
+    rollups::refresh(txn, &[(created.org_unit_id, created.start_date)]).await?;
     Ok(created)
 }
 
@@ -528,6 +530,7 @@ async fn save(
     let claimed = claim(&txn, id, version).await?;
     let before = current_input(&txn, &claimed).await?;
     let before_status = claimed.status.clone();
+    let before_key = (claimed.org_unit_id, claimed.start_date);
     let mut row: activity::ActiveModel = claimed.into();
     apply(&mut row, input);
     row.status = Set(status.to_owned());
@@ -562,6 +565,7 @@ async fn save(
         change["reason"] = json!(reason.trim());
     }
     audit(&txn, ctx, action, &saved, change).await?;
+    rollups::refresh(&txn, &[before_key, (saved.org_unit_id, saved.start_date)]).await?;
     txn.commit().await?;
     Ok(saved)
 }

@@ -215,6 +215,18 @@ fn fold(groups: Vec<GroupRow>) -> (Vec<ItemRow>, Vec<UnitRow>, Vec<DayRow>) {
     )
 }
 
+/// The rows of several statements of the same shape, one after the other.
+async fn all_of<R: FromQueryResult>(
+    db: &impl ConnectionTrait,
+    statements: Vec<sea_orm::Statement>,
+) -> Result<Vec<R>, DbErr> {
+    let mut out = Vec::new();
+    for s in statements {
+        out.extend(R::find_by_statement(s).all(db).await?);
+    }
+    Ok(out)
+}
+
 /// The rows of every statement.
 pub struct Rows {
     pub items: Vec<ItemRow>,
@@ -228,20 +240,13 @@ pub struct Rows {
 impl Rows {
     pub async fn fetch(db: &impl ConnectionTrait, f: &Frame) -> Result<Rows, DbErr> {
         let b = db.get_database_backend();
-        let groups = GroupRow::find_by_statement(sql::activity_groups(b, f))
-            .all(db)
-            .await?;
-        let (items, units, days) = fold(groups);
+        let (items, units, days) = fold(all_of(db, sql::activity_groups(b, f)).await?);
         Ok(Rows {
             items,
             units,
             days,
-            materials: MaterialRow::find_by_statement(sql::materials(b, f))
-                .all(db)
-                .await?,
-            budgets: BudgetRow::find_by_statement(sql::budgets(b, f))
-                .all(db)
-                .await?,
+            materials: all_of(db, sql::materials(b, f)).await?,
+            budgets: all_of(db, sql::budgets(b, f)).await?,
             tasks: TaskRow::find_by_statement(sql::tasks(b, f)).all(db).await?,
         })
     }

@@ -7,6 +7,7 @@ pub mod chart;
 pub mod data;
 pub mod execution;
 pub mod followup;
+pub mod rollups;
 pub mod sections;
 pub mod sql;
 pub mod views;

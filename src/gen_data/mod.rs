@@ -390,6 +390,8 @@ pub async fn generate(db: &DatabaseConnection, o: &Options) -> anyhow::Result<Re
     let (activities, tasks) =
         rows::activities_and_tasks(db, o, &mut rng, &codes, &communes, &provinces).await?;
     bump_sequences(db).await?;
+    // The rows went in by bulk inserts, past the service that keeps the dashboard's sums.
+    crate::dashboard::rollups::rebuild(db).await?;
     Ok(Report {
         activities,
         tasks,

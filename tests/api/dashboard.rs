@@ -15,6 +15,9 @@ db_tests!(
     reporting_completeness_counts_the_open_periods_reports,
     support_statistics_show_small_counts_only_to_the_compiling_office,
     a_long_activity_counts_in_every_period_it_overlaps,
+    the_summary_rows_follow_every_kind_of_write,
+    writers_in_the_same_month_at_once_keep_the_sums_right,
+    a_period_with_ragged_ends_counts_exactly_the_listed_rows,
 );
 
 async fn id_of(app: &TestApp, sql: &str) -> String {
@@ -460,4 +463,241 @@ async fn a_long_activity_counts_in_every_period_it_overlaps(app: TestApp) {
         .scalar("SELECT MAX(span_days) AS n FROM activities")
         .await;
     assert_eq!(span, 366);
+}
+
+/// Every summary row, as text, in key order.
+async fn rollups(app: &TestApp) -> Vec<String> {
+    use sea_orm::{ConnectionTrait, FromQueryResult, JsonValue, Statement};
+    let mut out = Vec::new();
+    for table in ["activity_rollups", "material_rollups", "budget_rollups"] {
+        let sql = format!("SELECT * FROM {table} ORDER BY 1, 2, 3, 4");
+        let stmt = Statement::from_string(app.db.get_database_backend(), sql);
+        for row in JsonValue::find_by_statement(stmt)
+            .all(&app.db)
+            .await
+            .unwrap()
+        {
+            out.push(format!("{table} {row}"));
+        }
+    }
+    out
+}
+
+/// The summary rows as the writes left them equal the rows recomputed from scratch.
+async fn assert_rollups_exact(app: &TestApp, step: &str) -> Vec<String> {
+    let kept = rollups(app).await;
+    kehoach::dashboard::rollups::rebuild(&app.db).await.unwrap();
+    let rebuilt = rollups(app).await;
+    assert_eq!(kept, rebuilt, "after {step}");
+    kept
+}
+
+async fn post_ok(app: &TestApp, path: &str, fields: &[(&str, &str)]) {
+    let r = app.post_form(path, fields).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{path}: {}",
+        r.text().await.unwrap()
+    );
+}
+
+async fn the_summary_rows_follow_every_kind_of_write(app: TestApp) {
+    use crate::activities::{create, fields, pairs, set};
+    app.login_as("planner").await;
+    let phong = unit_id(&app, "PY-TH-HOAPHONG").await;
+    let binh = unit_id(&app, "PY-TH-HOABINH1").await;
+    let leaflet = app
+        .scalar("SELECT id AS n FROM codes WHERE list = 'material_kind' AND code = 'leaflet'")
+        .await;
+    let source = app
+        .scalar("SELECT MIN(id) AS n FROM codes WHERE list = 'funding_source'")
+        .await;
+    // Scheduled, then held with leaflets and money spent.
+    let a = create(
+        &app,
+        &fields(&app, "PY-TH-HOAPHONG", "TH-VHTT", "2024-05-10").await,
+    )
+    .await;
+    assert_rollups_exact(&app, "a new planned activity").await;
+    let (produced, distributed, spent) = (
+        format!("material_{leaflet}_produced"),
+        format!("material_{leaflet}_distributed"),
+        format!("budget_{source}_spent"),
+    );
+    post_ok(
+        &app,
+        &format!("/activities/{a}/log"),
+        &[
+            ("version", "1"),
+            ("held_on", "2024-05-10"),
+            ("actual_participants", "90"),
+            (&produced, "300"),
+            (&distributed, "280"),
+            (&spent, "1500000"),
+        ],
+    )
+    .await;
+    assert_rollups_exact(&app, "logging it held").await;
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT participants AS n FROM activity_rollups WHERE org_unit_id = {phong} \
+             AND status = 'held'"
+        ))
+        .await,
+        90
+    );
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT distributed AS n FROM material_rollups WHERE org_unit_id = {phong}"
+        ))
+        .await,
+        280
+    );
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT spent AS n FROM budget_rollups WHERE org_unit_id = {phong} AND status = 'held'"
+        ))
+        .await,
+        1_500_000
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM activity_rollups WHERE status = 'planned'")
+            .await,
+        0,
+        "the planned row went when it was held"
+    );
+    // Postponed into the next month: the old month's row goes, the new month's comes.
+    let b = create(
+        &app,
+        &fields(&app, "PY-TH-HOABINH1", "TH-VHTT", "2024-05-28").await,
+    )
+    .await;
+    post_ok(
+        &app,
+        &format!("/activities/{b}/postpone"),
+        &[
+            ("version", "1"),
+            ("new_start", "2024-06-04"),
+            ("reason", "Trùng lịch họp"),
+        ],
+    )
+    .await;
+    assert_rollups_exact(&app, "a postponement across months").await;
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM activity_rollups WHERE org_unit_id = {binh}"
+        ))
+        .await,
+        1,
+        "only June is left for Hòa Bình 1"
+    );
+    // Cancelled: counted as cancelled, its budget no longer.
+    post_ok(
+        &app,
+        &format!("/activities/{b}/cancel"),
+        &[("version", "2"), ("reason", "Mưa bão")],
+    )
+    .await;
+    assert_rollups_exact(&app, "a cancellation").await;
+    // Edited into another commune and month.
+    let c = create(
+        &app,
+        &fields(&app, "PY-TH-HOAPHONG", "TH-VHTT", "2024-05-20").await,
+    )
+    .await;
+    let mut f = fields(&app, "PY-TH-HOABINH1", "TH-VHTT", "2024-07-01").await;
+    set(&mut f, "version", "1");
+    post_ok(&app, &format!("/activities/{c}"), &pairs(&f)).await;
+    assert_rollups_exact(&app, "an edit to another unit and month").await;
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM activity_rollups WHERE org_unit_id = {phong} AND status = 'planned'"
+        ))
+        .await,
+        0,
+        "the edited activity left Hòa Phong's May"
+    );
+    // A refused write changes nothing.
+    let before = rollups(&app).await;
+    let r = app
+        .post_form(
+            &format!("/activities/{a}/postpone"),
+            &[
+                ("version", "1"),
+                ("new_start", "2024-08-01"),
+                ("reason", "x"),
+            ],
+        )
+        .await;
+    assert!(r.status().is_client_error(), "{}", r.status());
+    assert_eq!(rollups(&app).await, before);
+}
+
+async fn writers_in_the_same_month_at_once_keep_the_sums_right(app: TestApp) {
+    app.login_as("planner").await;
+    let phong = unit_id(&app, "PY-TH-HOAPHONG").await;
+    let days: Vec<String> = (1..=12).map(|d| format!("2024-04-{d:02}")).collect();
+    let mut forms = Vec::new();
+    for day in &days {
+        forms.push(crate::activities::fields(&app, "PY-TH-HOAPHONG", "TH-VHTT", day).await);
+    }
+    let bodies: Vec<Vec<(&str, &str)>> =
+        forms.iter().map(|f| crate::activities::pairs(f)).collect();
+    app.csrf().await;
+    let answers =
+        futures_util::future::join_all(bodies.iter().map(|b| app.post_form("/activities", b)))
+            .await;
+    for r in answers {
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT n FROM activity_rollups WHERE org_unit_id = {phong} AND status = 'planned'"
+        ))
+        .await,
+        12
+    );
+    assert_rollups_exact(&app, "twelve writers at once").await;
+}
+
+async fn a_period_with_ragged_ends_counts_exactly_the_listed_rows(app: TestApp) {
+    app.login_as("planner").await;
+    let mut inside = BTreeSet::new();
+    for (date, counts) in [
+        ("2024-01-14", false),
+        ("2024-01-15", true),
+        ("2024-02-10", true),
+        ("2024-02-29", true),
+        ("2024-03-20", true),
+        ("2024-03-21", false),
+    ] {
+        let id = held(&app, "PY-TH-HOAPHONG", date, (10, 5, 0, 0)).await;
+        if counts {
+            inside.insert(id);
+        }
+    }
+    // Two days from the day before the period: it overlaps the period's first day.
+    let mut f = crate::activities::fields(&app, "PY-TH-HOAPHONG", "TH-VHTT", "2024-01-14").await;
+    crate::activities::set(&mut f, "end_date", "2024-01-15");
+    crate::activities::set(&mut f, "held", "1");
+    crate::activities::set(&mut f, "held_on", "2024-01-15");
+    crate::activities::set(&mut f, "actual_participants", "7");
+    inside.insert(crate::activities::create(&app, &f).await);
+    let phong = unit_id(&app, "PY-TH-HOAPHONG").await;
+    let leader = app.another_browser();
+    leader.login_as("leader").await;
+    let (_, html) = leader
+        .get_text("/dashboard?from=2024-01-15&to=2024-03-20")
+        .await;
+    let name = format!("unit-{phong}-held");
+    assert_eq!(figure(&html, &name), Some(inside.len() as i64));
+    assert_eq!(figure(&html, "participants"), Some(4 * 10 + 7));
+    let (_, list) = leader.get_text(&link(&html, &name)).await;
+    assert_eq!(listed(&list), inside);
+    // February alone is one whole month of summary rows.
+    let (_, feb) = leader
+        .get_text("/dashboard?from=2024-02-01&to=2024-02-29")
+        .await;
+    assert_eq!(figure(&feb, &name), Some(2));
 }

@@ -1,0 +1,119 @@
+//! The dashboard's summary rows: the activities' figures added up per unit, month (of the start
+//! date), plan item, type and status, and their material and budget lines likewise. Kept current
+//! in the transaction of every activity write (`kehoach::dashboard::rollups`), rebuilt whole by the
+//! migration that creates them and by `gen-data`. The SQL lives here so that the migration and the
+//! app write the very same sums.
+
+use sea_orm_migration::sea_orm::DbBackend;
+
+/// The summary tables, in the order they are rebuilt.
+pub const TABLES: [&str; 3] = ["activity_rollups", "material_rollups", "budget_rollups"];
+
+/// The first day of the month of `a.start_date`, as each backend writes it.
+fn month_of_start(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => "CAST(date_trunc('month', a.start_date) AS DATE)",
+        _ => "date(a.start_date, 'start of month')",
+    }
+}
+
+/// A sum read back as BIGINT on both backends (PostgreSQL widens SUM(bigint) to numeric).
+fn sum(col: &str) -> String {
+    format!("CAST(COALESCE(SUM({col}), 0) AS BIGINT)")
+}
+
+/// The statements that create the tables. On SQLite they are clustered on their key
+/// (`WITHOUT ROWID`), so that one unit's months are read as one run of pages.
+pub fn create(backend: DbBackend) -> Vec<String> {
+    let (date, text, tail) = match backend {
+        DbBackend::Postgres => ("DATE", "VARCHAR", ""),
+        _ => ("TEXT", "TEXT", " WITHOUT ROWID"),
+    };
+    let figures = |cols: &[&str]| {
+        cols.iter()
+            .map(|c| format!("{c} BIGINT NOT NULL"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    vec![
+        format!(
+            "CREATE TABLE activity_rollups (org_unit_id BIGINT NOT NULL, month {date} NOT NULL, \
+             plan_item_id BIGINT NOT NULL, activity_type_id BIGINT NOT NULL, status {text} NOT NULL, \
+             {}, PRIMARY KEY (org_unit_id, month, plan_item_id, activity_type_id, status)){tail}",
+            figures(&[
+                "n",
+                "participants",
+                "women",
+                "ethnic",
+                "children",
+                "broadcasts",
+                "minutes"
+            ])
+        ),
+        format!(
+            "CREATE TABLE material_rollups (org_unit_id BIGINT NOT NULL, month {date} NOT NULL, \
+             plan_item_id BIGINT NOT NULL, material_kind_id BIGINT NOT NULL, {}, \
+             PRIMARY KEY (org_unit_id, month, plan_item_id, material_kind_id)){tail}",
+            figures(&["produced", "distributed"])
+        ),
+        format!(
+            "CREATE TABLE budget_rollups (org_unit_id BIGINT NOT NULL, month {date} NOT NULL, \
+             plan_item_id BIGINT NOT NULL, funding_source_id BIGINT NOT NULL, status {text} NOT NULL, \
+             {}, PRIMARY KEY (org_unit_id, month, plan_item_id, funding_source_id, status)){tail}",
+            figures(&["planned", "spent"])
+        ),
+    ]
+}
+
+/// The statements that recompute the summary rows of the activities matching `activities`
+/// (a condition on `a`, the activities table) after deleting the rows matching `rollups` (a
+/// condition on the summary tables' own columns). Both conditions must name the same units and
+/// months. Every activity counts; material lines of held activities only; budget lines of all
+/// but cancelled ones (as the dashboard shows them).
+pub fn refresh(backend: DbBackend, rollups: &str, activities: &str) -> Vec<String> {
+    let month = month_of_start(backend);
+    vec![
+        format!("DELETE FROM activity_rollups WHERE {rollups}"),
+        format!("DELETE FROM material_rollups WHERE {rollups}"),
+        format!("DELETE FROM budget_rollups WHERE {rollups}"),
+        format!(
+            "INSERT INTO activity_rollups (org_unit_id, month, plan_item_id, activity_type_id, \
+             status, n, participants, women, ethnic, children, broadcasts, minutes) \
+             SELECT a.org_unit_id, {month}, a.plan_item_id, a.activity_type_id, a.status, \
+             CAST(COUNT(*) AS BIGINT), {p}, {w}, {e}, {c}, {b}, {m} FROM activities a \
+             WHERE {activities} \
+             GROUP BY a.org_unit_id, {month}, a.plan_item_id, a.activity_type_id, a.status",
+            p = sum("a.participants"),
+            w = sum("a.participants_women"),
+            e = sum("a.participants_ethnic_minority"),
+            c = sum("a.participants_children"),
+            b = sum("a.broadcasts"),
+            m = sum("a.broadcast_minutes"),
+        ),
+        format!(
+            "INSERT INTO material_rollups (org_unit_id, month, plan_item_id, material_kind_id, \
+             produced, distributed) \
+             SELECT a.org_unit_id, {month}, a.plan_item_id, x.material_kind_id, {p}, {d} \
+             FROM activity_materials x JOIN activities a ON a.id = x.activity_id \
+             WHERE ({activities}) AND a.status = 'held' \
+             GROUP BY a.org_unit_id, {month}, a.plan_item_id, x.material_kind_id",
+            p = sum("x.produced"),
+            d = sum("x.distributed"),
+        ),
+        format!(
+            "INSERT INTO budget_rollups (org_unit_id, month, plan_item_id, funding_source_id, \
+             status, planned, spent) \
+             SELECT a.org_unit_id, {month}, a.plan_item_id, x.funding_source_id, a.status, {p}, {s} \
+             FROM activity_budgets x JOIN activities a ON a.id = x.activity_id \
+             WHERE ({activities}) AND a.status <> 'cancelled' \
+             GROUP BY a.org_unit_id, {month}, a.plan_item_id, x.funding_source_id, a.status",
+            p = sum("x.planned"),
+            s = sum("x.spent"),
+        ),
+    ]
+}
+
+/// Every summary row recomputed from every activity.
+pub fn rebuild(backend: DbBackend) -> Vec<String> {
+    refresh(backend, "1 = 1", "1 = 1")
+}

@@ -1,0 +1,65 @@
+//! Keeping the dashboard's summary rows (`migration::rollups`) current: every write of an
+//! activity recomputes, in its own transaction, the rows of the unit and month it was in before
+//! and is in after — from the activities themselves, so a row is never off by a missed delta.
+//! The dashboard reads whole months from these rows and only the period's ragged edges from the
+//! activities (`dashboard::sql`).
+
+use chrono::{Datelike, NaiveDate};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement};
+
+/// The unit and the first day of the month whose rows an activity counts in.
+pub fn key(org_unit_id: i64, start_date: NaiveDate) -> (i64, NaiveDate) {
+    (org_unit_id, start_date.with_day(1).unwrap_or(start_date))
+}
+
+/// The last day of the month starting on `first`.
+pub fn month_end(first: NaiveDate) -> NaiveDate {
+    first
+        .checked_add_months(chrono::Months::new(1))
+        .and_then(|n| n.pred_opt())
+        .unwrap_or(first)
+}
+
+/// Recomputes the summary rows of the given units and months, inside the caller's transaction.
+/// On PostgreSQL each (unit, month) is first locked for the rest of the transaction (in key
+/// order, so two writers never wait on each other crosswise): two communes officers saving in the
+/// same month would otherwise each recompute without seeing the other's row. SQLite has one
+/// writer at a time.
+pub async fn refresh(db: &impl ConnectionTrait, keys: &[(i64, NaiveDate)]) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    let mut keys: Vec<(i64, NaiveDate)> = keys.iter().map(|(u, d)| key(*u, *d)).collect();
+    keys.sort();
+    keys.dedup();
+    for (unit, month) in keys {
+        if backend == DatabaseBackend::Postgres {
+            // Two-key advisory lock: (unit, yyyymm); both fit in an int4.
+            let stamp = month.year() * 100 + month.month() as i32;
+            db.execute_raw(Statement::from_sql_and_values(
+                backend,
+                "SELECT pg_advisory_xact_lock(CAST($1 AS INTEGER), $2)",
+                [unit.into(), stamp.into()],
+            ))
+            .await?;
+        }
+        // Only integers and dates we formatted reach the text.
+        let first = format!("'{}'", month.format("%Y-%m-%d"));
+        let last = format!("'{}'", month_end(month).format("%Y-%m-%d"));
+        let rollups = format!("org_unit_id = {unit} AND month = {first}");
+        let activities = format!(
+            "a.org_unit_id = {unit} AND a.start_date >= {first} AND a.start_date <= {last}"
+        );
+        for sql in migration::rollups::refresh(backend, &rollups, &activities) {
+            db.execute_unprepared(&sql).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Recomputes every summary row (after a bulk load that bypassed the service: `gen-data`, the
+/// seed).
+pub async fn rebuild(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    for sql in migration::rollups::rebuild(db.get_database_backend()) {
+        db.execute_unprepared(&sql).await?;
+    }
+    Ok(())
+}
