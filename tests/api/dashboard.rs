@@ -467,7 +467,7 @@ async fn a_long_activity_counts_in_every_period_it_overlaps(app: TestApp) {
 
 /// Every summary row, as text, in key order.
 async fn rollups(app: &TestApp) -> Vec<String> {
-    use sea_orm::{ConnectionTrait, FromQueryResult, JsonValue, Statement};
+    use sea_orm::{FromQueryResult, JsonValue, Statement};
     let mut out = Vec::new();
     for table in ["activity_rollups", "material_rollups", "budget_rollups"] {
         let sql = format!("SELECT * FROM {table} ORDER BY 1, 2, 3, 4");
