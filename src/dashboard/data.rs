@@ -88,12 +88,12 @@ impl Links {
 }
 
 /// One group of `sql::activity_groups`.
-#[derive(Debug, FromQueryResult)]
+#[derive(Debug)]
 struct GroupRow {
     item: i64,
     kind: i64,
     unit: i64,
-    status: String,
+    held: bool,
     day: NaiveDate,
     n: i64,
     participants: i64,
@@ -104,11 +104,34 @@ struct GroupRow {
     minutes: i64,
 }
 
-#[derive(Debug)]
+/// Read by position, in the statements' column order: a province's year is thousands of rows,
+/// and looking each column up by name was a good part of the page's time.
+impl FromQueryResult for GroupRow {
+    fn from_query_result(r: &sea_orm::QueryResult, _: &str) -> Result<Self, DbErr> {
+        let status: String = r.try_get_by_index(3)?;
+        Ok(GroupRow {
+            item: r.try_get_by_index(0)?,
+            kind: r.try_get_by_index(1)?,
+            unit: r.try_get_by_index(2)?,
+            held: status == crate::activities::service::HELD,
+            day: r.try_get_by_index(4)?,
+            n: r.try_get_by_index(5)?,
+            participants: r.try_get_by_index(6)?,
+            women: r.try_get_by_index(7)?,
+            ethnic: r.try_get_by_index(8)?,
+            children: r.try_get_by_index(9)?,
+            broadcasts: r.try_get_by_index(10)?,
+            minutes: r.try_get_by_index(11)?,
+        })
+    }
+}
+
+/// Figures by plan item, activity type and whether held.
+#[derive(Debug, Default)]
 pub struct ItemRow {
     pub item: i64,
     pub kind: i64,
-    pub status: String,
+    pub held: bool,
     pub n: i64,
     pub participants: i64,
     pub women: i64,
@@ -121,7 +144,7 @@ pub struct ItemRow {
 #[derive(Debug)]
 pub struct UnitRow {
     pub unit: i64,
-    pub status: String,
+    pub held: bool,
     pub n: i64,
     pub participants: i64,
 }
@@ -129,7 +152,7 @@ pub struct UnitRow {
 #[derive(Debug)]
 pub struct DayRow {
     pub day: NaiveDate,
-    pub status: String,
+    pub held: bool,
     pub n: i64,
 }
 
@@ -160,27 +183,21 @@ pub struct TaskRow {
     pub done: i64,
 }
 
-/// The groups folded three ways: by item, type and status; by unit and status; by day and
-/// status (each in key order).
+/// The groups folded three ways: by item, type and held or not; by unit; by day (each in key
+/// order).
 fn fold(groups: Vec<GroupRow>) -> (Vec<ItemRow>, Vec<UnitRow>, Vec<DayRow>) {
     use std::collections::BTreeMap;
-    let mut items: BTreeMap<(i64, i64, String), ItemRow> = BTreeMap::new();
-    let mut units: BTreeMap<(i64, String), UnitRow> = BTreeMap::new();
-    let mut days: BTreeMap<(NaiveDate, String), DayRow> = BTreeMap::new();
+    let mut items: BTreeMap<(i64, i64, bool), ItemRow> = BTreeMap::new();
+    let mut units: BTreeMap<(i64, bool), UnitRow> = BTreeMap::new();
+    let mut days: BTreeMap<(NaiveDate, bool), DayRow> = BTreeMap::new();
     for g in groups {
         let i = items
-            .entry((g.item, g.kind, g.status.clone()))
+            .entry((g.item, g.kind, g.held))
             .or_insert_with(|| ItemRow {
                 item: g.item,
                 kind: g.kind,
-                status: g.status.clone(),
-                n: 0,
-                participants: 0,
-                women: 0,
-                ethnic: 0,
-                children: 0,
-                broadcasts: 0,
-                minutes: 0,
+                held: g.held,
+                ..Default::default()
             });
         i.n += g.n;
         i.participants += g.participants;
@@ -189,23 +206,19 @@ fn fold(groups: Vec<GroupRow>) -> (Vec<ItemRow>, Vec<UnitRow>, Vec<DayRow>) {
         i.children += g.children;
         i.broadcasts += g.broadcasts;
         i.minutes += g.minutes;
-        let u = units
-            .entry((g.unit, g.status.clone()))
-            .or_insert_with(|| UnitRow {
-                unit: g.unit,
-                status: g.status.clone(),
-                n: 0,
-                participants: 0,
-            });
+        let u = units.entry((g.unit, g.held)).or_insert_with(|| UnitRow {
+            unit: g.unit,
+            held: g.held,
+            n: 0,
+            participants: 0,
+        });
         u.n += g.n;
         u.participants += g.participants;
-        let d = days
-            .entry((g.day, g.status.clone()))
-            .or_insert_with(|| DayRow {
-                day: g.day,
-                status: g.status,
-                n: 0,
-            });
+        let d = days.entry((g.day, g.held)).or_insert_with(|| DayRow {
+            day: g.day,
+            held: g.held,
+            n: 0,
+        });
         d.n += g.n;
     }
     (
@@ -258,7 +271,7 @@ impl Rows {
     ) -> impl Iterator<Item = &'a ItemRow> + 'a {
         self.items
             .iter()
-            .filter(move |r| r.status == "held" && items.is_none_or(|s| s.contains(&r.item)))
+            .filter(move |r| r.held && items.is_none_or(|s| s.contains(&r.item)))
     }
 }
 

@@ -146,7 +146,7 @@ pub fn execution(
         c.rows
             .items
             .iter()
-            .filter(|r| s.contains(&r.item) && (!held_only || r.status == "held"))
+            .filter(|r| s.contains(&r.item) && (!held_only || r.held))
             .map(|r| r.n)
             .sum()
     };

@@ -88,7 +88,7 @@ pub fn months(c: &Ctx, labels: (String, String)) -> Section {
         let d = r.day.max(c.period.from);
         if let Some(e) = by.get_mut(&(d.year(), d.month())) {
             e.0 += r.n;
-            if r.status == "held" {
+            if r.held {
                 e.1 += r.n;
             }
         }
@@ -144,7 +144,7 @@ pub fn coverage(c: &Ctx, units: &[org_unit::Model]) -> Section {
     for r in &c.rows.units {
         let e = per.entry(r.unit).or_default();
         e.1 += r.n;
-        if r.status == "held" {
+        if r.held {
             e.0 += r.n;
             e.2 += r.participants;
         }
