@@ -115,11 +115,20 @@ pub async fn run(config: Config, db: DatabaseConnection, o: Options) -> anyhow::
     // The app's own connection reports the time of every statement it runs: the SQL inside
     // the page, as the driver timed it while the page ran.
     let page_sql = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let statements = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut app_db = db.clone();
-    let counter = page_sql.clone();
+    let (counter, count) = (page_sql.clone(), statements.clone());
     app_db.set_metric_callback(move |info| {
         let nanos = u64::try_from(info.elapsed.as_nanos()).unwrap_or(u64::MAX);
         counter.fetch_add(nanos, std::sync::atomic::Ordering::Relaxed);
+        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if std::env::var_os("KEHOACH_BENCH_SQL").is_some() {
+            eprintln!(
+                "{:>8.2} ms  {}",
+                info.elapsed.as_secs_f64() * 1000.0,
+                info.statement
+            );
+        }
     });
     let app = crate::startup::Application::build(config, app_db, Clock::System).await?;
     let router = crate::startup::build_router(app.state.clone());
@@ -139,8 +148,8 @@ pub async fn run(config: Config, db: DatabaseConnection, o: Options) -> anyhow::
         o.runs
     );
     println!(
-        "{:<10} {:>9} {:>9} {:>9} {:>8} {:>9} {:>9} {:>7}",
-        "page", "app p50", "app p95", "in-SQL", "app/SQL", "raw p50", "raw p95", "app/raw"
+        "{:<10} {:>9} {:>9} {:>9} {:>8} {:>6} {:>9} {:>9} {:>7}",
+        "page", "app p50", "app p95", "in-SQL", "app/SQL", "stmts", "raw p50", "raw p95", "app/raw"
     );
     for s in [Scenario::Dashboard, Scenario::List, Scenario::Calendar] {
         let (name, path) = match s {
@@ -157,9 +166,10 @@ pub async fn run(config: Config, db: DatabaseConnection, o: Options) -> anyhow::
                 .header(header::COOKIE, &cookie)
                 .body(Body::empty());
             let router = router.clone();
-            let (page_sql, in_sql) = (&page_sql, &in_sql);
+            let (page_sql, in_sql, statements) = (&page_sql, &in_sql, &statements);
             async move {
                 page_sql.store(0, std::sync::atomic::Ordering::Relaxed);
+                statements.store(0, std::sync::atomic::Ordering::Relaxed);
                 let res = router.oneshot(req?).await?;
                 let status = res.status();
                 let body = axum::body::to_bytes(res.into_body(), usize::MAX).await?;
@@ -247,8 +257,9 @@ pub async fn run(config: Config, db: DatabaseConnection, o: Options) -> anyhow::
         }
         let (s50, _) = stats(in_sql);
         println!(
-            "{name:<10} {a50:>7.1}ms {a95:>7.1}ms {s50:>7.1}ms {:>8.2} {r50:>7.1}ms {r95:>7.1}ms {:>7.2}",
+            "{name:<10} {a50:>7.1}ms {a95:>7.1}ms {s50:>7.1}ms {:>8.2} {:>6} {r50:>7.1}ms {r95:>7.1}ms {:>7.2}",
             a50 / s50.max(0.001),
+            statements.load(std::sync::atomic::Ordering::Relaxed),
             a50 / r50.max(0.001)
         );
     }
