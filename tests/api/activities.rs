@@ -593,6 +593,8 @@ async fn a_series_and_a_cloned_campaign_get_the_right_dates(app: TestApp) {
     }
     let (_, cal) = planner.get_text("/activities/calendar?month=2025-07").await;
     assert!(cal.contains("Mít tinh hưởng ứng Ngày 30/7"));
+    // The series and the campaign are in the dashboard's summary rows, as recomputed from scratch.
+    crate::dashboard::assert_rollups_exact(&app, "a series and a cloned campaign").await;
 }
 
 async fn the_calendar_shows_the_month_and_the_week(app: TestApp) {

@@ -484,7 +484,7 @@ async fn rollups(app: &TestApp) -> Vec<String> {
 }
 
 /// The summary rows as the writes left them equal the rows recomputed from scratch.
-async fn assert_rollups_exact(app: &TestApp, step: &str) -> Vec<String> {
+pub(crate) async fn assert_rollups_exact(app: &TestApp, step: &str) -> Vec<String> {
     let kept = rollups(app).await;
     kehoach::dashboard::rollups::rebuild(&app.db).await.unwrap();
     let rebuilt = rollups(app).await;

@@ -220,6 +220,14 @@ async fn an_activity_export_imports_into_a_fresh_database_as_the_same_rows(app: 
     let after = rows_without_ids(&body(&fresh, "/activities/export.csv").await);
     assert_eq!(after, before);
     assert_eq!(fresh.count("activities").await, 3);
+    // The dashboard's summary rows hold them, as recomputed from scratch.
+    let rows = crate::dashboard::assert_rollups_exact(&fresh, "an import").await;
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.starts_with("activity_rollups"))
+            .count(),
+        3
+    );
     // One audit row for the import, one per activity (as the form writes), in its transaction.
     let audit = |action: &'static str| {
         let fresh = &fresh;

@@ -283,8 +283,11 @@ pub async fn write(
     ctx: &Ctx<'_>,
     rows: &[Row],
 ) -> Result<usize, service::ActivityError> {
+    let mut keys = Vec::with_capacity(rows.len());
     for r in rows {
-        service::insert(txn, ctx, &r.input, r.held, None, None).await?;
+        let a = service::insert(txn, ctx, &r.input, r.held, None, None).await?;
+        keys.push((a.org_unit_id, a.start_date));
     }
+    service::refresh_rollups(txn, keys).await?;
     Ok(rows.len())
 }
