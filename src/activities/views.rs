@@ -68,11 +68,34 @@ pub struct CalendarQuery {
 }
 
 #[derive(Serialize)]
-struct Day {
+struct Day<'a> {
     date: NaiveDate,
     in_month: bool,
     today: bool,
-    events: Vec<crate::entities::activity::Model>,
+    events: Vec<Event<'a>>,
+}
+
+/// What a calendar cell shows of an activity: a month of a province is hundreds of them, each
+/// on several days, so the page gets these few fields rather than whole rows.
+#[derive(Serialize)]
+struct Event<'a> {
+    id: i64,
+    status: &'a str,
+    start_time: Option<&'a str>,
+    title: &'a str,
+    org_unit_id: i64,
+}
+
+impl<'a> Event<'a> {
+    fn of(a: &'a crate::entities::activity::Model) -> Event<'a> {
+        Event {
+            id: a.id,
+            status: &a.status,
+            start_time: a.start_time.as_deref(),
+            title: &a.title,
+            org_unit_id: a.org_unit_id,
+        }
+    }
 }
 
 fn month_start(q: &Option<String>, today: NaiveDate) -> NaiveDate {
@@ -122,7 +145,7 @@ pub async fn get_calendar(
             events: events
                 .iter()
                 .filter(|e| e.start_date <= d && e.end_date >= d)
-                .cloned()
+                .map(Event::of)
                 .collect(),
         });
         d += Duration::days(1);
