@@ -7,9 +7,14 @@
 use chrono::{Datelike, NaiveDate};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement};
 
+/// The first day of the month of `d`.
+pub fn month_start(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).unwrap_or(d)
+}
+
 /// The unit and the first day of the month whose rows an activity counts in.
 pub fn key(org_unit_id: i64, start_date: NaiveDate) -> (i64, NaiveDate) {
-    (org_unit_id, start_date.with_day(1).unwrap_or(start_date))
+    (org_unit_id, month_start(start_date))
 }
 
 /// The last day of the month starting on `first`.
@@ -22,7 +27,7 @@ pub fn month_end(first: NaiveDate) -> NaiveDate {
 
 /// Recomputes the summary rows of the given units and months, inside the caller's transaction.
 /// On PostgreSQL each (unit, month) is first locked for the rest of the transaction (in key
-/// order, so two writers never wait on each other crosswise): two communes officers saving in the
+/// order, so two writers never wait on each other crosswise): two commune officers saving in the
 /// same month would otherwise each recompute without seeing the other's row. SQLite has one
 /// writer at a time.
 pub async fn refresh(db: &impl ConnectionTrait, keys: &[(i64, NaiveDate)]) -> Result<(), DbErr> {

@@ -1,8 +1,8 @@
 //! The aggregate SQL behind the dashboard, as plain statements: the whole months of the period
 //! from the summary rows kept in step by every activity write (`dashboard::rollups`), the days
 //! around them as GROUP BYs over the indexed columns of `activities`, and the tasks from
-//! `coordination_tasks` — all read live on every request. The statements are public so that `kehoach bench`
-//! can time them raw, without the page around them.
+//! `coordination_tasks` — all read live on every request. The statements are public so that
+//! `kehoach bench` can time them raw, without the page around them.
 //!
 //! Only integers from the database (unit and agency ids) and dates formatted by us are written
 //! into the text; nothing a user typed reaches it.
@@ -51,15 +51,15 @@ pub struct Split {
 
 impl Split {
     pub fn of(f: &Frame) -> Split {
-        use crate::dashboard::rollups::{key, month_end};
+        use crate::dashboard::rollups::{month_end, month_start};
         let earliest = crate::activities::input::earliest_start(f.from, f.longest_span);
-        let first = key(0, f.from).1;
+        let first = month_start(f.from);
         let first_whole = if first == f.from {
             Some(first)
         } else {
             month_end(first).succ_opt()
         };
-        let last = key(0, f.to).1;
+        let last = month_start(f.to);
         let last_whole = if month_end(last) == f.to {
             Some(last)
         } else {
