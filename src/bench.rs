@@ -229,7 +229,7 @@ pub async fn run(config: Config, db: DatabaseConnection, o: Options) -> anyhow::
                     let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")?;
                     let last = first + chrono::Duration::days(41);
                     vec![
-                        repo::between_query(
+                        repo::calendar_query(
                             &scope,
                             &Filter {
                                 longest_span: Some(repo::longest_span(&db).await?),

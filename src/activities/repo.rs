@@ -338,6 +338,74 @@ pub fn between_query(
         .limit(limit)
 }
 
+/// What a calendar cell shows of an activity, and the dates that place it: a month of a
+/// province is hundreds of activities, read without their long text columns.
+#[derive(Debug, sea_orm::FromQueryResult)]
+pub struct CalendarRow {
+    pub id: i64,
+    pub org_unit_id: i64,
+    pub title: String,
+    pub status: String,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub start_time: Option<String>,
+}
+
+/// The query of [`calendar_rows`]: [`between_query`] reading only the calendar's columns (public
+/// so that the benchmark can time it raw).
+pub fn calendar_query(
+    scope: &Scope,
+    filter: &Filter,
+    from: NaiveDate,
+    to: NaiveDate,
+    limit: u64,
+) -> sea_orm::Select<activity::Entity> {
+    use activity::Column as C;
+    between_query(scope, filter, from, to, limit)
+        .select_only()
+        .columns([
+            C::Id,
+            C::OrgUnitId,
+            C::Title,
+            C::Status,
+            C::StartDate,
+            C::EndDate,
+            C::StartTime,
+        ])
+}
+
+/// The calendar's activities overlapping [from, to], in date order, at most `limit`.
+pub async fn calendar_rows(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    filter: &Filter,
+    from: NaiveDate,
+    to: NaiveDate,
+    limit: u64,
+) -> Result<Vec<CalendarRow>, DbErr> {
+    calendar_query(scope, filter, from, to, limit)
+        .into_model::<CalendarRow>()
+        .all(db)
+        .await
+}
+
+/// The names of the given units, keyed by id as text (as the templates look them up).
+pub async fn unit_names(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<String, String>, DbErr> {
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(org_unit::Entity::find()
+        .filter(org_unit::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id.to_string(), u.name))
+        .collect())
+}
+
 /// Names for the ids on a page: units, agencies, codes, plan items.
 #[derive(Default, Serialize)]
 pub struct Names {
@@ -351,19 +419,13 @@ pub async fn names_for(
     db: &impl ConnectionTrait,
     rows: &[activity::Model],
 ) -> Result<Names, DbErr> {
-    let mut unit_ids: Vec<i64> = rows.iter().map(|a| a.org_unit_id).collect();
-    unit_ids.sort_unstable();
-    unit_ids.dedup();
+    let units = unit_names(db, rows.iter().map(|a| a.org_unit_id)).await?;
     let mut agency_ids: Vec<i64> = rows.iter().map(|a| a.agency_id).collect();
     agency_ids.sort_unstable();
     agency_ids.dedup();
     let mut item_ids: Vec<i64> = rows.iter().map(|a| a.plan_item_id).collect();
     item_ids.sort_unstable();
     item_ids.dedup();
-    let units = org_unit::Entity::find()
-        .filter(org_unit::Column::Id.is_in(unit_ids))
-        .all(db)
-        .await?;
     let agencies = agency::Entity::find()
         .filter(agency::Column::Id.is_in(agency_ids))
         .all(db)
@@ -374,10 +436,7 @@ pub async fn names_for(
         .await?;
     let codes = code::Entity::find().all(db).await?;
     Ok(Names {
-        units: units
-            .into_iter()
-            .map(|u| (u.id.to_string(), u.name))
-            .collect(),
+        units,
         agencies: agencies
             .into_iter()
             .map(|a| (a.id.to_string(), a.short_name))

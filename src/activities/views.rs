@@ -87,7 +87,7 @@ struct Event<'a> {
 }
 
 impl<'a> Event<'a> {
-    fn of(a: &'a crate::entities::activity::Model) -> Event<'a> {
+    fn of(a: &'a repo::CalendarRow) -> Event<'a> {
         Event {
             id: a.id,
             status: &a.status,
@@ -132,9 +132,14 @@ pub async fn get_calendar(
             (monday, sunday, Some(m))
         }
     };
-    let events = repo::between(&state.db, &scope, &q.filter, first, last, CALENDAR_LIMIT).await?;
+    let events =
+        repo::calendar_rows(&state.db, &scope, &q.filter, first, last, CALENDAR_LIMIT).await?;
     let truncated = events.len() as u64 >= CALENDAR_LIMIT;
-    let names = repo::names_for(&state.db, &events).await?;
+    // A cell names the activity's unit, nothing else.
+    let names = repo::Names {
+        units: repo::unit_names(&state.db, events.iter().map(|e| e.org_unit_id)).await?,
+        ..Default::default()
+    };
     let mut days = Vec::new();
     let mut d = first;
     while d <= last {

@@ -604,7 +604,14 @@ async fn the_calendar_shows_the_month_and_the_week(app: TestApp) {
     let (status, html) = app.get_text("/activities/calendar?month=2024-07").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Tháng 07/2024"));
-    assert!(html.contains(&format!("/activities/{id}\"")));
+    // The cell: the time and title, linked, then the unit's name.
+    assert!(
+        html.contains(&format!(
+            "<li class=\"st-planned\"><a href=\"/activities/{id}\">08:00 Nói chuyện chuyên đề \
+             phòng, chống mua bán người</a> <span class=\"meta\">Xã Hòa Phong</span></li>"
+        )),
+        "{html}"
+    );
     let (_, html) = app.get_text("/activities/calendar?week=2024-07-31").await;
     assert!(html.contains("29/07/2024 – 04/08/2024"));
     assert!(html.contains(&format!("/activities/{id}\"")));
