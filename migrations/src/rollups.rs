@@ -18,8 +18,23 @@ fn month_of_start(backend: DbBackend) -> &'static str {
 }
 
 /// A sum read back as BIGINT on both backends (PostgreSQL widens SUM(bigint) to numeric).
-fn sum(col: &str) -> String {
+pub fn sum(col: &str) -> String {
     format!("CAST(COALESCE(SUM({col}), 0) AS BIGINT)")
+}
+
+/// The figures of a group of activities `a`, named as the columns of `activity_rollups`: the
+/// summary rows and the dashboard's reads of the activities themselves add up the same way.
+pub fn activity_figures() -> String {
+    format!(
+        "CAST(COUNT(*) AS BIGINT) AS n, {} AS participants, {} AS women, {} AS ethnic, \
+         {} AS children, {} AS broadcasts, {} AS minutes",
+        sum("a.participants"),
+        sum("a.participants_women"),
+        sum("a.participants_ethnic_minority"),
+        sum("a.participants_children"),
+        sum("a.broadcasts"),
+        sum("a.broadcast_minutes"),
+    )
 }
 
 /// The statements that create the tables. On SQLite they are clustered on their key
@@ -80,15 +95,9 @@ pub fn refresh(backend: DbBackend, rollups: &str, activities: &str) -> Vec<Strin
             "INSERT INTO activity_rollups (org_unit_id, month, plan_item_id, activity_type_id, \
              status, n, participants, women, ethnic, children, broadcasts, minutes) \
              SELECT a.org_unit_id, {month}, a.plan_item_id, a.activity_type_id, a.status, \
-             CAST(COUNT(*) AS BIGINT), {p}, {w}, {e}, {c}, {b}, {m} FROM activities a \
-             WHERE {activities} \
+             {figures} FROM activities a WHERE {activities} \
              GROUP BY a.org_unit_id, {month}, a.plan_item_id, a.activity_type_id, a.status",
-            p = sum("a.participants"),
-            w = sum("a.participants_women"),
-            e = sum("a.participants_ethnic_minority"),
-            c = sum("a.participants_children"),
-            b = sum("a.broadcasts"),
-            m = sum("a.broadcast_minutes"),
+            figures = activity_figures(),
         ),
         format!(
             "INSERT INTO material_rollups (org_unit_id, month, plan_item_id, material_kind_id, \

@@ -9,6 +9,7 @@
 
 use crate::org_units::scope::Scope;
 use chrono::NaiveDate;
+use migration::rollups::sum;
 use sea_orm::{DbBackend, Statement};
 
 /// Who is looking and at what: the scope, the period and the day (for lateness).
@@ -121,11 +122,6 @@ fn rollup_where(f: &Frame, months: (NaiveDate, NaiveDate)) -> String {
     )
 }
 
-/// Sums read back as BIGINT on both backends (PostgreSQL widens SUM(bigint) to numeric).
-fn sum(col: &str) -> String {
-    format!("CAST(COALESCE(SUM({col}), 0) AS BIGINT)")
-}
-
 fn stmt(backend: DbBackend, sql: String) -> Statement {
     Statement::from_string(backend, sql)
 }
@@ -160,17 +156,10 @@ pub fn activity_groups(backend: DbBackend, f: &Frame) -> Vec<Statement> {
         |cond| {
             format!(
                 "SELECT a.plan_item_id AS item, a.activity_type_id AS kind, a.org_unit_id AS unit, \
-                 a.status AS status, a.start_date AS day, CAST(COUNT(*) AS BIGINT) AS n, \
-                 {p} AS participants, {w} AS women, {e} AS ethnic, {c} AS children, \
-                 {b} AS broadcasts, {m} AS minutes \
+                 a.status AS status, a.start_date AS day, {figures} \
                  FROM activities a WHERE {cond} \
                  GROUP BY a.plan_item_id, a.activity_type_id, a.org_unit_id, a.status, a.start_date",
-                p = sum("a.participants"),
-                w = sum("a.participants_women"),
-                e = sum("a.participants_ethnic_minority"),
-                c = sum("a.participants_children"),
-                b = sum("a.broadcasts"),
-                m = sum("a.broadcast_minutes"),
+                figures = migration::rollups::activity_figures(),
             )
         },
         |cond| {
