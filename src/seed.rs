@@ -729,7 +729,7 @@ pub async fn demo_activities(db: &DatabaseConnection, now: DateTime<Utc>) -> any
             .await?;
         }
     }
-    crate::dashboard::rollups::refresh(&txn, &keys).await?;
+    crate::dashboard::rollups::refresh(&txn, keys).await?;
     txn.commit().await?;
     Ok(count)
 }

@@ -351,8 +351,8 @@ pub struct CalendarRow {
     pub start_time: Option<String>,
 }
 
-/// The query of [`calendar_rows`]: [`between_query`] reading only the calendar's columns (public
-/// so that the benchmark can time it raw).
+/// [`between_query`] reading only the calendar's columns, into [`CalendarRow`]s (public so
+/// that the benchmark can time it raw).
 pub fn calendar_query(
     scope: &Scope,
     filter: &Filter,
@@ -372,21 +372,6 @@ pub fn calendar_query(
             C::EndDate,
             C::StartTime,
         ])
-}
-
-/// The calendar's activities overlapping [from, to], in date order, at most `limit`.
-pub async fn calendar_rows(
-    db: &impl ConnectionTrait,
-    scope: &Scope,
-    filter: &Filter,
-    from: NaiveDate,
-    to: NaiveDate,
-    limit: u64,
-) -> Result<Vec<CalendarRow>, DbErr> {
-    calendar_query(scope, filter, from, to, limit)
-        .into_model::<CalendarRow>()
-        .all(db)
-        .await
 }
 
 /// The names of the given units, keyed by id as text (as the templates look them up).

@@ -417,13 +417,13 @@ pub async fn create(
     validate(db, ctx, &input, held).await?;
     let txn = db.begin().await?;
     let created = insert(&txn, ctx, &input, held, series_id, source_activity_id).await?;
-    refresh_rollups(&txn, [(created.org_unit_id, created.start_date)]).await?;
+    rollups::refresh(&txn, [(created.org_unit_id, created.start_date)]).await?;
     txn.commit().await?;
     Ok(created)
 }
 
 /// Writes one new activity with its lines and audit row; the caller then runs
-/// `refresh_rollups` for everything it inserted, before committing.
+/// `dashboard::rollups::refresh` for everything it inserted, before committing.
 pub(crate) async fn insert(
     txn: &DatabaseTransaction,
     ctx: &Ctx<'_>,
@@ -461,17 +461,6 @@ pub(crate) async fn insert(
     )
     .await?;
     Ok(created)
-}
-
-/// Recomputes the dashboard's summary rows (`dashboard::rollups`) for the units and months of
-/// the activities `insert` wrote: every caller runs it once, before its commit — once for a
-/// whole series, campaign or import rather than once per row.
-pub(crate) async fn refresh_rollups(
-    txn: &DatabaseTransaction,
-    written: impl IntoIterator<Item = (i64, NaiveDate)>,
-) -> Result<(), DbErr> {
-    let keys: Vec<(i64, NaiveDate)> = written.into_iter().collect();
-    rollups::refresh(txn, &keys).await
 }
 
 /// Claims the next version of a row: the UPDATE matches only if nobody saved since `expected`,
@@ -578,7 +567,7 @@ async fn save(
         change["reason"] = json!(reason.trim());
     }
     audit(&txn, ctx, action, &saved, change).await?;
-    rollups::refresh(&txn, &[before_key, (saved.org_unit_id, saved.start_date)]).await?;
+    rollups::refresh(&txn, [before_key, (saved.org_unit_id, saved.start_date)]).await?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -769,7 +758,7 @@ pub async fn create_series(
         one.end_date = start + length;
         out.push(insert(&txn, ctx, &one, false, Some(series.id), None).await?);
     }
-    refresh_rollups(&txn, out.iter().map(|a| (a.org_unit_id, a.start_date))).await?;
+    rollups::refresh(&txn, out.iter().map(|a| (a.org_unit_id, a.start_date))).await?;
     txn.commit().await?;
     Ok(out)
 }
@@ -883,7 +872,7 @@ pub async fn clone_activities(
     for (source_id, input) in &prepared {
         out.push(insert(&txn, ctx, input, false, None, Some(*source_id)).await?);
     }
-    refresh_rollups(&txn, out.iter().map(|a| (a.org_unit_id, a.start_date))).await?;
+    rollups::refresh(&txn, out.iter().map(|a| (a.org_unit_id, a.start_date))).await?;
     txn.commit().await?;
     Ok(out)
 }

@@ -25,14 +25,19 @@ pub fn month_end(first: NaiveDate) -> NaiveDate {
         .unwrap_or(first)
 }
 
-/// Recomputes the summary rows of the given units and months, inside the caller's transaction.
+/// Recomputes the summary rows of the units and months of the given (unit, start date) pairs,
+/// inside the caller's transaction: every writer of activities runs it once before committing
+/// (once for a whole series, campaign or import).
 /// On PostgreSQL each (unit, month) is first locked for the rest of the transaction (in key
 /// order, so two writers never wait on each other crosswise): two commune officers saving in the
 /// same month would otherwise each recompute without seeing the other's row. SQLite has one
 /// writer at a time.
-pub async fn refresh(db: &impl ConnectionTrait, keys: &[(i64, NaiveDate)]) -> Result<(), DbErr> {
+pub async fn refresh(
+    db: &impl ConnectionTrait,
+    written: impl IntoIterator<Item = (i64, NaiveDate)>,
+) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
-    let mut keys: Vec<(i64, NaiveDate)> = keys.iter().map(|(u, d)| key(*u, *d)).collect();
+    let mut keys: Vec<(i64, NaiveDate)> = written.into_iter().map(|(u, d)| key(u, d)).collect();
     keys.sort();
     keys.dedup();
     for (unit, month) in keys {

@@ -288,6 +288,6 @@ pub async fn write(
         let a = service::insert(txn, ctx, &r.input, r.held, None, None).await?;
         keys.push((a.org_unit_id, a.start_date));
     }
-    service::refresh_rollups(txn, keys).await?;
+    crate::dashboard::rollups::refresh(txn, keys).await?;
     Ok(rows.len())
 }
