@@ -3,11 +3,145 @@
 //! in the transaction of every activity write (`kehoach::dashboard::rollups`), rebuilt whole by the
 //! migration that creates them and by `gen-data`. The SQL lives here so that the migration and the
 //! app write the very same sums.
+//!
+//! The whole country's rows are kept too, under the unit [`COUNTRY`] (no org unit has id 0):
+//! the national view reads a year as a few thousand rows instead of the ~200,000 of its communes.
+//! They change by the difference each write makes to its units' rows (subtracted before the
+//! recompute, added after), so they stay the sum of every unit's rows; tests compare them with a
+//! rebuild.
 
 use sea_orm_migration::sea_orm::DbBackend;
 
 /// The summary tables, in the order they are rebuilt.
 pub const TABLES: [&str; 3] = ["activity_rollups", "material_rollups", "budget_rollups"];
+
+/// The unit under which the whole country's summary rows are kept.
+pub const COUNTRY: i64 = 0;
+
+/// A summary table's key (after `org_unit_id`) and its figures.
+struct Shape {
+    table: &'static str,
+    keys: &'static [&'static str],
+    figures: &'static [&'static str],
+}
+
+const SHAPES: [Shape; 3] = [
+    Shape {
+        table: "activity_rollups",
+        keys: &["month", "plan_item_id", "activity_type_id", "status"],
+        figures: &[
+            "n",
+            "participants",
+            "women",
+            "ethnic",
+            "children",
+            "broadcasts",
+            "minutes",
+        ],
+    },
+    Shape {
+        table: "material_rollups",
+        keys: &["month", "plan_item_id", "material_kind_id"],
+        figures: &["produced", "distributed"],
+    },
+    Shape {
+        table: "budget_rollups",
+        keys: &["month", "plan_item_id", "funding_source_id", "status"],
+        figures: &["planned", "spent"],
+    },
+];
+
+impl Shape {
+    /// `org_unit_id, <keys>, <figures>`: the columns in table order.
+    fn columns(&self) -> String {
+        std::iter::once("org_unit_id")
+            .chain(self.keys.iter().copied())
+            .chain(self.figures.iter().copied())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// A condition true when every figure is zero.
+    fn all_zero(&self, wrap: impl Fn(&str) -> String) -> String {
+        self.figures
+            .iter()
+            .map(|f| format!("{} = 0", wrap(f)))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    }
+}
+
+/// The statements that add `sign` (1 or -1) times the units' rows matching `rollups` (which
+/// must not match the country's own) to the country's rows. Run with -1 before the units' rows
+/// are recomputed and with 1 after, then [`country_tidy`].
+pub fn country_delta(rollups: &str, sign: i64) -> Vec<String> {
+    SHAPES
+        .iter()
+        .map(|s| {
+            let keys = s.keys.join(", ");
+            let figures = s
+                .figures
+                .iter()
+                .map(|f| format!("{sign} * {f}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let add = s
+                .figures
+                .iter()
+                .map(|f| format!("{f} = {t}.{f} + excluded.{f}", t = s.table))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "INSERT INTO {t} ({cols}) SELECT {COUNTRY}, {keys}, {figures} FROM {t} \
+                 WHERE org_unit_id <> {COUNTRY} AND ({rollups}) \
+                 ON CONFLICT (org_unit_id, {keys}) DO UPDATE SET {add}",
+                t = s.table,
+                cols = s.columns(),
+            )
+        })
+        .collect()
+}
+
+/// The statements that drop the country's rows of the months matching `months` (a condition on
+/// `month`) that add up to nothing, as a rebuild would not write them.
+pub fn country_tidy(months: &str) -> Vec<String> {
+    SHAPES
+        .iter()
+        .map(|s| {
+            format!(
+                "DELETE FROM {t} WHERE org_unit_id = {COUNTRY} AND ({months}) AND {zero}",
+                t = s.table,
+                zero = s.all_zero(|f| f.to_owned()),
+            )
+        })
+        .collect()
+}
+
+/// The statements that recompute the country's rows from every unit's.
+pub fn country_rebuild() -> Vec<String> {
+    SHAPES
+        .iter()
+        .flat_map(|s| {
+            let keys = s.keys.join(", ");
+            let sums = s
+                .figures
+                .iter()
+                .map(|f| sum(f))
+                .collect::<Vec<_>>()
+                .join(", ");
+            [
+                format!("DELETE FROM {} WHERE org_unit_id = {COUNTRY}", s.table),
+                format!(
+                    "INSERT INTO {t} ({cols}) SELECT {COUNTRY}, {keys}, {sums} FROM {t} \
+                     WHERE org_unit_id <> {COUNTRY} GROUP BY {keys} HAVING NOT ({zero})",
+                    t = s.table,
+                    cols = s.columns(),
+                    zero = s.all_zero(sum),
+                ),
+            ]
+        })
+        .collect()
+}
 
 /// The first day of the month of `a.start_date`, as each backend writes it.
 fn month_of_start(backend: DbBackend) -> &'static str {
@@ -122,7 +256,9 @@ pub fn refresh(backend: DbBackend, rollups: &str, activities: &str) -> Vec<Strin
     ]
 }
 
-/// Every summary row recomputed from every activity.
+/// Every summary row recomputed from every activity, the country's last.
 pub fn rebuild(backend: DbBackend) -> Vec<String> {
-    refresh(backend, "1 = 1", "1 = 1")
+    let mut out = refresh(backend, "1 = 1", "1 = 1");
+    out.extend(country_rebuild());
+    out
 }

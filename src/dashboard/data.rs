@@ -149,6 +149,15 @@ pub struct UnitRow {
     pub participants: i64,
 }
 
+/// A unit's activities over the whole months of a national view (`sql::country_units`).
+#[derive(Debug, FromQueryResult)]
+struct CountryUnitRow {
+    unit: i64,
+    held: i64,
+    participants: i64,
+    n: i64,
+}
+
 #[derive(Debug)]
 pub struct DayRow {
     pub day: NaiveDate,
@@ -206,20 +215,23 @@ fn fold(groups: Vec<GroupRow>) -> (Vec<ItemRow>, Vec<UnitRow>, Vec<DayRow>) {
         i.children += g.children;
         i.broadcasts += g.broadcasts;
         i.minutes += g.minutes;
-        let u = units.entry((g.unit, g.held)).or_insert_with(|| UnitRow {
-            unit: g.unit,
-            held: g.held,
-            n: 0,
-            participants: 0,
-        });
-        u.n += g.n;
-        u.participants += g.participants;
         let d = days.entry((g.day, g.held)).or_insert_with(|| DayRow {
             day: g.day,
             held: g.held,
             n: 0,
         });
         d.n += g.n;
+        // The country's own summary rows: its units come from `sql::country_units`.
+        if g.unit != migration::rollups::COUNTRY {
+            let u = units.entry((g.unit, g.held)).or_insert_with(|| UnitRow {
+                unit: g.unit,
+                held: g.held,
+                n: 0,
+                participants: 0,
+            });
+            u.n += g.n;
+            u.participants += g.participants;
+        }
     }
     (
         items.into_values().collect(),
@@ -253,7 +265,23 @@ pub struct Rows {
 impl Rows {
     pub async fn fetch(db: &impl ConnectionTrait, f: &Frame) -> Result<Rows, DbErr> {
         let b = db.get_database_backend();
-        let (items, units, days) = fold(all_of(db, sql::activity_groups(b, f)).await?);
+        let (items, mut units, days) = fold(all_of(db, sql::activity_groups(b, f)).await?);
+        if let Some(s) = sql::country_units(b, f) {
+            for u in CountryUnitRow::find_by_statement(s).all(db).await? {
+                units.push(UnitRow {
+                    unit: u.unit,
+                    held: true,
+                    n: u.held,
+                    participants: u.participants,
+                });
+                units.push(UnitRow {
+                    unit: u.unit,
+                    held: false,
+                    n: u.n - u.held,
+                    participants: 0,
+                });
+            }
+        }
         Ok(Rows {
             items,
             units,

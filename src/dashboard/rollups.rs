@@ -26,22 +26,28 @@ pub fn month_end(first: NaiveDate) -> NaiveDate {
 }
 
 /// Recomputes the summary rows of the units and months of the given (unit, start date) pairs,
-/// inside the caller's transaction: every writer of activities runs it once before committing
-/// (once for a whole series, campaign or import).
-/// On PostgreSQL each (unit, month) is first locked for the rest of the transaction (in key
-/// order, so two writers never wait on each other crosswise): two commune officers saving in the
-/// same month would otherwise each recompute without seeing the other's row. SQLite has one
-/// writer at a time.
+/// and the country's rows of those months by the difference, inside the caller's transaction:
+/// every writer of activities runs it once before committing (once for a whole series, campaign
+/// or import).
+/// On PostgreSQL each (unit, month) and each month of the country is first locked for the rest
+/// of the transaction (in key order, the country's months first, so two writers never wait on
+/// each other crosswise): two commune officers saving in the same month would otherwise each
+/// recompute without seeing the other's row. SQLite has one writer at a time.
 pub async fn refresh(
     db: &impl ConnectionTrait,
     written: impl IntoIterator<Item = (i64, NaiveDate)>,
 ) -> Result<(), DbErr> {
+    use migration::rollups::{COUNTRY, country_delta, country_tidy};
     let backend = db.get_database_backend();
     let mut keys: Vec<(i64, NaiveDate)> = written.into_iter().map(|(u, d)| key(u, d)).collect();
     keys.sort();
     keys.dedup();
-    for (unit, month) in keys {
-        if backend == DatabaseBackend::Postgres {
+    if backend == DatabaseBackend::Postgres {
+        let mut locks: Vec<(i64, NaiveDate)> = keys.iter().map(|k| (COUNTRY, k.1)).collect();
+        locks.extend(keys.iter().copied());
+        locks.sort();
+        locks.dedup();
+        for (unit, month) in locks {
             // Two-key advisory lock: (unit, yyyymm); both fit in an int4.
             let stamp = month.year() * 100 + month.month() as i32;
             db.execute_raw(Statement::from_sql_and_values(
@@ -51,6 +57,8 @@ pub async fn refresh(
             ))
             .await?;
         }
+    }
+    for (unit, month) in keys {
         // Only integers and dates we formatted reach the text.
         let first = format!("'{}'", month.format("%Y-%m-%d"));
         let last = format!("'{}'", month_end(month).format("%Y-%m-%d"));
@@ -58,7 +66,12 @@ pub async fn refresh(
         let activities = format!(
             "a.org_unit_id = {unit} AND a.start_date >= {first} AND a.start_date <= {last}"
         );
-        for sql in migration::rollups::refresh(backend, &rollups, &activities) {
+        let statements = country_delta(&rollups, -1)
+            .into_iter()
+            .chain(migration::rollups::refresh(backend, &rollups, &activities))
+            .chain(country_delta(&rollups, 1))
+            .chain(country_tidy(&format!("month = {first}")));
+        for sql in statements {
             db.execute_unprepared(&sql).await?;
         }
     }

@@ -9,7 +9,7 @@
 
 use crate::org_units::scope::Scope;
 use chrono::NaiveDate;
-use migration::rollups::sum;
+use migration::rollups::{COUNTRY, sum};
 use sea_orm::{DbBackend, Statement};
 
 /// Who is looking and at what: the scope, the period and the day (for lateness).
@@ -27,6 +27,10 @@ pub struct Frame {
     pub agencies_in_scope: Vec<i64>,
     /// The longest span of a stored activity (`activities::repo::longest_span`).
     pub longest_span: i64,
+    /// The plan items the page shows one by one (those of the plan in force). The whole
+    /// country's summary rows are read item by item for these only; the rest come added up
+    /// under item 0, which only the totals read.
+    pub items: Vec<i64>,
 }
 
 fn day(d: NaiveDate) -> String {
@@ -112,26 +116,49 @@ fn activity_where(f: &Frame, range: (NaiveDate, NaiveDate)) -> String {
     )
 }
 
-/// The summary rows of the whole months `months` in scope.
-fn rollup_where(f: &Frame, months: (NaiveDate, NaiveDate)) -> String {
+fn months_where(months: (NaiveDate, NaiveDate)) -> String {
     format!(
-        "r.month >= {} AND r.month <= {}{}",
+        "r.month >= {} AND r.month <= {}",
         day(months.0),
-        day(months.1),
-        units_of(f, "r.org_unit_id")
+        day(months.1)
     )
+}
+
+/// The summary rows of the whole months `months` in scope: for the whole country, the
+/// country's own rows.
+fn rollup_where(f: &Frame, months: (NaiveDate, NaiveDate)) -> String {
+    let units = if f.scope.all {
+        format!(" AND r.org_unit_id = {COUNTRY}")
+    } else {
+        units_of(f, "r.org_unit_id")
+    };
+    format!("{}{units}", months_where(months))
+}
+
+/// For the whole country: the condition that keeps the summary rows of the items shown one by
+/// one (`shown`) or of the others.
+fn items_where(f: &Frame, shown: bool) -> String {
+    match (id_list(f.items.iter().copied()), shown) {
+        (Some(ids), true) => format!(" AND r.plan_item_id IN ({ids})"),
+        (Some(ids), false) => format!(" AND r.plan_item_id NOT IN ({ids})"),
+        (None, true) => " AND 1 = 0".to_owned(),
+        (None, false) => String::new(),
+    }
 }
 
 fn stmt(backend: DbBackend, sql: String) -> Statement {
     Statement::from_string(backend, sql)
 }
 
-/// The statements over the ragged edges, then the one over the summary rows.
+/// The statements over the ragged edges, then the one over the summary rows; for the whole
+/// country, the summary rows of the items shown one by one and then the others added up
+/// (`others`, given the condition on the rows).
 fn split_statements(
     backend: DbBackend,
     f: &Frame,
     raw: impl Fn(String) -> String,
     rollup: impl Fn(String) -> String,
+    others: impl Fn(String) -> String,
 ) -> Vec<Statement> {
     let split = Split::of(f);
     let mut out: Vec<Statement> = split
@@ -140,10 +167,43 @@ fn split_statements(
         .map(|r| stmt(backend, raw(activity_where(f, *r))))
         .collect();
     if let Some(m) = split.months {
-        out.push(stmt(backend, rollup(rollup_where(f, m))));
+        let cond = rollup_where(f, m);
+        if f.scope.all {
+            out.push(stmt(
+                backend,
+                rollup(format!("{cond}{}", items_where(f, true))),
+            ));
+            out.push(stmt(
+                backend,
+                others(format!("{cond}{}", items_where(f, false))),
+            ));
+        } else {
+            out.push(stmt(backend, rollup(cond)));
+        }
     }
     out
 }
+
+/// `CAST(COALESCE(SUM(CASE WHEN r.status = 'held' THEN r.<col> ELSE 0 END), 0) AS BIGINT)`.
+fn held_sum(col: &str) -> String {
+    sum(&format!(
+        "CASE WHEN r.status = 'held' THEN r.{col} ELSE 0 END"
+    ))
+}
+
+/// Item 0 as both backends read it back into an i64.
+const ZERO: &str = "CAST(0 AS BIGINT)";
+
+/// The columns of `activity_rollups` that are added up, in order.
+const FIGURES: [&str; 7] = [
+    "n",
+    "participants",
+    "women",
+    "ethnic",
+    "children",
+    "broadcasts",
+    "minutes",
+];
 
 /// Counts and figures by plan item, activity type, unit, status and start date (for the summary
 /// rows, the month's first day), folded by the caller into the figures by item, the coverage of
@@ -169,7 +229,56 @@ pub fn activity_groups(backend: DbBackend, f: &Frame) -> Vec<Statement> {
                  r.children, r.broadcasts, r.minutes FROM activity_rollups r WHERE {cond}"
             )
         },
+        // The other items by month and held or not. Inside, by month alone with the held and
+        // all figures side by side: the rows come in key order, so the months are added up as
+        // they pass, without sorting; outside, each month split into its two rows.
+        |cond| {
+            let inner: Vec<String> = FIGURES
+                .iter()
+                .flat_map(|c| {
+                    [
+                        format!("{} AS h_{c}", held_sum(c)),
+                        format!("{} AS a_{c}", sum(&format!("r.{c}"))),
+                    ]
+                })
+                .collect();
+            let outer: Vec<String> = FIGURES
+                .iter()
+                .map(|c| {
+                    format!("CASE WHEN h.status = 'held' THEN x.h_{c} ELSE x.a_{c} - x.h_{c} END")
+                })
+                .collect();
+            format!(
+                "SELECT {zero} AS item, {zero} AS kind, {zero} AS unit, h.status, x.day, {} \
+                 FROM (SELECT r.month AS day, {} FROM activity_rollups r WHERE {cond} \
+                 GROUP BY r.month) x \
+                 CROSS JOIN (SELECT 'held' AS status UNION ALL SELECT 'other' AS status) h",
+                outer.join(", "),
+                inner.join(", "),
+                zero = ZERO,
+            )
+        },
     )
+}
+
+/// For the whole country, whose summary rows hold no units: the activities held and all of
+/// them, and the participants of the held ones, by unit, over the period's whole months (the
+/// ragged ends come by unit from `activity_groups`). Each unit's rows are read through the key.
+pub fn country_units(backend: DbBackend, f: &Frame) -> Option<Statement> {
+    let months = Split::of(f).months.filter(|_| f.scope.all)?;
+    Some(stmt(
+        backend,
+        format!(
+            "SELECT r.org_unit_id AS unit, {n_held} AS held, {p_held} AS participants, \
+             {n} AS n FROM activity_rollups r \
+             WHERE r.org_unit_id IN (SELECT id FROM org_units) AND {months} \
+             GROUP BY r.org_unit_id",
+            n_held = held_sum("n"),
+            p_held = held_sum("participants"),
+            n = sum("r.n"),
+            months = months_where(months),
+        ),
+    ))
 }
 
 /// Copies produced and distributed by plan item and material kind, of held activities.
@@ -191,6 +300,15 @@ pub fn materials(backend: DbBackend, f: &Frame) -> Vec<Statement> {
             format!(
                 "SELECT r.plan_item_id AS item, r.material_kind_id AS kind, r.produced, \
                  r.distributed FROM material_rollups r WHERE {cond}"
+            )
+        },
+        |cond| {
+            format!(
+                "SELECT {ZERO} AS item, r.material_kind_id AS kind, {p} AS produced, \
+                 {d} AS distributed FROM material_rollups r WHERE {cond} \
+                 GROUP BY r.material_kind_id",
+                p = sum("r.produced"),
+                d = sum("r.distributed"),
             )
         },
     )
@@ -216,6 +334,15 @@ pub fn budgets(backend: DbBackend, f: &Frame) -> Vec<Statement> {
             format!(
                 "SELECT r.plan_item_id AS item, r.funding_source_id AS source, r.status, \
                  r.planned, r.spent FROM budget_rollups r WHERE {cond}"
+            )
+        },
+        |cond| {
+            format!(
+                "SELECT {ZERO} AS item, r.funding_source_id AS source, r.status, {p} AS planned, \
+                 {s} AS spent FROM budget_rollups r WHERE {cond} \
+                 GROUP BY r.funding_source_id, r.status",
+                p = sum("r.planned"),
+                s = sum("r.spent"),
             )
         },
     )
@@ -268,6 +395,7 @@ pub fn tasks(backend: DbBackend, f: &Frame) -> Statement {
 /// Every statement of the page, in the order the page runs them (for the benchmark).
 pub fn all(backend: DbBackend, f: &Frame) -> Vec<Statement> {
     let mut out = activity_groups(backend, f);
+    out.extend(country_units(backend, f));
     out.extend(materials(backend, f));
     out.extend(budgets(backend, f));
     out.push(tasks(backend, f));
@@ -297,6 +425,7 @@ mod tests {
             partner: false,
             agencies_in_scope: Vec::new(),
             longest_span,
+            items: Vec::new(),
         })
     }
 

@@ -4,6 +4,7 @@ use crate::auth::{Capability, CurrentUser, Role};
 use crate::dashboard::data::{Links, Period, PeriodQuery, Rows, plan_in_force};
 use crate::dashboard::sections::{self, Ctx, Section};
 use crate::dashboard::sql::Frame;
+use crate::entities::plan;
 use crate::entities::{agency, code, org_unit, plan_budget, plan_target};
 use crate::error::AppResult;
 use crate::plans::repo::ItemForest;
@@ -22,13 +23,31 @@ use std::collections::HashMap;
 /// Communes, towns and wards: the units whose coverage is shown.
 const BASE_KINDS: [&str; 3] = ["commune", "town", "ward"];
 
-/// What the statements need to know about the user.
+/// The plan in force for the user and period, with its items and those derived from them.
+pub async fn plan_and_items(
+    db: &impl ConnectionTrait,
+    scope: &crate::org_units::scope::Scope,
+    user: &CurrentUser,
+    period: &Period,
+) -> Result<Option<(plan::Model, ItemForest)>, DbErr> {
+    match plan_in_force(db, scope, user.org_unit_id, period).await? {
+        Some(p) => {
+            let forest = ItemForest::load(db, p.id).await?;
+            Ok(Some((p, forest)))
+        }
+        None => Ok(None),
+    }
+}
+
+/// What the statements need to know about the user; `items` are the plan items shown one by
+/// one (`Frame::items`).
 pub async fn frame(
     db: &impl ConnectionTrait,
     user: &CurrentUser,
     scope: crate::org_units::scope::Scope,
     period: &Period,
     today: NaiveDate,
+    items: Vec<i64>,
 ) -> Result<Frame, DbErr> {
     let partner = user.role == Role::Partner;
     let agencies_in_scope = if partner || scope.all {
@@ -51,6 +70,7 @@ pub async fn frame(
         partner,
         agencies_in_scope,
         longest_span: crate::activities::repo::longest_span(db).await?,
+        items,
     })
 }
 
@@ -79,8 +99,12 @@ pub async fn get_dashboard(
     let today = state.clock.today();
     let period = Period::parse(&q, today);
     let scope = user.scope(&state).await?;
-    let plan = plan_in_force(db, &scope, user.org_unit_id, &period).await?;
-    let f = frame(db, &user, scope, &period, today).await?;
+    let plan = plan_and_items(db, &scope, &user, &period).await?;
+    let items = plan
+        .iter()
+        .flat_map(|(_, forest)| forest.items().iter().map(|i| i.id))
+        .collect();
+    let f = frame(db, &user, scope, &period, today, items).await?;
     let rows = Rows::fetch(db, &f).await?;
     let codes: HashMap<i64, code::Model> = code::Entity::find()
         .all(db)
@@ -99,8 +123,7 @@ pub async fn get_dashboard(
     let t = |k: &str| page.t(&state, k);
     let mut list: Vec<Section> = vec![sections::reach(&c)];
     let mut plan_budgets = Vec::new();
-    if let Some(p) = &plan {
-        let forest = ItemForest::load(db, p.id).await?;
+    if let Some((p, forest)) = &plan {
         let own: Vec<i64> = forest
             .items()
             .iter()
@@ -117,7 +140,7 @@ pub async fn get_dashboard(
             .all(db)
             .await?;
         list.push(crate::dashboard::execution::execution(
-            &c, p, &forest, &targets,
+            &c, p, forest, &targets,
         ));
     }
     list.push(sections::months(
@@ -143,7 +166,7 @@ pub async fn get_dashboard(
         &state,
         "dashboard/index.html",
         context! {
-            period => period, plan => plan, sections => list,
+            period => period, plan => plan.map(|(p, _)| p), sections => list,
             year => chrono::Datelike::year(&period.from),
         },
     )

@@ -18,6 +18,7 @@ db_tests!(
     the_summary_rows_follow_every_kind_of_write,
     writers_in_the_same_month_at_once_keep_the_sums_right,
     a_period_with_ragged_ends_counts_exactly_the_listed_rows,
+    the_whole_country_is_the_sum_of_its_units,
 );
 
 async fn id_of(app: &TestApp, sql: &str) -> String {
@@ -700,4 +701,86 @@ async fn a_period_with_ragged_ends_counts_exactly_the_listed_rows(app: TestApp) 
         .get_text("/dashboard?from=2024-02-01&to=2024-02-29")
         .await;
     assert_eq!(figure(&feb, &name), Some(2));
+}
+
+/// The national view reads the country's own summary rows (kept by the difference each write
+/// makes): its figures are still the sums of the rows, for whole months and ragged ends alike,
+/// and they follow an edit from one month to another.
+async fn the_whole_country_is_the_sum_of_its_units(app: TestApp) {
+    use crate::activities::{create, fields, pairs, set};
+    app.login_as("planner").await;
+    let rows: [(&str, &str, People); 4] = [
+        ("PY-TH-HOAPHONG", "2024-03-05", (120, 70, 15, 10)),
+        ("PY-TH-HOAPHONG", "2024-05-10", (1250, 640, 120, 35)),
+        ("PY-TH-HOABINH1", "2024-06-01", (80, 41, 0, 12)),
+        ("PY-TH-HOABINH1", "2023-11-20", (500, 250, 50, 50)),
+    ];
+    for (unit, date, p) in rows {
+        held(&app, unit, date, p).await;
+    }
+    assert_rollups_exact(&app, "four held activities").await;
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT CAST(SUM(participants) AS BIGINT) AS n FROM activity_rollups \
+             WHERE org_unit_id = {}",
+            migration::rollups::COUNTRY
+        ))
+        .await,
+        120 + 1250 + 80 + 500
+    );
+    let phong = unit_id(&app, "PY-TH-HOAPHONG").await;
+    let binh = unit_id(&app, "PY-TH-HOABINH1").await;
+    let area = app
+        .scalar("SELECT id AS n FROM plan_items WHERE area_code = 'awareness'")
+        .await;
+    let admin = app.another_browser();
+    admin.login_as("admin").await;
+    // (period, held, participants, held in Hòa Phong, held in Hòa Bình 1)
+    let cases = [
+        ("from=2024-01-01&to=2024-12-31", 3, 1450, 2, 1),
+        // Ragged ends: days of March and of June around the whole months April and May.
+        ("from=2024-03-05&to=2024-06-01", 3, 1450, 2, 1),
+        ("from=2024-03-06&to=2024-05-31", 1, 1250, 1, 0),
+        ("from=2023-01-01&to=2024-03-31", 2, 620, 1, 1),
+    ];
+    for (period, n, people, in_phong, in_binh) in cases {
+        let (status, html) = admin.get_text(&format!("/dashboard?{period}")).await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        assert_eq!(figure(&html, "held"), Some(n), "{period}");
+        assert_eq!(figure(&html, "participants"), Some(people), "{period}");
+        assert_eq!(
+            figure(&html, &format!("area-{area}-held")),
+            Some(n),
+            "{period}"
+        );
+        assert_eq!(
+            figure(&html, &format!("unit-{phong}-held")),
+            Some(in_phong),
+            "{period}"
+        );
+        assert_eq!(
+            figure(&html, &format!("unit-{binh}-held")),
+            Some(in_binh),
+            "{period}"
+        );
+        // What the figure counts is what its link lists.
+        let (_, list) = admin.get_text(&link(&html, "held")).await;
+        assert_eq!(listed(&list).len() as i64, n, "{period}");
+    }
+    // A planned activity moved from May to July: the country's May loses it, its July gains it.
+    let planned = create(
+        &app,
+        &fields(&app, "PY-TH-HOAPHONG", "TH-VHTT", "2024-05-20").await,
+    )
+    .await;
+    let scheduled = |html: &str| figure(html, &format!("unit-{phong}-scheduled"));
+    let may = "/dashboard?from=2024-05-01&to=2024-05-31";
+    let july = "/dashboard?from=2024-07-01&to=2024-07-31";
+    assert_eq!(scheduled(&admin.get_text(may).await.1), Some(2));
+    let mut f = fields(&app, "PY-TH-HOAPHONG", "TH-VHTT", "2024-07-02").await;
+    set(&mut f, "version", "1");
+    post_ok(&app, &format!("/activities/{planned}"), &pairs(&f)).await;
+    assert_rollups_exact(&app, "an edit into another month").await;
+    assert_eq!(scheduled(&admin.get_text(may).await.1), Some(1));
+    assert_eq!(scheduled(&admin.get_text(july).await.1), Some(1));
 }
