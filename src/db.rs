@@ -25,6 +25,9 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    // 32 MB of page cache instead of the default 2 MB: the national dashboard
+                    // reads a year of summary rows (several MB) on every view.
+                    .pragma("cache_size", "-32768")
             });
     } else {
         // How long a request waits for a connection before it is answered 503. While the

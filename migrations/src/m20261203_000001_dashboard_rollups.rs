@@ -19,9 +19,11 @@ impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
         let backend = m.get_database_backend();
+        // The tables and rows of this migration only (`rollups::rebuild` also fills those of
+        // later ones).
         for sql in rollups::create(backend)
             .into_iter()
-            .chain(rollups::rebuild(backend))
+            .chain(rollups::refresh(backend, "1 = 1", "1 = 1"))
         {
             db.execute_unprepared(&sql).await?;
         }

@@ -1,5 +1,6 @@
-//! The whole country's summary rows (`rollups::COUNTRY`), added up from the units' rows already
-//! stored: the national view read about 200,000 unit rows for a year.
+//! The whole country's summary rows (`rollups::COUNTRY`) and the units' coverage by month
+//! (`rollups::COVERAGE`), added up from the units' rows already stored: the national view read
+//! about 200,000 unit rows for a year.
 
 use crate::rollups;
 use sea_orm_migration::prelude::*;
@@ -16,13 +17,23 @@ impl MigrationName for Migration {
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
-        for sql in rollups::country_rebuild() {
+        let create = rollups::create_coverage(m.get_database_backend());
+        for sql in std::iter::once(create)
+            .chain(rollups::coverage("1 = 1"))
+            .chain(rollups::country_rebuild())
+        {
             db.execute_unprepared(&sql).await?;
         }
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(
+            Table::drop()
+                .table(Alias::new(rollups::COVERAGE))
+                .to_owned(),
+        )
+        .await?;
         let db = m.get_connection();
         for table in rollups::TABLES {
             db.execute_unprepared(&format!(

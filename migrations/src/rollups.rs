@@ -15,6 +15,41 @@ use sea_orm_migration::sea_orm::DbBackend;
 /// The summary tables, in the order they are rebuilt.
 pub const TABLES: [&str; 3] = ["activity_rollups", "material_rollups", "budget_rollups"];
 
+/// Per unit and month: activities held, all activities, participants of the held ones — what
+/// the national view's coverage of units reads (a fifth of `activity_rollups`' rows). Created
+/// by its own migration, after the others.
+pub const COVERAGE: &str = "coverage_rollups";
+
+/// The statement that creates [`COVERAGE`].
+pub fn create_coverage(backend: DbBackend) -> String {
+    let (date, tail) = match backend {
+        DbBackend::Postgres => ("DATE", ""),
+        _ => ("TEXT", " WITHOUT ROWID"),
+    };
+    format!(
+        "CREATE TABLE {COVERAGE} (org_unit_id BIGINT NOT NULL, month {date} NOT NULL, \
+         held BIGINT NOT NULL, n BIGINT NOT NULL, participants BIGINT NOT NULL, \
+         PRIMARY KEY (org_unit_id, month)){tail}"
+    )
+}
+
+/// The statements that recompute the rows of [`COVERAGE`] matching `rollups` from the units'
+/// rows of `activity_rollups` (already recomputed).
+pub fn coverage(rollups: &str) -> Vec<String> {
+    let held = |col: &str| sum(&format!("CASE WHEN status = 'held' THEN {col} ELSE 0 END"));
+    vec![
+        format!("DELETE FROM {COVERAGE} WHERE {rollups}"),
+        format!(
+            "INSERT INTO {COVERAGE} (org_unit_id, month, held, n, participants) \
+             SELECT org_unit_id, month, {}, {}, {} FROM activity_rollups \
+             WHERE org_unit_id <> {COUNTRY} AND ({rollups}) GROUP BY org_unit_id, month",
+            held("n"),
+            sum("n"),
+            held("participants"),
+        ),
+    ]
+}
+
 /// The unit under which the whole country's summary rows are kept.
 pub const COUNTRY: i64 = 0;
 
@@ -259,6 +294,7 @@ pub fn refresh(backend: DbBackend, rollups: &str, activities: &str) -> Vec<Strin
 /// Every summary row recomputed from every activity, the country's last.
 pub fn rebuild(backend: DbBackend) -> Vec<String> {
     let mut out = refresh(backend, "1 = 1", "1 = 1");
+    out.extend(coverage("1 = 1"));
     out.extend(country_rebuild());
     out
 }

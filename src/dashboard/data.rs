@@ -126,7 +126,9 @@ impl FromQueryResult for GroupRow {
     }
 }
 
-/// Figures by plan item, activity type and whether held.
+/// Figures by plan item, activity type and whether held. Item 0 holds, in the national view,
+/// the items not shown one by one (`sql::Frame::items`); of its activities not held only `n`
+/// is read, as nothing shows the rest.
 #[derive(Debug, Default)]
 pub struct ItemRow {
     pub item: i64,

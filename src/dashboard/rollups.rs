@@ -69,6 +69,7 @@ pub async fn refresh(
         let statements = country_delta(&rollups, -1)
             .into_iter()
             .chain(migration::rollups::refresh(backend, &rollups, &activities))
+            .chain(migration::rollups::coverage(&rollups))
             .chain(country_delta(&rollups, 1))
             .chain(country_tidy(&format!("month = {first}")));
         for sql in statements {

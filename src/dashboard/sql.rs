@@ -229,23 +229,21 @@ pub fn activity_groups(backend: DbBackend, f: &Frame) -> Vec<Statement> {
                  r.children, r.broadcasts, r.minutes FROM activity_rollups r WHERE {cond}"
             )
         },
-        // The other items by month and held or not. Inside, by month alone with the held and
-        // all figures side by side: the rows come in key order, so the months are added up as
-        // they pass, without sorting; outside, each month split into its two rows.
+        // The other items by month and held or not. Inside, by month alone with the held
+        // figures and the count of all side by side: the rows come in key order, so the months
+        // are added up as they pass, without sorting; outside, each month split into its two
+        // rows. Of the activities not held only the count is read (`data::ItemRow`).
         |cond| {
-            let inner: Vec<String> = FIGURES
+            let mut inner: Vec<String> = FIGURES
                 .iter()
-                .flat_map(|c| {
-                    [
-                        format!("{} AS h_{c}", held_sum(c)),
-                        format!("{} AS a_{c}", sum(&format!("r.{c}"))),
-                    ]
-                })
+                .map(|c| format!("{} AS h_{c}", held_sum(c)))
                 .collect();
+            inner.push(format!("{} AS a_n", sum("r.n")));
             let outer: Vec<String> = FIGURES
                 .iter()
                 .map(|c| {
-                    format!("CASE WHEN h.status = 'held' THEN x.h_{c} ELSE x.a_{c} - x.h_{c} END")
+                    let other = if *c == "n" { "x.a_n - x.h_n" } else { "0" };
+                    format!("CASE WHEN h.status = 'held' THEN x.h_{c} ELSE {other} END")
                 })
                 .collect();
             format!(
@@ -263,19 +261,20 @@ pub fn activity_groups(backend: DbBackend, f: &Frame) -> Vec<Statement> {
 
 /// For the whole country, whose summary rows hold no units: the activities held and all of
 /// them, and the participants of the held ones, by unit, over the period's whole months (the
-/// ragged ends come by unit from `activity_groups`). Each unit's rows are read through the key.
+/// ragged ends come by unit from `activity_groups`), from the units' coverage rows
+/// (`migration::rollups::COVERAGE`), each unit's read through the key.
 pub fn country_units(backend: DbBackend, f: &Frame) -> Option<Statement> {
     let months = Split::of(f).months.filter(|_| f.scope.all)?;
     Some(stmt(
         backend,
         format!(
-            "SELECT r.org_unit_id AS unit, {n_held} AS held, {p_held} AS participants, \
-             {n} AS n FROM activity_rollups r \
-             WHERE r.org_unit_id IN (SELECT id FROM org_units) AND {months} \
+            "SELECT r.org_unit_id AS unit, {held} AS held, {people} AS participants, {n} AS n \
+             FROM {table} r WHERE r.org_unit_id IN (SELECT id FROM org_units) AND {months} \
              GROUP BY r.org_unit_id",
-            n_held = held_sum("n"),
-            p_held = held_sum("participants"),
+            held = sum("r.held"),
+            people = sum("r.participants"),
             n = sum("r.n"),
+            table = migration::rollups::COVERAGE,
             months = months_where(months),
         ),
     ))

@@ -470,7 +470,12 @@ async fn a_long_activity_counts_in_every_period_it_overlaps(app: TestApp) {
 async fn rollups(app: &TestApp) -> Vec<String> {
     use sea_orm::{FromQueryResult, JsonValue, Statement};
     let mut out = Vec::new();
-    for table in ["activity_rollups", "material_rollups", "budget_rollups"] {
+    for table in [
+        "activity_rollups",
+        "material_rollups",
+        "budget_rollups",
+        "coverage_rollups",
+    ] {
         let sql = format!("SELECT * FROM {table} ORDER BY 1, 2, 3, 4");
         let stmt = Statement::from_string(app.db.get_database_backend(), sql);
         for row in JsonValue::find_by_statement(stmt)
