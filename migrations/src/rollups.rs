@@ -4,11 +4,12 @@
 //! migration that creates them and by `gen-data`. The SQL lives here so that the migration and the
 //! app write the very same sums.
 //!
-//! The whole country's rows are kept too, under the unit [`COUNTRY`] (no org unit has id 0):
-//! the national view reads a year as a few thousand rows instead of the ~200,000 of its communes.
-//! They change by the difference each write makes to its units' rows (subtracted before the
-//! recompute, added after), so they stay the sum of every unit's rows; tests compare them with a
-//! rebuild.
+//! The whole country's rows are kept too, under the unit [`COUNTRY`] (no org unit has id 0),
+//! item by item and as totals over all items and types (item and type 0): the national view
+//! reads the items of the plan it shows and the totals — a few thousand rows a year instead of
+//! the ~200,000 of its communes. They change by the difference each write makes to its units'
+//! rows (subtracted before the recompute, added after), so they stay the sums of every unit's
+//! rows; tests compare them with a rebuild.
 
 use sea_orm_migration::sea_orm::DbBackend;
 
@@ -86,6 +87,9 @@ const SHAPES: [Shape; 3] = [
     },
 ];
 
+/// The key columns that the country's totals leave out (written as 0: no item or type has id 0).
+const ALL_OF: [&str; 2] = ["plan_item_id", "activity_type_id"];
+
 impl Shape {
     /// `org_unit_id, <keys>, <figures>`: the columns in table order.
     fn columns(&self) -> String {
@@ -96,43 +100,69 @@ impl Shape {
             .join(", ")
     }
 
+    /// The country's rows of this table, added up from the units' rows matching `units` with
+    /// `sign`: item by item, or (`totals`) over all items and types.
+    fn country_select(&self, units: &str, sign: i64, totals: bool) -> String {
+        let keys: Vec<&str> = self
+            .keys
+            .iter()
+            .map(|k| {
+                if totals && ALL_OF.contains(k) {
+                    "0"
+                } else {
+                    *k
+                }
+            })
+            .collect();
+        let group: Vec<&str> = keys.iter().copied().filter(|k| *k != "0").collect();
+        let figures: Vec<String> = self
+            .figures
+            .iter()
+            .map(|f| format!("{sign} * {}", sum(f)))
+            .collect();
+        format!(
+            "SELECT {COUNTRY}, {}, {} FROM {} WHERE org_unit_id <> {COUNTRY} AND ({units}) \
+             GROUP BY {}",
+            keys.join(", "),
+            figures.join(", "),
+            self.table,
+            group.join(", ")
+        )
+    }
+
     /// A condition true when every figure is zero.
-    fn all_zero(&self, wrap: impl Fn(&str) -> String) -> String {
+    fn all_zero(&self) -> String {
         self.figures
             .iter()
-            .map(|f| format!("{} = 0", wrap(f)))
+            .map(|f| format!("{f} = 0"))
             .collect::<Vec<_>>()
             .join(" AND ")
     }
 }
 
 /// The statements that add `sign` (1 or -1) times the units' rows matching `rollups` (which
-/// must not match the country's own) to the country's rows. Run with -1 before the units' rows
-/// are recomputed and with 1 after, then [`country_tidy`].
+/// must not match the country's own) to the country's rows, item by item and in its totals. Run
+/// with -1 before the units' rows are recomputed and with 1 after, then [`country_tidy`].
 pub fn country_delta(rollups: &str, sign: i64) -> Vec<String> {
     SHAPES
         .iter()
-        .map(|s| {
-            let keys = s.keys.join(", ");
-            let figures = s
-                .figures
-                .iter()
-                .map(|f| format!("{sign} * {f}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+        .flat_map(|s| {
             let add = s
                 .figures
                 .iter()
                 .map(|f| format!("{f} = {t}.{f} + excluded.{f}", t = s.table))
                 .collect::<Vec<_>>()
                 .join(", ");
-            format!(
-                "INSERT INTO {t} ({cols}) SELECT {COUNTRY}, {keys}, {figures} FROM {t} \
-                 WHERE org_unit_id <> {COUNTRY} AND ({rollups}) \
-                 ON CONFLICT (org_unit_id, {keys}) DO UPDATE SET {add}",
-                t = s.table,
-                cols = s.columns(),
-            )
+            [false, true].map(|totals| {
+                format!(
+                    "INSERT INTO {t} ({cols}) {select} \
+                     ON CONFLICT (org_unit_id, {keys}) DO UPDATE SET {add}",
+                    t = s.table,
+                    cols = s.columns(),
+                    select = s.country_select(rollups, sign, totals),
+                    keys = s.keys.join(", "),
+                )
+            })
         })
         .collect()
 }
@@ -146,7 +176,7 @@ pub fn country_tidy(months: &str) -> Vec<String> {
             format!(
                 "DELETE FROM {t} WHERE org_unit_id = {COUNTRY} AND ({months}) AND {zero}",
                 t = s.table,
-                zero = s.all_zero(|f| f.to_owned()),
+                zero = s.all_zero(),
             )
         })
         .collect()
@@ -157,21 +187,22 @@ pub fn country_rebuild() -> Vec<String> {
     SHAPES
         .iter()
         .flat_map(|s| {
-            let keys = s.keys.join(", ");
-            let sums = s
-                .figures
-                .iter()
-                .map(|f| sum(f))
-                .collect::<Vec<_>>()
-                .join(", ");
-            [
-                format!("DELETE FROM {} WHERE org_unit_id = {COUNTRY}", s.table),
+            let insert = |totals: bool| {
                 format!(
-                    "INSERT INTO {t} ({cols}) SELECT {COUNTRY}, {keys}, {sums} FROM {t} \
-                     WHERE org_unit_id <> {COUNTRY} GROUP BY {keys} HAVING NOT ({zero})",
+                    "INSERT INTO {t} ({cols}) {select}",
                     t = s.table,
                     cols = s.columns(),
-                    zero = s.all_zero(sum),
+                    select = s.country_select("1 = 1", 1, totals),
+                )
+            };
+            [
+                format!("DELETE FROM {} WHERE org_unit_id = {COUNTRY}", s.table),
+                insert(false),
+                insert(true),
+                format!(
+                    "DELETE FROM {} WHERE org_unit_id = {COUNTRY} AND {}",
+                    s.table,
+                    s.all_zero()
                 ),
             ]
         })

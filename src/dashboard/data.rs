@@ -127,8 +127,7 @@ impl FromQueryResult for GroupRow {
 }
 
 /// Figures by plan item, activity type and whether held. Item 0 holds, in the national view,
-/// the items not shown one by one (`sql::Frame::items`); of its activities not held only `n`
-/// is read, as nothing shows the rest.
+/// the items not shown one by one (`sql::Frame::items`), added up.
 #[derive(Debug, Default)]
 pub struct ItemRow {
     pub item: i64,

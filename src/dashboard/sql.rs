@@ -124,41 +124,84 @@ fn months_where(months: (NaiveDate, NaiveDate)) -> String {
     )
 }
 
-/// The summary rows of the whole months `months` in scope: for the whole country, the
-/// country's own rows.
+/// The summary rows of the whole months `months` in scope (not the country's own).
 fn rollup_where(f: &Frame, months: (NaiveDate, NaiveDate)) -> String {
-    let units = if f.scope.all {
-        format!(" AND r.org_unit_id = {COUNTRY}")
-    } else {
-        units_of(f, "r.org_unit_id")
-    };
-    format!("{}{units}", months_where(months))
+    format!("{}{}", months_where(months), units_of(f, "r.org_unit_id"))
 }
 
-/// For the whole country: the condition that keeps the summary rows of the items shown one by
-/// one (`shown`) or of the others.
-fn items_where(f: &Frame, shown: bool) -> String {
-    match (id_list(f.items.iter().copied()), shown) {
-        (Some(ids), true) => format!(" AND r.plan_item_id IN ({ids})"),
-        (Some(ids), false) => format!(" AND r.plan_item_id NOT IN ({ids})"),
-        (None, true) => " AND 1 = 0".to_owned(),
-        (None, false) => String::new(),
+/// The country's rows (as `alias`) of the whole months `months`: of the items shown one by one
+/// (`Frame::items`), or its totals over all items (item 0). The months are listed, so that each
+/// (month, item) is found through the key.
+fn country_where(f: &Frame, months: (NaiveDate, NaiveDate), alias: &str, shown: bool) -> String {
+    let mut list = Vec::new();
+    let mut m = months.0;
+    while m <= months.1 {
+        list.push(day(m));
+        match m.checked_add_months(chrono::Months::new(1)) {
+            Some(next) => m = next,
+            None => break,
+        }
     }
+    let items = match (shown, id_list(f.items.iter().copied())) {
+        (true, Some(ids)) => format!("IN ({ids})"),
+        (true, None) => "IN (-1)".to_owned(),
+        (false, _) => "= 0".to_owned(),
+    };
+    format!(
+        "{alias}.org_unit_id = {COUNTRY} AND {alias}.month IN ({}) AND {alias}.plan_item_id {items}",
+        list.join(", ")
+    )
 }
 
 fn stmt(backend: DbBackend, sql: String) -> Statement {
     Statement::from_string(backend, sql)
 }
 
+/// How the whole country's "other items" are read from a summary table: its totals (`t`) less
+/// the items shown one by one (`x`), by `keys`; `head` names the leading columns of the row.
+struct Others {
+    table: &'static str,
+    head: String,
+    keys: &'static [&'static str],
+    figures: &'static [&'static str],
+}
+
+impl Others {
+    fn sql(&self, totals: &str, shown: &str) -> String {
+        let keys: Vec<String> = self.keys.iter().map(|k| format!("x.{k}")).collect();
+        let sums: Vec<String> = self
+            .figures
+            .iter()
+            .map(|c| format!("{} AS {c}", sum(&format!("x.{c}"))))
+            .collect();
+        let on: Vec<String> = self.keys.iter().map(|k| format!("l.{k} = t.{k}")).collect();
+        let less: Vec<String> = self
+            .figures
+            .iter()
+            .map(|c| format!("t.{c} - COALESCE(l.{c}, 0) AS {c}"))
+            .collect();
+        format!(
+            "SELECT {head}, {less} FROM {table} t LEFT JOIN (SELECT {keys}, {sums} FROM {table} x \
+             WHERE {shown} GROUP BY {keys}) l ON {on} WHERE {totals}",
+            head = self.head,
+            less = less.join(", "),
+            table = self.table,
+            keys = keys.join(", "),
+            sums = sums.join(", "),
+            on = on.join(" AND "),
+        )
+    }
+}
+
 /// The statements over the ragged edges, then the one over the summary rows; for the whole
-/// country, the summary rows of the items shown one by one and then the others added up
-/// (`others`, given the condition on the rows).
+/// country, its rows of the items shown one by one and then those of the other items (its
+/// totals less the items shown), under item 0.
 fn split_statements(
     backend: DbBackend,
     f: &Frame,
     raw: impl Fn(String) -> String,
     rollup: impl Fn(String) -> String,
-    others: impl Fn(String) -> String,
+    others: Others,
 ) -> Vec<Statement> {
     let split = Split::of(f);
     let mut out: Vec<Statement> = split
@@ -167,28 +210,18 @@ fn split_statements(
         .map(|r| stmt(backend, raw(activity_where(f, *r))))
         .collect();
     if let Some(m) = split.months {
-        let cond = rollup_where(f, m);
         if f.scope.all {
-            out.push(stmt(
-                backend,
-                rollup(format!("{cond}{}", items_where(f, true))),
-            ));
-            out.push(stmt(
-                backend,
-                others(format!("{cond}{}", items_where(f, false))),
-            ));
+            out.push(stmt(backend, rollup(country_where(f, m, "r", true))));
+            let (totals, shown) = (
+                country_where(f, m, "t", false),
+                country_where(f, m, "x", true),
+            );
+            out.push(stmt(backend, others.sql(&totals, &shown)));
         } else {
-            out.push(stmt(backend, rollup(cond)));
+            out.push(stmt(backend, rollup(rollup_where(f, m))));
         }
     }
     out
-}
-
-/// `CAST(COALESCE(SUM(CASE WHEN r.status = 'held' THEN r.<col> ELSE 0 END), 0) AS BIGINT)`.
-fn held_sum(col: &str) -> String {
-    sum(&format!(
-        "CASE WHEN r.status = 'held' THEN r.{col} ELSE 0 END"
-    ))
 }
 
 /// Item 0 as both backends read it back into an i64.
@@ -229,32 +262,13 @@ pub fn activity_groups(backend: DbBackend, f: &Frame) -> Vec<Statement> {
                  r.children, r.broadcasts, r.minutes FROM activity_rollups r WHERE {cond}"
             )
         },
-        // The other items by month and held or not. Inside, by month alone with the held
-        // figures and the count of all side by side: the rows come in key order, so the months
-        // are added up as they pass, without sorting; outside, each month split into its two
-        // rows. Of the activities not held only the count is read (`data::ItemRow`).
-        |cond| {
-            let mut inner: Vec<String> = FIGURES
-                .iter()
-                .map(|c| format!("{} AS h_{c}", held_sum(c)))
-                .collect();
-            inner.push(format!("{} AS a_n", sum("r.n")));
-            let outer: Vec<String> = FIGURES
-                .iter()
-                .map(|c| {
-                    let other = if *c == "n" { "x.a_n - x.h_n" } else { "0" };
-                    format!("CASE WHEN h.status = 'held' THEN x.h_{c} ELSE {other} END")
-                })
-                .collect();
-            format!(
-                "SELECT {zero} AS item, {zero} AS kind, {zero} AS unit, h.status, x.day, {} \
-                 FROM (SELECT r.month AS day, {} FROM activity_rollups r WHERE {cond} \
-                 GROUP BY r.month) x \
-                 CROSS JOIN (SELECT 'held' AS status UNION ALL SELECT 'other' AS status) h",
-                outer.join(", "),
-                inner.join(", "),
-                zero = ZERO,
-            )
+        Others {
+            table: "activity_rollups",
+            head: format!(
+                "{ZERO} AS item, {ZERO} AS kind, {ZERO} AS unit, t.status, t.month AS day"
+            ),
+            keys: &["month", "status"],
+            figures: &FIGURES,
         },
     )
 }
@@ -301,14 +315,11 @@ pub fn materials(backend: DbBackend, f: &Frame) -> Vec<Statement> {
                  r.distributed FROM material_rollups r WHERE {cond}"
             )
         },
-        |cond| {
-            format!(
-                "SELECT {ZERO} AS item, r.material_kind_id AS kind, {p} AS produced, \
-                 {d} AS distributed FROM material_rollups r WHERE {cond} \
-                 GROUP BY r.material_kind_id",
-                p = sum("r.produced"),
-                d = sum("r.distributed"),
-            )
+        Others {
+            table: "material_rollups",
+            head: format!("{ZERO} AS item, t.material_kind_id AS kind"),
+            keys: &["month", "material_kind_id"],
+            figures: &["produced", "distributed"],
         },
     )
 }
@@ -335,14 +346,11 @@ pub fn budgets(backend: DbBackend, f: &Frame) -> Vec<Statement> {
                  r.planned, r.spent FROM budget_rollups r WHERE {cond}"
             )
         },
-        |cond| {
-            format!(
-                "SELECT {ZERO} AS item, r.funding_source_id AS source, r.status, {p} AS planned, \
-                 {s} AS spent FROM budget_rollups r WHERE {cond} \
-                 GROUP BY r.funding_source_id, r.status",
-                p = sum("r.planned"),
-                s = sum("r.spent"),
-            )
+        Others {
+            table: "budget_rollups",
+            head: format!("{ZERO} AS item, t.funding_source_id AS source, t.status"),
+            keys: &["month", "funding_source_id", "status"],
+            figures: &["planned", "spent"],
         },
     )
 }

@@ -720,19 +720,24 @@ async fn the_whole_country_is_the_sum_of_its_units(app: TestApp) {
         ("PY-TH-HOABINH1", "2024-06-01", (80, 41, 0, 12)),
         ("PY-TH-HOABINH1", "2023-11-20", (500, 250, 50, 50)),
     ];
+    let mut ids = Vec::new();
     for (unit, date, p) in rows {
-        held(&app, unit, date, p).await;
+        ids.push(held(&app, unit, date, p).await);
     }
     assert_rollups_exact(&app, "four held activities").await;
-    assert_eq!(
-        app.scalar(&format!(
-            "SELECT CAST(SUM(participants) AS BIGINT) AS n FROM activity_rollups \
-             WHERE org_unit_id = {}",
-            migration::rollups::COUNTRY
-        ))
-        .await,
-        120 + 1250 + 80 + 500
-    );
+    // Item by item, and the totals over all items (item 0).
+    for items in ["plan_item_id <> 0", "plan_item_id = 0"] {
+        assert_eq!(
+            app.scalar(&format!(
+                "SELECT CAST(SUM(participants) AS BIGINT) AS n FROM activity_rollups \
+                 WHERE org_unit_id = {} AND {items}",
+                migration::rollups::COUNTRY
+            ))
+            .await,
+            120 + 1250 + 80 + 500,
+            "{items}"
+        );
+    }
     let phong = unit_id(&app, "PY-TH-HOAPHONG").await;
     let binh = unit_id(&app, "PY-TH-HOABINH1").await;
     let area = app
@@ -772,6 +777,33 @@ async fn the_whole_country_is_the_sum_of_its_units(app: TestApp) {
         let (_, list) = admin.get_text(&link(&html, "held")).await;
         assert_eq!(listed(&list).len() as i64, n, "{period}");
     }
+    // The activity of 1 June moved to an item outside the plan in force (a draft plan's): it
+    // counts in the totals, under no area of the plan.
+    let other = item_of_a_draft_plan(&app).await;
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &app.db,
+        &format!(
+            "UPDATE activities SET plan_item_id = {other} WHERE id = {}",
+            ids[2]
+        ),
+    )
+    .await
+    .unwrap();
+    kehoach::dashboard::rollups::rebuild(&app.db).await.unwrap();
+    let (_, html) = admin
+        .get_text("/dashboard?from=2024-01-01&to=2024-12-31")
+        .await;
+    assert_eq!(figure(&html, "held"), Some(3));
+    assert_eq!(figure(&html, "participants"), Some(1450));
+    assert_eq!(figure(&html, &format!("area-{area}-held")), Some(2));
+    assert_eq!(figure(&html, &format!("unit-{binh}-held")), Some(1));
+    // A year without a plan in force: every item is one of the others.
+    let (_, html) = admin
+        .get_text("/dashboard?from=2023-01-01&to=2023-12-31")
+        .await;
+    assert_eq!(figure(&html, "held"), Some(1));
+    assert_eq!(figure(&html, "participants"), Some(500));
+    assert_eq!(figure(&html, &format!("unit-{binh}-held")), Some(1));
     // A planned activity moved from May to July: the country's May loses it, its July gains it.
     let planned = create(
         &app,
@@ -788,4 +820,31 @@ async fn the_whole_country_is_the_sum_of_its_units(app: TestApp) {
     assert_rollups_exact(&app, "an edit into another month").await;
     assert_eq!(scheduled(&admin.get_text(may).await.1), Some(1));
     assert_eq!(scheduled(&admin.get_text(july).await.1), Some(1));
+}
+
+/// A copy of the first plan as a draft, with a copy of one of its items; returns the item's id.
+async fn item_of_a_draft_plan(app: &TestApp) -> i64 {
+    use kehoach::entities::{plan, plan_item};
+    use sea_orm::{
+        ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, NotSet, QueryFilter, Set,
+    };
+    let p = plan::Entity::find().one(&app.db).await.unwrap().unwrap();
+    let mut draft = p.clone().into_active_model();
+    draft.id = NotSet;
+    draft.code = Set(format!("{}-NHAP", p.code));
+    draft.number = Set(None);
+    draft.status = Set("draft".into());
+    let draft = draft.insert(&app.db).await.unwrap();
+    let item = plan_item::Entity::find()
+        .filter(plan_item::Column::PlanId.eq(p.id))
+        .filter(plan_item::Column::ParentId.is_null())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut copy = item.into_active_model();
+    copy.id = NotSet;
+    copy.plan_id = Set(draft.id);
+    copy.source_item_id = Set(None);
+    copy.insert(&app.db).await.unwrap().id
 }
