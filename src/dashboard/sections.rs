@@ -4,7 +4,7 @@
 
 use crate::dashboard::chart;
 use crate::dashboard::data::{Links, Period, Rows};
-use crate::entities::{code, org_unit, plan_budget};
+use crate::entities::{code, plan_budget};
 use crate::web::i18n::Locale;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -139,7 +139,7 @@ const COVERAGE_ROWS: usize = 300;
 
 /// Which communes held what: the ones with nothing first, ethnic-minority and border ones
 /// first among equals.
-pub fn coverage(c: &Ctx, units: &[org_unit::Model]) -> Section {
+pub fn coverage(c: &Ctx, units: &[BaseUnit]) -> Section {
     let mut per: HashMap<i64, (i64, i64, i64)> = HashMap::new();
     for r in &c.rows.units {
         let e = per.entry(r.unit).or_default();
@@ -192,6 +192,15 @@ pub fn coverage(c: &Ctx, units: &[org_unit::Model]) -> Section {
         "coverage",
         serde_json::json!({ "rows": rows, "all": all, "em": em, "border": border, "hidden": hidden }),
     )
+}
+
+/// What the coverage shows of a commune, town or ward.
+#[derive(Debug, sea_orm::FromQueryResult)]
+pub struct BaseUnit {
+    pub id: i64,
+    pub name: String,
+    pub ethnic_minority: bool,
+    pub border_area: bool,
 }
 
 /// People reached by held activities, by target group.

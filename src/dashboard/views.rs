@@ -2,7 +2,7 @@
 
 use crate::auth::{Capability, CurrentUser, Role};
 use crate::dashboard::data::{Links, Period, PeriodQuery, Rows, plan_in_force};
-use crate::dashboard::sections::{self, Ctx, Section};
+use crate::dashboard::sections::{self, BaseUnit, Ctx, Section};
 use crate::dashboard::sql::Frame;
 use crate::entities::plan;
 use crate::entities::{agency, code, org_unit, plan_budget, plan_target};
@@ -74,8 +74,15 @@ pub async fn frame(
     })
 }
 
-async fn base_units(db: &impl ConnectionTrait, f: &Frame) -> Result<Vec<org_unit::Model>, DbErr> {
+async fn base_units(db: &impl ConnectionTrait, f: &Frame) -> Result<Vec<BaseUnit>, DbErr> {
     let mut q = org_unit::Entity::find()
+        .select_only()
+        .columns([
+            org_unit::Column::Id,
+            org_unit::Column::Name,
+            org_unit::Column::EthnicMinority,
+            org_unit::Column::BorderArea,
+        ])
         .filter(org_unit::Column::Kind.is_in(BASE_KINDS))
         .filter(
             Condition::any()
@@ -86,7 +93,7 @@ async fn base_units(db: &impl ConnectionTrait, f: &Frame) -> Result<Vec<org_unit
     if !f.scope.all {
         q = q.filter(org_unit::Column::Id.is_in(f.scope.ids()));
     }
-    q.all(db).await
+    q.into_model().all(db).await
 }
 
 pub async fn get_dashboard(
