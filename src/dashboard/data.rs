@@ -87,47 +87,9 @@ impl Links {
     }
 }
 
-/// One group of `sql::activity_groups`.
-#[derive(Debug)]
-struct GroupRow {
-    item: i64,
-    kind: i64,
-    unit: i64,
-    held: bool,
-    day: NaiveDate,
-    n: i64,
-    participants: i64,
-    women: i64,
-    ethnic: i64,
-    children: i64,
-    broadcasts: i64,
-    minutes: i64,
-}
-
-/// Read by position, in the statements' column order: a province's year is thousands of rows,
-/// and looking each column up by name was a good part of the page's time.
-impl FromQueryResult for GroupRow {
-    fn from_query_result(r: &sea_orm::QueryResult, _: &str) -> Result<Self, DbErr> {
-        let status: String = r.try_get_by_index(3)?;
-        Ok(GroupRow {
-            item: r.try_get_by_index(0)?,
-            kind: r.try_get_by_index(1)?,
-            unit: r.try_get_by_index(2)?,
-            held: status == crate::activities::service::HELD,
-            day: r.try_get_by_index(4)?,
-            n: r.try_get_by_index(5)?,
-            participants: r.try_get_by_index(6)?,
-            women: r.try_get_by_index(7)?,
-            ethnic: r.try_get_by_index(8)?,
-            children: r.try_get_by_index(9)?,
-            broadcasts: r.try_get_by_index(10)?,
-            minutes: r.try_get_by_index(11)?,
-        })
-    }
-}
-
-/// Figures by plan item, activity type and whether held. Item 0 holds, in the national view,
-/// the items not shown one by one (`sql::Frame::items`), added up.
+/// Figures by plan item, activity type and whether held (`sql::activity_items`). Item 0 holds,
+/// in the national view, the items not shown one by one (`sql::Frame::items`), added up. Rows
+/// of the same key may come from several statements: readers add them up.
 #[derive(Debug, Default)]
 pub struct ItemRow {
     pub item: i64,
@@ -142,27 +104,42 @@ pub struct ItemRow {
     pub minutes: i64,
 }
 
-#[derive(Debug)]
+/// Read by position, in the statements' column order: a province's year is hundreds of rows,
+/// and looking each column up by name was a good part of the page's time.
+impl FromQueryResult for ItemRow {
+    fn from_query_result(r: &sea_orm::QueryResult, _: &str) -> Result<Self, DbErr> {
+        let status: String = r.try_get_by_index(2)?;
+        Ok(ItemRow {
+            item: r.try_get_by_index(0)?,
+            kind: r.try_get_by_index(1)?,
+            held: status == crate::activities::service::HELD,
+            n: r.try_get_by_index(3)?,
+            participants: r.try_get_by_index(4)?,
+            women: r.try_get_by_index(5)?,
+            ethnic: r.try_get_by_index(6)?,
+            children: r.try_get_by_index(7)?,
+            broadcasts: r.try_get_by_index(8)?,
+            minutes: r.try_get_by_index(9)?,
+        })
+    }
+}
+
+/// A unit's activities: held, all, and the participants of the held ones
+/// (`sql::activity_units`).
+#[derive(Debug, FromQueryResult)]
 pub struct UnitRow {
     pub unit: i64,
-    pub held: bool,
-    pub n: i64,
+    pub held: i64,
     pub participants: i64,
+    pub n: i64,
 }
 
-/// A unit's activities over the whole months of a national view (`sql::country_units`).
+/// Activities held and all that start on a day, or (summary rows) in the month starting on it
+/// (`sql::activity_days`).
 #[derive(Debug, FromQueryResult)]
-struct CountryUnitRow {
-    unit: i64,
-    held: i64,
-    participants: i64,
-    n: i64,
-}
-
-#[derive(Debug)]
 pub struct DayRow {
     pub day: NaiveDate,
-    pub held: bool,
+    pub held: i64,
     pub n: i64,
 }
 
@@ -193,54 +170,6 @@ pub struct TaskRow {
     pub done: i64,
 }
 
-/// The groups folded three ways: by item, type and held or not; by unit; by day (each in key
-/// order).
-fn fold(groups: Vec<GroupRow>) -> (Vec<ItemRow>, Vec<UnitRow>, Vec<DayRow>) {
-    use std::collections::BTreeMap;
-    let mut items: BTreeMap<(i64, i64, bool), ItemRow> = BTreeMap::new();
-    let mut units: BTreeMap<(i64, bool), UnitRow> = BTreeMap::new();
-    let mut days: BTreeMap<(NaiveDate, bool), DayRow> = BTreeMap::new();
-    for g in groups {
-        let i = items
-            .entry((g.item, g.kind, g.held))
-            .or_insert_with(|| ItemRow {
-                item: g.item,
-                kind: g.kind,
-                held: g.held,
-                ..Default::default()
-            });
-        i.n += g.n;
-        i.participants += g.participants;
-        i.women += g.women;
-        i.ethnic += g.ethnic;
-        i.children += g.children;
-        i.broadcasts += g.broadcasts;
-        i.minutes += g.minutes;
-        let d = days.entry((g.day, g.held)).or_insert_with(|| DayRow {
-            day: g.day,
-            held: g.held,
-            n: 0,
-        });
-        d.n += g.n;
-        // The country's own summary rows: its units come from `sql::country_units`.
-        if g.unit != migration::rollups::COUNTRY {
-            let u = units.entry((g.unit, g.held)).or_insert_with(|| UnitRow {
-                unit: g.unit,
-                held: g.held,
-                n: 0,
-                participants: 0,
-            });
-            u.n += g.n;
-            u.participants += g.participants;
-        }
-    }
-    (
-        items.into_values().collect(),
-        units.into_values().collect(),
-        days.into_values().collect(),
-    )
-}
-
 /// The rows of several statements of the same shape, one after the other.
 async fn all_of<R: FromQueryResult>(
     db: &impl ConnectionTrait,
@@ -266,23 +195,9 @@ pub struct Rows {
 impl Rows {
     pub async fn fetch(db: &impl ConnectionTrait, f: &Frame) -> Result<Rows, DbErr> {
         let b = db.get_database_backend();
-        let (items, mut units, days) = fold(all_of(db, sql::activity_groups(b, f)).await?);
-        if let Some(s) = sql::country_units(b, f) {
-            for u in CountryUnitRow::find_by_statement(s).all(db).await? {
-                units.push(UnitRow {
-                    unit: u.unit,
-                    held: true,
-                    n: u.held,
-                    participants: u.participants,
-                });
-                units.push(UnitRow {
-                    unit: u.unit,
-                    held: false,
-                    n: u.n - u.held,
-                    participants: 0,
-                });
-            }
-        }
+        let items = all_of(db, sql::activity_items(b, f)).await?;
+        let units = all_of(db, sql::activity_units(b, f)).await?;
+        let days = all_of(db, sql::activity_days(b, f)).await?;
         Ok(Rows {
             items,
             units,

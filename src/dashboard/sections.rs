@@ -88,9 +88,7 @@ pub fn months(c: &Ctx, labels: (String, String)) -> Section {
         let d = r.day.max(c.period.from);
         if let Some(e) = by.get_mut(&(d.year(), d.month())) {
             e.0 += r.n;
-            if r.held {
-                e.1 += r.n;
-            }
+            e.1 += r.held;
         }
     }
     let rows: Vec<MonthRow> = by
@@ -143,11 +141,9 @@ pub fn coverage(c: &Ctx, units: &[BaseUnit]) -> Section {
     let mut per: HashMap<i64, (i64, i64, i64)> = HashMap::new();
     for r in &c.rows.units {
         let e = per.entry(r.unit).or_default();
+        e.0 += r.held;
         e.1 += r.n;
-        if r.held {
-            e.0 += r.n;
-            e.2 += r.participants;
-        }
+        e.2 += r.participants;
     }
     let mut rows: Vec<UnitRow> = units
         .iter()

@@ -193,9 +193,29 @@ impl Others {
     }
 }
 
-/// The statements over the ragged edges, then the one over the summary rows; for the whole
-/// country, its rows of the items shown one by one and then those of the other items (its
-/// totals less the items shown), under item 0.
+/// The statements over the ragged edges of the period (`raw`, given the condition on the
+/// activities `a`), then, if it holds whole months, `months`' (given the first and last).
+fn reads(
+    backend: DbBackend,
+    f: &Frame,
+    raw: impl Fn(String) -> String,
+    months: impl Fn((NaiveDate, NaiveDate)) -> Vec<String>,
+) -> Vec<Statement> {
+    let split = Split::of(f);
+    let mut out: Vec<String> = split
+        .raw
+        .iter()
+        .map(|r| raw(activity_where(f, *r)))
+        .collect();
+    if let Some(m) = split.months {
+        out.extend(months(m));
+    }
+    out.into_iter().map(|sql| stmt(backend, sql)).collect()
+}
+
+/// Reads by plan item: the summary rows of the whole months in scope (`rollup`, given their
+/// condition); for the whole country, its rows of the items shown one by one and then those of
+/// the other items (its totals less the items shown), under item 0.
 fn split_statements(
     backend: DbBackend,
     f: &Frame,
@@ -203,25 +223,37 @@ fn split_statements(
     rollup: impl Fn(String) -> String,
     others: Others,
 ) -> Vec<Statement> {
-    let split = Split::of(f);
-    let mut out: Vec<Statement> = split
-        .raw
-        .iter()
-        .map(|r| stmt(backend, raw(activity_where(f, *r))))
-        .collect();
-    if let Some(m) = split.months {
+    reads(backend, f, raw, |m| {
         if f.scope.all {
-            out.push(stmt(backend, rollup(country_where(f, m, "r", true))));
             let (totals, shown) = (
                 country_where(f, m, "t", false),
                 country_where(f, m, "x", true),
             );
-            out.push(stmt(backend, others.sql(&totals, &shown)));
+            vec![
+                rollup(country_where(f, m, "r", true)),
+                others.sql(&totals, &shown),
+            ]
         } else {
-            out.push(stmt(backend, rollup(rollup_where(f, m))));
+            vec![rollup(rollup_where(f, m))]
         }
+    })
+}
+
+/// The units whose coverage rows are read: those in scope; for the whole country, every unit,
+/// each unit's rows found through the key.
+fn coverage_units(f: &Frame) -> String {
+    if f.scope.all {
+        " AND r.org_unit_id IN (SELECT id FROM org_units)".to_owned()
+    } else {
+        units_of(f, "r.org_unit_id")
     }
-    out
+}
+
+/// `CAST(COALESCE(SUM(CASE WHEN <status> = 'held' THEN <then> ELSE 0 END), 0) AS BIGINT)`.
+fn held_sum(status: &str, then: &str) -> String {
+    sum(&format!(
+        "CASE WHEN {status} = 'held' THEN {then} ELSE 0 END"
+    ))
 }
 
 /// Item 0 as both backends read it back into an i64.
@@ -238,60 +270,105 @@ const FIGURES: [&str; 7] = [
     "minutes",
 ];
 
-/// Counts and figures by plan item, activity type, unit, status and start date (for the summary
-/// rows, the month's first day), folded by the caller into the figures by item, the coverage of
-/// units and the months (portable: no date functions, which differ between SQLite and
-/// PostgreSQL).
-pub fn activity_groups(backend: DbBackend, f: &Frame) -> Vec<Statement> {
+/// Counts and figures by plan item, activity type and status (`data::ItemRow`).
+pub fn activity_items(backend: DbBackend, f: &Frame) -> Vec<Statement> {
     split_statements(
         backend,
         f,
         |cond| {
             format!(
-                "SELECT a.plan_item_id AS item, a.activity_type_id AS kind, a.org_unit_id AS unit, \
-                 a.status AS status, a.start_date AS day, {figures} \
-                 FROM activities a WHERE {cond} \
-                 GROUP BY a.plan_item_id, a.activity_type_id, a.org_unit_id, a.status, a.start_date",
+                "SELECT a.plan_item_id AS item, a.activity_type_id AS kind, a.status AS status, \
+                 {figures} FROM activities a WHERE {cond} \
+                 GROUP BY a.plan_item_id, a.activity_type_id, a.status",
                 figures = migration::rollups::activity_figures(),
             )
         },
         |cond| {
+            let sums: Vec<String> = FIGURES
+                .iter()
+                .map(|c| format!("{} AS {c}", sum(&format!("r.{c}"))))
+                .collect();
             format!(
-                "SELECT r.plan_item_id AS item, r.activity_type_id AS kind, r.org_unit_id AS unit, \
-                 r.status AS status, r.month AS day, r.n, r.participants, r.women, r.ethnic, \
-                 r.children, r.broadcasts, r.minutes FROM activity_rollups r WHERE {cond}"
+                "SELECT r.plan_item_id AS item, r.activity_type_id AS kind, r.status AS status, \
+                 {} FROM activity_rollups r WHERE {cond} \
+                 GROUP BY r.plan_item_id, r.activity_type_id, r.status",
+                sums.join(", ")
             )
         },
         Others {
             table: "activity_rollups",
-            head: format!(
-                "{ZERO} AS item, {ZERO} AS kind, {ZERO} AS unit, t.status, t.month AS day"
-            ),
+            head: format!("{ZERO} AS item, {ZERO} AS kind, t.status"),
             keys: &["month", "status"],
             figures: &FIGURES,
         },
     )
 }
 
-/// For the whole country, whose summary rows hold no units: the activities held and all of
-/// them, and the participants of the held ones, by unit, over the period's whole months (the
-/// ragged ends come by unit from `activity_groups`), from the units' coverage rows
-/// (`migration::rollups::COVERAGE`), each unit's read through the key.
-pub fn country_units(backend: DbBackend, f: &Frame) -> Option<Statement> {
-    let months = Split::of(f).months.filter(|_| f.scope.all)?;
-    Some(stmt(
+/// Activities held and all, and participants of the held ones, by unit (`data::UnitRow`): the
+/// whole months from the units' coverage rows (`migration::rollups::COVERAGE`).
+pub fn activity_units(backend: DbBackend, f: &Frame) -> Vec<Statement> {
+    reads(
         backend,
-        format!(
-            "SELECT r.org_unit_id AS unit, {held} AS held, {people} AS participants, {n} AS n \
-             FROM {table} r WHERE r.org_unit_id IN (SELECT id FROM org_units) AND {months} \
-             GROUP BY r.org_unit_id",
-            held = sum("r.held"),
-            people = sum("r.participants"),
-            n = sum("r.n"),
-            table = migration::rollups::COVERAGE,
-            months = months_where(months),
-        ),
-    ))
+        f,
+        |cond| {
+            format!(
+                "SELECT a.org_unit_id AS unit, {held} AS held, {people} AS participants, \
+                 CAST(COUNT(*) AS BIGINT) AS n FROM activities a WHERE {cond} \
+                 GROUP BY a.org_unit_id",
+                held = held_sum("a.status", "1"),
+                people = held_sum("a.status", "a.participants"),
+            )
+        },
+        |m| {
+            vec![format!(
+                "SELECT r.org_unit_id AS unit, {held} AS held, {people} AS participants, \
+                 {n} AS n FROM {table} r WHERE {months}{units} GROUP BY r.org_unit_id",
+                held = sum("r.held"),
+                people = sum("r.participants"),
+                n = sum("r.n"),
+                table = migration::rollups::COVERAGE,
+                months = months_where(m),
+                units = coverage_units(f),
+            )]
+        },
+    )
+}
+
+/// Activities held and all by start date; for the summary rows, by month (`data::DayRow`):
+/// from the coverage rows of the units in scope, or the country's totals.
+pub fn activity_days(backend: DbBackend, f: &Frame) -> Vec<Statement> {
+    reads(
+        backend,
+        f,
+        |cond| {
+            format!(
+                "SELECT a.start_date AS day, {held} AS held, CAST(COUNT(*) AS BIGINT) AS n \
+                 FROM activities a WHERE {cond} GROUP BY a.start_date",
+                held = held_sum("a.status", "1"),
+            )
+        },
+        |m| {
+            vec![if f.scope.all {
+                format!(
+                    "SELECT r.month AS day, {held} AS held, {n} AS n FROM activity_rollups r \
+                     WHERE {cond} GROUP BY r.month",
+                    held = held_sum("r.status", "r.n"),
+                    n = sum("r.n"),
+                    cond = country_where(f, m, "r", false),
+                )
+            } else {
+                format!(
+                    "SELECT r.month AS day, {held} AS held, {n} AS n FROM {table} r \
+                     WHERE {months}{units} GROUP BY r.month",
+                    held = sum("r.held"),
+                    n = sum("r.n"),
+                    table = migration::rollups::COVERAGE,
+                    months = months_where(m),
+                    units = coverage_units(f),
+                )
+            }]
+        },
+    )
 }
 
 /// Copies produced and distributed by plan item and material kind, of held activities.
@@ -401,8 +478,9 @@ pub fn tasks(backend: DbBackend, f: &Frame) -> Statement {
 
 /// Every statement of the page, in the order the page runs them (for the benchmark).
 pub fn all(backend: DbBackend, f: &Frame) -> Vec<Statement> {
-    let mut out = activity_groups(backend, f);
-    out.extend(country_units(backend, f));
+    let mut out = activity_items(backend, f);
+    out.extend(activity_units(backend, f));
+    out.extend(activity_days(backend, f));
     out.extend(materials(backend, f));
     out.extend(budgets(backend, f));
     out.push(tasks(backend, f));
