@@ -388,8 +388,11 @@ pub fn materials(backend: DbBackend, f: &Frame) -> Vec<Statement> {
         },
         |cond| {
             format!(
-                "SELECT r.plan_item_id AS item, r.material_kind_id AS kind, r.produced, \
-                 r.distributed FROM material_rollups r WHERE {cond}"
+                "SELECT r.plan_item_id AS item, r.material_kind_id AS kind, {p} AS produced, \
+                 {d} AS distributed FROM material_rollups r WHERE {cond} \
+                 GROUP BY r.plan_item_id, r.material_kind_id",
+                p = sum("r.produced"),
+                d = sum("r.distributed"),
             )
         },
         Others {
@@ -420,7 +423,10 @@ pub fn budgets(backend: DbBackend, f: &Frame) -> Vec<Statement> {
         |cond| {
             format!(
                 "SELECT r.plan_item_id AS item, r.funding_source_id AS source, r.status, \
-                 r.planned, r.spent FROM budget_rollups r WHERE {cond}"
+                 {p} AS planned, {s} AS spent FROM budget_rollups r WHERE {cond} \
+                 GROUP BY r.plan_item_id, r.funding_source_id, r.status",
+                p = sum("r.planned"),
+                s = sum("r.spent"),
             )
         },
         Others {
