@@ -83,10 +83,15 @@ pub async fn support(state: &AppState, user: &CurrentUser, period: &Period) -> A
     // its last ten years.
     let earliest = YearMonth::from_key(to.key() - (MAX_SPAN / 12) * 100).unwrap_or(to);
     let from = YearMonth::of(period.from).max(earliest);
-    let (unit, _) =
+    let (unit, scope) =
         crate::support_stats::access::readable_unit(state, user, user.org_unit_id).await?;
     let sel = Selection { unit, from, to };
-    let data = data::load(&state.db, &sel).await?;
+    // The user's scope is the subtree of the user's unit but for the administrator.
+    let data = if !scope.all && scope.root == sel.unit.id {
+        data::load_subtree(&state.db, &sel, &scope).await?
+    } else {
+        data::load(&state.db, &sel).await?
+    };
     let tr = Tr {
         i18n: &state.i18n,
         locale: user.locale,

@@ -38,6 +38,15 @@ const CHUNK: usize = 900;
 
 pub async fn load(db: &impl ConnectionTrait, sel: &Selection) -> AppResult<Data> {
     let subtree = Scope::of_unit(db, sel.unit.id).await?;
+    load_subtree(db, sel, &subtree).await
+}
+
+/// As `load`, given the subtree of the selection's unit (`Scope::of_unit`) already looked up.
+pub async fn load_subtree(
+    db: &impl ConnectionTrait,
+    sel: &Selection,
+    subtree: &Scope,
+) -> AppResult<Data> {
     let ids = subtree.ids();
     let mut units = Vec::new();
     let mut months = Vec::new();
