@@ -18,7 +18,8 @@ impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
         let create = rollups::create_coverage(m.get_database_backend());
-        for sql in std::iter::once(create)
+        for sql in [create, rollups::index_coverage()]
+            .into_iter()
             .chain(rollups::coverage("1 = 1"))
             .chain(rollups::country_rebuild())
         {
