@@ -207,17 +207,13 @@ pub async fn run(config: Config, db: DatabaseConnection, o: Options) -> anyhow::
                     };
                     let plan =
                         crate::dashboard::views::plan_and_items(&db, &scope, &me, &period).await?;
-                    let items = plan
-                        .iter()
-                        .flat_map(|(_, forest)| forest.items().iter().map(|i| i.id))
-                        .collect();
                     let f = crate::dashboard::views::frame(
                         &db,
                         &me,
                         scope,
                         &period,
                         chrono::Utc::now().date_naive(),
-                        items,
+                        plan.as_ref(),
                     )
                     .await?;
                     crate::dashboard::sql::all(b, &f)

@@ -497,6 +497,7 @@ pub fn all(backend: DbBackend, f: &Frame) -> Vec<Statement> {
 mod tests {
     use super::*;
     use crate::org_units::scope::Scope;
+    use std::collections::BTreeSet;
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -518,6 +519,35 @@ mod tests {
             longest_span,
             items: Vec::new(),
         })
+    }
+
+    #[test]
+    fn the_country_is_read_month_by_month_across_the_new_year() {
+        let mut f = Frame {
+            scope: Scope {
+                root: 1,
+                units: BTreeSet::new(),
+                all: true,
+            },
+            from: d("2024-11-01"),
+            to: d("2025-02-28"),
+            today: d("2025-02-28"),
+            agency_id: 1,
+            partner: false,
+            agencies_in_scope: Vec::new(),
+            longest_span: 0,
+            items: vec![7, 9],
+        };
+        let m = (d("2024-11-01"), d("2025-02-01"));
+        assert_eq!(
+            country_where(&f, m, "r", true),
+            "r.org_unit_id = 0 AND r.month IN ('2024-11-01', '2024-12-01', '2025-01-01', \
+             '2025-02-01') AND r.plan_item_id IN (7,9)"
+        );
+        assert!(country_where(&f, m, "t", false).ends_with("t.plan_item_id = 0"));
+        // No plan in force: no item is shown one by one, all are among the others.
+        f.items.clear();
+        assert!(country_where(&f, m, "x", true).ends_with("x.plan_item_id IN (-1)"));
     }
 
     #[test]

@@ -4,8 +4,7 @@ use crate::auth::{Capability, CurrentUser, Role};
 use crate::dashboard::data::{Links, Period, PeriodQuery, Rows, plan_in_force};
 use crate::dashboard::sections::{self, BaseUnit, Ctx, Section};
 use crate::dashboard::sql::Frame;
-use crate::entities::plan;
-use crate::entities::{agency, code, org_unit, plan_budget, plan_target};
+use crate::entities::{agency, code, org_unit, plan, plan_budget, plan_target};
 use crate::error::AppResult;
 use crate::plans::repo::ItemForest;
 use crate::state::AppState;
@@ -39,16 +38,20 @@ pub async fn plan_and_items(
     }
 }
 
-/// What the statements need to know about the user; `items` are the plan items shown one by
-/// one (`Frame::items`).
+/// What the statements need to know about the user; the items of the plan in force (with
+/// those derived from them) are the ones shown one by one (`Frame::items`).
 pub async fn frame(
     db: &impl ConnectionTrait,
     user: &CurrentUser,
     scope: crate::org_units::scope::Scope,
     period: &Period,
     today: NaiveDate,
-    items: Vec<i64>,
+    plan: Option<&(plan::Model, ItemForest)>,
 ) -> Result<Frame, DbErr> {
+    let items = plan
+        .iter()
+        .flat_map(|(_, forest)| forest.items().iter().map(|i| i.id))
+        .collect();
     let partner = user.role == Role::Partner;
     let agencies_in_scope = if partner || scope.all {
         Vec::new()
@@ -107,11 +110,7 @@ pub async fn get_dashboard(
     let period = Period::parse(&q, today);
     let scope = user.scope(&state).await?;
     let plan = plan_and_items(db, &scope, &user, &period).await?;
-    let items = plan
-        .iter()
-        .flat_map(|(_, forest)| forest.items().iter().map(|i| i.id))
-        .collect();
-    let f = frame(db, &user, scope, &period, today, items).await?;
+    let f = frame(db, &user, scope, &period, today, plan.as_ref()).await?;
     let rows = Rows::fetch(db, &f).await?;
     let codes: HashMap<i64, code::Model> = code::Entity::find()
         .all(db)
