@@ -69,19 +69,22 @@ struct Shape {
     figures: &'static [&'static str],
 }
 
+/// The figures of `activity_rollups`, in column order.
+pub const ACTIVITY_FIGURES: [&str; 7] = [
+    "n",
+    "participants",
+    "women",
+    "ethnic",
+    "children",
+    "broadcasts",
+    "minutes",
+];
+
 const SHAPES: [Shape; 3] = [
     Shape {
         table: "activity_rollups",
         keys: &["month", "plan_item_id", "activity_type_id", "status"],
-        figures: &[
-            "n",
-            "participants",
-            "women",
-            "ethnic",
-            "children",
-            "broadcasts",
-            "minutes",
-        ],
+        figures: &ACTIVITY_FIGURES,
     },
     Shape {
         table: "material_rollups",
@@ -263,15 +266,7 @@ pub fn create(backend: DbBackend) -> Vec<String> {
             "CREATE TABLE activity_rollups (org_unit_id BIGINT NOT NULL, month {date} NOT NULL, \
              plan_item_id BIGINT NOT NULL, activity_type_id BIGINT NOT NULL, status {text} NOT NULL, \
              {}, PRIMARY KEY (org_unit_id, month, plan_item_id, activity_type_id, status)){tail}",
-            figures(&[
-                "n",
-                "participants",
-                "women",
-                "ethnic",
-                "children",
-                "broadcasts",
-                "minutes"
-            ])
+            figures(&ACTIVITY_FIGURES)
         ),
         format!(
             "CREATE TABLE material_rollups (org_unit_id BIGINT NOT NULL, month {date} NOT NULL, \

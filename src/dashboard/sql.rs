@@ -9,7 +9,7 @@
 
 use crate::org_units::scope::Scope;
 use chrono::NaiveDate;
-use migration::rollups::{COUNTRY, sum};
+use migration::rollups::{ACTIVITY_FIGURES, COUNTRY, sum};
 use sea_orm::{DbBackend, Statement};
 
 /// Who is looking and at what: the scope, the period and the day (for lateness).
@@ -259,17 +259,6 @@ fn held_sum(status: &str, then: &str) -> String {
 /// Item 0 as both backends read it back into an i64.
 const ZERO: &str = "CAST(0 AS BIGINT)";
 
-/// The columns of `activity_rollups` that are added up, in order.
-const FIGURES: [&str; 7] = [
-    "n",
-    "participants",
-    "women",
-    "ethnic",
-    "children",
-    "broadcasts",
-    "minutes",
-];
-
 /// Counts and figures by plan item, activity type and status (`data::ItemRow`).
 pub fn activity_items(backend: DbBackend, f: &Frame) -> Vec<Statement> {
     split_statements(
@@ -284,7 +273,7 @@ pub fn activity_items(backend: DbBackend, f: &Frame) -> Vec<Statement> {
             )
         },
         |cond| {
-            let sums: Vec<String> = FIGURES
+            let sums: Vec<String> = ACTIVITY_FIGURES
                 .iter()
                 .map(|c| format!("{} AS {c}", sum(&format!("r.{c}"))))
                 .collect();
@@ -299,7 +288,7 @@ pub fn activity_items(backend: DbBackend, f: &Frame) -> Vec<Statement> {
             table: "activity_rollups",
             head: format!("{ZERO} AS item, {ZERO} AS kind, t.status"),
             keys: &["month", "status"],
-            figures: &FIGURES,
+            figures: &ACTIVITY_FIGURES,
         },
     )
 }
