@@ -117,15 +117,18 @@ async fn unit_id(app: &TestApp, code: &str) -> i64 {
     .await
 }
 
+/// Four held activities in two communes of Tây Hòa: unit, day, people.
+const FOUR_HELD: [(&str, &str, People); 4] = [
+    ("PY-TH-HOAPHONG", "2024-03-05", (120, 70, 15, 10)),
+    ("PY-TH-HOAPHONG", "2024-05-10", (1250, 640, 120, 35)),
+    ("PY-TH-HOABINH1", "2024-06-01", (80, 41, 0, 12)),
+    // Held the year before: outside the default period (the current year, 2024).
+    ("PY-TH-HOABINH1", "2023-11-20", (500, 250, 50, 50)),
+];
+
 async fn the_figures_are_the_sums_of_the_held_activities(app: TestApp) {
     app.login_as("planner").await;
-    let rows: [(&str, &str, People); 4] = [
-        ("PY-TH-HOAPHONG", "2024-03-05", (120, 70, 15, 10)),
-        ("PY-TH-HOAPHONG", "2024-05-10", (1250, 640, 120, 35)),
-        ("PY-TH-HOABINH1", "2024-06-01", (80, 41, 0, 12)),
-        // Held the year before: outside the default period (the current year, 2024).
-        ("PY-TH-HOABINH1", "2023-11-20", (500, 250, 50, 50)),
-    ];
+    let rows = FOUR_HELD;
     for (unit, date, p) in rows {
         held(&app, unit, date, p).await;
     }
@@ -714,12 +717,7 @@ async fn a_period_with_ragged_ends_counts_exactly_the_listed_rows(app: TestApp) 
 async fn the_whole_country_is_the_sum_of_its_units(app: TestApp) {
     use crate::activities::{create, fields, pairs, set};
     app.login_as("planner").await;
-    let rows: [(&str, &str, People); 4] = [
-        ("PY-TH-HOAPHONG", "2024-03-05", (120, 70, 15, 10)),
-        ("PY-TH-HOAPHONG", "2024-05-10", (1250, 640, 120, 35)),
-        ("PY-TH-HOABINH1", "2024-06-01", (80, 41, 0, 12)),
-        ("PY-TH-HOABINH1", "2023-11-20", (500, 250, 50, 50)),
-    ];
+    let rows = FOUR_HELD;
     let mut ids = Vec::new();
     for (unit, date, p) in rows {
         ids.push(held(&app, unit, date, p).await);
