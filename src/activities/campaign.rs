@@ -45,7 +45,7 @@ async fn show(
     let names = repo::names_for(&state.db, &rows).await?;
     let plans = service::plan_items_for(&state.db, &w.plan_units).await?;
     let plans: Vec<crate::entities::plan::Model> = plans.into_iter().map(|(p, _)| p).collect();
-    let options = crate::activities::views::filter_options(state, user).await?;
+    let options = crate::activities::views::filter_options(state, user, &filter).await?;
     let values = crate::web::forms::FormValues::of(form.unwrap_or(&RawForm::default()));
     page.render_status(
         state,

@@ -15,17 +15,62 @@ use minijinja::context;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
-/// What the filter form offers: units in scope and the code lists.
-pub async fn filter_options(state: &AppState, user: &CurrentUser) -> AppResult<minijinja::Value> {
-    let scope = user.scope(state).await?;
-    let mut units = org_unit::Entity::find().order_by_asc(org_unit::Column::Name);
+/// Past this many units in scope, the unit filter lists only the units above communes, and the
+/// chosen unit's own: a national scope is 3,300 communes, too many for one list on a phone
+/// (and most of the page's weight). Choosing a province then lists its communes.
+pub const UNIT_CHOICES: usize = 300;
+
+#[derive(Serialize, sea_orm::FromQueryResult)]
+pub struct UnitChoice {
+    pub id: i64,
+    pub name: String,
+}
+
+/// The units the unit filter offers within `scope`, by name: all of them in a small scope;
+/// in a large one, those with units below them, plus `chosen` and the units just below it.
+async fn unit_choices(
+    db: &impl sea_orm::ConnectionTrait,
+    scope: &crate::org_units::scope::Scope,
+    chosen: Option<i64>,
+) -> Result<(Vec<UnitChoice>, bool), sea_orm::DbErr> {
+    use sea_orm::sea_query::Query;
+    let mut q = org_unit::Entity::find()
+        .select_only()
+        .columns([org_unit::Column::Id, org_unit::Column::Name])
+        .order_by_asc(org_unit::Column::Name);
     if !scope.all {
-        units = units.filter(org_unit::Column::Id.is_in(scope.ids()));
+        q = q.filter(org_unit::Column::Id.is_in(scope.ids()));
     }
-    let units = units.all(&state.db).await?;
+    let narrowed = scope.units.len() > UNIT_CHOICES;
+    if narrowed {
+        let parents = Query::select()
+            .column(org_unit::Column::ParentId)
+            .from(org_unit::Entity)
+            .and_where(org_unit::Column::ParentId.is_not_null())
+            .to_owned();
+        let mut c = sea_orm::Condition::any().add(org_unit::Column::Id.in_subquery(parents));
+        if let Some(u) = chosen {
+            c = c
+                .add(org_unit::Column::Id.eq(u))
+                .add(org_unit::Column::ParentId.eq(u));
+        }
+        q = q.filter(c);
+    }
+    Ok((q.into_model().all(db).await?, narrowed))
+}
+
+/// What the filter form offers: units in scope (see [`unit_choices`]) and the code lists.
+pub async fn filter_options(
+    state: &AppState,
+    user: &CurrentUser,
+    filter: &Filter,
+) -> AppResult<minijinja::Value> {
+    let scope = user.scope(state).await?;
+    let chosen = filter.unit.as_deref().and_then(|u| u.parse().ok());
+    let (units, narrowed) = unit_choices(&state.db, &scope, chosen).await?;
     let types = crate::codes::list(&state.db, "activity_type").await?;
     let groups = crate::codes::list(&state.db, "target_group").await?;
-    Ok(context! { units => units, types => types, groups => groups })
+    Ok(context! { units => units, narrowed => narrowed, types => types, groups => groups })
 }
 
 /// The query string of a filter without its cursor, for links that keep the filters.
@@ -45,7 +90,7 @@ pub async fn get_activities(
     filter.resolve(&state.db, &scope).await?;
     let (rows, next) = repo::list(&state.db, &scope, &filter, PAGE_SIZE).await?;
     let names = repo::names_for(&state.db, &rows).await?;
-    let options = filter_options(&state, &user).await?;
+    let options = filter_options(&state, &user, &filter).await?;
     page.render(
         &state,
         "activities/index.html",
@@ -177,7 +222,7 @@ pub async fn get_calendar(
             Some((first + Duration::days(7)).to_string()),
         ),
     };
-    let options = filter_options(&state, &user).await?;
+    let options = filter_options(&state, &user, &q.filter).await?;
     let weekdays: Vec<u32> = [
         Weekday::Mon,
         Weekday::Tue,

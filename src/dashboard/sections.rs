@@ -145,10 +145,33 @@ pub fn coverage(c: &Ctx, units: &[BaseUnit]) -> Section {
         e.1 += r.n;
         e.2 += r.participants;
     }
-    let mut rows: Vec<UnitRow> = units
+    // Sorted and counted before the rows are made: a national scope is 3,300 communes, of
+    // which the page shows the first COVERAGE_ROWS, and only those need their links.
+    let mut all_units: Vec<(&BaseUnit, (i64, i64, i64))> = units
         .iter()
-        .map(|u| {
-            let (held, all, people) = per.get(&u.id).copied().unwrap_or_default();
+        .map(|u| (u, per.get(&u.id).copied().unwrap_or_default()))
+        .collect();
+    all_units.sort_by(|(a, fa), (b, fb)| {
+        (fa.0 > 0, !(a.ethnic_minority || a.border_area), &a.name).cmp(&(
+            fb.0 > 0,
+            !(b.ethnic_minority || b.border_area),
+            &b.name,
+        ))
+    });
+    let count = |f: &dyn Fn(&BaseUnit) -> bool| {
+        (
+            all_units.iter().filter(|(u, _)| f(u)).count(),
+            all_units.iter().filter(|(u, h)| f(u) && h.0 > 0).count(),
+        )
+    };
+    let all = count(&|_| true);
+    let em = count(&|u| u.ethnic_minority);
+    let border = count(&|u| u.border_area);
+    let hidden = all_units.len().saturating_sub(COVERAGE_ROWS);
+    let rows: Vec<UnitRow> = all_units
+        .into_iter()
+        .take(COVERAGE_ROWS)
+        .map(|(u, (held, all, people))| {
             let unit = ("unit", u.id.to_string());
             UnitRow {
                 id: u.id,
@@ -161,29 +184,6 @@ pub fn coverage(c: &Ctx, units: &[BaseUnit]) -> Section {
             }
         })
         .collect();
-    rows.sort_by(|a, b| {
-        (
-            a.held.value > 0,
-            !(a.ethnic_minority || a.border_area),
-            &a.name,
-        )
-            .cmp(&(
-                b.held.value > 0,
-                !(b.ethnic_minority || b.border_area),
-                &b.name,
-            ))
-    });
-    let count = |f: &dyn Fn(&UnitRow) -> bool| {
-        (
-            rows.iter().filter(|r| f(r)).count(),
-            rows.iter().filter(|r| f(r) && r.held.value > 0).count(),
-        )
-    };
-    let all = count(&|_| true);
-    let em = count(&|r| r.ethnic_minority);
-    let border = count(&|r| r.border_area);
-    let hidden = rows.len().saturating_sub(COVERAGE_ROWS);
-    rows.truncate(COVERAGE_ROWS);
     Section::new(
         "coverage",
         serde_json::json!({ "rows": rows, "all": all, "em": em, "border": border, "hidden": hidden }),

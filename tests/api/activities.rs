@@ -15,6 +15,7 @@ db_tests!(
     a_series_and_a_cloned_campaign_get_the_right_dates,
     the_calendar_shows_the_month_and_the_week,
     an_item_that_activities_name_cannot_be_removed,
+    a_large_scope_chooses_a_unit_by_drilling_down,
 );
 
 async fn id_of(app: &TestApp, sql: &str) -> String {
@@ -850,4 +851,88 @@ async fn the_activities_api_follows_the_contract(app: TestApp) {
         StatusCode::FORBIDDEN,
         "a partner cannot edit what another agency organises"
     );
+}
+
+/// With more units in scope than the unit filter lists at once (300), it lists the units above
+/// communes, and once one is chosen, that unit's own; filtering by any unit still works.
+async fn a_large_scope_chooses_a_unit_by_drilling_down(app: TestApp) {
+    use kehoach::entities::org_unit;
+    use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, NotSet, QueryFilter, Set};
+    let commune = org_unit::Entity::find()
+        .filter(org_unit::Column::Code.eq("PY-TH-HOAMYDONG"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let district = commune.parent_id.unwrap();
+    let copies: Vec<org_unit::ActiveModel> = (1..=320)
+        .map(|i| {
+            let mut u = commune.clone().into_active_model();
+            u.id = NotSet;
+            u.code = Set(format!("PY-TH-THU{i:03}"));
+            u.gso_code = Set(None);
+            u.name = Set(format!("Xã Thử Nghiệm {i:03}"));
+            u
+        })
+        .collect();
+    org_unit::Entity::insert_many(copies)
+        .exec(&app.db)
+        .await
+        .unwrap();
+    // The unit select's options; the other selects' ids are code ids, hence the names.
+    let option = |id: i64, name: &str| format!("<option value=\"{id}\">{name}</option>");
+    let chosen = |id: i64, name: &str| format!("<option value=\"{id}\" selected>{name}</option>");
+    let last_copy = app
+        .scalar("SELECT MAX(id) AS n FROM org_units WHERE code LIKE 'PY-TH-THU%'")
+        .await;
+
+    app.login_as("admin").await;
+    let (status, html) = app.get_text("/activities").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&option(district, "Huyện Tây Hòa")), "{html}");
+    let province = app
+        .scalar(&format!(
+            "SELECT parent_id AS n FROM org_units WHERE id = {district}"
+        ))
+        .await;
+    assert!(html.contains(&option(province, "Tỉnh Phú Yên")));
+    assert!(
+        !html.contains(&option(commune.id, &commune.name)),
+        "communes wait for a choice"
+    );
+    assert!(!html.contains("Xã Thử Nghiệm 001"));
+    assert!(
+        html.contains("Chọn một tỉnh (hay đơn vị cấp trên)"),
+        "{html}"
+    );
+
+    let (_, html) = app.get_text(&format!("/activities?unit={district}")).await;
+    assert!(html.contains(&chosen(district, "Huyện Tây Hòa")));
+    assert!(
+        html.contains(&option(commune.id, &commune.name)),
+        "its communes are offered"
+    );
+    assert!(html.contains(&option(last_copy, "Xã Thử Nghiệm 320")));
+
+    let (status, html) = app.get_text(&format!("/activities?unit={last_copy}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&chosen(last_copy, "Xã Thử Nghiệm 320")));
+    let (_, calendar) = app
+        .get_text(&format!("/activities/calendar?unit={district}"))
+        .await;
+    assert!(
+        calendar.contains(&option(commune.id, &commune.name)),
+        "the calendar's too"
+    );
+
+    // A commune officer's scope is one unit: listed as it is, with no hint.
+    let officer = app.another_browser();
+    officer.login_as("commune").await;
+    let (_, html) = officer.get_text("/activities").await;
+    let own = app
+        .scalar("SELECT id AS n FROM org_units WHERE code = 'PY-TH-HOAPHONG'")
+        .await;
+    assert!(html.contains(&option(own, "Xã Hòa Phong")), "{html}");
+    assert!(!html.contains(&option(commune.id, &commune.name)));
+    assert!(!html.contains("Chọn một tỉnh (hay đơn vị cấp trên)"));
 }
