@@ -18,6 +18,7 @@ mod m20261201_000003_partner_reports;
 mod m20261202_000001_activity_span;
 mod m20261203_000001_dashboard_rollups;
 mod m20261204_000001_country_rollups;
+mod m20261205_000001_coverage_years;
 pub mod rollups;
 
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000002_imports::Migration),
             Box::new(m20261203_000001_dashboard_rollups::Migration),
             Box::new(m20261204_000001_country_rollups::Migration),
+            Box::new(m20261205_000001_coverage_years::Migration),
         ]
     }
 }

@@ -37,7 +37,9 @@ pub async fn refresh(
     db: &impl ConnectionTrait,
     written: impl IntoIterator<Item = (i64, NaiveDate)>,
 ) -> Result<(), DbErr> {
-    use migration::rollups::{COUNTRY, country_delta, country_tidy};
+    use migration::rollups::{
+        COUNTRY, country_delta, country_tidy, coverage_years_delta, coverage_years_tidy,
+    };
     let backend = db.get_database_backend();
     let mut keys: Vec<(i64, NaiveDate)> = written.into_iter().map(|(u, d)| key(u, d)).collect();
     keys.sort();
@@ -68,8 +70,13 @@ pub async fn refresh(
         );
         let statements = country_delta(&rollups, -1)
             .into_iter()
+            .chain([coverage_years_delta(backend, &rollups, -1)])
             .chain(migration::rollups::refresh(backend, &rollups, &activities))
             .chain(migration::rollups::coverage(&rollups))
+            .chain([
+                coverage_years_delta(backend, &rollups, 1),
+                coverage_years_tidy(&format!("org_unit_id = {unit}")),
+            ])
             .chain(country_delta(&rollups, 1))
             .chain(country_tidy(&format!("month = {first}")));
         for sql in statements {

@@ -478,6 +478,7 @@ async fn rollups(app: &TestApp) -> Vec<String> {
         "material_rollups",
         "budget_rollups",
         "coverage_rollups",
+        "coverage_years",
     ] {
         let sql = format!("SELECT * FROM {table} ORDER BY 1, 2, 3, 4");
         let stmt = Statement::from_string(app.db.get_database_backend(), sql);
