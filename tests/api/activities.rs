@@ -925,6 +925,46 @@ async fn a_large_scope_chooses_a_unit_by_drilling_down(app: TestApp) {
         "the calendar's too"
     );
 
+    // A month whose activities are in more than 300 units names each one on the calendar.
+    use chrono::Datelike;
+    use kehoach::entities::activity;
+    let planner = app.another_browser();
+    planner.login_as("planner").await;
+    let one = create(
+        &planner,
+        &fields(&planner, "PY-TH-HOAMYDONG", "TH-VHTT", "2024-07-10").await,
+    )
+    .await;
+    let model = activity::Entity::find_by_id(one)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let first_day = model.start_date.with_day(1).unwrap();
+    let copies: Vec<activity::ActiveModel> = (last_copy - 319..=last_copy)
+        .map(|unit| {
+            // Spread over the month, so that many reach the page (a day shows four).
+            let day = first_day + chrono::Duration::days(unit % 28);
+            let mut a = model.clone().into_active_model();
+            a.id = NotSet;
+            a.org_unit_id = Set(unit);
+            a.start_date = Set(day);
+            a.end_date = Set(day + (model.end_date - model.start_date));
+            a
+        })
+        .collect();
+    activity::Entity::insert_many(copies)
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let month = model.start_date.format("%Y-%m");
+    let (status, calendar) = app
+        .get_text(&format!("/activities/calendar?month={month}"))
+        .await;
+    // An event whose unit had no name would fail the page (strict templates).
+    assert_eq!(status, StatusCode::OK);
+    assert!(calendar.contains("<span class=\"meta\">Xã Thử Nghiệm "));
+
     // A commune officer's scope is one unit: listed as it is, with no hint.
     let officer = app.another_browser();
     officer.login_as("commune").await;
