@@ -400,13 +400,21 @@ pub async fn unit_names(
         .collect())
 }
 
-/// Names for the ids on a page: units, agencies, codes, plan items.
+/// Names for the ids on a page of activities: their units and activity types (what a card
+/// shows beside the title).
 #[derive(Default, Serialize)]
 pub struct Names {
     pub units: HashMap<String, String>,
-    pub agencies: HashMap<String, String>,
-    pub codes: HashMap<String, code::Model>,
-    pub items: HashMap<String, String>,
+    pub codes: HashMap<String, CodeName>,
+}
+
+/// A code's name in both languages.
+#[derive(Serialize, sea_orm::FromQueryResult)]
+pub struct CodeName {
+    #[serde(skip)]
+    pub id: i64,
+    pub name_vi: String,
+    pub name_en: String,
 }
 
 pub async fn names_for(
@@ -414,32 +422,19 @@ pub async fn names_for(
     rows: &[activity::Model],
 ) -> Result<Names, DbErr> {
     let units = unit_names(db, rows.iter().map(|a| a.org_unit_id)).await?;
-    let mut agency_ids: Vec<i64> = rows.iter().map(|a| a.agency_id).collect();
-    agency_ids.sort_unstable();
-    agency_ids.dedup();
-    let mut item_ids: Vec<i64> = rows.iter().map(|a| a.plan_item_id).collect();
-    item_ids.sort_unstable();
-    item_ids.dedup();
-    let agencies = agency::Entity::find()
-        .filter(agency::Column::Id.is_in(agency_ids))
+    let mut types: Vec<i64> = rows.iter().map(|a| a.activity_type_id).collect();
+    types.sort_unstable();
+    types.dedup();
+    let codes: Vec<CodeName> = code::Entity::find()
+        .select_only()
+        .columns([code::Column::Id, code::Column::NameVi, code::Column::NameEn])
+        .filter(code::Column::Id.is_in(types))
+        .into_model()
         .all(db)
         .await?;
-    let items = plan_item::Entity::find()
-        .filter(plan_item::Column::Id.is_in(item_ids))
-        .all(db)
-        .await?;
-    let codes = code::Entity::find().all(db).await?;
     Ok(Names {
         units,
-        agencies: agencies
-            .into_iter()
-            .map(|a| (a.id.to_string(), a.short_name))
-            .collect(),
         codes: codes.into_iter().map(|c| (c.id.to_string(), c)).collect(),
-        items: items
-            .into_iter()
-            .map(|i| (i.id.to_string(), item_title(&i)))
-            .collect(),
     })
 }
 

@@ -187,6 +187,15 @@ async fn a_commune_officer_schedules_and_logs_a_talk(app: TestApp) {
     );
     let (_, list) = app.get_text("/activities").await;
     assert!(list.contains("Nói chuyện chuyên đề phòng, chống mua bán người"));
+    // The card names the unit and the activity type, in the reader's language.
+    assert!(
+        list.contains("Xã Hòa Phong · Nói chuyện chuyên đề"),
+        "{list}"
+    );
+    app.post_form("/lang", &[("locale", "en"), ("next", "/activities")])
+        .await;
+    let (_, list) = app.get_text("/activities").await;
+    assert!(list.contains("Xã Hòa Phong · Thematic talk"), "{list}");
 }
 
 async fn every_validation_rule_answers_with_its_message_and_writes_nothing(app: TestApp) {
