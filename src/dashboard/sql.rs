@@ -124,11 +124,12 @@ fn months_where(months: (NaiveDate, NaiveDate)) -> String {
     )
 }
 
+/// The first days of the first and the last of a run of whole months.
+type MonthRun = (NaiveDate, NaiveDate);
+
 /// Whole months (first days of the first and the last) as the calendar years they cover
 /// whole, if any, and the runs of months before and after those years (or all the months).
-fn years_and_months(
-    months: (NaiveDate, NaiveDate),
-) -> (Option<(i32, i32)>, Vec<(NaiveDate, NaiveDate)>) {
+fn years_and_months(months: MonthRun) -> (Option<(i32, i32)>, Vec<MonthRun>) {
     let (from, to) = months;
     let first = if from.month() == 1 {
         from.year()
