@@ -26,13 +26,15 @@ pub fn month_end(first: NaiveDate) -> NaiveDate {
 }
 
 /// Recomputes the summary rows of the units and months of the given (unit, start date) pairs,
-/// and the country's rows of those months by the difference, inside the caller's transaction:
-/// every writer of activities runs it once before committing (once for a whole series, campaign
-/// or import).
+/// and by the difference the units' yearly coverage rows and the country's rows of those
+/// months, inside the caller's transaction: every writer of activities runs it once before
+/// committing (once for a whole series, campaign or import).
 /// On PostgreSQL each (unit, month) and each month of the country is first locked for the rest
 /// of the transaction (in key order, the country's months first, so two writers never wait on
 /// each other crosswise): two commune officers saving in the same month would otherwise each
-/// recompute without seeing the other's row. SQLite has one writer at a time.
+/// recompute without seeing the other's row. A unit's year is shared by writers of its different
+/// months: each adds its own difference to the row, under the row's lock, in key order too.
+/// SQLite has one writer at a time.
 pub async fn refresh(
     db: &impl ConnectionTrait,
     written: impl IntoIterator<Item = (i64, NaiveDate)>,
