@@ -105,7 +105,7 @@ impl Filter {
         scope: &Scope,
     ) -> Result<(), crate::error::AppError> {
         self.longest_span = Some(longest_span(db).await?);
-        if let Some(unit) = id_of(&self.unit) {
+        if let Some(unit) = self.unit_id() {
             let sub = Scope::of_unit(db, unit).await?;
             self.unit_ids = Some(
                 sub.units
@@ -121,6 +121,11 @@ impl Filter {
             self.item_ids = Some(items_under_item(db, item).await?);
         }
         Ok(())
+    }
+
+    /// The chosen unit, if the filter names one.
+    pub fn unit_id(&self) -> Option<i64> {
+        id_of(&self.unit)
     }
 
     pub fn from_date(&self) -> Option<NaiveDate> {
@@ -144,7 +149,7 @@ impl Filter {
         if !scope.all {
             c = c.add(activity::Column::OrgUnitId.is_in(scope.ids()));
         }
-        if let Some(unit) = id_of(&self.unit) {
+        if let Some(unit) = self.unit_id() {
             // A unit filter means the unit and what lies below it, within the scope.
             c = c.add(
                 activity::Column::OrgUnitId.is_in(self.unit_ids.clone().unwrap_or(vec![unit])),

@@ -66,8 +66,7 @@ pub async fn filter_options(
     filter: &Filter,
 ) -> AppResult<minijinja::Value> {
     let scope = user.scope(state).await?;
-    let chosen = filter.unit.as_deref().and_then(|u| u.parse().ok());
-    let (units, narrowed) = unit_choices(&state.db, &scope, chosen).await?;
+    let (units, narrowed) = unit_choices(&state.db, &scope, filter.unit_id()).await?;
     let types = crate::codes::list(&state.db, "activity_type").await?;
     let groups = crate::codes::list(&state.db, "target_group").await?;
     Ok(context! { units => units, narrowed => narrowed, types => types, groups => groups })

@@ -151,12 +151,12 @@ pub fn coverage(c: &Ctx, units: &[BaseUnit]) -> Section {
         .iter()
         .map(|u| (u, per.get(&u.id).copied().unwrap_or_default()))
         .collect();
-    all_units.sort_by(|(a, fa), (b, fb)| {
-        (fa.0 > 0, !(a.ethnic_minority || a.border_area), &a.name).cmp(&(
-            fb.0 > 0,
-            !(b.ethnic_minority || b.border_area),
-            &b.name,
-        ))
+    all_units.sort_by_key(|&(u, (held, _, _))| {
+        (
+            held > 0,
+            !(u.ethnic_minority || u.border_area),
+            u.name.as_str(),
+        )
     });
     let count = |f: &dyn Fn(&BaseUnit) -> bool| {
         (
