@@ -253,4 +253,5 @@ pub fn routes() -> Routes {
         .get("/api/v1/plans/{plan_id}", Can(ViewPlans), api::plans::get_api_plan)
         .patch("/api/v1/plans/{plan_id}", Can(EditPlans), api::plans::patch_api_plan)
         .post("/api/v1/plans/{plan_id}/items", Can(EditPlans), api::plans::post_api_item)
+        .patch("/api/v1/plans/{plan_id}/items/{item_id}", Can(EditPlans), api::plans::patch_api_item)
 }

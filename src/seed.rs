@@ -334,7 +334,7 @@ async fn load_plan(
                 label: Set(it.label),
                 heading: Set(nfc(&it.heading)),
                 body: Set(it.body.as_deref().map(nfc)),
-                area_code: Set(it.area),
+                area_kind: Set(it.area),
                 lead_agency_id: Set(lead),
                 source_item_id: Set(None),
                 created_at: Set(now),
@@ -414,23 +414,29 @@ pub async fn demo_activities(db: &DatabaseConnection, now: DateTime<Utc>) -> any
         .filter(plan_item::Column::PlanId.eq(plan.id))
         .all(db)
         .await?;
-    // The bullet points of an area, by area code and position.
-    let bullet = |area: &str, position: i32| -> anyhow::Result<i64> {
-        let parent = items
+    // The bullet points of an area, by the area's kind (the nth area of that kind) and position.
+    let bullet_of = |area: &str, nth: usize, position: i32| -> anyhow::Result<i64> {
+        let mut areas: Vec<&plan_item::Model> = items
             .iter()
-            .find(|i| i.area_code.as_deref() == Some(area))
-            .with_context(|| format!("area {area}"))?;
+            .filter(|i| i.area_kind.as_deref() == Some(area))
+            .collect();
+        areas.sort_by_key(|i| i.position);
+        let parent = areas
+            .get(nth)
+            .with_context(|| format!("area {area} #{nth}"))?;
         Ok(items
             .iter()
             .find(|i| i.parent_id == Some(parent.id) && i.position == position)
             .with_context(|| format!("bullet {position} of {area}"))?
             .id)
     };
-    let media = bullet("awareness", 1)?;
-    let day_30_7 = bullet("awareness", 2)?;
-    let materials_item = bullet("awareness", 3)?;
-    let training_item = bullet("capacity", 1)?;
-    let integrated_item = bullet("integration", 1)?;
+    let bullet = |area: &str, position: i32| bullet_of(area, 0, position);
+    let media = bullet("communication", 1)?;
+    let day_30_7 = bullet("communication", 2)?;
+    let materials_item = bullet("communication", 3)?;
+    let training_item = bullet("training", 1)?;
+    // The second "other" area of the 2024 plan is integration into other programmes.
+    let integrated_item = bullet_of("other", 1, 1)?;
     let code_id = |list: &'static str, c: &'static str| async move {
         code::Entity::find()
             .filter(code::Column::List.eq(list))
@@ -754,7 +760,7 @@ pub async fn demo_tasks(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::
     let today = crate::state::vn_date(now);
     let days = chrono::Duration::days;
     let item = plan_item::Entity::find()
-        .filter(plan_item::Column::AreaCode.eq("services"))
+        .filter(plan_item::Column::AreaKind.eq("victim_support"))
         .one(db)
         .await?
         .context("the services area of the 2024 plan")?;

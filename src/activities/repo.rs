@@ -43,18 +43,12 @@ pub struct Filter {
     pub q: Option<String>,
     #[serde(default)]
     pub after: Option<String>,
-    /// A content area of the plan (`awareness`…): activities under its items, at any depth.
-    #[serde(default)]
-    pub area: Option<String>,
     /// The organising agency: what a partner agency's report counts links here.
     #[serde(default)]
     pub agency: Option<String>,
     /// The chosen unit's subtree within the scope, filled by [`Filter::resolve`].
     #[serde(skip)]
     pub unit_ids: Option<Vec<i64>>,
-    /// The plan items under the chosen content area, filled by [`Filter::resolve`].
-    #[serde(skip)]
-    pub area_items: Option<Vec<i64>>,
     /// The chosen plan item, its sub-items and the commune items made from them.
     #[serde(skip)]
     pub item_ids: Option<Vec<i64>>,
@@ -113,9 +107,6 @@ impl Filter {
                     .filter(|u| scope.contains(*u))
                     .collect(),
             );
-        }
-        if let Some(area) = self.area.as_deref().filter(|a| !a.is_empty()) {
-            self.area_items = Some(items_under_area(db, area).await?);
         }
         if let Some(item) = id_of(&self.item) {
             self.item_ids = Some(items_under_item(db, item).await?);
@@ -194,9 +185,6 @@ impl Filter {
         if flag(&self.border) {
             c = c.add(activity::Column::BorderOutreach.eq(true));
         }
-        if let Some(items) = &self.area_items {
-            c = c.add(activity::Column::PlanItemId.is_in(items.iter().copied()));
-        }
         // The folded query as a phrase: "hoa my" finds "Hòa Mỹ", not "văn hóa … Mỹ Thạnh".
         if let Some(q) = self.q.as_deref().map(fold).filter(|q| !q.is_empty()) {
             let pattern = LikeExpr::new(format!("%{}%", like_escape(&q))).escape('\\');
@@ -234,33 +222,6 @@ async fn items_under_item(db: &impl ConnectionTrait, item: i64) -> Result<Vec<i6
                 (i.parent_id.is_some_and(|p| frontier.contains(&p))
                     || i.source_item_id.is_some_and(|s| frontier.contains(&s)))
                     && !found.contains(&i.id)
-            })
-            .map(|i| i.id)
-            .collect();
-        found.extend(&next);
-        frontier = next;
-    }
-    Ok(found)
-}
-
-/// Every plan item under the items of a content area, at any depth.
-async fn items_under_area(db: &impl ConnectionTrait, area: &str) -> Result<Vec<i64>, DbErr> {
-    let roots = plan_item::Entity::find()
-        .filter(plan_item::Column::AreaCode.eq(area))
-        .all(db)
-        .await?;
-    let plans: Vec<i64> = roots.iter().map(|r| r.plan_id).collect();
-    let items = plan_item::Entity::find()
-        .filter(plan_item::Column::PlanId.is_in(plans))
-        .all(db)
-        .await?;
-    let mut found: Vec<i64> = roots.iter().map(|r| r.id).collect();
-    let mut frontier = found.clone();
-    while !frontier.is_empty() {
-        let next: Vec<i64> = items
-            .iter()
-            .filter(|i| {
-                i.parent_id.is_some_and(|p| frontier.contains(&p)) && !found.contains(&i.id)
             })
             .map(|i| i.id)
             .collect();

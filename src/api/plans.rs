@@ -41,7 +41,7 @@ fn item_json(n: &ItemNode) -> Value {
         "label": n.item.label,
         "heading": n.item.heading,
         "body": n.item.body,
-        "area": n.item.area_code,
+        "area": n.item.area_kind,
         "lead_agency_id": n.item.lead_agency_id,
         "source_item_id": n.item.source_item_id,
         "targets": n.targets.iter().map(|t| json!({
@@ -207,6 +207,9 @@ pub struct ItemPayload {
     support_agency_ids: Vec<i64>,
     #[serde(default)]
     targets: Vec<TargetPayload>,
+    /// What the item reports when it is a content area: `communication`, `victim_support`,
+    /// `training`, `inspection`, `coordination` or `other`.
+    area: Option<String>,
     amendment: Option<AmendmentInput>,
 }
 
@@ -228,6 +231,39 @@ async fn code_id(state: &AppState, list: &str, code_value: &str) -> AppResult<Op
         .one(&state.db)
         .await?
         .map(|c| c.id))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemPatch {
+    /// `null` unmarks the item; a kind marks it as a content area.
+    area: Option<String>,
+    amendment: Option<AmendmentInput>,
+}
+
+/// Changes what an item reports as a content area (the only field this PATCH changes).
+pub async fn patch_api_item(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((plan_id, item_id)): Path<(i64, i64)>,
+    Json(input): Json<ItemPatch>,
+) -> AppResult<Response> {
+    access::editable(&state, &user, plan_id).await?;
+    let amendment = input.amendment.map(|a| Amendment {
+        on: a.on,
+        reason: a.reason,
+    });
+    let actor = edit::actor(&state, &user);
+    if let Err(e) =
+        service::set_item_area(&state.db, actor, plan_id, item_id, input.area, amendment).await
+    {
+        return respond(&state, &user, e);
+    }
+    let view = repo::load(&state.db, plan_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let node = view.find(item_id).ok_or(AppError::NotFound)?;
+    Ok(Json(item_json(node)).into_response())
 }
 
 /// Adds an item with its targets. Targets are checked before anything is written.
@@ -278,6 +314,7 @@ pub async fn post_api_item(
         body: input.body,
         lead_agency_id: input.lead_agency_id,
         support_agency_ids: input.support_agency_ids,
+        area_kind: input.area,
     };
     let actor = edit::actor(&state, &user);
     let created = match service::add_item(

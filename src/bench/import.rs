@@ -42,7 +42,7 @@ async fn planner(db: &DatabaseConnection) -> anyhow::Result<user::Model> {
         .filter(agency::Column::Code.eq("TH-VHTT"))
         .one(db)
         .await?
-        .context("no agency TH-VHTT: run `kehoach seed` first")?;
+        .context("no agency TH-VHTT: run `kehoach seed --demo` first")?;
     let new = NewUser {
         email: email.into(),
         display_name: "Benchmark".into(),
@@ -63,7 +63,7 @@ async fn file(db: &DatabaseConnection, run: usize, rows: usize) -> anyhow::Resul
         .filter(org_unit::Column::Code.eq("PY-TH"))
         .one(db)
         .await?
-        .context("no unit PY-TH: run `kehoach seed` first")?;
+        .context("no unit PY-TH: run `kehoach seed --demo` first")?;
     let communes: Vec<String> = org_unit::Entity::find()
         .filter(org_unit::Column::ParentId.eq(district.id))
         .order_by_asc(org_unit::Column::Id)
@@ -73,10 +73,10 @@ async fn file(db: &DatabaseConnection, run: usize, rows: usize) -> anyhow::Resul
         .map(|u| u.name)
         .collect();
     let item = plan_item::Entity::find()
-        .filter(plan_item::Column::AreaCode.eq("awareness"))
+        .filter(plan_item::Column::AreaKind.eq("communication"))
         .one(db)
         .await?
-        .context("no plan item: run `kehoach seed` first")?;
+        .context("no plan item: run `kehoach seed --demo` first")?;
     let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default();
     let today = chrono::Utc::now().date_naive();
     let mut out = String::from(HEADER);

@@ -5,6 +5,7 @@ use crate::activities::repo::item_title;
 use crate::dashboard::chart;
 use crate::dashboard::sections::{Ctx, Figure, Section, fig};
 use crate::entities::{plan, plan_target};
+use crate::plans::areas::{self, Tally};
 use crate::plans::repo::ItemForest;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -40,93 +41,89 @@ struct AreaRow {
     items_without: usize,
 }
 
-/// What a target's indicator measures, computed from the rows under its item.
+/// The rows under a set of items, as the inputs of a target's indicator.
+fn tally(c: &Ctx, s: &BTreeSet<i64>) -> Tally {
+    let mut t = Tally::default();
+    for r in c.rows.held(Some(s)) {
+        let code = c.code_of(r.kind);
+        t.sessions += r.n;
+        *t.sessions_by_type.entry(code.to_owned()).or_default() += r.n;
+        t.participants += r.participants;
+        t.women += r.women;
+        t.ethnic_minority += r.ethnic;
+        t.children += r.children;
+        t.broadcasts += r.broadcasts;
+        t.broadcast_minutes += r.minutes;
+        if code == "training" {
+            t.trainings += r.n;
+            t.trainees += r.participants;
+        }
+        if code == "inspection" {
+            t.inspections += r.n;
+        }
+    }
+    t.materials_distributed = c
+        .rows
+        .materials
+        .iter()
+        .filter(|m| s.contains(&m.item))
+        .map(|m| m.distributed)
+        .sum();
+    t.budget_spent = c
+        .rows
+        .budgets
+        .iter()
+        .filter(|b| b.status == "held" && s.contains(&b.item))
+        .map(|b| b.spent)
+        .sum();
+    t.tasks_done = c
+        .rows
+        .tasks
+        .iter()
+        .filter(|r| s.contains(&r.item))
+        .map(|r| r.done)
+        .sum();
+    t
+}
+
+/// What a target's indicator measures, computed from the rows under its item by the same
+/// function the report uses, with the link to the rows behind it.
 fn result(c: &Ctx, t: &plan_target::Model, indicator: &str, s: &BTreeSet<i64>) -> Option<Figure> {
+    // Persons supported come from task outcomes, which this page does not read: no figure
+    // rather than a wrong one.
+    if indicator == "persons_supported" {
+        return None;
+    }
+    let type_code = t.activity_type_id.map(|k| c.code_of(k).to_owned());
+    let value = areas::result(indicator, type_code.as_deref(), &tally(c, s))?;
     // The item filter of the list takes the item, its sub-items and the communes' copies.
     let area = ("item", t.plan_item_id.to_string());
-    let held = || c.rows.held(Some(s));
-    let of_type = |code: &str| {
-        let id = c
-            .codes
+    let type_id = |code: &str| {
+        c.codes
             .values()
-            .find(|k| k.list == "activity_type" && k.code == code)?
-            .id;
-        let link = c.links.held(&[area.clone(), ("type", id.to_string())]);
-        Some((id, link))
+            .find(|k| k.list == "activity_type" && k.code == code)
+            .map(|k| k.id)
     };
-    let sum = |f: fn(&crate::dashboard::data::ItemRow) -> i64| {
-        Some(fig(
-            held().map(f).sum(),
-            c.links.held(std::slice::from_ref(&area)),
-        ))
-    };
-    match indicator {
+    let link = match indicator {
         "sessions" => {
-            let n = held()
-                .filter(|r| t.activity_type_id.is_none_or(|k| k == r.kind))
-                .map(|r| r.n)
-                .sum();
-            let mut extra = vec![area.clone()];
+            let mut extra = vec![area];
             if let Some(k) = t.activity_type_id {
                 extra.push(("type", k.to_string()));
             }
-            Some(fig(n, c.links.held(&extra)))
+            c.links.held(&extra)
         }
-        "participants" => sum(|r| r.participants),
-        "participants_women" => sum(|r| r.women),
-        "participants_ethnic" => sum(|r| r.ethnic),
-        "participants_children" => sum(|r| r.children),
-        "broadcasts" => sum(|r| r.broadcasts),
-        "broadcast_minutes" => sum(|r| r.minutes),
-        "trainings" | "trainees" | "inspections" => {
-            let code = if indicator == "inspections" {
-                "inspection"
-            } else {
-                "training"
-            };
-            let (id, link) = of_type(code)?;
-            let rows = held().filter(|r| r.kind == id);
-            let v = if indicator == "trainees" {
-                rows.map(|r| r.participants).sum()
-            } else {
-                rows.map(|r| r.n).sum()
-            };
-            Some(fig(v, link))
-        }
-        "materials" => {
-            let v = c
-                .rows
-                .materials
-                .iter()
-                .filter(|m| s.contains(&m.item))
-                .map(|m| m.distributed)
-                .sum();
-            Some(fig(v, c.links.held(&[area])))
-        }
-        "budget" => {
-            let v = c
-                .rows
-                .budgets
-                .iter()
-                .filter(|b| b.status == "held" && s.contains(&b.item))
-                .map(|b| b.spent)
-                .sum();
-            Some(fig(v, c.links.held(&[area])))
-        }
-        "tasks_done" => {
-            let v = c
-                .rows
-                .tasks
-                .iter()
-                .filter(|r| s.contains(&r.item))
-                .map(|r| r.done)
-                .sum();
-            Some(fig(v, c.links.tasks()))
-        }
-        // Persons supported come from the support statistics, which are not part of this page
-        // yet: no figure rather than a wrong one.
-        _ => None,
-    }
+        "trainings" | "trainees" => match type_id("training") {
+            Some(id) => c.links.held(&[area, ("type", id.to_string())]),
+            None => c.links.held(&[area]),
+        },
+        "inspections" => match type_id("inspection") {
+            Some(id) => c.links.held(&[area, ("type", id.to_string())]),
+            None => c.links.held(&[area]),
+        },
+        "tasks_done" => c.links.tasks(),
+        _ => c.links.held(&[area]),
+    };
+    Some(fig(value, link))
 }
 
 /// Plan execution per content area of the plan in force.
@@ -136,12 +133,22 @@ pub fn execution(
     forest: &ItemForest,
     targets: &[plan_target::Model],
 ) -> Section {
-    let mut areas: Vec<_> = forest
+    let own: Vec<crate::entities::plan_item::Model> = forest
         .items()
         .iter()
-        .filter(|i| i.plan_id == plan.id && i.area_code.is_some())
+        .filter(|i| i.plan_id == plan.id)
+        .cloned()
         .collect();
-    areas.sort_by_key(|i| (i.position, i.id));
+    let weighted: std::collections::HashSet<i64> = targets
+        .iter()
+        .map(|t| t.plan_item_id)
+        .chain(own.iter().filter(|i| i.lead_agency_id.is_some()).map(|i| i.id))
+        .collect();
+    let plan_areas = areas::of_plan(&own, &weighted);
+    let areas: Vec<&crate::entities::plan_item::Model> = plan_areas
+        .iter()
+        .filter_map(|a| own.iter().find(|i| i.id == a.item_id))
+        .collect();
     let count = |s: &BTreeSet<i64>, held_only: bool| -> i64 {
         c.rows
             .items

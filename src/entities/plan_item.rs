@@ -13,7 +13,9 @@ pub struct Model {
     pub label: String,
     pub heading: String,
     pub body: Option<String>,
-    pub area_code: Option<String>,
+    /// What the item reports on when it is a content area of its plan (`plans::areas`).
+    #[sea_orm(column_name = "area_code")]
+    pub area_kind: Option<String>,
     pub lead_agency_id: Option<i64>,
     pub source_item_id: Option<i64>,
     pub created_at: DateTimeUtc,

@@ -131,7 +131,7 @@ pub(crate) struct Commune {
 /// What a province's plan offers to link to.
 pub(crate) struct ProvincePlan {
     pub agency: i64,
-    /// Bullet items per content area, in the order of `AREAS`.
+    /// Bullet items per content area, in the order of `areas()`.
     pub bullets: Vec<Vec<i64>>,
 }
 
@@ -178,32 +178,21 @@ async fn codes(db: &DatabaseConnection) -> anyhow::Result<Codes> {
     Ok(c)
 }
 
-/// The seven content areas, with the headings of the seeded plan where it has them.
-async fn areas(db: &DatabaseConnection) -> anyhow::Result<Vec<(String, String)>> {
-    const CODES: [&str; 7] = [
-        "awareness",
-        "policy",
-        "services",
-        "capacity",
-        "integration",
-        "inspection",
-        "coordination",
-    ];
-    let seeded = plan_item::Entity::find()
-        .filter(plan_item::Column::AreaCode.is_not_null())
-        .order_by_asc(plan_item::Column::Id)
-        .all(db)
-        .await?;
-    Ok(CODES
-        .iter()
-        .map(|c| {
-            let heading = seeded
-                .iter()
-                .find(|i| i.area_code.as_deref() == Some(c))
-                .map_or_else(|| (*c).to_owned(), |i| i.heading.clone());
-            ((*c).to_owned(), heading)
-        })
-        .collect())
+/// The content areas of every generated provincial plan: what each reports and its heading.
+/// Synthetic data: a real plan's areas are whatever its items say.
+fn areas() -> Vec<(String, String)> {
+    [
+        ("communication", "Công tác truyền thông, nâng cao nhận thức về phòng, chống mua bán người"),
+        ("other", "Thực hiện chính sách, pháp luật về hỗ trợ nạn nhân"),
+        ("victim_support", "Tiếp nhận, xác minh, bảo vệ và hỗ trợ nạn nhân"),
+        ("training", "Tập huấn, nâng cao năng lực cán bộ"),
+        ("other", "Lồng ghép với các chương trình kinh tế - xã hội"),
+        ("inspection", "Kiểm tra, giám sát, thống kê"),
+        ("coordination", "Phối hợp liên ngành"),
+    ]
+    .into_iter()
+    .map(|(k, h)| (k.to_owned(), h.to_owned()))
+    .collect()
 }
 
 /// Generates the dataset into a migrated, seeded database.
@@ -223,7 +212,7 @@ pub async fn generate(db: &DatabaseConnection, o: &Options) -> anyhow::Result<Re
         o.seed
     );
     let codes = codes(db).await.context("reading the code lists")?;
-    let areas = areas(db).await?;
+    let areas = areas();
     let mut rng = Rng::new(o.seed);
     let now = stamp();
     let txn = db.begin().await?;

@@ -127,7 +127,7 @@ pub fn item(
         body: Set(
             (label == "-").then(|| "Tổ chức các hoạt động theo nội dung kế hoạch.".to_owned())
         ),
-        area_code: Set(area.map(str::to_owned)),
+        area_kind: Set(area.map(str::to_owned)),
         lead_agency_id: Set(None),
         source_item_id: Set(None),
         created_at: Set(now),

@@ -277,6 +277,7 @@ async fn item_form(
             plan => p, item => item, node => node, parent => parent, agencies => agencies,
             supports => supports, indicators => indicators, activity_types => activity_types,
             sources => sources, values => values, errors => errors, today => state.clock.today(),
+            area_kinds => crate::plans::areas::AreaKind::ALL.map(|k| k.code()),
         },
     )
 }
@@ -289,6 +290,10 @@ fn item_fields(i: &plan_item::Model) -> BTreeMap<String, String> {
     v.insert(
         "lead_agency_id".to_owned(),
         i.lead_agency_id.map(|a| a.to_string()).unwrap_or_default(),
+    );
+    v.insert(
+        "area_kind".to_owned(),
+        i.area_kind.clone().unwrap_or_default(),
     );
     v
 }

@@ -77,6 +77,7 @@ pub fn item(form: &RawForm, errors: &mut FieldErrors) -> ItemInput {
         body: non_empty(form.get("body")),
         lead_agency_id: lead,
         support_agency_ids: form.all("support").iter().filter_map(|v| id(v)).collect(),
+        area_kind: non_empty(form.get("area_kind")),
     }
 }
 

@@ -2,6 +2,7 @@
 //! budgets; authoring, the draft → issued → closed life, clone and cascade.
 
 pub mod access;
+pub mod areas;
 pub mod document;
 pub mod edit;
 pub mod forms;

@@ -81,6 +81,8 @@ pub struct ItemInput {
     pub body: Option<String>,
     pub lead_agency_id: Option<i64>,
     pub support_agency_ids: Vec<i64>,
+    /// Set when the item is a content area of its plan: what it reports (`plans::areas`).
+    pub area_kind: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -320,6 +322,13 @@ async fn validate_item(db: &impl ConnectionTrait, input: &ItemInput) -> PlanResu
     if input.label.trim().is_empty() || input.label.chars().count() > 10 {
         errors.add("label", "plan.error.label");
     }
+    if input
+        .area_kind
+        .as_deref()
+        .is_some_and(|k| crate::plans::areas::AreaKind::parse(k).is_none())
+    {
+        errors.add("area_kind", "plan.error.area_kind");
+    }
     let mut ids: Vec<i64> = input.support_agency_ids.clone();
     ids.extend(input.lead_agency_id);
     for id in ids {
@@ -363,6 +372,85 @@ async fn set_supports(
     Ok(())
 }
 
+/// Marks an item as a content area of its plan (with what it reports), or unmarks it.
+pub async fn set_item_area(
+    db: &DatabaseConnection,
+    actor: Actor,
+    plan_id: i64,
+    item_id: i64,
+    area_kind: Option<String>,
+    amendment: Option<Amendment>,
+) -> PlanResult<plan_item::Model> {
+    if area_kind
+        .as_deref()
+        .is_some_and(|k| crate::plans::areas::AreaKind::parse(k).is_none())
+    {
+        let mut errors = FieldErrors::default();
+        errors.add("area", "plan.error.area_kind");
+        return Err(PlanError::Invalid(errors));
+    }
+    let txn = db.begin().await?;
+    let p = load_for_update(&txn, plan_id).await?;
+    check_changeable(&p, amendment.as_ref())?;
+    let item = item_of(&txn, plan_id, item_id).await?;
+    if area_kind.is_some() {
+        check_area_nesting(&txn, plan_id, item.parent_id, Some(item.id)).await?;
+    }
+    let before = item.area_kind.clone();
+    let mut row: plan_item::ActiveModel = item.into();
+    row.area_kind = Set(area_kind.clone());
+    row.updated_at = Set(actor.now);
+    let updated = row.update(&txn).await?;
+    let change = json!({ "item_id": item_id, "before": { "area_kind": before }, "after": { "area_kind": area_kind } });
+    record(
+        &txn,
+        actor,
+        &p,
+        "plan:item_update",
+        amendment.as_ref(),
+        change,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Content areas do not nest: an item under an area, or above one, cannot be an area itself.
+async fn check_area_nesting(
+    txn: &DatabaseTransaction,
+    plan_id: i64,
+    parent_id: Option<i64>,
+    item_id: Option<i64>,
+) -> PlanResult<()> {
+    let items = plan_item::Entity::find()
+        .filter(plan_item::Column::PlanId.eq(plan_id))
+        .all(txn)
+        .await?;
+    let by_id: HashMap<i64, &plan_item::Model> = items.iter().map(|i| (i.id, i)).collect();
+    let mut cursor = parent_id;
+    let mut nested = false;
+    while let Some(p) = cursor.and_then(|id| by_id.get(&id)) {
+        nested |= p.area_kind.is_some();
+        cursor = p.parent_id;
+    }
+    if let Some(id) = item_id {
+        // Anything below the item that is an area already.
+        let mut frontier = vec![id];
+        while let Some(f) = frontier.pop() {
+            for c in items.iter().filter(|i| i.parent_id == Some(f)) {
+                nested |= c.area_kind.is_some();
+                frontier.push(c.id);
+            }
+        }
+    }
+    if nested {
+        let mut errors = FieldErrors::default();
+        errors.add("area_kind", "plan.error.area_nested");
+        return Err(PlanError::Invalid(errors));
+    }
+    Ok(())
+}
+
 async fn next_position(
     txn: &DatabaseTransaction,
     plan_id: i64,
@@ -394,6 +482,9 @@ pub async fn add_item(
     if let Some(parent) = parent_id {
         item_of(&txn, plan_id, parent).await?;
     }
+    if input.area_kind.is_some() {
+        check_area_nesting(&txn, plan_id, parent_id, None).await?;
+    }
     let position = next_position(&txn, plan_id, parent_id).await?;
     let created = plan_item::ActiveModel {
         plan_id: Set(plan_id),
@@ -402,7 +493,7 @@ pub async fn add_item(
         label: Set(input.label.trim().to_owned()),
         heading: Set(input.heading.trim().to_owned()),
         body: Set(input.body.clone()),
-        area_code: Set(None),
+        area_kind: Set(input.area_kind.clone()),
         lead_agency_id: Set(input.lead_agency_id),
         source_item_id: Set(None),
         created_at: Set(actor.now),
@@ -438,16 +529,20 @@ pub async fn update_item(
     let p = load_for_update(&txn, plan_id).await?;
     check_changeable(&p, amendment.as_ref())?;
     let item = item_of(&txn, plan_id, item_id).await?;
-    let before = json!({ "label": item.label, "heading": item.heading, "body": item.body, "lead_agency_id": item.lead_agency_id });
+    if input.area_kind.is_some() {
+        check_area_nesting(&txn, plan_id, item.parent_id, Some(item.id)).await?;
+    }
+    let before = json!({ "label": item.label, "heading": item.heading, "body": item.body, "lead_agency_id": item.lead_agency_id, "area_kind": item.area_kind });
     let mut row: plan_item::ActiveModel = item.into();
     row.label = Set(input.label.trim().to_owned());
     row.heading = Set(input.heading.trim().to_owned());
     row.body = Set(input.body.clone());
     row.lead_agency_id = Set(input.lead_agency_id);
+    row.area_kind = Set(input.area_kind.clone());
     row.updated_at = Set(actor.now);
     let updated = row.update(&txn).await?;
     set_supports(&txn, item_id, &input.support_agency_ids, actor.now).await?;
-    let change = json!({ "item_id": item_id, "before": before, "after": { "label": updated.label, "heading": updated.heading, "body": updated.body, "lead_agency_id": updated.lead_agency_id, "support": input.support_agency_ids } });
+    let change = json!({ "item_id": item_id, "before": before, "after": { "label": updated.label, "heading": updated.heading, "body": updated.body, "lead_agency_id": updated.lead_agency_id, "area_kind": updated.area_kind, "support": input.support_agency_ids } });
     record(
         &txn,
         actor,
@@ -962,7 +1057,7 @@ async fn copy_items(
                 label: Set(it.label.clone()),
                 heading: Set(it.heading.clone()),
                 body: Set(it.body.clone()),
-                area_code: Set(it.area_code.clone()),
+                area_kind: Set(it.area_kind.clone()),
                 lead_agency_id: Set(it.lead_agency_id),
                 source_item_id: Set(match mode {
                     CopyMode::Cascade => Some(it.id),

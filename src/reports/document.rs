@@ -69,6 +69,18 @@ fn place_of(unit: &org_unit::Model) -> String {
         .to_owned()
 }
 
+/// An area's targets against their results, one bullet each.
+fn targets_of(a: &crate::reports::figures::AreaFigures, body: &mut Vec<Block>) {
+    for t in &a.targets {
+        body.push(Block::bullet(format!(
+            "{}: kế hoạch {}, thực hiện {}.",
+            t.name,
+            crate::web::format::number(t.target),
+            crate::web::format::number(t.result)
+        )));
+    }
+}
+
 /// The official BÁO CÁO.
 pub fn official(d: &ReportDoc<'_>) -> OfficialDocument {
     let n = d.narrative;
@@ -104,14 +116,7 @@ pub fn official(d: &ReportDoc<'_>) -> OfficialDocument {
                 None,
             ));
             paragraphs(n, &format!("area_{}", a.number), &mut body);
-            for t in &a.targets {
-                body.push(Block::bullet(format!(
-                    "{}: kế hoạch {}, thực hiện {}.",
-                    t.name,
-                    crate::web::format::number(t.target),
-                    crate::web::format::number(t.result)
-                )));
-            }
+            targets_of(a, &mut body);
         }
         body.push(Block::item(
             (f.areas.len() + 2).to_string(),
@@ -134,6 +139,14 @@ pub fn official(d: &ReportDoc<'_>) -> OfficialDocument {
         }
     } else {
         paragraphs(n, "results", &mut body);
+        // A unit's own work under its plan's content areas; an agency's is one text.
+        if d.agency.is_none() {
+            for a in &f.areas {
+                body.push(Block::item(a.number.to_string(), a.heading.clone(), None));
+                paragraphs(n, &format!("area_{}", a.number), &mut body);
+                targets_of(a, &mut body);
+            }
+        }
         body.push(Block::section(3, "Tồn tại, hạn chế"));
         paragraphs(n, "shortcomings", &mut body);
     }

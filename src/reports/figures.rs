@@ -10,18 +10,7 @@ use crate::entities::{
 use chrono::{Datelike, NaiveDate};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
-
-/// The seven content areas of section II of the plan, in order.
-pub const AREAS: [&str; 7] = [
-    "awareness",
-    "policy",
-    "services",
-    "capacity",
-    "integration",
-    "inspection",
-    "coordination",
-];
+use std::collections::HashMap;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TypeCount {
@@ -49,7 +38,11 @@ pub struct TargetLine {
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct AreaFigures {
+    /// What the area reports (`plans::areas::AreaKind` code).
     pub area: String,
+    /// The area's item in the plan reported on.
+    #[serde(default)]
+    pub item_id: i64,
     pub number: usize,
     pub heading: String,
     pub sessions: i64,
@@ -67,6 +60,9 @@ pub struct AreaFigures {
     pub tasks_done: i64,
     pub tasks_open: i64,
     pub persons_supported: i64,
+    /// Money spent on the area's activities held in the period (đồng).
+    #[serde(default)]
+    pub budget_spent: i64,
     pub targets: Vec<TargetLine>,
     /// Sessions held in the same period a year earlier.
     pub previous_sessions: i64,
@@ -182,39 +178,96 @@ impl<'a> Subject<'a> {
     }
 }
 
-/// The content area of each plan item: its own `area_code` or the nearest ancestor's.
-async fn area_of_items(
-    db: &impl ConnectionTrait,
-    item_ids: &[i64],
-) -> Result<HashMap<i64, String>, DbErr> {
-    let mut distinct = item_ids.to_vec();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let item_ids = &distinct;
-    let plan_ids: Vec<i64> = plan_item::Entity::find()
-        .filter(plan_item::Column::Id.is_in(item_ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| i.plan_id)
-        .collect();
-    let items = plan_item::Entity::find()
-        .filter(plan_item::Column::PlanId.is_in(plan_ids))
-        .all(db)
-        .await?;
-    let by_id: HashMap<i64, &plan_item::Model> = items.iter().map(|i| (i.id, i)).collect();
-    let mut out = HashMap::new();
-    for id in item_ids {
-        let mut cursor = by_id.get(id).copied();
-        while let Some(i) = cursor {
-            if let Some(a) = &i.area_code {
-                out.insert(*id, a.clone());
-                break;
-            }
-            cursor = i.parent_id.and_then(|p| by_id.get(&p).copied());
+/// The content areas of the plan reported on, and how any item of it, of the plans made from it
+/// or of the plan it was made from maps onto them.
+pub struct PlanAreas {
+    pub areas: Vec<crate::plans::areas::Area>,
+    map: crate::plans::areas::AreaMap,
+}
+
+impl PlanAreas {
+    pub async fn load(db: &impl ConnectionTrait, plan_id: i64) -> Result<PlanAreas, DbErr> {
+        use crate::plans::areas;
+        let the_plan = plan::Entity::find_by_id(plan_id).one(db).await?;
+        let mut plan_ids: Vec<i64> = plan::Entity::find()
+            .filter(plan::Column::ParentPlanId.eq(plan_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        plan_ids.push(plan_id);
+        plan_ids.extend(the_plan.and_then(|p| p.parent_plan_id));
+        let items = plan_item::Entity::find()
+            .filter(plan_item::Column::PlanId.is_in(plan_ids))
+            .all(db)
+            .await?;
+        let own: Vec<plan_item::Model> = items
+            .iter()
+            .filter(|i| i.plan_id == plan_id)
+            .cloned()
+            .collect();
+        let targeted: std::collections::HashSet<i64> = plan_target::Entity::find()
+            .filter(plan_target::Column::PlanItemId.is_in(own.iter().map(|i| i.id)))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|t| t.plan_item_id)
+            .chain(own.iter().filter(|i| i.lead_agency_id.is_some()).map(|i| i.id))
+            .collect();
+        let areas = areas::of_plan(&own, &targeted);
+        let map = areas::AreaMap::new(&areas, &items);
+        Ok(PlanAreas { areas, map })
+    }
+
+    /// The area an item counts under, or where rows of that kind go when it sits under none.
+    /// The area an item sits under, if any.
+    pub fn map_area(&self, item_id: i64) -> Option<usize> {
+        self.map.area(item_id)
+    }
+
+    pub fn area_or(&self, item_id: i64, kind: crate::plans::areas::AreaKind) -> Option<usize> {
+        self.map
+            .area(item_id)
+            .or_else(|| crate::plans::areas::first_of(&self.areas, kind))
+    }
+}
+
+/// Where an activity of a type counts when its item sits under no area.
+fn kind_of_type(code: &str) -> crate::plans::areas::AreaKind {
+    use crate::plans::areas::AreaKind;
+    match code {
+        "training" => AreaKind::Training,
+        "inspection" => AreaKind::Inspection,
+        _ => AreaKind::Communication,
+    }
+}
+
+impl AreaFigures {
+    /// The area's figures as the inputs of a target's indicator.
+    pub fn tally(&self) -> crate::plans::areas::Tally {
+        crate::plans::areas::Tally {
+            sessions: self.sessions,
+            sessions_by_type: self
+                .by_type
+                .iter()
+                .map(|t| (t.code.clone(), t.sessions))
+                .collect(),
+            participants: self.participants,
+            women: self.women,
+            ethnic_minority: self.ethnic_minority,
+            children: self.children,
+            broadcasts: self.broadcasts,
+            broadcast_minutes: self.broadcast_minutes,
+            trainings: self.trainings,
+            trainees: self.trainees,
+            inspections: self.inspections,
+            materials_distributed: self.materials.iter().map(|m| m.distributed).sum(),
+            budget_spent: self.budget_spent,
+            tasks_done: self.tasks_done,
+            persons_supported: self.persons_supported,
         }
     }
-    Ok(out)
 }
 
 struct Held {
@@ -233,7 +286,9 @@ async fn held_by_area(
     subject: Subject<'_>,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<HashMap<String, Held>, DbErr> {
+    areas: &PlanAreas,
+    type_code: &(dyn Fn(i64) -> String + Sync),
+) -> Result<HashMap<usize, Held>, DbErr> {
     let rows = activity::Entity::find()
         .filter(subject.activities())
         .filter(activity::Column::Status.eq("held"))
@@ -241,17 +296,18 @@ async fn held_by_area(
         .filter(activity::Column::StartDate.lte(to))
         .all(db)
         .await?;
-    let items: Vec<i64> = rows.iter().map(|a| a.plan_item_id).collect();
-    let areas = area_of_items(db, &items).await?;
-    let mut out: HashMap<String, Held> = HashMap::new();
+    let mut out: HashMap<usize, Held> = HashMap::new();
     for a in rows {
-        let area = areas.get(&a.plan_item_id).cloned().unwrap_or_default();
+        let kind = kind_of_type(&type_code(a.activity_type_id));
+        let Some(area) = areas.area_or(a.plan_item_id, kind) else {
+            continue;
+        };
         let e = out.entry(area).or_insert(Held {
             sessions: 0,
             participants: 0,
         });
         e.sessions += 1;
-        e.participants += a.participants.unwrap_or(0);
+        e.participants = e.participants.saturating_add(a.participants.unwrap_or(0));
     }
     Ok(out)
 }
@@ -296,8 +352,7 @@ pub async fn compute_for(
         .filter(|a| a.status == "planned" || a.status == "postponed")
         .count();
     let held: Vec<&activity::Model> = in_period.iter().filter(|a| a.status == "held").collect();
-    let items: Vec<i64> = held.iter().map(|a| a.plan_item_id).collect();
-    let areas_of = area_of_items(db, &items).await?;
+    let plan_areas = PlanAreas::load(db, plan_id).await?;
     // The activities of the period as a subquery, not a list of ids: a district-year can hold
     // more ids than a statement may carry parameters.
     let period_ids = || {
@@ -334,37 +389,35 @@ pub async fn compute_for(
             .unwrap_or_default()
     };
 
-    // Plan headings of the areas, from the plan reported on.
-    let plan_items = plan_item::Entity::find()
-        .filter(plan_item::Column::PlanId.eq(plan_id))
-        .all(db)
-        .await?;
-    let mut area_rows: BTreeMap<String, AreaFigures> = BTreeMap::new();
-    for (n, area) in AREAS.iter().enumerate() {
-        let heading = plan_items
-            .iter()
-            .find(|i| i.area_code.as_deref() == Some(*area))
-            .map(|i| i.heading.clone())
-            .unwrap_or_default();
-        area_rows.insert(
-            (*area).to_owned(),
-            AreaFigures {
-                area: (*area).to_owned(),
-                number: n + 1,
-                heading,
-                ..Default::default()
-            },
-        );
-    }
+    // One row per content area of the plan reported on, in the plan's order.
+    let mut area_rows: Vec<AreaFigures> = plan_areas
+        .areas
+        .iter()
+        .enumerate()
+        .map(|(n, a)| AreaFigures {
+            area: a.kind.code().to_owned(),
+            item_id: a.item_id,
+            number: n + 1,
+            heading: a.heading.clone(),
+            ..Default::default()
+        })
+        .collect();
+    let budget_of: HashMap<i64, i64> = budgets.iter().fold(HashMap::new(), |mut m, b| {
+        let e = m.entry(b.activity_id).or_insert(0i64);
+        *e = e.saturating_add(b.spent.unwrap_or(0));
+        m
+    });
     for a in &held {
-        let area = areas_of
-            .get(&a.plan_item_id)
-            .cloned()
-            .unwrap_or_else(|| "awareness".to_owned());
-        let Some(f) = area_rows.get_mut(&area) else {
+        let kind = code_of(a.activity_type_id);
+        let Some(f) = plan_areas
+            .area_or(a.plan_item_id, kind_of_type(&kind))
+            .and_then(|n| area_rows.get_mut(n))
+        else {
             continue;
         };
-        let kind = code_of(a.activity_type_id);
+        f.budget_spent = f
+            .budget_spent
+            .saturating_add(budget_of.get(&a.id).copied().unwrap_or(0));
         f.sessions += 1;
         f.participants += a.participants.unwrap_or(0);
         f.women += a.participants_women.unwrap_or(0);
@@ -430,21 +483,18 @@ pub async fn compute_for(
         .filter(coordination_task::Column::DueDate.gte(from))
         .all(db)
         .await?;
-    let task_areas = area_of_items(
-        db,
-        &tasks.iter().map(|t| t.plan_item_id).collect::<Vec<_>>(),
-    )
-    .await?;
     let outcomes = task_outcome::Entity::find()
         .filter(task_outcome::Column::TaskId.is_in(tasks.iter().map(|t| t.id)))
         .all(db)
         .await?;
     for t in &tasks {
-        let area = task_areas
-            .get(&t.plan_item_id)
-            .cloned()
-            .unwrap_or_else(|| "coordination".to_owned());
-        let Some(f) = area_rows.get_mut(&area) else {
+        let Some(f) = plan_areas
+            .area_or(
+                t.plan_item_id,
+                crate::plans::areas::AreaKind::Coordination,
+            )
+            .and_then(|n| area_rows.get_mut(n))
+        else {
             continue;
         };
         if t.status == "done" {
@@ -475,43 +525,21 @@ pub async fn compute_for(
         .filter(plan_item::Column::PlanId.is_in(plan_ids))
         .all(db)
         .await?;
-    let target_areas =
-        area_of_items(db, &all_items.iter().map(|i| i.id).collect::<Vec<_>>()).await?;
     let targets = plan_target::Entity::find()
         .filter(plan_target::Column::PlanItemId.is_in(all_items.iter().map(|i| i.id)))
         .all(db)
         .await?;
     for t in targets {
-        let Some(area) = target_areas.get(&t.plan_item_id) else {
-            continue;
-        };
-        let Some(f) = area_rows.get_mut(area) else {
+        let Some(f) = plan_areas
+            .map_area(t.plan_item_id)
+            .and_then(|n| area_rows.get_mut(n))
+        else {
             continue;
         };
         let indicator = code_of(t.indicator_id);
-        let result = match indicator.as_str() {
-            "sessions" => match t.activity_type_id.map(code_of) {
-                Some(kind) => f
-                    .by_type
-                    .iter()
-                    .find(|x| x.code == kind)
-                    .map_or(0, |x| x.sessions),
-                None => f.sessions,
-            },
-            "participants" => f.participants,
-            "participants_women" => f.women,
-            "participants_ethnic" => f.ethnic_minority,
-            "participants_children" => f.children,
-            "materials" => f.materials.iter().map(|m| m.distributed).sum(),
-            "broadcasts" => f.broadcasts,
-            "broadcast_minutes" => f.broadcast_minutes,
-            "trainings" => f.trainings,
-            "trainees" => f.trainees,
-            "tasks_done" => f.tasks_done,
-            "persons_supported" => f.persons_supported,
-            "inspections" => f.inspections,
-            _ => 0,
-        };
+        let type_code = t.activity_type_id.map(code_of);
+        let result = crate::plans::areas::result(&indicator, type_code.as_deref(), &f.tally())
+            .unwrap_or(0);
         let name = match t.activity_type_id {
             Some(a) => format!(
                 "{} ({})",
@@ -531,9 +559,17 @@ pub async fn compute_for(
         }
     }
     // The same period a year earlier.
-    let previous = held_by_area(db, subject, shift_year(from, -1), shift_year(to, -1)).await?;
+    let previous = held_by_area(
+        db,
+        subject,
+        shift_year(from, -1),
+        shift_year(to, -1),
+        &plan_areas,
+        &code_of,
+    )
+    .await?;
     for (area, h) in previous {
-        if let Some(f) = area_rows.get_mut(&area) {
+        if let Some(f) = area_rows.get_mut(area) {
             f.previous_sessions = h.sessions;
             f.previous_participants = h.participants;
         }
@@ -620,8 +656,7 @@ pub async fn compute_for(
         Subject::Units(_) => victims(db, units, from, to, &codes).await?,
         Subject::Agency { .. } => Victims::default(),
     };
-    let mut areas: Vec<AreaFigures> = area_rows.into_values().collect();
-    areas.sort_by_key(|a| a.number);
+    let mut areas = area_rows;
     for a in &mut areas {
         a.by_type
             .sort_by(|x, y| y.sessions.cmp(&x.sessions).then(x.code.cmp(&y.code)));

@@ -45,25 +45,27 @@ impl Level {
         }
     }
 
-    pub fn sections(self) -> &'static [&'static str] {
+    /// The sections of a report of this level whose plan has the content areas of `f`, in
+    /// order: one `area_<n>` per content area of the plan reported on.
+    pub fn sections(self, f: &Figures) -> Vec<String> {
+        let areas = f.areas.iter().map(|a| format!("area_{}", a.number));
+        let keys = |head: &[&str], tail: &[&str]| -> Vec<String> {
+            head.iter()
+                .map(|k| (*k).to_owned())
+                .chain(areas.clone())
+                .chain(tail.iter().map(|k| (*k).to_owned()))
+                .collect()
+        };
         match self {
-            Level::Compiled => COMPILED,
-            Level::Unit | Level::Agency => UNIT,
+            Level::Compiled => keys(&["situation", "leadership"], COMPILED_TAIL),
+            Level::Unit => keys(&["situation", "results"], UNIT_TAIL),
+            Level::Agency => AGENCY.iter().map(|k| (*k).to_owned()).collect(),
         }
     }
 }
 
-/// The sections of a compiled report (DOMAIN.md §2), in order: key and translation key.
-pub const COMPILED: &[&str] = &[
-    "situation",
-    "leadership",
-    "area_1",
-    "area_2",
-    "area_3",
-    "area_4",
-    "area_5",
-    "area_6",
-    "area_7",
+/// The sections of a compiled report after its content areas, in order.
+pub const COMPILED_TAIL: &[&str] = &[
     "funding",
     "strengths",
     "shortcomings",
@@ -73,14 +75,26 @@ pub const COMPILED: &[&str] = &[
     "recommendations",
 ];
 
-/// The sections of a unit's report.
-pub const UNIT: &[&str] = &[
+/// The sections of a unit's report after its content areas.
+pub const UNIT_TAIL: &[&str] = &["shortcomings", "next_tasks", "recommendations"];
+
+/// The sections of a partner agency's report: its own work is not organised by the plan's areas.
+pub const AGENCY: &[&str] = &[
     "situation",
     "results",
     "shortcomings",
     "next_tasks",
     "recommendations",
 ];
+
+/// The area that carries the victim-support figures: the plan's victim-support area, else its
+/// inspection and statistics area.
+fn victims_area(f: &Figures) -> Option<usize> {
+    ["victim_support", "inspection"]
+        .iter()
+        .find_map(|k| f.areas.iter().find(|a| a.area == *k))
+        .map(|a| a.number)
+}
 
 /// "a, b và c".
 fn list(parts: &[String]) -> String {
@@ -169,7 +183,8 @@ pub fn area_draft(a: &AreaFigures) -> String {
         s.push('.');
         sentences.push(s);
     }
-    if a.previous_sessions > 0 || a.sessions > 0 {
+    // A comparison only where the same period a year earlier holds data.
+    if a.previous_sessions > 0 {
         let diff = a.sessions - a.previous_sessions;
         sentences.push(match diff {
             0 => "Số hoạt động bằng cùng kỳ năm trước.".to_owned(),
@@ -314,12 +329,7 @@ pub fn drafts(f: &Figures, level: Level) -> BTreeMap<String, String> {
             out.insert(format!("area_{}", a.number), area_draft(a));
         }
         out.insert("funding".to_owned(), funding_draft(f));
-        if let Some(stats) = out.get_mut("area_6") {
-            let extra = victims_draft(f);
-            if !extra.is_empty() {
-                *stats = format!("{stats} {extra}");
-            }
-        }
+        add_victims(&mut out, f, "leadership");
         for k in [
             "strengths",
             "shortcomings",
@@ -332,9 +342,11 @@ pub fn drafts(f: &Figures, level: Level) -> BTreeMap<String, String> {
         }
     } else {
         out.insert("situation".to_owned(), String::new());
-        let mut results = vec![total];
-        results.extend(f.areas.iter().filter(|a| a.sessions > 0).map(area_draft));
-        out.insert("results".to_owned(), results.join(" "));
+        out.insert("results".to_owned(), total);
+        for a in &f.areas {
+            out.insert(format!("area_{}", a.number), area_draft(a));
+        }
+        add_victims(&mut out, f, "results");
         for k in ["shortcomings", "next_tasks", "recommendations"] {
             out.insert(k.to_owned(), String::new());
         }
@@ -342,17 +354,33 @@ pub fn drafts(f: &Figures, level: Level) -> BTreeMap<String, String> {
     out
 }
 
+/// Adds the victim-support figures to the plan's victim-support area, or to `fallback`.
+fn add_victims(out: &mut BTreeMap<String, String>, f: &Figures, fallback: &str) {
+    let extra = victims_draft(f);
+    if extra.is_empty() {
+        return;
+    }
+    let key = victims_area(f).map_or_else(|| fallback.to_owned(), |n| format!("area_{n}"));
+    if let Some(text) = out.get_mut(&key) {
+        *text = if text.is_empty() {
+            extra
+        } else {
+            format!("{text} {extra}")
+        };
+    }
+}
+
 /// Rewrites the drafts from new figures, keeping what people wrote.
 pub fn refresh(current: &Narrative, f: &Figures, level: Level) -> Narrative {
-    let keys = level.sections();
+    let keys = level.sections(f);
     let drafts = drafts(f, level);
-    keys.iter()
+    keys.into_iter()
         .map(|k| {
-            let old = current.get(*k);
+            let old = current.get(&k);
             (
-                (*k).to_owned(),
+                k.clone(),
                 Section {
-                    draft: drafts.get(*k).cloned().unwrap_or_default(),
+                    draft: drafts.get(&k).cloned().unwrap_or_default(),
                     text: old.and_then(|s| s.text.clone()),
                 },
             )

@@ -79,9 +79,11 @@ fn area(number: usize) -> impl Strategy<Value = AreaFigures> {
         (by_type, materials, targets),
     )
         .prop_map(move |(a, b, (by_type, materials, targets))| AreaFigures {
-            area: crate::reports::figures::AREAS
-                .get(number - 1)
-                .map_or_else(String::new, |s| (*s).to_owned()),
+            area: crate::plans::areas::AreaKind::ALL
+                [number % crate::plans::areas::AreaKind::ALL.len()]
+                .code()
+                .to_owned(),
+            item_id: i64::try_from(number).unwrap_or(0),
             number,
             heading: a.0,
             sessions: a.1,
@@ -99,6 +101,7 @@ fn area(number: usize) -> impl Strategy<Value = AreaFigures> {
             tasks_done: b.0,
             tasks_open: b.1,
             persons_supported: b.2,
+            budget_spent: b.5,
             targets,
             previous_sessions: b.3,
             previous_participants: b.4,
@@ -211,11 +214,14 @@ fn level() -> impl Strategy<Value = Level> {
 
 /// What people wrote in some sections (and in a key no level has).
 fn written() -> impl Strategy<Value = BTreeMap<String, Option<String>>> {
-    let keys: BTreeSet<&str> = crate::reports::narrative::COMPILED
+    let areas: Vec<String> = (1..=7).map(|n| format!("area_{n}")).collect();
+    let keys: BTreeSet<&str> = crate::reports::narrative::COMPILED_TAIL
         .iter()
-        .chain(crate::reports::narrative::UNIT)
+        .chain(crate::reports::narrative::UNIT_TAIL)
+        .chain(crate::reports::narrative::AGENCY)
         .copied()
-        .chain(["retired_section"])
+        .chain(["situation", "leadership", "results", "retired_section"])
+        .chain(areas.iter().map(String::as_str))
         .collect();
     let keys: Vec<String> = keys.into_iter().map(str::to_owned).collect();
     prop::collection::btree_map(prop::sample::select(keys), prop::option::of(prose()), 0..8)
@@ -645,7 +651,15 @@ fn printed_sections(f: &Figures, level: Level) -> Vec<String> {
             );
             keys
         }
-        Level::Unit | Level::Agency => [
+        Level::Unit => {
+            let mut keys = vec!["situation".to_owned(), "results".to_owned()];
+            keys.extend(f.areas.iter().map(|a| format!("area_{}", a.number)));
+            keys.extend(
+                ["shortcomings", "next_tasks", "recommendations"].map(str::to_owned),
+            );
+            keys
+        }
+        Level::Agency => [
             "situation",
             "results",
             "shortcomings",
@@ -685,9 +699,9 @@ proptest! {
         let current = narrative_of(&written, "an old draft");
         let once = refresh(&current, &f, level);
         let keys: Vec<&str> = once.keys().map(String::as_str).collect();
-        let mut expected = level.sections().to_vec();
+        let mut expected = level.sections(&f);
         expected.sort_unstable();
-        prop_assert_eq!(keys, expected);
+        prop_assert_eq!(keys, expected.iter().map(String::as_str).collect::<Vec<_>>());
         let new = drafts(&f, level);
         for (k, s) in &once {
             prop_assert_eq!(&s.text, &written.get(k).cloned().flatten());
@@ -695,7 +709,7 @@ proptest! {
         }
         // Every draft written lands in a section of the level.
         for k in new.keys() {
-            prop_assert!(level.sections().contains(&k.as_str()), "draft {} is never shown", k);
+            prop_assert!(level.sections(&f).contains(k), "draft {} is never shown", k);
         }
         prop_assert_eq!(&refresh(&once, &f, level), &once);
         // New figures: the same texts, the new drafts.

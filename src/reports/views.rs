@@ -466,6 +466,31 @@ async fn doc_parts(state: &AppState, a: &Access) -> AppResult<Parts> {
     })
 }
 
+/// The narrative's sections in order, each with its key, the label of a content area (from the
+/// plan; `None` for the fixed sections, whose labels are translated) and its text.
+pub fn labelled_sections(
+    f: &crate::reports::figures::Figures,
+    level: Level,
+    n: &narrative::Narrative,
+) -> Vec<(String, Option<String>, narrative::Section)> {
+    // Section II opens with leadership in a compiled report, with the overall results in a
+    // unit's: the areas follow as II.2, II.3… or II.1, II.2….
+    let offset = usize::from(level == Level::Compiled);
+    level
+        .sections(f)
+        .into_iter()
+        .map(|k| {
+            let label = f
+                .areas
+                .iter()
+                .find(|a| format!("area_{}", a.number) == k)
+                .map(|a| format!("II.{}. {}", a.number + offset, a.heading));
+            let section = n.get(&k).cloned().unwrap_or_default();
+            (k, label, section)
+        })
+        .collect()
+}
+
 async fn render_report(
     state: &AppState,
     page: &Page,
@@ -481,11 +506,7 @@ async fn render_report(
         figures,
         narrative: n,
     } = doc_parts(state, &a).await?;
-    let sections: Vec<(String, narrative::Section)> = Level::of(&a.report)
-        .sections()
-        .iter()
-        .map(|k| ((*k).to_owned(), n.get(*k).cloned().unwrap_or_default()))
-        .collect();
+    let sections = labelled_sections(&figures, Level::of(&a.report), &n);
     let responder = agency
         .as_ref()
         .map_or_else(|| unit.name.clone(), |ag| ag.name.clone());

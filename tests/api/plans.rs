@@ -86,31 +86,31 @@ async fn the_seeded_plan_has_the_seven_content_areas_with_their_text_and_agencie
     assert_eq!(areas.len(), 7);
     let expected_areas = [
         (
-            "awareness",
+            "communication",
             "Công tác truyền thông, nâng cao nhận thức",
             "TH-VHTT",
             3,
         ),
         (
-            "policy",
+            "other",
             "Thực hiện các chính sách, pháp luật",
             "TH-LDTBXH",
             2,
         ),
         (
-            "services",
+            "victim_support",
             "Củng cố, phát triển các cơ sở hỗ trợ",
             "TH-LDTBXH",
             2,
         ),
         (
-            "capacity",
+            "training",
             "Nâng cao năng lực đội ngũ cán bộ",
             "TH-LDTBXH",
             2,
         ),
         (
-            "integration",
+            "other",
             "Lồng ghép nội dung phòng, chống mua bán người",
             "TH-LDTBXH",
             3,
@@ -119,7 +119,7 @@ async fn the_seeded_plan_has_the_seven_content_areas_with_their_text_and_agencie
         ("coordination", "Công tác phối hợp", "TH-LDTBXH", 3),
     ];
     for (area, (code, heading, lead, bullets)) in areas.iter().zip(expected_areas) {
-        assert_eq!(area.area_code.as_deref(), Some(code));
+        assert_eq!(area.area_kind.as_deref(), Some(code));
         assert!(area.heading.starts_with(heading), "{}", area.heading);
         let lead_code = agency::Entity::find_by_id(area.lead_agency_id.unwrap())
             .one(&app.db)
@@ -626,7 +626,7 @@ async fn tree(
                 i.heading.clone(),
                 i.body.clone(),
                 i.lead_agency_id,
-                i.area_code.clone(),
+                i.area_kind.clone(),
             )
         })
         .collect();
