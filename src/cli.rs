@@ -4,7 +4,7 @@
 use crate::auth::permissions::Role;
 use crate::auth::users::{self, NewUser};
 use crate::config::{Config, LogFormat, Secret};
-use crate::entities::{agency, org_unit, user};
+use crate::entities::{agency, user};
 use crate::state::Clock;
 use crate::web::i18n::Locale;
 use crate::{db, seed, startup, telemetry};
@@ -12,7 +12,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
 };
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -59,12 +59,17 @@ enum Command {
         #[arg(value_enum, default_value = "up")]
         action: MigrateAction,
     },
-    /// Load reference data (org units, agencies, code lists, the 2024 plan); idempotent
+    /// Load the national reference data (code lists); idempotent. `--demo` adds the demo's
+    /// place (Tây Hòa 2024, then the 2025 reform), its users and data
     Seed {
-        /// Also load the demo users (password `kehoach-demo`)
+        /// Also load the demo (password `kehoach-demo`)
         #[arg(long)]
         demo: bool,
     },
+    /// Set up an empty database for scripts: the deployment's root unit and first
+    /// administrator (what the one-time setup page of `serve` asks); refused once any account
+    /// exists
+    Setup(SetupArgs),
     /// Manage user accounts
     #[command(subcommand)]
     User(UserCommand),
@@ -142,6 +147,37 @@ enum ReportCommand {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+#[derive(Args)]
+struct SetupArgs {
+    /// The root unit's kind: province, commune, ward or special_zone
+    #[arg(long)]
+    kind: String,
+    /// The root unit's name, e.g. "Xã Ea Tul"
+    #[arg(long)]
+    name: String,
+    /// Its official (statistics office) code, e.g. 24181
+    #[arg(long)]
+    code: String,
+    /// For a commune, ward or special zone: its province's name
+    #[arg(long, default_value = "")]
+    province: String,
+    /// and its province's code
+    #[arg(long, default_value = "")]
+    province_code: String,
+    /// The first administrator's email
+    #[arg(long)]
+    admin_email: String,
+    /// The first administrator's name
+    #[arg(long, default_value = "Quản trị viên")]
+    admin_name: String,
+    /// The first administrator's password (default: a random one, printed once)
+    #[arg(long, env = "KEHOACH_ADMIN_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// Also create the root unit's standard agencies
+    #[arg(long)]
+    standard_agencies: bool,
 }
 
 #[derive(Args)]
@@ -277,14 +313,15 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Setup(args) => {
+            let conn = open_migrated(&config).await?;
+            setup_command(&conn, args).await
+        }
         Command::Seed { demo } => {
             let conn = open_migrated(&config).await?;
             let now = chrono::Utc::now();
             let r = seed::reference(&conn, now).await?;
-            println!(
-                "reference data: {} org units, {} agencies, {} codes, {} plans added",
-                r.org_units, r.agencies, r.codes, r.plans
-            );
+            println!("reference data: {} codes added", r.codes);
             if demo {
                 let mut d = seed::demo(&conn, now).await?;
                 d.activities = seed::demo_activities(&conn, now).await?;
@@ -398,10 +435,7 @@ async fn open_migrated(config: &Config) -> anyhow::Result<DatabaseConnection> {
 async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let conn = open_migrated(&config).await?;
     let now = chrono::Utc::now();
-    if org_unit::Entity::find().count(&conn).await? == 0 {
-        seed::reference(&conn, now).await?;
-        tracing::info!("empty database: reference data loaded");
-    }
+    seed::reference(&conn, now).await?;
     if demo {
         seed::reference(&conn, now).await?;
         seed::demo(&conn, now).await?;
@@ -410,11 +444,17 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         crate::support_stats::demo_support_stats(&conn, now).await?;
         crate::reports::demo::demo_reports(&conn, now).await?;
         tracing::info!("demo data loaded");
-    } else if user::Entity::find().count(&conn).await? == 0 {
-        create_first_admin(&conn).await?;
     }
+    let first_start = user::Entity::find().count(&conn).await? == 0;
+    let base_url = config.base_url.clone();
     let app = startup::Application::build(config, conn, Clock::System).await?;
     tracing::info!(addr = %app.local_addr()?, "kehoach is listening");
+    if first_start {
+        let token = app.state.setup.open()?;
+        println!("No account yet. Set the deployment up once at:");
+        println!("  {}/setup/{token}", base_url.trim_end_matches('/'));
+        println!("(or stop and run `kehoach setup --help` to do it from a script)");
+    }
     startup::spawn_housekeeping(app.state.clone());
     let mailer = crate::notifications::mailer::Mailer::from_config(&app.state.config)?;
     crate::notifications::worker::spawn(app.state.clone(), mailer);
@@ -435,28 +475,54 @@ async fn worker(config: Config) -> anyhow::Result<()> {
     }
 }
 
-/// On an empty database without `--demo`: one administrator, whose password is printed once.
-async fn create_first_admin(conn: &DatabaseConnection) -> anyhow::Result<()> {
-    let root_agency = agency::Entity::find()
-        .order_by_asc(agency::Column::Id)
-        .one(conn)
-        .await?
-        .context("no agency to attach the administrator to")?;
-    let password = crate::auth::password::random()?;
-    let new = NewUser {
-        email: "admin@localhost".into(),
-        display_name: "Administrator".into(),
-        role: Role::Admin,
-        agency_id: root_agency.id,
-        locale: Locale::Vi,
-        password: password.clone(),
+async fn setup_command(conn: &DatabaseConnection, args: SetupArgs) -> anyhow::Result<()> {
+    let generated = args.password.is_none();
+    let password = match args.password {
+        Some(p) => p,
+        None => crate::auth::password::random()?,
     };
-    users::create(conn, None, new, chrono::Utc::now())
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("First administrator created: admin@localhost / {password}");
-    println!("This password is shown only once; change it after signing in.");
-    Ok(())
+    let input = crate::setup::SetupInput {
+        kind: args.kind,
+        unit_name: args.name,
+        unit_code: args.code,
+        province_name: args.province,
+        province_code: args.province_code,
+        admin_email: args.admin_email.clone(),
+        admin_name: args.admin_name,
+        password: password.clone(),
+        standard_agencies: args.standard_agencies.then(|| "on".to_owned()),
+    };
+    match crate::setup::run(conn, &input, chrono::Utc::now()).await {
+        Ok(done) => {
+            println!(
+                "Set up: root unit #{}, {} agencies, administrator {}",
+                done.root_unit_id, done.agencies, args.admin_email
+            );
+            if generated {
+                println!("Password (shown only once; change it after signing in): {password}");
+            }
+            Ok(())
+        }
+        Err(crate::setup::SetupError::AlreadyDone) => {
+            anyhow::bail!("this database is set up already (it has accounts); nothing changed")
+        }
+        Err(crate::setup::SetupError::Invalid(errors)) => {
+            let i18n = crate::web::i18n::I18n::load()?;
+            let lines: Vec<String> = errors
+                .0
+                .iter()
+                .map(|(field, key)| {
+                    format!(
+                        "  --{}: {}",
+                        field.replace('_', "-"),
+                        i18n.t(crate::web::i18n::Locale::Vi, key)
+                    )
+                })
+                .collect();
+            anyhow::bail!("setup refused, nothing changed:\n{}", lines.join("\n"))
+        }
+        Err(crate::setup::SetupError::Internal(e)) => Err(e),
+    }
 }
 
 async fn user_command(conn: &DatabaseConnection, cmd: UserCommand) -> anyhow::Result<()> {

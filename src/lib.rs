@@ -29,6 +29,8 @@ pub mod audit;
 pub mod auth;
 /// Reference and demo data loaded from `seed/`.
 pub mod seed;
+/// The first start of a deployment: its root unit, first administrator and standard agencies.
+pub mod setup;
 /// Text rules: search folding and the personal-data guard for free text.
 pub mod text;
 /// Shared HTTP plumbing: templates, translation, page context, flash, static files.

@@ -105,6 +105,8 @@ pub fn routes() -> Routes {
         .get("/healthz", Public, api::handlers::get_healthz)
         .get("/static/{file}", Public, web::static_files::get_static)
         // Accounts
+        .get("/setup/{token}", Public, crate::setup::get_setup)
+        .post("/setup/{token}", Public, crate::setup::post_setup)
         .get("/login", Public, auth::handlers::get_login)
         .post("/login", Public, auth::handlers::post_login)
         .get("/password/forgot", Public, auth::reset::get_forgot)

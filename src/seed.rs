@@ -141,8 +141,22 @@ pub struct SeedReport {
     pub activities: usize,
 }
 
-/// Loads the reference data (org units, agencies, code lists, the 2024 plan) in one transaction.
+/// Loads the national reference data — the code lists — in one transaction. No unit, agency or
+/// plan: those are the deployment's own (`crate::setup`), or the demo's.
 pub async fn reference(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<SeedReport> {
+    let mut report = SeedReport::default();
+    let txn = db.begin().await?;
+    codes(&txn, now, &mut report).await?;
+    txn.commit().await?;
+    Ok(report)
+}
+
+/// The demo's place as it stood in 2024: the units and agencies of Tây Hòa district (Phú Yên)
+/// and its 2024 plan, in one transaction.
+pub async fn demo_reference(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> anyhow::Result<SeedReport> {
     let mut report = SeedReport::default();
     let txn = db.begin().await?;
     let units: UnitsFile = toml::from_str(ORG_UNITS).context("seed/org_units.toml")?;
@@ -211,7 +225,17 @@ pub async fn reference(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::R
         .insert(&txn)
         .await?;
     }
+    let p: PlanSeed = toml::from_str(PLAN_2024).context("seed/plan-2024-tay-hoa.toml")?;
+    report.plans += load_plan(&txn, p, now).await?;
+    txn.commit().await?;
+    Ok(report)
+}
 
+async fn codes(
+    txn: &sea_orm::DatabaseTransaction,
+    now: DateTime<Utc>,
+    report: &mut SeedReport,
+) -> anyhow::Result<()> {
     let codes: CodesFile = toml::from_str(CODES).context("seed/codes.toml")?;
     let mut position: HashMap<String, i32> = HashMap::new();
     for c in codes.code {
@@ -220,7 +244,7 @@ pub async fn reference(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::R
         let exists = code::Entity::find()
             .filter(code::Column::List.eq(&c.list))
             .filter(code::Column::Code.eq(&c.code))
-            .one(&txn)
+            .one(txn)
             .await?
             .is_some();
         if exists {
@@ -241,14 +265,10 @@ pub async fn reference(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::R
             updated_at: Set(now),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
     }
-
-    let p: PlanSeed = toml::from_str(PLAN_2024).context("seed/plan-2024-tay-hoa.toml")?;
-    report.plans += load_plan(&txn, p, now).await?;
-    txn.commit().await?;
-    Ok(report)
+    Ok(())
 }
 
 async fn unit_id_by_code(db: &impl ConnectionTrait, code: &str) -> anyhow::Result<i64> {
@@ -365,7 +385,7 @@ async fn load_plan(
 /// Demo users, one per role, all with [`DEMO_PASSWORD`]. The demo activities are loaded
 /// separately ([`demo_activities`]) so that tests can have the users without the data.
 pub async fn demo(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<SeedReport> {
-    let mut report = SeedReport::default();
+    let mut report = demo_reference(db, now).await?;
     let file: DemoFile = toml::from_str(DEMO).context("seed/demo.toml")?;
     for u in file.user {
         let exists = user::Entity::find()

@@ -68,6 +68,7 @@ pub fn state(config: Config, db: DatabaseConnection, clock: Clock) -> anyhow::Re
         templates,
         i18n,
         clock,
+        setup: Arc::new(crate::setup::SetupGate::default()),
     })
 }
 

@@ -15,6 +15,8 @@ pub struct AppState {
     pub templates: Arc<Templates>,
     pub i18n: Arc<I18n>,
     pub clock: Clock,
+    /// The one-time setup page's token while the database has no account (`crate::setup`).
+    pub setup: Arc<crate::setup::SetupGate>,
 }
 
 /// Vietnam keeps one offset all year (UTC+7, no daylight saving).

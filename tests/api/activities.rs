@@ -32,7 +32,7 @@ pub(crate) async fn fields(
     let item = id_of(
         app,
         "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id \
-         WHERE p.area_code = 'awareness' AND i.position = 3",
+         WHERE p.area_code = 'communication' AND i.position = 3",
     )
     .await;
     let talk = id_of(
@@ -688,7 +688,7 @@ async fn the_activities_api_follows_the_contract(app: TestApp) {
     let item: i64 = id_of(
         &app,
         "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id \
-         WHERE p.area_code = 'awareness' AND i.position = 2",
+         WHERE p.area_code = 'communication' AND i.position = 2",
     )
     .await
     .parse()

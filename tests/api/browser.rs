@@ -418,7 +418,7 @@ async fn a_commune_officer_logs_a_held_activity_with_a_photo_from_a_phone(
         "SELECT id AS n FROM codes WHERE list = 'activity_type' AND code = 'talk'",
     )
     .await;
-    let item = id(app, "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id WHERE p.area_code = 'awareness' AND i.position = 3").await;
+    let item = id(app, "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id WHERE p.area_code = 'communication' AND i.position = 3").await;
     b.choose("#f-activity_type_id", &talk).await;
     b.choose("#f-plan_item_id", &item).await;
     b.fill("#f-title", "Nói chuyện chuyên đề tại thôn Phú Thứ")

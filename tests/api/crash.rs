@@ -29,7 +29,7 @@ pub async fn token_for(app: &TestApp, email: &str) -> String {
 }
 
 const LEAF_ITEM: &str = "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id \
-     WHERE p.area_code = 'awareness' AND i.position = 2";
+     WHERE p.area_code = 'communication' AND i.position = 2";
 
 /// A plan item of the seeded 2024 plan that activities can be scheduled against.
 pub async fn leaf_item(app: &TestApp) -> i64 {

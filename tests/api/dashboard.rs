@@ -33,7 +33,7 @@ async fn held(app: &TestApp, unit: &str, date: &str, p: People) -> i64 {
     let item = id_of(
         app,
         "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id \
-         WHERE p.area_code = 'awareness' AND i.position = 1",
+         WHERE p.area_code = 'communication' AND i.position = 1",
     )
     .await;
     let talk = id_of(
@@ -164,7 +164,7 @@ async fn the_figures_are_the_sums_of_the_held_activities(app: TestApp) {
     assert_eq!(figure(&html, &format!("unit-{binh}-held")), Some(1));
     // The awareness area holds all of them; the other areas none.
     let area = app
-        .scalar("SELECT id AS n FROM plan_items WHERE area_code = 'awareness'")
+        .scalar("SELECT id AS n FROM plan_items WHERE area_code = 'communication'")
         .await;
     assert_eq!(figure(&html, &format!("area-{area}-held")), Some(3));
     // The year before, chosen in the query string.
@@ -232,7 +232,7 @@ async fn a_figure_links_to_exactly_the_rows_it_counts(app: TestApp) {
     assert_eq!(figure(&html, &name), Some(2));
     // The area figure lists the area's rows: all four held in the year, through `area=`.
     let area = app
-        .scalar("SELECT id AS n FROM plan_items WHERE area_code = 'awareness'")
+        .scalar("SELECT id AS n FROM plan_items WHERE area_code = 'communication'")
         .await;
     let area_href = link(&html, &format!("area-{area}-held"));
     let (_, list) = leader.get_text(&area_href).await;
@@ -740,7 +740,7 @@ async fn the_whole_country_is_the_sum_of_its_units(app: TestApp) {
     let phong = unit_id(&app, "PY-TH-HOAPHONG").await;
     let binh = unit_id(&app, "PY-TH-HOABINH1").await;
     let area = app
-        .scalar("SELECT id AS n FROM plan_items WHERE area_code = 'awareness'")
+        .scalar("SELECT id AS n FROM plan_items WHERE area_code = 'communication'")
         .await;
     let admin = app.another_browser();
     admin.login_as("admin").await;

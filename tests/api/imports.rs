@@ -33,7 +33,7 @@ const STATS_HEADER: &str = "Đơn vị,Tháng,Chỉ tiêu,Giới tính,Độ tu�
 pub(crate) async fn item(app: &TestApp) -> i64 {
     app.scalar(
         "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id \
-         WHERE p.area_code = 'awareness' AND i.position = 3",
+         WHERE p.area_code = 'communication' AND i.position = 3",
     )
     .await
 }

@@ -532,7 +532,7 @@ async fn cloning_gives_the_same_tree_for_next_year_with_scaled_targets(app: Test
     // Give the 2024 plan a target to scale.
     let area = app
         .scalar(&format!(
-            "SELECT id AS n FROM plan_items WHERE plan_id = {} AND area_code = 'awareness'",
+            "SELECT id AS n FROM plan_items WHERE plan_id = {} AND area_code = 'communication'",
             p.id
         ))
         .await;
@@ -648,7 +648,7 @@ async fn a_commune_plan_rolls_up_into_the_district_plan(app: TestApp) {
         .await;
     assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let inherited_area = app
-        .scalar(&format!("SELECT id AS n FROM plan_items WHERE plan_id = {commune_plan} AND area_code = 'awareness'"))
+        .scalar(&format!("SELECT id AS n FROM plan_items WHERE plan_id = {commune_plan} AND area_code = 'communication'"))
         .await;
     // The commune adds its own sub-item under the inherited area, with a target.
     let r = app
@@ -712,7 +712,7 @@ async fn a_commune_plan_rolls_up_into_the_district_plan(app: TestApp) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let area = app
         .scalar(&format!(
-            "SELECT id AS n FROM plan_items WHERE plan_id = {} AND area_code = 'awareness'",
+            "SELECT id AS n FROM plan_items WHERE plan_id = {} AND area_code = 'communication'",
             p.id
         ))
         .await;

@@ -98,7 +98,7 @@ pub(crate) async fn activity(
     date: &str,
     figures: Option<(&str, &str)>,
 ) -> i64 {
-    let item = id(app, "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id WHERE p.area_code = 'awareness' AND i.position = 3").await;
+    let item = id(app, "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id WHERE p.area_code = 'communication' AND i.position = 3").await;
     let talk = id(
         app,
         "SELECT id AS n FROM codes WHERE list = 'activity_type' AND code = 'talk'",

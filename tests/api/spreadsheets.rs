@@ -27,7 +27,7 @@ async fn create(app: &TestApp, unit: &str, agency: &str, title: &str, date: &str
     let item = id_of(
         app,
         "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id \
-         WHERE p.area_code = 'awareness' AND i.position = 3",
+         WHERE p.area_code = 'communication' AND i.position = 3",
     )
     .await;
     let talk = id_of(

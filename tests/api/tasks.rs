@@ -18,7 +18,7 @@ async fn id(app: &TestApp, sql: &str) -> String {
 }
 
 async fn item(app: &TestApp) -> String {
-    id(app, "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id WHERE p.area_code = 'services' AND i.position = 2").await
+    id(app, "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id WHERE p.area_code = 'victim_support' AND i.position = 2").await
 }
 
 /// The compiler's office asks an agency to do something; returns the task id.
