@@ -358,6 +358,7 @@ async fn report(
         period: &period,
         plan: &the_plan,
         unit: &the_unit,
+        plan_unit: None,
         agency: None,
         figures: &f,
         narrative: &n,

@@ -11,9 +11,7 @@ use crate::{db, seed, startup, telemetry};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -233,6 +233,7 @@ pub fn routes() -> Routes {
         .post("/admin/org-units/{unit_id}", Can(ManageOrgUnits), admin::org_units::post_org_unit_update)
         .get("/admin/org-units/merge", Can(ManageOrgUnits), admin::org_units::get_merge)
         .post("/admin/org-units/merge", Can(ManageOrgUnits), admin::org_units::post_merge)
+        .post("/admin/org-units/abolish", Can(ManageOrgUnits), admin::org_units::post_abolish)
         .get("/admin/audit", Can(ViewAudit), admin::audit::get_audit)
         .get("/admin/audit/export.csv", Can(ViewAudit), admin::audit::get_audit_csv)
         .get("/admin/audit/export.xlsx", Can(ViewAudit), admin::audit::get_audit_xlsx)

@@ -110,7 +110,14 @@ fn prefix(kind: &str) -> &'static str {
 /// ("Xã Ea Tul"); a name that already starts with a kind's word is kept.
 fn official_name(kind: &str, typed: &str) -> String {
     let typed = crate::text::nfc(typed.trim());
-    let starts = ["Tỉnh ", "Thành phố ", "Xã ", "Phường ", "Đặc khu ", "Thị trấn "];
+    let starts = [
+        "Tỉnh ",
+        "Thành phố ",
+        "Xã ",
+        "Phường ",
+        "Đặc khu ",
+        "Thị trấn ",
+    ];
     if starts
         .iter()
         .any(|p| typed.to_lowercase().starts_with(&p.to_lowercase()))
@@ -126,7 +133,15 @@ fn official_name(kind: &str, typed: &str) -> String {
 
 /// The name without the kind's word: "Xã Ea Tul" → "Ea Tul".
 pub fn bare_name(name: &str) -> &str {
-    for p in ["Tỉnh ", "Thành phố ", "Xã ", "Phường ", "Đặc khu ", "Thị trấn ", "Huyện "] {
+    for p in [
+        "Tỉnh ",
+        "Thành phố ",
+        "Xã ",
+        "Phường ",
+        "Đặc khu ",
+        "Thị trấn ",
+        "Huyện ",
+    ] {
         if let Some(rest) = name.strip_prefix(p) {
             return rest;
         }
@@ -219,23 +234,93 @@ pub fn standard_agencies(u: &org_unit::Model) -> Vec<(String, String, String, &'
     let level = prefix(&u.kind).to_lowercase();
     let templates: Vec<(&str, String, String, &'static str)> = if u.kind == "province" {
         vec![
-            ("UBND", format!("Ủy ban nhân dân tỉnh {name}"), format!("UBND tỉnh {name}"), "people_committee"),
-            ("SYT", format!("Sở Y tế tỉnh {name}"), "Sở Y tế".to_owned(), "department"),
-            ("SVHTTDL", format!("Sở Văn hóa, Thể thao và Du lịch tỉnh {name}"), "Sở VHTTDL".to_owned(), "department"),
-            ("CA", format!("Công an tỉnh {name}"), format!("Công an tỉnh {name}"), "police"),
-            ("HLHPN", format!("Hội Liên hiệp Phụ nữ tỉnh {name}"), "Hội LHPN tỉnh".to_owned(), "mass_organisation"),
-            ("TD", format!("Tỉnh đoàn {name}"), "Tỉnh đoàn".to_owned(), "mass_organisation"),
-            ("MTTQ", format!("Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh {name}"), "UBMTTQ tỉnh".to_owned(), "mass_organisation"),
+            (
+                "UBND",
+                format!("Ủy ban nhân dân tỉnh {name}"),
+                format!("UBND tỉnh {name}"),
+                "people_committee",
+            ),
+            (
+                "SYT",
+                format!("Sở Y tế tỉnh {name}"),
+                "Sở Y tế".to_owned(),
+                "department",
+            ),
+            (
+                "SVHTTDL",
+                format!("Sở Văn hóa, Thể thao và Du lịch tỉnh {name}"),
+                "Sở VHTTDL".to_owned(),
+                "department",
+            ),
+            (
+                "CA",
+                format!("Công an tỉnh {name}"),
+                format!("Công an tỉnh {name}"),
+                "police",
+            ),
+            (
+                "HLHPN",
+                format!("Hội Liên hiệp Phụ nữ tỉnh {name}"),
+                "Hội LHPN tỉnh".to_owned(),
+                "mass_organisation",
+            ),
+            (
+                "TD",
+                format!("Tỉnh đoàn {name}"),
+                "Tỉnh đoàn".to_owned(),
+                "mass_organisation",
+            ),
+            (
+                "MTTQ",
+                format!("Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh {name}"),
+                "UBMTTQ tỉnh".to_owned(),
+                "mass_organisation",
+            ),
         ]
     } else {
         vec![
-            ("UBND", format!("Ủy ban nhân dân {level} {name}"), format!("UBND {level} {name}"), "people_committee"),
-            ("VHXH", format!("Phòng Văn hóa - Xã hội {level} {name}"), "Phòng VH-XH".to_owned(), "office"),
-            ("CA", format!("Công an {level} {name}"), format!("Công an {level}"), "police"),
-            ("TYT", format!("Trạm Y tế {level} {name}"), "Trạm Y tế".to_owned(), "centre"),
-            ("HLHPN", format!("Hội Liên hiệp Phụ nữ {level} {name}"), format!("Hội LHPN {level}"), "mass_organisation"),
-            ("DTN", format!("Đoàn Thanh niên Cộng sản Hồ Chí Minh {level} {name}"), format!("Đoàn TN {level}"), "mass_organisation"),
-            ("MTTQ", format!("Ủy ban Mặt trận Tổ quốc Việt Nam {level} {name}"), format!("UBMTTQ {level}"), "mass_organisation"),
+            (
+                "UBND",
+                format!("Ủy ban nhân dân {level} {name}"),
+                format!("UBND {level} {name}"),
+                "people_committee",
+            ),
+            (
+                "VHXH",
+                format!("Phòng Văn hóa - Xã hội {level} {name}"),
+                "Phòng VH-XH".to_owned(),
+                "office",
+            ),
+            (
+                "CA",
+                format!("Công an {level} {name}"),
+                format!("Công an {level}"),
+                "police",
+            ),
+            (
+                "TYT",
+                format!("Trạm Y tế {level} {name}"),
+                "Trạm Y tế".to_owned(),
+                "centre",
+            ),
+            (
+                "HLHPN",
+                format!("Hội Liên hiệp Phụ nữ {level} {name}"),
+                format!("Hội LHPN {level}"),
+                "mass_organisation",
+            ),
+            (
+                "DTN",
+                format!("Đoàn Thanh niên Cộng sản Hồ Chí Minh {level} {name}"),
+                format!("Đoàn TN {level}"),
+                "mass_organisation",
+            ),
+            (
+                "MTTQ",
+                format!("Ủy ban Mặt trận Tổ quốc Việt Nam {level} {name}"),
+                format!("UBMTTQ {level}"),
+                "mass_organisation",
+            ),
         ]
     };
     templates
@@ -302,7 +387,15 @@ pub async fn run(
     let txn = db.begin().await?;
     let kind = input.kind.as_str();
     let root = if kind == "province" {
-        unit(&txn, kind, &input.unit_name, input.unit_code.trim(), None, now).await?
+        unit(
+            &txn,
+            kind,
+            &input.unit_name,
+            input.unit_code.trim(),
+            None,
+            now,
+        )
+        .await?
     } else {
         let province = unit(
             &txn,

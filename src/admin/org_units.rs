@@ -341,3 +341,55 @@ pub async fn post_merge(
     repo::record_merge(&state.db, admin.id, merge, state.clock.now()).await?;
     Ok(flash::redirect(&state.config, "/org-units", "flash.merged"))
 }
+
+/// `POST /admin/org-units/abolish`: a level abolished (a district on 1 July 2025): the unit
+/// closes and the units under it continue under its parent (`repo::abolish`).
+pub async fn post_abolish(
+    State(state): State<AppState>,
+    page: Page,
+    admin: CurrentUser,
+    Form(form): Form<RawForm>,
+) -> AppResult<Response> {
+    let mut errors = FieldErrors::default();
+    let effective_date = parse_date(form.get("abolish_date"));
+    if effective_date.is_none() {
+        errors.add("abolish_date", "form.date");
+    }
+    let unit = match form.get("abolish_unit").trim().parse::<i64>() {
+        Ok(id) => org_unit::Entity::find_by_id(id).one(&state.db).await?,
+        Err(_) => None,
+    };
+    match (&unit, effective_date) {
+        (None, _) => errors.add("abolish_unit", "form.choose"),
+        (Some(u), _) if u.parent_id.is_none() => {
+            errors.add("abolish_unit", "admin.abolish.error.top")
+        }
+        (Some(u), Some(day)) if !repo::is_current(u, day) => {
+            errors.add("abolish_unit", "admin.merge.error.not_current")
+        }
+        _ => {}
+    }
+    let legal_basis = non_empty(form.get("abolish_legal_basis"));
+    if legal_basis.is_none() {
+        errors.add("abolish_legal_basis", "form.required");
+    }
+    let (Some(unit), Some(day), Some(basis), true) =
+        (unit, effective_date, legal_basis, errors.is_empty())
+    else {
+        return show_merge(
+            &state,
+            &page,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            FormValues::of(&form),
+            Vec::new(),
+            errors,
+        )
+        .await;
+    };
+    repo::abolish(&state.db, admin.id, unit.id, day, &basis, state.clock.now()).await?;
+    Ok(flash::redirect(
+        &state.config,
+        "/org-units",
+        "flash.abolished",
+    ))
+}

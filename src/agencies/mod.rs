@@ -50,13 +50,36 @@ pub async fn list_in(
         .collect())
 }
 
-/// The agencies a user's forms offer: those of the units in their scope and above it.
+/// The agencies a user's forms offer: those of the units in their scope and above it that
+/// still exist today (a unit closed by a merge or the end of a level offers none).
 pub async fn for_user(
     state: &crate::state::AppState,
     user: &crate::auth::CurrentUser,
 ) -> crate::error::AppResult<Vec<AgencyRow>> {
     let units = readable_units(state, user).await?;
-    Ok(list_in(&state.db, Some(&units)).await?)
+    let today = state.clock.today();
+    let current: Vec<i64> = org_unit::Entity::find()
+        .filter(org_unit::Column::Id.is_in(units.iter().copied()))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .filter(|u| crate::org_units::repo::is_current(u, today))
+        .map(|u| u.id)
+        .collect();
+    Ok(list_in(&state.db, Some(&current)).await?)
+}
+
+/// Whether an agency can be given new work on `day`: active, and its unit not closed.
+pub async fn is_current(
+    db: &impl ConnectionTrait,
+    agency_id: i64,
+    day: chrono::NaiveDate,
+) -> Result<bool, DbErr> {
+    let Some(a) = agency::Entity::find_by_id(agency_id).one(db).await? else {
+        return Ok(false);
+    };
+    let unit = org_unit::Entity::find_by_id(a.org_unit_id).one(db).await?;
+    Ok(a.active && unit.is_some_and(|u| crate::org_units::repo::is_current(&u, day)))
 }
 
 /// The units of a user's scope and the units above their own.

@@ -142,7 +142,11 @@ pub fn execution(
     let weighted: std::collections::HashSet<i64> = targets
         .iter()
         .map(|t| t.plan_item_id)
-        .chain(own.iter().filter(|i| i.lead_agency_id.is_some()).map(|i| i.id))
+        .chain(
+            own.iter()
+                .filter(|i| i.lead_agency_id.is_some())
+                .map(|i| i.id),
+        )
         .collect();
     let plan_areas = areas::of_plan(&own, &weighted);
     let areas: Vec<&crate::entities::plan_item::Model> = plan_areas

@@ -182,9 +182,18 @@ async fn codes(db: &DatabaseConnection) -> anyhow::Result<Codes> {
 /// Synthetic data: a real plan's areas are whatever its items say.
 fn areas() -> Vec<(String, String)> {
     [
-        ("communication", "Công tác truyền thông, nâng cao nhận thức về phòng, chống mua bán người"),
-        ("other", "Thực hiện chính sách, pháp luật về hỗ trợ nạn nhân"),
-        ("victim_support", "Tiếp nhận, xác minh, bảo vệ và hỗ trợ nạn nhân"),
+        (
+            "communication",
+            "Công tác truyền thông, nâng cao nhận thức về phòng, chống mua bán người",
+        ),
+        (
+            "other",
+            "Thực hiện chính sách, pháp luật về hỗ trợ nạn nhân",
+        ),
+        (
+            "victim_support",
+            "Tiếp nhận, xác minh, bảo vệ và hỗ trợ nạn nhân",
+        ),
         ("training", "Tập huấn, nâng cao năng lực cán bộ"),
         ("other", "Lồng ghép với các chương trình kinh tế - xã hội"),
         ("inspection", "Kiểm tra, giám sát, thống kê"),

@@ -119,6 +119,8 @@ pub enum LineageKind {
     Merge,
     Rename,
     Split,
+    /// The same unit under a new parent, after the level above it was abolished.
+    Reparent,
 }
 
 impl LineageKind {
@@ -127,6 +129,7 @@ impl LineageKind {
             LineageKind::Merge => "merge",
             LineageKind::Rename => "rename",
             LineageKind::Split => "split",
+            LineageKind::Reparent => "reparent",
         }
     }
 }
@@ -208,4 +211,104 @@ pub async fn by_code(
         .filter(org_unit::Column::Code.eq(code))
         .one(db)
         .await
+}
+
+/// Abolishing a level: the unit closes the day before the effective date, and each of its units
+/// still open on that date continues as a successor of the same name, kind and official code
+/// under the abolished unit's parent, linked by a `reparent` lineage row. The agencies of a
+/// continuing unit move to its successor so that their people keep working; everything
+/// recorded before stays attributed to the old units (a 2024 report still shows them).
+pub async fn abolish(
+    db: &DatabaseConnection,
+    actor: i64,
+    unit_id: i64,
+    effective_date: NaiveDate,
+    legal_basis: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<org_unit::Model>, DbErr> {
+    use crate::entities::agency;
+    let txn = db.begin().await?;
+    let closing = effective_date.pred_opt().unwrap_or(effective_date);
+    let unit = org_unit::Entity::find_by_id(unit_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("org unit {unit_id}")))?;
+    let children: Vec<org_unit::Model> = org_unit::Entity::find()
+        .filter(org_unit::Column::ParentId.eq(unit_id))
+        .order_by_asc(org_unit::Column::Name)
+        .all(&txn)
+        .await?
+        .into_iter()
+        .filter(|c| is_current(c, effective_date))
+        .collect();
+    let mut successors = Vec::new();
+    for child in children {
+        let successor = org_unit::ActiveModel {
+            code: Set(format!("{}-{}", child.code, effective_date.format("%Y"))),
+            gso_code: Set(child.gso_code.clone()),
+            name: Set(child.name.clone()),
+            kind: Set(child.kind.clone()),
+            parent_id: Set(unit.parent_id),
+            valid_from: Set(Some(effective_date)),
+            valid_to: Set(None),
+            ethnic_minority: Set(child.ethnic_minority),
+            border_area: Set(child.border_area),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        org_lineage::ActiveModel {
+            kind: Set(LineageKind::Reparent.code().to_owned()),
+            predecessor_id: Set(child.id),
+            successor_id: Set(successor.id),
+            effective_date: Set(effective_date),
+            legal_basis: Set(legal_basis.to_owned()),
+            created_by: Set(Some(actor)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        agency::Entity::update_many()
+            .col_expr(
+                agency::Column::OrgUnitId,
+                sea_orm::sea_query::Expr::value(successor.id),
+            )
+            .filter(agency::Column::OrgUnitId.eq(child.id))
+            .exec(&txn)
+            .await?;
+        let mut closed: org_unit::ActiveModel = child.into();
+        closed.valid_to = Set(Some(closing));
+        closed.updated_at = Set(now);
+        closed.update(&txn).await?;
+        successors.push(successor);
+    }
+    let name = unit.name.clone();
+    let mut closed: org_unit::ActiveModel = unit.into();
+    closed.valid_to = Set(Some(closing));
+    closed.updated_at = Set(now);
+    closed.update(&txn).await?;
+    audit::record(
+        &txn,
+        now,
+        audit::Event {
+            user_id: Some(actor),
+            action: "org_unit:abolish",
+            object_type: "org_unit",
+            object_id: Some(unit_id),
+            org_unit_id: Some(unit_id),
+            change: json!({
+                "unit": name,
+                "effective_date": effective_date,
+                "legal_basis": legal_basis,
+                "continuing": successors.iter().map(|s| s.id).collect::<Vec<_>>(),
+            }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(successors)
 }

@@ -17,6 +17,9 @@ pub struct ReportDoc<'a> {
     pub period: &'a reporting_period::Model,
     pub plan: &'a plan::Model,
     pub unit: &'a org_unit::Model,
+    /// The unit that issued the plan reported on, when it is not `unit` (a commune's report on
+    /// its province's plan cites the province's plan).
+    pub plan_unit: Option<&'a org_unit::Model>,
     /// The partner agency answering, when the report is an agency's rather than a unit's.
     pub agency: Option<&'a agency::Model>,
     pub figures: &'a Figures,
@@ -60,10 +63,33 @@ fn paragraphs(n: &Narrative, key: &str, out: &mut Vec<Block>) {
     }
 }
 
+/// "UBND tỉnh Đắk Lắk", "UBND thị trấn Phú Thứ": the People's Committee of a unit, as the
+/// body text names it.
+pub fn committee_of(unit: &org_unit::Model) -> String {
+    for prefix in [
+        "Tỉnh",
+        "Thành phố",
+        "Huyện",
+        "Thị xã",
+        "Thị trấn",
+        "Xã",
+        "Phường",
+        "Đặc khu",
+    ] {
+        if let Some(rest) = unit.name.strip_prefix(&format!("{prefix} ")) {
+            return format!("UBND {} {rest}", prefix.to_lowercase());
+        }
+    }
+    format!("UBND {}", unit.name)
+}
+
 fn place_of(unit: &org_unit::Model) -> String {
     unit.name
         .trim_start_matches("Huyện ")
         .trim_start_matches("Xã ")
+        .trim_start_matches("Phường ")
+        .trim_start_matches("Đặc khu ")
+        .trim_start_matches("Thành phố ")
         .trim_start_matches("Thị trấn ")
         .trim_start_matches("Tỉnh ")
         .to_owned()
@@ -86,19 +112,20 @@ pub fn official(d: &ReportDoc<'_>) -> OfficialDocument {
     let n = d.narrative;
     let f = d.figures;
     let mut body = Vec::new();
-    let issuer = d
-        .unit
-        .name
-        .replacen("Huyện", "UBND huyện", 1)
-        .replacen("Xã", "UBND xã", 1);
+    let issuer = committee_of(d.unit);
+    let plan_issuer = committee_of(d.plan_unit.unwrap_or(d.unit));
     // An agency answers the plan of its unit's People's Committee.
     let reporter = d.agency.map_or_else(|| issuer.clone(), |a| a.name.clone());
     let basis = format!(
-        "Thực hiện Kế hoạch{} của {issuer} về {}; {reporter} báo cáo kết quả thực hiện như sau:",
+        "Thực hiện Kế hoạch{}{} của {plan_issuer} về {}; {reporter} báo cáo kết quả thực hiện như sau:",
         d.plan
             .number
             .as_deref()
             .map(|num| format!(" số {num}"))
+            .unwrap_or_default(),
+        d.plan
+            .issued_on
+            .map(|on| format!(" ngày {}", on.format("%d/%m/%Y")))
             .unwrap_or_default(),
         lower_first(&d.plan.title),
     );
@@ -156,7 +183,7 @@ pub fn official(d: &ReportDoc<'_>) -> OfficialDocument {
     paragraphs(n, "recommendations", &mut body);
     body.push(Block::paragraph(format!(
         "Trên đây là báo cáo {} của {reporter}./.",
-        d.period.title.to_lowercase(),
+        without_kind_word(&d.period.title).to_lowercase(),
     )));
     OfficialDocument {
         issuer: match d.agency {
@@ -172,7 +199,7 @@ pub fn official(d: &ReportDoc<'_>) -> OfficialDocument {
             },
         },
         kind: DocumentKind::Report,
-        subject: d.period.title.clone(),
+        subject: capitalised(without_kind_word(&d.period.title)),
         body,
         signature: Signature {
             authority: Some(d.report.signer_authority.trim().to_owned()).filter(|a| !a.is_empty()),
@@ -469,5 +496,37 @@ fn lower_first(text: &str) -> String {
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+/// A period's title without a leading "Báo cáo": the document says BÁO CÁO above its subject
+/// and "Trên đây là báo cáo …" at its end, and must not say it twice.
+fn without_kind_word(title: &str) -> &str {
+    let t = title.trim();
+    match t.char_indices().nth("báo cáo".chars().count()) {
+        Some((i, _)) if t[..i].to_lowercase() == "báo cáo" => t[i..].trim_start(),
+        _ => t,
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod wording_tests {
+    use super::*;
+
+    #[test]
+    fn the_kind_word_is_said_once() {
+        assert_eq!(
+            without_kind_word("Báo cáo kết quả thực hiện kế hoạch 6 tháng đầu năm 2026"),
+            "kết quả thực hiện kế hoạch 6 tháng đầu năm 2026"
+        );
+        assert_eq!(without_kind_word("Kết quả 6 tháng"), "Kết quả 6 tháng");
+        assert_eq!(capitalised("kết quả"), "Kết quả");
     }
 }

@@ -60,11 +60,16 @@ pub async fn bytes(
     } else {
         narrative::refresh(&service::narrative_of(r), &figures, narrative::Level::of(r))
     };
+    let plan_unit = org_unit::Entity::find_by_id(plan.org_unit_id)
+        .one(db)
+        .await?
+        .filter(|u| u.id != unit.id);
     let doc = ReportDoc {
         report: r,
         period: &period,
         plan: &plan,
         unit: &unit,
+        plan_unit: plan_unit.as_ref(),
         agency: agency.as_ref(),
         figures: &figures,
         narrative: &n,

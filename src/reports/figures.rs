@@ -157,13 +157,19 @@ pub struct TrainingRow {
 #[derive(Clone, Copy, Debug)]
 pub enum Subject<'a> {
     Units(&'a [i64]),
-    Agency { id: i64, units: &'a [i64] },
+    /// Units reported under the areas of a plan that is not theirs (a commune without a plan of
+    /// its own answering its province's): the plan's targets are not theirs to measure.
+    UnitsUnderPlan(&'a [i64]),
+    Agency {
+        id: i64,
+        units: &'a [i64],
+    },
 }
 
 impl<'a> Subject<'a> {
     fn units(self) -> &'a [i64] {
         match self {
-            Subject::Units(u) | Subject::Agency { units: u, .. } => u,
+            Subject::Units(u) | Subject::UnitsUnderPlan(u) | Subject::Agency { units: u, .. } => u,
         }
     }
 
@@ -172,7 +178,7 @@ impl<'a> Subject<'a> {
         let c =
             Condition::all().add(activity::Column::OrgUnitId.is_in(self.units().iter().copied()));
         match self {
-            Subject::Units(_) => c,
+            Subject::Units(_) | Subject::UnitsUnderPlan(_) => c,
             Subject::Agency { id, .. } => c.add(activity::Column::AgencyId.eq(id)),
         }
     }
@@ -213,7 +219,11 @@ impl PlanAreas {
             .await?
             .into_iter()
             .map(|t| t.plan_item_id)
-            .chain(own.iter().filter(|i| i.lead_agency_id.is_some()).map(|i| i.id))
+            .chain(
+                own.iter()
+                    .filter(|i| i.lead_agency_id.is_some())
+                    .map(|i| i.id),
+            )
             .collect();
         let areas = areas::of_plan(&own, &targeted);
         let map = areas::AreaMap::new(&areas, &items);
@@ -463,7 +473,7 @@ pub async fn compute_for(
     // Coordination tasks of the units' agencies (or the partner agency's, as lead or partner),
     // by the area of their plan item.
     let involved = match subject {
-        Subject::Units(_) => {
+        Subject::Units(_) | Subject::UnitsUnderPlan(_) => {
             let agency_ids: Vec<i64> = crate::entities::agency::Entity::find()
                 .filter(crate::entities::agency::Column::OrgUnitId.is_in(units.iter().copied()))
                 .all(db)
@@ -489,10 +499,7 @@ pub async fn compute_for(
         .await?;
     for t in &tasks {
         let Some(f) = plan_areas
-            .area_or(
-                t.plan_item_id,
-                crate::plans::areas::AreaKind::Coordination,
-            )
+            .area_or(t.plan_item_id, crate::plans::areas::AreaKind::Coordination)
             .and_then(|n| area_rows.get_mut(n))
         else {
             continue;
@@ -538,8 +545,8 @@ pub async fn compute_for(
         };
         let indicator = code_of(t.indicator_id);
         let type_code = t.activity_type_id.map(code_of);
-        let result = crate::plans::areas::result(&indicator, type_code.as_deref(), &f.tally())
-            .unwrap_or(0);
+        let result =
+            crate::plans::areas::result(&indicator, type_code.as_deref(), &f.tally()).unwrap_or(0);
         let name = match t.activity_type_id {
             Some(a) => format!(
                 "{} ({})",
@@ -653,7 +660,9 @@ pub async fn compute_for(
         .collect();
     training.sort_by_key(|t| (t.date, t.activity_id));
     let victims = match subject {
-        Subject::Units(_) => victims(db, units, from, to, &codes).await?,
+        Subject::Units(_) | Subject::UnitsUnderPlan(_) => {
+            victims(db, units, from, to, &codes).await?
+        }
         Subject::Agency { .. } => Victims::default(),
     };
     let mut areas = area_rows;

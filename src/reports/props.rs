@@ -81,8 +81,8 @@ fn area(number: usize) -> impl Strategy<Value = AreaFigures> {
         .prop_map(move |(a, b, (by_type, materials, targets))| AreaFigures {
             area: crate::plans::areas::AreaKind::ALL
                 [number % crate::plans::areas::AreaKind::ALL.len()]
-                .code()
-                .to_owned(),
+            .code()
+            .to_owned(),
             item_id: i64::try_from(number).unwrap_or(0),
             number,
             heading: a.0,
@@ -654,9 +654,7 @@ fn printed_sections(f: &Figures, level: Level) -> Vec<String> {
         Level::Unit => {
             let mut keys = vec!["situation".to_owned(), "results".to_owned()];
             keys.extend(f.areas.iter().map(|a| format!("area_{}", a.number)));
-            keys.extend(
-                ["shortcomings", "next_tasks", "recommendations"].map(str::to_owned),
-            );
+            keys.extend(["shortcomings", "next_tasks", "recommendations"].map(str::to_owned));
             keys
         }
         Level::Agency => [
@@ -770,6 +768,7 @@ proptest! {
             period: &rows.period,
             plan: &rows.plan,
             unit: &rows.unit,
+            plan_unit: None,
             agency: rows.agency.as_ref(),
             figures: &f,
             narrative: &narrative,
@@ -827,6 +826,7 @@ proptest! {
             period: &rows.period,
             plan: &rows.plan,
             unit: &rows.unit,
+            plan_unit: None,
             agency: rows.agency.as_ref(),
             figures: &f,
             narrative: &narrative,

@@ -161,6 +161,18 @@ pub async fn open_period(
     {
         errors.add("responders", "report.error.responders");
     }
+    // A unit closed before the period starts (merged, or its level abolished) has nobody left
+    // to answer; one opened after it ends had nothing to do in it.
+    let asked_units = org_unit::Entity::find()
+        .filter(org_unit::Column::Id.is_in(p.responders.iter().copied()))
+        .all(db)
+        .await?;
+    if asked_units.iter().any(|u| {
+        u.valid_to.is_some_and(|t| t < p.period_start)
+            || u.valid_from.is_some_and(|f| f > p.period_end)
+    }) {
+        errors.add("responders", "report.error.closed_unit");
+    }
     let mut asked: Vec<i64> = p.agencies.clone();
     asked.sort_unstable();
     asked.dedup();
@@ -339,18 +351,40 @@ pub async fn figures_of(
         )
         .await?);
     }
-    // A unit's targets are those of its own plan made from the period's plan, if it has one.
-    let plan_id = if r.level == COMPILED {
-        period.plan_id
-    } else {
-        plan::Entity::find()
-            .filter(plan::Column::ParentPlanId.eq(period.plan_id))
-            .filter(plan::Column::OrgUnitId.eq(r.org_unit_id))
-            .one(db)
-            .await?
-            .map_or(0, |p| p.id)
+    if r.level == COMPILED {
+        return Ok(figures::compute(
+            db,
+            &units,
+            period.period_start,
+            period.period_end,
+            period.plan_id,
+        )
+        .await?);
+    }
+    // A unit reports under its own plan made from the period's plan (its areas and targets);
+    // without one, under the period's plan's areas with no targets of its own.
+    let subject = figures::Subject::UnitsUnderPlan(&units);
+    let (subject, plan_id) = match own_plan(db, r, period).await? {
+        Some(p) => (figures::Subject::Units(&units), p.id),
+        None => (subject, period.plan_id),
     };
-    Ok(figures::compute(db, &units, period.period_start, period.period_end, plan_id).await?)
+    Ok(figures::compute_for(db, subject, period.period_start, period.period_end, plan_id).await?)
+}
+
+/// The plan a unit made from the period's plan, if any: its report follows that plan.
+pub async fn own_plan(
+    db: &impl ConnectionTrait,
+    r: &report::Model,
+    period: &reporting_period::Model,
+) -> Result<Option<plan::Model>, DbErr> {
+    if r.level == COMPILED || r.agency_id.is_some() {
+        return Ok(None);
+    }
+    plan::Entity::find()
+        .filter(plan::Column::ParentPlanId.eq(period.plan_id))
+        .filter(plan::Column::OrgUnitId.eq(r.org_unit_id))
+        .one(db)
+        .await
 }
 
 pub fn narrative_of(r: &report::Model) -> Narrative {
@@ -811,6 +845,8 @@ pub async fn is_locked(
 }
 
 /// Units below `unit` that are in force on `day`: the default responders.
+/// The units below `unit` that exist on `day` (a period's first day): a period's default
+/// responders.
 pub async fn default_responders(
     db: &impl ConnectionTrait,
     unit: i64,

@@ -254,7 +254,7 @@ pub async fn post_period(
     // request without the list gets the default.
     if responders.is_empty() && form.get("responders_listed").is_empty() {
         // The default: every unit below, in scope.
-        responders = service::default_responders(&state.db, user.org_unit_id, state.clock.today())
+        responders = service::default_responders(&state.db, user.org_unit_id, start)
             .await?
             .into_iter()
             .filter(|u| scope.contains(u.id))
@@ -410,6 +410,7 @@ pub async fn get_period(
 struct Parts {
     plan: plan::Model,
     unit: org_unit::Model,
+    plan_unit: Option<org_unit::Model>,
     agency: Option<agency::Model>,
     figures: crate::reports::figures::Figures,
     narrative: narrative::Narrative,
@@ -422,6 +423,7 @@ impl Parts {
             period: &a.period,
             plan: &self.plan,
             unit: &self.unit,
+            plan_unit: self.plan_unit.as_ref(),
             agency: self.agency.as_ref(),
             figures: &self.figures,
             narrative: &self.narrative,
@@ -457,22 +459,28 @@ async fn doc_parts(state: &AppState, a: &Access) -> AppResult<Parts> {
             Level::of(&a.report),
         )
     };
+    let plan_unit = org_unit::Entity::find_by_id(plan.org_unit_id)
+        .one(&state.db)
+        .await?
+        .filter(|u| u.id != unit.id);
     Ok(Parts {
         plan,
         unit,
+        plan_unit,
         agency,
         figures,
         narrative: n,
     })
 }
 
-/// The narrative's sections in order, each with its key, the label of a content area (from the
-/// plan; `None` for the fixed sections, whose labels are translated) and its text.
+/// The narrative's sections in order, each with its key, its number where it depends on the
+/// plan's areas ("II.4. "), the title of a content area (from the plan; `None` for the fixed
+/// sections, whose titles are translated) and its text.
 pub fn labelled_sections(
     f: &crate::reports::figures::Figures,
     level: Level,
     n: &narrative::Narrative,
-) -> Vec<(String, Option<String>, narrative::Section)> {
+) -> Vec<(String, String, Option<String>, narrative::Section)> {
     // Section II opens with leadership in a compiled report, with the overall results in a
     // unit's: the areas follow as II.2, II.3… or II.1, II.2….
     let offset = usize::from(level == Level::Compiled);
@@ -480,13 +488,17 @@ pub fn labelled_sections(
         .sections(f)
         .into_iter()
         .map(|k| {
-            let label = f
-                .areas
-                .iter()
-                .find(|a| format!("area_{}", a.number) == k)
-                .map(|a| format!("II.{}. {}", a.number + offset, a.heading));
+            let area = f.areas.iter().find(|a| format!("area_{}", a.number) == k);
+            let number = match (k.as_str(), area) {
+                (_, Some(a)) => format!("II.{}. ", a.number + offset),
+                ("funding", _) => format!("II.{}. ", f.areas.len() + 2),
+                ("shortcomings", _) if level == Level::Compiled => "III.2. ".to_owned(),
+                ("shortcomings", _) => "III. ".to_owned(),
+                _ => String::new(),
+            };
+            let label = area.map(|a| a.heading.clone());
             let section = n.get(&k).cloned().unwrap_or_default();
-            (k, label, section)
+            (k, number, label, section)
         })
         .collect()
 }
@@ -505,6 +517,7 @@ async fn render_report(
         agency,
         figures,
         narrative: n,
+        ..
     } = doc_parts(state, &a).await?;
     let sections = labelled_sections(&figures, Level::of(&a.report), &n);
     let responder = agency

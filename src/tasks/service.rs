@@ -161,11 +161,7 @@ pub async fn create(
     {
         errors.add("plan_item_id", "form.choose");
     }
-    if agency::Entity::find_by_id(new.partner_agency_id)
-        .one(db)
-        .await?
-        .is_none_or(|a| !a.active)
-    {
+    if !crate::agencies::is_current(db, new.partner_agency_id, actor.today).await? {
         errors.add("partner_agency_id", "form.choose");
     }
     if new.partner_agency_id == new.lead_agency_id {
@@ -382,10 +378,7 @@ async fn validate(
             ack_due_date,
             ..
         } => {
-            if agency::Entity::find_by_id(*partner_agency_id)
-                .one(db)
-                .await?
-                .is_none_or(|a| !a.active)
+            if !crate::agencies::is_current(db, *partner_agency_id, today).await?
                 || *partner_agency_id == t.lead_agency_id
             {
                 errors.add("partner_agency_id", "form.choose");

@@ -35,6 +35,8 @@ const STATS_ENTRY: Who = Who::Roles(&["compiler", "commune"]);
 const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/healthz", Who::Anyone),
     ("GET", "/static/{file}", Who::Anyone),
+    ("GET", "/setup/{token}", Who::Anyone),
+    ("POST", "/setup/{token}", Who::Anyone),
     ("GET", "/login", Who::Anyone),
     ("POST", "/login", Who::Anyone),
     ("GET", "/password/forgot", Who::Anyone),
@@ -199,6 +201,7 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("POST", "/admin/org-units/{unit_id}", ADMIN),
     ("GET", "/admin/org-units/merge", ADMIN),
     ("POST", "/admin/org-units/merge", ADMIN),
+    ("POST", "/admin/org-units/abolish", ADMIN),
     ("GET", "/api/v1/me", Who::SignedIn),
     ("GET", "/api/v1/activities", Who::Roles(ALL_ROLES)),
     ("POST", "/api/v1/activities", WRITERS),
@@ -227,6 +230,7 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/api/v1/plans/{plan_id}", Who::Roles(ALL_ROLES)),
     ("PATCH", "/api/v1/plans/{plan_id}", EDITORS),
     ("POST", "/api/v1/plans/{plan_id}/items", EDITORS),
+    ("PATCH", "/api/v1/plans/{plan_id}/items/{item_id}", EDITORS),
 ];
 
 const ROLE_DENIED: &str = "Bạn không có quyền thực hiện thao tác này.";

@@ -67,6 +67,17 @@ async fn database_url(backend: Backend, dir: &std::path::Path) -> String {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn(backend, true).await.0
+}
+
+/// The app on an empty database, as a new deployment starts: migrations only, no reference or
+/// demo data, and the one-time setup page open with the token returned.
+pub async fn spawn_fresh_app(backend: Backend) -> (TestApp, String) {
+    let (app, token) = spawn(backend, false).await;
+    (app, token.unwrap())
+}
+
+async fn spawn(backend: Backend, seeded: bool) -> (TestApp, Option<String>) {
     if std::env::var_os("KEHOACH_TEST_LOG").is_some() {
         kehoach::telemetry::init(kehoach::config::LogFormat::Text);
     }
@@ -78,15 +89,18 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     let data_dir = config.data_dir.clone();
     let db = kehoach::db::connect(&config).await.unwrap();
     kehoach::db::migrate(&db).await.unwrap();
-    kehoach::seed::reference(&db, start_time()).await.unwrap();
-    kehoach::seed::demo(&db, start_time()).await.unwrap();
+    if seeded {
+        kehoach::seed::reference(&db, start_time()).await.unwrap();
+        kehoach::seed::demo(&db, start_time()).await.unwrap();
+    }
     let clock = Clock::fixed(start_time());
     let app = Application::build(config, db.clone(), clock.clone())
         .await
         .unwrap();
+    let token = (!seeded).then(|| app.state.setup.open().unwrap());
     let port = app.local_addr().unwrap().port();
     tokio::spawn(app.run_until_stopped());
-    TestApp {
+    let app = TestApp {
         address: format!("http://127.0.0.1:{port}"),
         client: new_client(),
         db,
@@ -96,7 +110,8 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         data_dir,
         csrf: std::sync::Mutex::new(None),
         _dir: std::sync::Arc::new(dir),
-    }
+    };
+    (app, token)
 }
 
 pub fn new_client() -> reqwest::Client {

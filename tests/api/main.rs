@@ -24,6 +24,7 @@ mod outage;
 mod password_reset;
 mod plans;
 mod reports;
+mod setup;
 mod shell;
 mod slow_clients;
 mod smtp;

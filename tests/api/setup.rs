@@ -1,0 +1,411 @@
+//! Any locality: a deployment set up from nothing (no demo), plans whose own items are the
+//! report's content areas, and a level of government abolished with history kept.
+
+use crate::db_tests;
+use crate::helpers::{Backend, TestApp, spawn_fresh_app};
+use kehoach::entities::user;
+use reqwest::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+async fn fresh(backend: Backend) {
+    let (app, token) = spawn_fresh_app(backend).await;
+    // No token, a wrong token: nothing there.
+    let (status, _) = app.get_text("/setup/not-the-token").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, page) = app.get_text(&format!("/setup/{token}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Thiết lập hệ thống"), "{page}");
+    let path = format!("/setup/{token}");
+    let good = [
+        ("kind", "commune"),
+        ("unit_name", "Ea Tul"),
+        ("unit_code", "24181"),
+        ("province_name", "Tỉnh Đắk Lắk"),
+        ("province_code", "66"),
+        ("standard_agencies", "on"),
+        ("admin_name", "Nguyễn Văn Quản"),
+        ("admin_email", "quantri@eatul.daklak.gov.vn"),
+        ("password", "mat-khau-du-dai-2026"),
+    ];
+    // Bad input: the field is named, nothing is written.
+    let mut bad = good.to_vec();
+    bad[2] = ("unit_code", "24-181");
+    bad[7] = ("admin_email", "not an email");
+    let r = app.post_form(&path, &bad).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Mã đơn vị gồm 1 đến 5 chữ số."), "{page}");
+    assert!(page.contains("Ea Tul"), "what was typed is kept");
+    assert_eq!(app.count("users").await, 0);
+    assert_eq!(app.count("org_units").await, 0);
+    assert_eq!(app.count("agencies").await, 0);
+
+    let r = app.post_form(&path, &good).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/login");
+    // The page is gone, and a second setup changes nothing.
+    let (status, _) = app.get_text(&path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.post_form(&path, &good).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let input = kehoach::setup::SetupInput {
+        kind: "province".into(),
+        unit_name: "Gia Lai".into(),
+        unit_code: "64".into(),
+        admin_email: "other@example.vn".into(),
+        admin_name: "Other".into(),
+        password: "mat-khau-du-dai-2026".into(),
+        ..Default::default()
+    };
+    assert!(matches!(
+        kehoach::setup::run(&app.db, &input, app.clock.now()).await,
+        Err(kehoach::setup::SetupError::AlreadyDone)
+    ));
+
+    assert_eq!(app.count("users").await, 1);
+    assert_eq!(app.count("org_units").await, 2);
+    // The commune's seven standard agencies and its province's People's Committee.
+    assert_eq!(app.count("agencies").await, 8);
+    assert_eq!(
+        app.count("org_units WHERE name = 'Xã Ea Tul' AND gso_code = '24181'")
+            .await,
+        1
+    );
+    // Reference data is national: the code lists, no unit, agency or plan of the demo.
+    assert!(app.count("codes").await > 50);
+    assert_eq!(app.count("plans").await, 0);
+    let admin = user::Entity::find()
+        .filter(user::Column::Email.eq("quantri@eatul.daklak.gov.vn"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let committee = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM agencies a JOIN org_units u ON u.id = a.org_unit_id \
+             WHERE a.id = {} AND u.name = 'Xã Ea Tul' AND a.kind = 'people_committee'",
+            admin.agency_id
+        ))
+        .await;
+    assert_eq!(
+        committee, 1,
+        "the first administrator belongs to the deployment's unit"
+    );
+
+    let r = app
+        .login("quantri@eatul.daklak.gov.vn", "mat-khau-du-dai-2026")
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    for page in [
+        "/",
+        "/org-units",
+        "/admin/agencies",
+        "/admin/users",
+        "/plans",
+    ] {
+        let (status, html) = app.get_text(page).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(!html.contains("Tây Hòa"), "{page} names a unit of the demo");
+        assert!(!html.contains("Phú Yên"), "{page} names a unit of the demo");
+    }
+    let (_, agencies) = app.get_text("/admin/agencies").await;
+    assert!(agencies.contains("Công an xã Ea Tul"), "{agencies}");
+    assert!(agencies.contains("Trạm Y tế xã Ea Tul"));
+}
+
+#[tokio::test]
+async fn a_fresh_deployment_is_set_up_once_from_its_page_sqlite() {
+    fresh(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set KEHOACH_TEST_PG_URL (.ci/run does)"]
+async fn a_fresh_deployment_is_set_up_once_from_its_page_postgres() {
+    fresh(Backend::Postgres).await;
+}
+
+async fn token(app: &TestApp, email: &str) -> String {
+    let u = user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    kehoach::auth::users::issue_api_token(&app.db, u.id, "t", app.clock.now())
+        .await
+        .unwrap()
+}
+
+async fn json_of(r: reqwest::Response) -> (StatusCode, Value) {
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+db_tests!(
+    a_plans_own_items_are_its_content_areas_in_the_report,
+    abolishing_a_district_keeps_history_and_new_periods_skip_its_closed_units,
+);
+
+async fn a_plans_own_items_are_its_content_areas_in_the_report(app: TestApp) {
+    let planner = token(&app, "planner@kehoach.demo").await;
+    let client = crate::helpers::new_client();
+    let post = |path: String, body: Value| {
+        client
+            .post(app.url(&path))
+            .bearer_auth(&planner)
+            .json(&body)
+            .send()
+    };
+    let (status, plan) = json_of(
+        post(
+            "/api/v1/plans".into(),
+            json!({ "title": "Kế hoạch truyền thông và hỗ trợ nạn nhân năm 2024", "period_start": "2024-01-01",
+                    "period_end": "2024-12-31", "place": "Tây Hòa" }),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{plan}");
+    let plan_id = plan["id"].as_i64().unwrap();
+    let item = |parent: Option<i64>, label: &str, heading: &str| {
+        let body = json!({ "parent_id": parent, "label": label, "heading": heading });
+        post(format!("/api/v1/plans/{plan_id}/items"), body)
+    };
+    let (_, aims) = json_of(item(None, "I", "Mục tiêu").await.unwrap()).await;
+    let (_, tasks) = json_of(item(None, "II", "Nhiệm vụ, giải pháp").await.unwrap()).await;
+    let tasks_id = tasks["id"].as_i64().unwrap();
+    let (_, online) = json_of(
+        item(Some(tasks_id), "1", "Tuyên truyền trên mạng xã hội")
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (_, support) = json_of(
+        item(Some(tasks_id), "2", "Hỗ trợ nạn nhân tại cộng đồng")
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (_, visits) = json_of(
+        item(
+            Some(tasks_id),
+            "3",
+            "Thăm hỏi gia đình có người đi làm ăn xa",
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert!(aims["id"].is_i64() && visits["id"].is_i64());
+    let patch = |id: i64, body: Value| {
+        client
+            .patch(app.url(&format!("/api/v1/plans/{plan_id}/items/{id}")))
+            .bearer_auth(&planner)
+            .json(&body)
+            .send()
+    };
+    let online_id = online["id"].as_i64().unwrap();
+    let support_id = support["id"].as_i64().unwrap();
+    // Bad kinds, nesting, and an item of another plan are refused; nothing changes.
+    let (status, body) = json_of(
+        patch(online_id, json!({ "area": "publicity" }))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.to_string().contains("area"), "{body}");
+    let (status, _) = json_of(patch(online_id, json!({ "aera": "other" })).await.unwrap()).await;
+    assert!(status.is_client_error(), "an unknown field is refused");
+    let other_plan_item = app
+        .scalar("SELECT MIN(id) AS n FROM plan_items WHERE area_code = 'communication'")
+        .await;
+    let (status, _) = json_of(
+        patch(other_plan_item, json!({ "area": "other" }))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.count(&format!(
+            "plan_items WHERE plan_id = {plan_id} AND area_code IS NOT NULL"
+        ))
+        .await,
+        0
+    );
+
+    for (id, kind) in [(online_id, "communication"), (support_id, "victim_support")] {
+        let (status, body) = json_of(patch(id, json!({ "area": kind })).await.unwrap()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["area"], kind);
+    }
+    let (status, body) = json_of(patch(tasks_id, json!({ "area": "other" })).await.unwrap()).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a section holding areas: {body}"
+    );
+
+    // The compiling office reports on that plan: section II has exactly its two areas.
+    let compiler = app.another_browser();
+    compiler.login_as("compiler").await;
+    let plan_field = plan_id.to_string();
+    let r = compiler
+        .post_form(
+            "/reports/periods",
+            &[
+                ("kind", "six_month"),
+                ("title", "Báo cáo 6 tháng đầu năm 2024"),
+                ("plan_id", plan_field.as_str()),
+                ("period_start", "2024-01-01"),
+                ("period_end", "2024-06-30"),
+                ("due_date", "2024-07-05"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let period = r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/reports/periods/")
+        .to_owned();
+    let compiled = app
+        .scalar(&format!(
+            "SELECT id AS n FROM reports WHERE period_id = {period} AND level = 'compiled'"
+        ))
+        .await;
+    let (status, page) = compiler.get_text(&format!("/reports/{compiled}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("II.2. Tuyên truyền trên mạng xã hội"),
+        "{page}"
+    );
+    assert!(page.contains("II.3. Hỗ trợ nạn nhân tại cộng đồng"));
+    // Funding follows the plan's last area; no more areas than the plan has.
+    assert!(page.contains("II.4. Kinh phí thực hiện"), "{page}");
+    assert!(!page.contains("II.5."), "no more areas than the plan has");
+    assert!(
+        !page.contains("Truyền thông, nâng cao nhận thức"),
+        "no area of another plan"
+    );
+    // The DOCX's section II follows the plan too.
+    let r = compiler.get(&format!("/reports/{compiled}/docx")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml)
+        .unwrap();
+    assert!(xml.contains("Tuyên truyền trên mạng xã hội"));
+    assert!(xml.contains("Hỗ trợ nạn nhân tại cộng đồng"));
+    assert!(
+        !xml.contains("Thăm hỏi gia đình"),
+        "an item that is not an area is no heading"
+    );
+}
+
+async fn abolishing_a_district_keeps_history_and_new_periods_skip_its_closed_units(app: TestApp) {
+    let district = app
+        .scalar("SELECT id AS n FROM org_units WHERE code = 'PY-TH'")
+        .await;
+    let hoa_phong = app
+        .scalar("SELECT id AS n FROM org_units WHERE code = 'PY-TH-HOAPHONG'")
+        .await;
+    let admin = app.another_browser();
+    admin.login_as("admin").await;
+    // Bad input first: no date, no legal basis — nothing written.
+    let units_before = app.count("org_units").await;
+    let r = admin
+        .post_form(
+            "/admin/org-units/abolish",
+            &[
+                ("abolish_unit", &district.to_string()),
+                ("abolish_date", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("org_units").await, units_before);
+    let r = admin
+        .post_form(
+            "/admin/org-units/abolish",
+            &[
+                ("abolish_unit", &district.to_string()),
+                ("abolish_date", "2025-07-01"),
+                ("abolish_legal_basis", "Nghị quyết số 1660/NQ-UBTVQH15"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The district and its eleven units close; eleven successors continue under the province.
+    assert_eq!(
+        app.count("org_units WHERE valid_to = '2025-06-30'").await,
+        12
+    );
+    assert_eq!(app.count("org_lineage WHERE kind = 'reparent'").await, 11);
+    let province = app
+        .scalar("SELECT id AS n FROM org_units WHERE code = 'PY'")
+        .await;
+    assert_eq!(
+        app.count(&format!(
+            "org_units WHERE parent_id = {province} AND valid_from = '2025-07-01'"
+        ))
+        .await,
+        11
+    );
+    // A 2024 period still asks the old communes; a 2026 one refuses a closed unit.
+    let compiler = app.another_browser();
+    compiler.login_as("compiler").await;
+    let plan = app
+        .scalar("SELECT id AS n FROM plans WHERE code = 'PY-TH-2024-HTNN'")
+        .await
+        .to_string();
+    let period = |start: &'static str, end: &'static str, due: &'static str| {
+        let plan = plan.clone();
+        let compiler = &compiler;
+        let unit = hoa_phong.to_string();
+        async move {
+            compiler
+                .post_form(
+                    "/reports/periods",
+                    &[
+                        ("kind", "six_month"),
+                        ("title", "Báo cáo 6 tháng"),
+                        ("plan_id", plan.as_str()),
+                        ("period_start", start),
+                        ("period_end", end),
+                        ("due_date", due),
+                        ("responders_listed", "1"),
+                        ("responders", unit.as_str()),
+                    ],
+                )
+                .await
+        }
+    };
+    let periods = app.count("reporting_periods").await;
+    let r = period("2026-01-01", "2026-06-30", "2026-07-05").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("đã giải thể hoặc sáp nhập"), "{page}");
+    assert_eq!(app.count("reporting_periods").await, periods);
+    let r = period("2024-01-01", "2024-06-30", "2024-07-05").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let report = app
+        .scalar(&format!(
+            "SELECT id AS n FROM reports WHERE org_unit_id = {hoa_phong} ORDER BY id DESC LIMIT 1"
+        ))
+        .await;
+    let (status, page) = compiler.get_text(&format!("/reports/{report}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Hòa Phong"), "history reads as it was");
+    // The moved agencies keep their people: the commune's agency now sits in the successor.
+    let moved = app
+        .count("agencies a JOIN org_units u ON u.id = a.org_unit_id WHERE a.code = 'TH-HOAPHONG-UBND' AND u.valid_from = '2025-07-01'")
+        .await;
+    assert_eq!(moved, 1);
+}
