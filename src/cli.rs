@@ -321,11 +321,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             let r = seed::reference(&conn, now).await?;
             println!("reference data: {} codes added", r.codes);
             if demo {
-                let mut d = seed::demo(&conn, now).await?;
-                d.activities = seed::demo_activities(&conn, now).await?;
-                seed::demo_tasks(&conn, now).await?;
-                let months = crate::support_stats::demo_support_stats(&conn, now).await?;
-                crate::reports::demo::demo_reports(&conn, now).await?;
+                let (d, months) = seed::demo_all(&conn, now).await?;
                 println!(
                     "demo data: {} users, {} activities, {} months of support statistics added",
                     d.users, d.activities, months
@@ -436,11 +432,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     seed::reference(&conn, now).await?;
     if demo {
         seed::reference(&conn, now).await?;
-        seed::demo(&conn, now).await?;
-        seed::demo_activities(&conn, now).await?;
-        seed::demo_tasks(&conn, now).await?;
-        crate::support_stats::demo_support_stats(&conn, now).await?;
-        crate::reports::demo::demo_reports(&conn, now).await?;
+        seed::demo_all(&conn, now).await?;
         tracing::info!("demo data loaded");
     }
     let first_start = user::Entity::find().count(&conn).await? == 0;

@@ -677,13 +677,23 @@ pub async fn submit(
     actor: &Actor,
     r: &report::Model,
     version: i32,
+    doc: Option<(String, NaiveDate)>,
 ) -> ReportResult<report::Model> {
     if r.level != UNIT || !(r.status == DRAFT || r.status == RETURNED) {
         return Err(ReportError::field("status", "report.error.transition"));
     }
+    if let Some((number, _)) = &doc
+        && (number.chars().count() > 40 || crate::text::contains_personal_number(number))
+    {
+        return Err(ReportError::field("document_number", "plan.error.number"));
+    }
     let now = actor.now;
     transition(db, actor, r, version, SUBMITTED, "report:submit", |row| {
         row.submitted_at = Set(Some(now));
+        if let Some((number, date)) = doc {
+            row.document_number = Set(Some(crate::text::nfc(number.trim())));
+            row.document_date = Set(Some(date));
+        }
     })
     .await
 }

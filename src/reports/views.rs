@@ -33,6 +33,8 @@ pub struct Access {
     pub report: report::Model,
     pub period: reporting_period::Model,
     pub edit: bool,
+    /// Sending a unit's report up: its officer, or its leader who approves it for submission.
+    pub submit: bool,
     pub review: bool,
     pub approve: bool,
 }
@@ -56,7 +58,11 @@ pub async fn access(state: &AppState, user: &CurrentUser, report_id: i64) -> App
         UNIT => is_own(user, &scope, &r) && matches!(user.role, Role::Commune | Role::Partner),
         _ => user.can(Capability::ManageReporting) && over,
     };
+    let submit = r.level == UNIT
+        && is_own(user, &scope, &r)
+        && matches!(user.role, Role::Commune | Role::Partner | Role::Leader);
     Ok(Access {
+        submit,
         review: user.can(Capability::ManageReporting) && over && r.level == UNIT,
         approve: match r.level.as_str() {
             UNIT => user.can(Capability::ManageReporting) && over,
@@ -534,7 +540,7 @@ async fn render_report(
         context! {
             report => a.report, period => a.period, plan => plan, unit => unit, f => figures, sections => sections,
             responder => responder, agency => agency,
-            can_edit => can_edit, can_review => a.review, can_approve => a.approve, errors => errors,
+            can_edit => can_edit, can_submit => a.submit, can_review => a.review, can_approve => a.approve, errors => errors,
             scope_unit => scope_unit, today => state.clock.today(),
             can_reopen => user.can(Capability::ManageReporting),
             can_see_victims => user.can(Capability::SensitiveStats),
@@ -649,10 +655,20 @@ pub async fn post_report_action(
     let v = version(&form)?;
     let act = actor(&state, &user);
     let (result, ok) = match form.get("action") {
-        "submit" if a.edit => (
-            service::submit(&state.db, &act, &a.report, v).await,
-            "flash.report_submitted",
-        ),
+        "submit" if a.submit => {
+            // The unit's own document: its number and date, given when its leader approves
+            // it for submission (optional: an unnumbered report goes up as a draft).
+            let doc = non_empty(form.get("document_number")).map(|n| {
+                (
+                    n,
+                    parse_date(form.get("document_date")).unwrap_or_else(|| state.clock.today()),
+                )
+            });
+            (
+                service::submit(&state.db, &act, &a.report, v, doc).await,
+                "flash.report_submitted",
+            )
+        }
         "return" if a.review => (
             service::return_report(&state.db, &act, &a.report, v, form.get("comment")).await,
             "flash.report_returned",

@@ -409,3 +409,81 @@ async fn abolishing_a_district_keeps_history_and_new_periods_skip_its_closed_uni
         .await;
     assert_eq!(moved, 1);
 }
+
+/// The demo seeded on a given day, on a fresh database (no server needed).
+async fn demo_on(backend: Backend, day: chrono::DateTime<chrono::Utc>) -> TestApp {
+    let (app, _) = spawn_fresh_app(backend).await;
+    kehoach::seed::reference(&app.db, day).await.unwrap();
+    kehoach::seed::demo_all(&app.db, day).await.unwrap();
+    app
+}
+
+async fn demo_around(backend: Backend) {
+    use chrono::TimeZone;
+    for day in [
+        chrono::Utc.with_ymd_and_hms(2026, 3, 15, 2, 0, 0).unwrap(),
+        chrono::Utc.with_ymd_and_hms(2027, 10, 1, 2, 0, 0).unwrap(),
+    ] {
+        let app = demo_on(backend, day).await;
+        let today = day.date_naive();
+        // Activities of the new communes around that day: held before, planned after.
+        let held = app
+            .count(&format!(
+                "activities a JOIN org_units u ON u.id = a.org_unit_id \
+                 WHERE u.code LIKE 'VN-%' AND a.status = 'held' AND a.start_date < '{today}'"
+            ))
+            .await;
+        let planned = app
+            .count(&format!(
+                "activities a JOIN org_units u ON u.id = a.org_unit_id \
+                 WHERE u.code LIKE 'VN-%' AND a.status = 'planned' AND a.start_date > '{today}'"
+            ))
+            .await;
+        assert!(held >= 5, "{today}: {held} held");
+        assert!(planned >= 2, "{today}: {planned} planned");
+        // No activity of a closed unit after its end.
+        assert_eq!(
+            app.count("activities a JOIN org_units u ON u.id = a.org_unit_id WHERE u.valid_to IS NOT NULL AND a.start_date > u.valid_to")
+                .await,
+            0
+        );
+        // The reform is recorded; the 2024 history stays.
+        assert_eq!(app.count("org_lineage WHERE kind = 'merge'").await, 12);
+        assert_eq!(
+            app.count("org_units WHERE code = 'PY-TH' AND valid_to = '2025-06-30'")
+                .await,
+            1
+        );
+        assert_eq!(app.count("plans WHERE code = 'PY-TH-2024-HTNN'").await, 1);
+        // A period due soon, with unit reports in every state.
+        for status in ["draft", "submitted", "returned", "approved"] {
+            assert_eq!(
+                app.count(&format!(
+                    "reports r JOIN reporting_periods p ON p.id = r.period_id \
+                     WHERE p.org_unit_id = (SELECT id FROM org_units WHERE code = 'VN-66') \
+                     AND r.level = 'unit' AND r.status = '{status}'"
+                ))
+                .await,
+                1,
+                "{today}: {status}"
+            );
+        }
+        // The logins work from the new units.
+        assert_eq!(
+            app.count("users u JOIN agencies a ON a.id = u.agency_id JOIN org_units o ON o.id = a.org_unit_id WHERE o.valid_to IS NULL AND u.email LIKE '%@kehoach.demo'")
+                .await,
+            7
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_demo_seeded_on_two_days_tells_the_reform_and_works_around_each_sqlite() {
+    demo_around(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set KEHOACH_TEST_PG_URL (.ci/run does)"]
+async fn the_demo_seeded_on_two_days_tells_the_reform_and_works_around_each_postgres() {
+    demo_around(Backend::Postgres).await;
+}

@@ -20,11 +20,13 @@ use unicode_normalization::UnicodeNormalization;
 
 pub const DEMO_PASSWORD: &str = "kehoach-demo";
 
-const ORG_UNITS: &str = include_str!("../seed/org_units.toml");
-const AGENCIES: &str = include_str!("../seed/agencies.toml");
-const CODES: &str = include_str!("../seed/codes.toml");
-const PLAN_2024: &str = include_str!("../seed/plan-2024-tay-hoa.toml");
-const DEMO: &str = include_str!("../seed/demo.toml");
+const ORG_UNITS: &str = include_str!("../../seed/org_units.toml");
+const AGENCIES: &str = include_str!("../../seed/agencies.toml");
+const CODES: &str = include_str!("../../seed/codes.toml");
+const PLAN_2024: &str = include_str!("../../seed/plan-2024-tay-hoa.toml");
+const DEMO: &str = include_str!("../../seed/demo.toml");
+
+pub mod reform;
 
 #[derive(Deserialize)]
 struct UnitsFile {
@@ -382,6 +384,23 @@ async fn load_plan(
     Ok(1)
 }
 
+/// The whole demo as `serve --demo` loads it: the 2024 district, its users, activities,
+/// statistics and reports; then, seeded on or after 1 July 2025, the reform and the current
+/// year ([`reform`]); the tasks around today. Returns what was added and the statistics months.
+pub async fn demo_all(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(SeedReport, usize)> {
+    let mut d = demo(db, now).await?;
+    d.activities = demo_activities(db, now).await?;
+    let months = crate::support_stats::demo_support_stats(db, now).await?;
+    crate::reports::demo::demo_reports(db, now).await?;
+    // The reform brings tasks of its own; before it, the 2024 district's.
+    d.activities += reform::demo_today(db, now).await?;
+    demo_tasks(db, now).await?;
+    Ok((d, months))
+}
+
 /// Demo users, one per role, all with [`DEMO_PASSWORD`]. The demo activities are loaded
 /// separately ([`demo_activities`]) so that tests can have the users without the data.
 pub async fn demo(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<SeedReport> {
@@ -413,13 +432,29 @@ pub async fn demo(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result
     Ok(report)
 }
 
+/// One demo activity, before it is written: held or planned by its date (`insert_activities`).
+pub(crate) struct Demo {
+    pub unit: i64,
+    pub agency: i64,
+    pub item: i64,
+    pub kind: i64,
+    pub title: String,
+    pub place: String,
+    pub date: NaiveDate,
+    pub time: Option<&'static str>,
+    pub people: i64,
+    pub broadcasts: Option<(i64, i64)>,
+    pub leaflets: Option<(i64, i64)>,
+    pub groups: Vec<i64>,
+}
+
 /// A believable year of activities for the demo: monthly loudspeaker broadcasts and a talk per
 /// quarter in every commune, the 30/7 campaign (district rally, commune talks, leaflets), a law
 /// contest and a training course. Everything before `now` is held, except a few left for the
 /// commune officers to log; a handful more are scheduled in the coming weeks. Deterministic, and
 /// loaded only into a database that has no activities yet.
 pub async fn demo_activities(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<usize> {
-    use crate::entities::{activity, activity_material, activity_target_group};
+    use crate::entities::activity;
     use sea_orm::PaginatorTrait;
     if activity::Entity::find().count(db).await? > 0 {
         return Ok(0);
@@ -491,20 +526,6 @@ pub async fn demo_activities(db: &DatabaseConnection, now: DateTime<Utc>) -> any
     let vhtt = agency_id_by_code(db, "TH-VHTT").await?;
     let ldtbxh = agency_id_by_code(db, "TH-LDTBXH").await?;
 
-    struct Demo {
-        unit: i64,
-        agency: i64,
-        item: i64,
-        kind: i64,
-        title: String,
-        place: String,
-        date: NaiveDate,
-        time: Option<&'static str>,
-        people: i64,
-        broadcasts: Option<(i64, i64)>,
-        leaflets: Option<(i64, i64)>,
-        groups: Vec<i64>,
-    }
     let mut all: Vec<Demo> = Vec::new();
     let year = 2024;
     for (n, u) in units.iter().enumerate() {
@@ -623,8 +644,10 @@ pub async fn demo_activities(db: &DatabaseConnection, now: DateTime<Utc>) -> any
         leaflets: None,
         groups: vec![officials],
     });
-    // A few around today, so the home pages have something to show.
-    if let Some(first) = units.first() {
+    // A few around today, so the home pages have something to show — while these communes
+    // exist: after the 2025 reform the demo's present is its successors' (`reform`).
+    let first = units.first().filter(|_| today < reform::EFFECTIVE);
+    if let Some(first) = first {
         let agency = agency_id_by_code(
             db,
             &format!("TH-{}-UBND", first.code.trim_start_matches("PY-TH-")),
@@ -677,6 +700,20 @@ pub async fn demo_activities(db: &DatabaseConnection, now: DateTime<Utc>) -> any
             });
         }
     }
+    insert_activities(db, all, today, leaflets, now).await
+}
+
+/// Writes demo activities in one transaction with their summary rows. Every ninth past
+/// activity, and the last fortnight's, are left for the commune to log; the rest of the past is
+/// held with figures, the future planned.
+pub(crate) async fn insert_activities(
+    db: &DatabaseConnection,
+    all: Vec<Demo>,
+    today: NaiveDate,
+    leaflets: i64,
+    now: DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    use crate::entities::{activity, activity_material, activity_target_group};
     let count = all.len();
     let keys: Vec<(i64, NaiveDate)> = all.iter().map(|d| (d.unit, d.date)).collect();
     let txn = db.begin().await?;
@@ -772,6 +809,43 @@ fn lower_first(name: &str) -> String {
 /// A handful of coordination tasks in every state, one of them escalated (its
 /// acknowledgement deadline passed), relative to `now`. Loaded only when there are none.
 pub async fn demo_tasks(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<usize> {
+    let item = plan_item::Entity::find()
+        .filter(plan_item::Column::AreaKind.eq("victim_support"))
+        .one(db)
+        .await?
+        .context("the services area of the 2024 plan")?;
+    let cast = TaskCast {
+        item: item.id,
+        lead: agency_id_by_code(db, "TH-LDTBXH").await?,
+        commune: agency_id_by_code(db, "TH-HOAPHONG-UBND").await?,
+        bank: agency_id_by_code(db, "TH-NHCSXH").await?,
+        police: agency_id_by_code(db, "TH-CA").await?,
+        trainer: agency_id_by_code(db, "TH-HOATHINH-UBND").await?,
+        note: "Đề nghị phối hợp thực hiện theo Kế hoạch năm 2024 của UBND huyện.",
+    };
+    insert_tasks(db, now, cast).await
+}
+
+/// Who takes part in the demo's coordination tasks, and under which plan item.
+pub(crate) struct TaskCast {
+    pub item: i64,
+    /// The requesting office.
+    pub lead: i64,
+    pub commune: i64,
+    pub bank: i64,
+    pub police: i64,
+    /// The agency that arranges vocational training.
+    pub trainer: i64,
+    /// The first comment on every task.
+    pub note: &'static str,
+}
+
+/// Five coordination tasks around today, one in each state; nothing if tasks exist.
+pub(crate) async fn insert_tasks(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    cast: TaskCast,
+) -> anyhow::Result<usize> {
     use crate::entities::{coordination_task, task_comment, task_outcome};
     use sea_orm::PaginatorTrait;
     if coordination_task::Entity::find().count(db).await? > 0 {
@@ -779,11 +853,6 @@ pub async fn demo_tasks(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::
     }
     let today = crate::state::vn_date(now);
     let days = chrono::Duration::days;
-    let item = plan_item::Entity::find()
-        .filter(plan_item::Column::AreaKind.eq("victim_support"))
-        .one(db)
-        .await?
-        .context("the services area of the 2024 plan")?;
     let kind = |c: &'static str| async move {
         code::Entity::find()
             .filter(code::Column::List.eq("task_kind"))
@@ -793,8 +862,7 @@ pub async fn demo_tasks(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::
             .map(|m| m.id)
             .with_context(|| format!("task kind {c}"))
     };
-    let ldtbxh = agency_id_by_code(db, "TH-LDTBXH").await?;
-    let hoa_phong = agency_id_by_code(db, "TH-HOAPHONG-UBND").await?;
+    let (ldtbxh, hoa_phong) = (cast.lead, cast.commune);
     let tasks = [
         (
             "referral_111",
@@ -811,7 +879,7 @@ pub async fn demo_tasks(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::
             "loan",
             "Hướng dẫn hồ sơ vay vốn cho người trở về",
             ldtbxh,
-            agency_id_by_code(db, "TH-NHCSXH").await?,
+            cast.bank,
             -6,
             -2,
             20,
@@ -822,7 +890,7 @@ pub async fn demo_tasks(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::
             "broker_inspection",
             "Kiểm tra cơ sở tư vấn đưa người lao động đi làm việc ở nước ngoài",
             ldtbxh,
-            agency_id_by_code(db, "TH-CA").await?,
+            cast.police,
             -20,
             -15,
             10,
@@ -833,7 +901,7 @@ pub async fn demo_tasks(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::
             "vocational_training",
             "Bố trí học nghề may công nghiệp",
             ldtbxh,
-            agency_id_by_code(db, "TH-HOATHINH-UBND").await?,
+            cast.trainer,
             -40,
             -35,
             -5,
@@ -844,7 +912,7 @@ pub async fn demo_tasks(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::
             "information_exchange",
             "Trao đổi thông tin về tình hình lao động đi làm ăn xa",
             hoa_phong,
-            agency_id_by_code(db, "TH-CA").await?,
+            cast.police,
             -8,
             -5,
             15,
@@ -873,7 +941,7 @@ pub async fn demo_tasks(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::
         let t = coordination_task::ActiveModel {
             kind_id: Set(kind_id),
             title: Set(title.to_owned()),
-            plan_item_id: Set(item.id),
+            plan_item_id: Set(cast.item),
             lead_agency_id: Set(lead),
             partner_agency_id: Set(partner),
             requested_by: Set(None),
@@ -896,9 +964,7 @@ pub async fn demo_tasks(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::
         task_comment::ActiveModel {
             task_id: Set(t.id),
             user_id: Set(None),
-            body: Set(
-                "Đề nghị phối hợp thực hiện theo Kế hoạch năm 2024 của UBND huyện.".to_owned(),
-            ),
+            body: Set(cast.note.to_owned()),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
