@@ -34,7 +34,12 @@ const COMMUNES: [(&str, &str, &[&str]); 4] = [
     (
         "22255",
         "Xã Tây Hòa",
-        &["PY-TH-PHUTHU", "PY-TH-HOAPHONG", "PY-TH-HOATANTAY", "PY-TH-HOABINH1"],
+        &[
+            "PY-TH-PHUTHU",
+            "PY-TH-HOAPHONG",
+            "PY-TH-HOATANTAY",
+            "PY-TH-HOABINH1",
+        ],
     ),
     (
         "22250",
@@ -42,7 +47,11 @@ const COMMUNES: [(&str, &str, &[&str]); 4] = [
         &["PY-TH-HOAPHU", "PY-TH-SONTHANHDONG", "PY-TH-SONTHANHTAY"],
     ),
     // Unverified composition: paired by name.
-    ("22276", "Xã Hòa Thịnh", &["PY-TH-HOATHINH", "PY-TH-HOADONG"]),
+    (
+        "22276",
+        "Xã Hòa Thịnh",
+        &["PY-TH-HOATHINH", "PY-TH-HOADONG"],
+    ),
     ("22285", "Xã Hòa Mỹ", &["PY-TH-HOAMYDONG", "PY-TH-HOAMYTAY"]),
 ];
 
@@ -373,9 +382,15 @@ async fn plans_of_the_year(
         .await
         .map_err(err)?;
     }
-    let own = plans::issue(db, planner, own.id, "12/KH-UBND".into(), (issued_on + Duration::days(14)).min(today))
-        .await
-        .map_err(err)?;
+    let own = plans::issue(
+        db,
+        planner,
+        own.id,
+        "12/KH-UBND".into(),
+        (issued_on + Duration::days(14)).min(today),
+    )
+    .await
+    .map_err(err)?;
     let commune = (own_bullets.len() == bullets.len()).then_some(YearPlan {
         plan: own,
         bullets: own_bullets,
@@ -421,10 +436,39 @@ async fn activities(
         let mut i = 0usize;
         while day <= to {
             let (kind, title, people, broadcasts, material) = match i % 4 {
-                0 => (talk, format!("Nói chuyện chuyên đề về phòng, chống mua bán người tại thôn {}", i % 7 + 1), 65, None, None),
-                1 => (loudspeaker, format!("Phát thanh tuyên truyền phòng, chống mua bán người trên đài truyền thanh xã {short}"), 0, Some((3, 45)), None),
-                2 => (integrated, "Lồng ghép tuyên truyền trong sinh hoạt chi hội phụ nữ".to_owned(), 45, None, None),
-                _ => (leaflet, "Cấp phát tờ rơi về phòng, chống mua bán người tại chợ".to_owned(), 0, None, Some((300, 280))),
+                0 => (
+                    talk,
+                    format!(
+                        "Nói chuyện chuyên đề về phòng, chống mua bán người tại thôn {}",
+                        i % 7 + 1
+                    ),
+                    65,
+                    None,
+                    None,
+                ),
+                1 => (
+                    loudspeaker,
+                    format!(
+                        "Phát thanh tuyên truyền phòng, chống mua bán người trên đài truyền thanh xã {short}"
+                    ),
+                    0,
+                    Some((3, 45)),
+                    None,
+                ),
+                2 => (
+                    integrated,
+                    "Lồng ghép tuyên truyền trong sinh hoạt chi hội phụ nữ".to_owned(),
+                    45,
+                    None,
+                    None,
+                ),
+                _ => (
+                    leaflet,
+                    "Cấp phát tờ rơi về phòng, chống mua bán người tại chợ".to_owned(),
+                    0,
+                    None,
+                    Some((300, 280)),
+                ),
             };
             all.push(Demo {
                 unit,
@@ -438,7 +482,11 @@ async fn activities(
                 people,
                 broadcasts,
                 leaflets: material,
-                groups: if kind == integrated { vec![women] } else { vec![public] },
+                groups: if kind == integrated {
+                    vec![women]
+                } else {
+                    vec![public]
+                },
             });
             day += Duration::days(step);
             i += 1;
