@@ -63,6 +63,10 @@ enum Command {
         /// Also load the demo (password `kehoach-demo`)
         #[arg(long)]
         demo: bool,
+        /// Seed the demo as if today were this day (YYYY-MM-DD): before 1 July 2025 it is the
+        /// 2024 district alone
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
     },
     /// Set up an empty database for scripts: the deployment's root unit and first
     /// administrator (what the one-time setup page of `serve` asks); refused once any account
@@ -315,9 +319,16 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             let conn = open_migrated(&config).await?;
             setup_command(&conn, args).await
         }
-        Command::Seed { demo } => {
+        Command::Seed { demo, today } => {
             let conn = open_migrated(&config).await?;
-            let now = chrono::Utc::now();
+            let now = match today {
+                Some(day) => crate::web::format::parse_date(&day)
+                    .with_context(|| format!("--today: not a date: {day}"))?
+                    .and_hms_opt(2, 0, 0)
+                    .context("a time of day")?
+                    .and_utc(),
+                None => chrono::Utc::now(),
+            };
             let r = seed::reference(&conn, now).await?;
             println!("reference data: {} codes added", r.codes);
             if demo {

@@ -585,6 +585,8 @@ pub async fn compute_for(
     let mut per_unit: Vec<UnitRow> = unit_rows
         .iter()
         .filter(|u| u.kind == "commune" || u.kind == "town" || u.kind == "ward")
+        // A unit counts (and is a coverage denominator) only for periods it existed in.
+        .filter(|u| u.valid_to.is_none_or(|t| t >= from) && u.valid_from.is_none_or(|f| f <= to))
         .map(|u| UnitRow {
             unit_id: u.id,
             name: u.name.clone(),

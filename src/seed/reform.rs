@@ -249,7 +249,7 @@ async fn plans_of_the_year(
             ],
             signer_authority: "KT. CHỦ TỊCH".into(),
             signer_title: "PHÓ CHỦ TỊCH".into(),
-            signer_name: "Trần Văn Minh".into(),
+            signer_name: "Lê Quang Huy".into(),
             recipients: vec![
                 "Các sở, ban, ngành tỉnh".into(),
                 "UBND các xã, phường".into(),
