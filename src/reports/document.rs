@@ -127,7 +127,7 @@ pub fn official(d: &ReportDoc<'_>) -> OfficialDocument {
             .issued_on
             .map(|on| format!(" ngày {}", on.format("%d/%m/%Y")))
             .unwrap_or_default(),
-        lower_first(&d.plan.title),
+        lower_first(without_word(&d.plan.title, "kế hoạch")),
     );
     body.push(Block::paragraph(basis));
     body.push(Block::section(1, "Đặc điểm tình hình"));
@@ -502,9 +502,14 @@ fn lower_first(text: &str) -> String {
 /// A period's title without a leading "Báo cáo": the document says BÁO CÁO above its subject
 /// and "Trên đây là báo cáo …" at its end, and must not say it twice.
 fn without_kind_word(title: &str) -> &str {
+    without_word(title, "báo cáo")
+}
+
+/// `title` without a leading `word` (any case): "Kế hoạch thực hiện …" cited as "về thực hiện …".
+fn without_word<'a>(title: &'a str, word: &str) -> &'a str {
     let t = title.trim();
-    match t.char_indices().nth("báo cáo".chars().count()) {
-        Some((i, _)) if t[..i].to_lowercase() == "báo cáo" => t[i..].trim_start(),
+    match t.char_indices().nth(word.chars().count()) {
+        Some((i, c)) if c == ' ' && t[..i].to_lowercase() == word => t[i..].trim_start(),
         _ => t,
     }
 }
@@ -527,6 +532,11 @@ mod wording_tests {
             "kết quả thực hiện kế hoạch 6 tháng đầu năm 2026"
         );
         assert_eq!(without_kind_word("Kết quả 6 tháng"), "Kết quả 6 tháng");
+        assert_eq!(
+            without_word("Kế hoạch thực hiện công tác năm 2026", "kế hoạch"),
+            "thực hiện công tác năm 2026"
+        );
+        assert_eq!(without_word("Kế hoạchX", "kế hoạch"), "Kế hoạchX");
         assert_eq!(capitalised("kết quả"), "Kết quả");
     }
 }

@@ -104,6 +104,7 @@ pub async fn demo_today(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::
     let (plan, commune_plan) = plans_of_the_year(db, &province, today, now).await?;
     let added = activities(db, &plan, commune_plan, today, now).await?;
     tasks(db, &plan, now).await?;
+    statistics(db, today, now).await?;
     period(db, &province, plan.plan.id, today, now).await?;
     Ok(added)
 }
@@ -528,6 +529,55 @@ async fn tasks(db: &DatabaseConnection, plan: &YearPlan, now: DateTime<Utc>) -> 
         },
     )
     .await?;
+    Ok(())
+}
+
+/// xã Tây Hòa's monthly statistics since January: hotline-111 tips most months, and two women
+/// received back from abroad three months ago, supported under the 2024 law then and after.
+async fn statistics(
+    db: &DatabaseConnection,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    use crate::support_stats::input::{Group, MonthInput};
+    use crate::support_stats::period::YearMonth;
+    let unit = unit_id_by_code(db, "VN-22255").await?;
+    let last = YearMonth::of(today).prev();
+    let first = YearMonth::of(ymd(today.year(), 1, 1)?);
+    let months = first.through(last);
+    let reception = last.prev().prev();
+    let group = Group {
+        sex: code_id(db, "sex", "female").await?,
+        age_band: code_id(db, "age_band", "18-29").await?,
+        purpose: code_id(db, "trafficking_purpose", "forced_labour").await?,
+        manner: code_id(db, "return_manner", "self").await?,
+        trafficked_to: code_id(db, "trafficked_to", "abroad").await?,
+    };
+    let support = |c: &'static str| code_id(db, "support_type", c);
+    let (essential, medical, psychological) = (
+        support("2024_essential").await?,
+        support("2024_medical").await?,
+        support("2024_psychological").await?,
+    );
+    let txn = sea_orm::TransactionTrait::begin(db).await?;
+    for (n, m) in months.iter().enumerate() {
+        let tips = i64::try_from(n % 3).unwrap_or(0);
+        let mut input = MonthInput {
+            hotline_received: tips,
+            hotline_handled: tips,
+            hotline_referred: tips / 2,
+            ..Default::default()
+        };
+        if *m == reception {
+            input.received.insert(group, 2);
+            input.support = [(essential, 2), (medical, 2), (psychological, 2)].into();
+        } else if *m > reception {
+            input.carried_over = 2;
+            input.support = [(psychological, 2)].into();
+        }
+        crate::support_stats::service::write_month(&txn, unit, *m, &input, None, now).await?;
+    }
+    txn.commit().await?;
     Ok(())
 }
 

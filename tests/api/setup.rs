@@ -479,8 +479,14 @@ async fn demo_around(backend: Backend) {
         compiler.login_as("compiler").await;
         let (status, page) = compiler.get_text(&format!("/reports/{compiled}")).await;
         assert_eq!(status, StatusCode::OK);
-        assert!(page.contains("/4</strong>"), "coverage of four communes: {page}");
-        assert!(!page.contains("Hòa Phong"), "no closed commune in a period after its end");
+        assert!(
+            page.contains("/4</strong>"),
+            "coverage of four communes: {page}"
+        );
+        assert!(
+            !page.contains("Hòa Phong"),
+            "no closed commune in a period after its end"
+        );
         // The logins work from the new units.
         assert_eq!(
             app.count("users u JOIN agencies a ON a.id = u.agency_id JOIN org_units o ON o.id = a.org_unit_id WHERE o.valid_to IS NULL AND u.email LIKE '%@kehoach.demo'")
