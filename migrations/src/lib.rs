@@ -20,6 +20,7 @@ mod m20261203_000001_dashboard_rollups;
 mod m20261204_000001_country_rollups;
 mod m20261205_000001_coverage_years;
 mod m20261206_000001_area_kinds;
+mod m20261206_000002_district_budget;
 pub mod rollups;
 
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_country_rollups::Migration),
             Box::new(m20261205_000001_coverage_years::Migration),
             Box::new(m20261206_000001_area_kinds::Migration),
+            Box::new(m20261206_000002_district_budget::Migration),
         ]
     }
 }

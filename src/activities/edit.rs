@@ -72,8 +72,18 @@ async fn form_choices(state: &AppState, user: &CurrentUser, w: &Writer) -> AppRe
         .into_iter()
         .filter(|u| crate::org_units::repo::is_current(u, state.clock.today()))
         .collect();
+    // Agencies of units that still exist: a closed district's offices organise nothing new.
+    let today = state.clock.today();
+    let open_units: Vec<i64> = org_unit::Entity::find()
+        .filter(org_unit::Column::Id.is_in(w.plan_units.clone()))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .filter(|u| crate::org_units::repo::is_current(u, today))
+        .map(|u| u.id)
+        .collect();
     let agencies: Vec<agency::Model> = agency::Entity::find()
-        .filter(agency::Column::OrgUnitId.is_in(w.plan_units.clone()))
+        .filter(agency::Column::OrgUnitId.is_in(open_units))
         .filter(agency::Column::Active.eq(true))
         .order_by_asc(agency::Column::Name)
         .all(&state.db)
@@ -122,7 +132,7 @@ async fn form_choices(state: &AppState, user: &CurrentUser, w: &Writer) -> AppRe
         groups => crate::codes::list(&state.db, "target_group").await?,
         languages => crate::codes::list(&state.db, "language").await?,
         material_kinds => crate::codes::list(&state.db, "material_kind").await?,
-        sources => crate::codes::list(&state.db, "funding_source").await?,
+        sources => crate::codes::list_on(&state.db, "funding_source", state.clock.today()).await?,
     })
 }
 
@@ -480,7 +490,7 @@ async fn show_log(
     errors: FieldErrors,
 ) -> AppResult<Response> {
     let kinds = crate::codes::list(&state.db, "material_kind").await?;
-    let sources = crate::codes::list(&state.db, "funding_source").await?;
+    let sources = crate::codes::list_on(&state.db, "funding_source", a.start_date).await?;
     let activity_type = crate::entities::code::Entity::find_by_id(a.activity_type_id)
         .one(&state.db)
         .await?;

@@ -39,6 +39,19 @@ pub async fn list(db: &impl ConnectionTrait, list: &str) -> Result<Vec<code::Mod
         .await
 }
 
+/// The codes of a list in force on `day` (a district budget is no funding source for 2026).
+pub async fn list_on(
+    db: &impl ConnectionTrait,
+    list: &str,
+    day: chrono::NaiveDate,
+) -> Result<Vec<code::Model>, DbErr> {
+    Ok(self::list(db, list)
+        .await?
+        .into_iter()
+        .filter(|c| c.valid_from.is_none_or(|f| f <= day) && c.valid_to.is_none_or(|t| t >= day))
+        .collect())
+}
+
 pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<code::Model>, DbErr> {
     code::Entity::find()
         .order_by_asc(code::Column::List)

@@ -258,7 +258,7 @@ async fn item_form(
     let values = Value::from_object(FormValues(fields));
     let indicators = crate::codes::list(&state.db, "indicator").await?;
     let activity_types = crate::codes::list(&state.db, "activity_type").await?;
-    let sources = crate::codes::list(&state.db, "funding_source").await?;
+    let sources = crate::codes::list_on(&state.db, "funding_source", p.period_start).await?;
     let supports: Vec<i64> = match item {
         Some(i) => plan_item_agency::Entity::find()
             .filter(plan_item_agency::Column::PlanItemId.eq(i.id))
