@@ -487,6 +487,16 @@ async fn demo_around(backend: Backend) {
             !page.contains("Hòa Phong"),
             "no closed commune in a period after its end"
         );
+        // The commune's planner, on that day: funding sources and agencies in force only.
+        app.clock.advance(day - app.clock.now());
+        let planner = app.another_browser();
+        planner.login_as("planner").await;
+        let (status, form) = planner.get_text("/activities/new").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(form.contains("Ngân sách tỉnh"), "{form}");
+        assert!(!form.contains("Ngân sách huyện"), "a district budget in {today}");
+        assert!(!form.contains("Phòng Văn hóa và Thông tin"), "a closed district's office");
+        assert!(form.contains("Đẩy mạnh truyền thông"), "the plan of the year");
         // The logins work from the new units.
         assert_eq!(
             app.count("users u JOIN agencies a ON a.id = u.agency_id JOIN org_units o ON o.id = a.org_unit_id WHERE o.valid_to IS NULL AND u.email LIKE '%@kehoach.demo'")
