@@ -19,6 +19,7 @@ mod m20261202_000001_activity_span;
 mod m20261203_000001_dashboard_rollups;
 mod m20261204_000001_country_rollups;
 mod m20261205_000001_coverage_years;
+mod m20261206_000001_offline_idempotency_keys;
 pub mod rollups;
 
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000001_dashboard_rollups::Migration),
             Box::new(m20261204_000001_country_rollups::Migration),
             Box::new(m20261205_000001_coverage_years::Migration),
+            Box::new(m20261206_000001_offline_idempotency_keys::Migration),
         ]
     }
 }
