@@ -84,10 +84,7 @@ pub fn build_router(state: AppState) -> Router {
     let mut app = routes
         // A retried write (offline queue, API script) is answered from its stored answer,
         // after the CSRF check and before the route runs.
-        .layer(from_fn_with_state(
-            state.clone(),
-            web::idempotency::guard,
-        ))
+        .layer(from_fn_with_state(state.clone(), web::idempotency::guard))
         // Innermost first: CSRF needs the identity; the error renderer sees every error, the
         // body limit's 413 included, and knows who asked (so a file too large for any route
         // gets a page in the user's language, not the layer's bare English text).

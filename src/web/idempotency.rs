@@ -3,7 +3,7 @@
 //! A state-changing request (POST, PUT, PATCH) of a signed-in user may carry a key made by the
 //! client, in the `Idempotency-Key` header or, for a plain HTML form, the hidden
 //! `idempotency_key` field. The first request with a key is handled as usual and, if it
-//! succeeded (2xx or 3xx), its answer is stored with the key, the user, the route and a
+//! succeeded (a redirect for a form, 2xx or 3xx for the API), its answer is stored with the key, the user, the route and a
 //! fingerprint of what was sent. The same key again — a lost answer, a double tap, two tabs —
 //! runs nothing and gets the stored answer (marked `Idempotency-Replayed: true`). The same key
 //! with other content, or on another route, is refused with a 422 naming the key. While the
@@ -57,7 +57,11 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     if !matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH) {
         return next.run(req).await;
     }
-    let user_id = match req.extensions().get::<Identity>().and_then(|i| i.0.as_ref()) {
+    let user_id = match req
+        .extensions()
+        .get::<Identity>()
+        .and_then(|i| i.0.as_ref())
+    {
         Some(u) => u.id,
         None => return next.run(req).await,
     };
@@ -98,7 +102,14 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     }
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
-    let fp = fingerprint(&method, &path, req.uri().query(), kind, req.headers(), &bytes);
+    let fp = fingerprint(
+        &method,
+        &path,
+        req.uri().query(),
+        kind,
+        req.headers(),
+        &bytes,
+    );
     let now = state.clock.now();
     match claim(&state.db, user_id, &key, &method, &path, &fp, now).await {
         Ok(Claim::Fresh(row_id)) => run_and_store(state, req, next, row_id).await,
@@ -276,9 +287,10 @@ async fn claim(
 }
 
 async fn run_and_store(state: AppState, req: Request, next: Next, row_id: i64) -> Response {
+    let path = req.uri().path().to_owned();
     let task = tokio::spawn(async move {
         let response = next.run(req).await;
-        store(&state, row_id, response).await
+        store(&state, row_id, &path, response).await
     });
     match task.await {
         Ok(response) => response,
@@ -288,9 +300,16 @@ async fn run_and_store(state: AppState, req: Request, next: Next, row_id: i64) -
 }
 
 /// Keeps a successful answer with its key; forgets the key of a refused request.
-async fn store(state: &AppState, row_id: i64, response: Response) -> Response {
+async fn store(state: &AppState, row_id: i64, path: &str, response: Response) -> Response {
     let status = response.status();
-    if !(status.is_success() || status.is_redirection()) {
+    // A page answering a form with 200 is the form shown again (more lines, a token shown
+    // once): nothing was written, and nothing of it should be kept. Forms that write redirect.
+    let kept = if path.starts_with("/api/") {
+        status.is_success() || status.is_redirection()
+    } else {
+        status.is_redirection()
+    };
+    if !kept {
         if let Err(e) = idempotency_key::Entity::delete_by_id(row_id)
             .exec(&state.db)
             .await
