@@ -14,6 +14,8 @@ db_tests!(
     a_month_of_statistics_sent_twice_is_saved_once,
     the_api_replays_an_idempotency_key_with_the_first_answer,
     keys_are_kept_a_week_then_purged,
+    the_app_is_installable_and_its_service_worker_covers_the_whole_site,
+    the_phone_keeps_the_officers_activities_of_the_window,
 );
 
 const KEY: &str = "5d1c3b2a-7e6f-4a9b-8c0d-1e2f3a4b5c6d";
@@ -366,4 +368,109 @@ async fn keys_are_kept_a_week_then_purged(app: TestApp) {
         .unwrap();
     assert_eq!(removed, 1);
     assert_eq!(app.count("idempotency_keys").await, 0);
+}
+
+/// Width and height of a PNG, from its header.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
+    let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+    let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+    (w, h)
+}
+
+async fn the_app_is_installable_and_its_service_worker_covers_the_whole_site(app: TestApp) {
+    app.login_as("commune").await;
+    let (_, home) = app.get_text("/").await;
+    assert!(home.contains("<link rel=\"manifest\" href=\"/static/manifest.webmanifest?v="));
+    assert!(home.contains("/static/offline.js?v="));
+    assert!(home.contains("id=\"offline-queue\""));
+    assert!(
+        home.contains("data-send_now=\"Gửi ngay\""),
+        "the script's texts are translated"
+    );
+    let r = app.get("/static/manifest.webmanifest").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/manifest+json");
+    let m: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(m["lang"], "vi");
+    assert_eq!(m["short_name"], "Kế hoạch");
+    assert_eq!(m["start_url"], "/");
+    assert_eq!(m["display"], "standalone");
+    let mut sizes = Vec::new();
+    for icon in m["icons"].as_array().unwrap() {
+        let src = icon["src"].as_str().unwrap();
+        let r = app.get(src).await;
+        assert_eq!(r.status(), StatusCode::OK, "{src}");
+        assert_eq!(r.headers()["content-type"], "image/png");
+        let (w, h) = png_size(&r.bytes().await.unwrap());
+        assert_eq!(format!("{w}x{h}"), icon["sizes"].as_str().unwrap());
+        sizes.push(w);
+    }
+    assert!(sizes.contains(&192) && sizes.contains(&512));
+    // The service worker is served from the root, whoever asks, with the release in it.
+    let anonymous = app.another_browser();
+    let r = anonymous.get("/sw.js").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert_eq!(r.headers()["service-worker-allowed"], "/");
+    assert_eq!(r.headers()["cache-control"], "no-cache");
+    let sw = r.text().await.unwrap();
+    assert!(sw.contains(&format!("var VERSION = \"{}\"", env!("CARGO_PKG_VERSION"))));
+    assert!(!sw.contains("__TEXTS__") && !sw.contains("__VERSION__"));
+    assert!(sw.contains("trang này chưa được lưu trên điện thoại"));
+    assert!(sw.contains("this page has not been kept on the phone"));
+    // The offline script stays small (the budget is 20 KB compressed; uncompressed is looser).
+    let r = app.get("/static/offline.js").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.bytes().await.unwrap().len() < 40 * 1024);
+}
+
+async fn the_phone_keeps_the_officers_activities_of_the_window(app: TestApp) {
+    app.login_as("commune").await;
+    let mut ids = Vec::new();
+    // 100 days ago, 10 days ago, in 30 days and in 90 days (the clock is 20/06/2024).
+    for date in ["2024-03-12", "2024-06-10", "2024-07-20", "2024-09-18"] {
+        let f = fields(&app, "PY-TH-HOAPHONG", "TH-HOAPHONG-UBND", date).await;
+        ids.push(create(&app, &f).await);
+    }
+    let r = app.get("/offline/state").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let st: serde_json::Value = r.json().await.unwrap();
+    let pages: Vec<&str> = st["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    for must in ["/", "/activities/new?held=1", "/stats/entry"] {
+        assert!(pages.contains(&must), "{must} in {pages:?}");
+    }
+    assert!(pages.contains(&"/activities?status=planned&from=2024-03-22&to=2024-08-19"));
+    for (id, kept) in ids.iter().zip([false, true, true, false]) {
+        let log = format!("/activities/{id}/log");
+        assert_eq!(pages.contains(&log.as_str()), kept, "{log}");
+        assert_eq!(pages.contains(&format!("/activities/{id}").as_str()), kept);
+    }
+    assert!(!st["csrf_token"].as_str().unwrap().is_empty());
+    assert!(st["user_id"].as_i64().unwrap() > 0);
+    // Every page listed opens for this user.
+    for p in &pages {
+        assert_eq!(app.get(p).await.status(), StatusCode::OK, "{p}");
+    }
+    // Signed out, there is nothing to keep: the sign-in page instead.
+    let anonymous = app.another_browser();
+    let r = anonymous.get("/offline/state").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
 }
