@@ -124,7 +124,28 @@
     });
   }
 
-  g.KehoachOffline = { queue: queue, flush: flush, stamped: stamped, SYNC_TAG: SYNC_TAG, PAGES: PAGES };
+  /* Keeps this user's pages (the list from /offline/state) in the Cache API, three at a time.
+   * Run by the service worker, so that these fetches weigh on no page. Resolves to whether
+   * there was a signed-in user. */
+  function keep() {
+    return state().then(function (st) {
+      if (!st) return false;
+      return caches.open(PAGES).then(function (cache) {
+        var urls = st.pages.slice();
+        var next = function () {
+          var u = urls.shift();
+          if (!u) return null;
+          return fetch(u, { credentials: "same-origin" }).then(function (r) {
+            if (!r.ok || r.redirected) return null;
+            return stamped(r, st.updated_at).then(function (c) { return cache.put(u, c); });
+          }).catch(function () {}).then(next);
+        };
+        return Promise.all([next(), next(), next()]);
+      }).then(function () { return true; });
+    });
+  }
+
+  g.KehoachOffline = { queue: queue, flush: flush, keep: keep, stamped: stamped, SYNC_TAG: SYNC_TAG, PAGES: PAGES };
   if (typeof document === "undefined") return; /* the service worker stops here */
 
   /* ---- In a page ---- */
@@ -185,8 +206,8 @@
       navigator.serviceWorker.ready.then(function (reg) { return reg.sync.register(SYNC_TAG); }).catch(function () {});
     }
   }
-  function keep(entry) {
-    return queue.put(entry).then(function () { askSync(); location.href = "/?queued=1"; });
+  function hold(entry) {
+    return queue.put(entry).then(function () { askSync(); location.href = "/"; });
   }
 
   function reduce(file) {
@@ -220,7 +241,7 @@
       entry.file_field = file.name;
       entry.photo_name = file.files[0].name.replace(/\.[^.]*$/, "") + ".jpg";
       entry.shown.unshift([t("offline.photo"), file.files[0].name]);
-      reduce(file.files[0]).then(function (b) { entry.photo = b; return keep(entry); });
+      reduce(file.files[0]).then(function (b) { entry.photo = b; return hold(entry); });
       return;
     }
     if (reopened) {
@@ -228,7 +249,7 @@
         .then(function () { location.href = "/"; });
       return;
     }
-    keep(entry);
+    hold(entry);
   }
 
   function bind(root) {
@@ -314,31 +335,20 @@
     }).catch(function () {});
   }
 
-  /* Keeps this user's pages on the phone, at most every half hour (always on the home page
-   * when nothing was kept yet). Marks <html data-offline-ready> when done. */
+  /* Asks the service worker to keep this user's pages on the phone, at most every half hour.
+   * Marks <html data-offline-ready> when done (or when there is nothing to do). */
   function refresh() {
+    var ready = function () { document.documentElement.setAttribute("data-offline-ready", "1"); };
     var last = Number(localStorage.getItem("kehoach-kept-at") || 0);
-    if (!navigator.onLine || !g.caches || Date.now() - last < 30 * 60 * 1000) {
-      document.documentElement.setAttribute("data-offline-ready", "1");
-      return Promise.resolve();
-    }
-    return state().then(function (st) {
-      if (!st) return;
-      return caches.open(PAGES).then(function (cache) {
-        var urls = st.pages.slice();
-        var next = function () {
-          var u = urls.shift();
-          if (!u) return;
-          return fetch(u, { credentials: "same-origin" }).then(function (r) {
-            if (!r.ok || r.redirected) return;
-            return stamped(r, st.updated_at).then(function (s) { return cache.put(u, s); });
-          }).catch(function () {}).then(next);
-        };
-        return Promise.all([next(), next(), next()]);
-      }).then(function () { localStorage.setItem("kehoach-kept-at", String(Date.now())); });
-    }).catch(function () {}).then(function () {
-      document.documentElement.setAttribute("data-offline-ready", "1");
-    });
+    if (!navigator.onLine || !navigator.serviceWorker || Date.now() - last < 30 * 60 * 1000) { ready(); return; }
+    navigator.serviceWorker.ready.then(function (reg) {
+      var ch = new MessageChannel();
+      ch.port1.onmessage = function (m) {
+        if (m.data && m.data.kept) localStorage.setItem("kehoach-kept-at", String(Date.now()));
+        ready();
+      };
+      reg.active.postMessage({ type: "keep" }, [ch.port2]);
+    }).catch(ready);
   }
 
   function start() {

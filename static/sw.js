@@ -25,6 +25,13 @@ self.addEventListener("activate", function (ev) {
   }).then(function () { return self.clients.claim(); }));
 });
 
+self.addEventListener("message", function (ev) {
+  if (!ev.data || ev.data.type !== "keep" || !ev.ports[0]) return;
+  var port = ev.ports[0];
+  ev.waitUntil(O.keep().then(function (kept) { port.postMessage({ kept: kept }); },
+    function (err) { port.postMessage({ kept: false, error: String(err) }); }));
+});
+
 self.addEventListener("sync", function (ev) {
   if (ev.tag === O.SYNC_TAG) ev.waitUntil(O.flush());
 });
@@ -78,11 +85,12 @@ function fromCopy(res) {
 }
 
 function missing() {
-  var lang = (self.navigator.language || "vi").indexOf("en") === 0 ? "en" : "vi";
-  var tx = TEXTS[lang] || TEXTS.vi || {};
+  /* The user's language is not known here: Vietnamese first, then English. */
+  var vi = TEXTS.vi || {}, en = TEXTS.en || {};
   var esc = function (s) { return String(s || "").replace(/[&<>"]/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]; }); };
-  var html = "<!doctype html><html lang=\"" + lang + "\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">" +
-    "<title>kehoach</title><link rel=\"stylesheet\" href=\"/static/app.css?v=" + VERSION + "\"><main id=\"main\"><p class=\"notice\">" +
-    esc(tx["offline.no_copy"]) + "</p><p><a class=\"button\" href=\"/\">" + esc(tx["offline.back_home"]) + "</a></p></main>";
+  var html = "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">" +
+    "<title>kehoach</title><link rel=\"stylesheet\" href=\"/static/app.css?v=" + VERSION + "\"><main id=\"main\">" +
+    "<p class=\"notice\">" + esc(vi["offline.no_copy"]) + "</p><p class=\"notice\" lang=\"en\">" + esc(en["offline.no_copy"]) + "</p>" +
+    "<p><a class=\"button\" href=\"/\">" + esc(vi["offline.back_home"]) + " / <span lang=\"en\">" + esc(en["offline.back_home"]) + "</span></a></p></main>";
   return new Response(html, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
 }

@@ -47,6 +47,7 @@ browser_tests!(
     a_leader_clicks_a_dashboard_figure_through_to_its_rows_and_downloads_the_docx,
     every_main_page_passes_axe_is_light_and_talks_only_to_the_app_in_both_languages,
     the_keyboard_alone_signs_in_the_focus_shows_and_errors_point_to_their_fields,
+    a_commune_officer_logs_an_activity_without_signal_and_it_is_stored_once,
 );
 
 pub struct Browser {
@@ -804,4 +805,221 @@ async fn the_keyboard_alone_signs_in_the_focus_shows_and_errors_point_to_their_f
         assert_ne!(e[2], json!(""), "{e} points to no message");
     }
     b.assert_accessible().await;
+}
+
+/// The phone's signal: a door between the browser and the app that the test can shut. DevTools'
+/// network emulation reaches the page only, not its service worker (which would then send the
+/// queue by Background Sync while the page believes it is offline), so the connection itself is
+/// cut too: new ones are refused and open ones closed.
+struct Signal {
+    origin: String,
+    off: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cut: tokio::sync::watch::Sender<u64>,
+}
+
+impl Signal {
+    async fn to(app: &TestApp) -> Signal {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        let target = app.address.trim_start_matches("http://").to_owned();
+        let off = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (cut, _) = tokio::sync::watch::channel(0u64);
+        let (door, cuts) = (off.clone(), cut.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if door.load(Ordering::SeqCst) {
+                    continue;
+                }
+                let (target, mut cut) = (target.clone(), cuts.subscribe());
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        Signal { origin, off, cut }
+    }
+
+    /// No signal (or signal again), for the page and its service worker alike.
+    async fn set_offline(&self, b: &Browser, offline: bool) {
+        self.off.store(offline, std::sync::atomic::Ordering::SeqCst);
+        if offline {
+            self.cut.send_modify(|n| *n += 1);
+        }
+        b.driver
+            .cdp()
+            .send_raw(
+                "Network.emulateNetworkConditions",
+                json!({ "offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1 }),
+            )
+            .await
+            .unwrap();
+    }
+
+    async fn open(&self, b: &Browser, path: &str) {
+        b.driver
+            .goto(format!("{}{path}", self.origin))
+            .await
+            .unwrap();
+    }
+}
+
+impl Browser {
+    /// Waits until a script returns true.
+    pub async fn wait_until(&self, what: &str, js: &str) {
+        for _ in 0..200 {
+            if self.script(js).await == json!(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("waited in vain for {what}");
+    }
+
+    /// A script's promise, awaited.
+    async fn script_async(&self, js: &str) -> Value {
+        self.driver
+            .execute_async(js, Vec::new())
+            .await
+            .unwrap()
+            .json()
+            .clone()
+    }
+}
+
+async fn a_commune_officer_logs_an_activity_without_signal_and_it_is_stored_once(
+    app: &TestApp,
+    b: &Browser,
+) {
+    // A talk planned for 18/06/2024 in Hòa Phong, not yet logged (the clock is 20/06/2024).
+    let officer = app.another_browser();
+    officer.login_as("commune").await;
+    let f =
+        crate::activities::fields(app, "PY-TH-HOAPHONG", "TH-HOAPHONG-UBND", "2024-06-18").await;
+    let activity = crate::activities::create(&officer, &f).await;
+    let held = format!(
+        "SELECT COUNT(*) FROM activities WHERE id = {activity} AND status = 'held' \
+         AND participants = 64 AND participants_women = 30 AND participants_children = 12"
+    );
+
+    // With signal: the home page installs the service worker, which keeps the officer's pages.
+    // The browser reaches the app through the phone's signal.
+    let signal = Signal::to(app).await;
+    signal.open(b, "/login").await;
+    b.fill("#f-email", "commune@kehoach.demo").await;
+    b.fill("#f-password", DEMO_PASSWORD).await;
+    b.click_and_wait("form[action='/login'] button[type=submit]")
+        .await;
+    assert_eq!(b.path().await, "/");
+    b.wait_until(
+        "the pages kept on the phone",
+        "return document.documentElement.getAttribute('data-offline-ready') === '1' \
+         && !!navigator.serviceWorker.controller;",
+    )
+    .await;
+    let manifest = b
+        .script("return document.querySelector('link[rel=manifest]').href;")
+        .await;
+    assert!(
+        manifest
+            .as_str()
+            .unwrap()
+            .contains("/static/manifest.webmanifest")
+    );
+
+    // No signal: the log form opens from the phone and the entry waits there.
+    signal.set_offline(b, true).await;
+    b.wait_until(
+        "the page to know it is offline",
+        "return navigator.onLine === false;",
+    )
+    .await;
+    signal.open(b, &format!("/activities/{activity}/log")).await;
+    let page = b.text().await;
+    assert!(
+        page.contains("cập nhật lúc"),
+        "the kept copy says when it was updated: {page}"
+    );
+    b.assert_no_horizontal_scroll().await;
+    let page = b.text().await;
+    assert!(page.contains("Ghi nhận kết quả"), "{page}");
+    b.fill("#f-actual_participants", "64").await;
+    b.fill("#f-actual_women", "30").await;
+    b.fill("#f-actual_children", "12").await;
+    b.click_and_wait("form.log-form button[type=submit]").await;
+    assert_eq!(b.path().await, "/");
+    b.wait_until(
+        "the waiting entry on the home page",
+        "return !!document.querySelector('#offline-queue [data-queue=waiting]');",
+    )
+    .await;
+    let home = b.text().await;
+    assert!(home.contains("Chờ gửi"), "{home}");
+    assert!(
+        home.contains("64") && home.contains("30"),
+        "its figures are shown: {home}"
+    );
+    assert!(home.contains("Gửi ngay"));
+    b.assert_no_horizontal_scroll().await;
+    assert_eq!(app.scalar(&held).await, 0, "nothing reached the server");
+
+    // Reloaded without signal: still waiting, nothing lost, the home page from the phone.
+    b.driver.refresh().await.unwrap();
+    assert!(b.text().await.contains("cập nhật lúc"));
+    b.wait_until(
+        "the waiting entry after a reload",
+        "return !!document.querySelector('#offline-queue [data-queue=waiting]');",
+    )
+    .await;
+    let entry = b
+        .script_async(
+            "const done = arguments[arguments.length - 1];
+             KehoachOffline.queue.all().then(all => done(all));",
+        )
+        .await;
+    assert_eq!(entry.as_array().unwrap().len(), 1, "{entry}");
+    assert_eq!(app.scalar(&held).await, 0);
+
+    // Signal again: the queue is sent by itself, and stored exactly once.
+    signal.set_offline(b, false).await;
+    for _ in 0..200 {
+        if app.scalar(&held).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        app.scalar(&held).await,
+        1,
+        "the held activity with its figures"
+    );
+    b.wait_until(
+        "the queue to empty",
+        "return document.getElementById('offline-queue').hidden === true;",
+    )
+    .await;
+    let logs = format!(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'activity:log' AND object_id = {activity}"
+    );
+    assert_eq!(app.scalar(&logs).await, 1);
+
+    // The same entry sent again (an answer lost on the way): the server stores nothing more.
+    let again = b
+        .script_async(&format!(
+            "const done = arguments[arguments.length - 1];
+             const e = {};
+             KehoachOffline.queue.put(e).then(() => KehoachOffline.flush()).then(r => done(r));",
+            entry[0]
+        ))
+        .await;
+    assert_eq!(again["sent"], 1, "{again}");
+    assert_eq!(app.scalar(&logs).await, 1);
+    assert_eq!(app.scalar(&held).await, 1);
+    assert_eq!(app.count("idempotency_keys").await, 1);
 }
