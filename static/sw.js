@@ -1,6 +1,7 @@
 /* kehoach service worker, served at /sw.js (scope: the whole app). docs/offline.md explains it.
- * Static files: cache first (their address carries the release). Pages: network first, and
- * without a connection the copy kept by offline.js, marked with the time it was kept. Writes
+ * Static files: cache first (their address carries the release). The pages kept on the phone:
+ * network first, and without a connection (or past PATIENCE_MS) the copy kept, marked with the
+ * time it was kept. Writes
  * are never touched here: offline.js queues them; Background Sync sends the queue. */
 "use strict";
 var VERSION = "__VERSION__";
@@ -13,6 +14,16 @@ var PATIENCE_MS = 8000;
 
 importScripts("/static/offline.js?v=" + VERSION);
 var O = self.KehoachOffline;
+
+/* The addresses of the pages kept on the phone. Only those pages, or any page when the phone
+ * knows it has no connection, go through this worker; every other page loads as if there were
+ * no worker at all. */
+var kept = new Set();
+function remember() {
+  return caches.open(O.PAGES).then(function (c) { return c.keys(); })
+    .then(function (ks) { kept = new Set(ks.map(function (k) { return k.url; })); });
+}
+remember();
 
 self.addEventListener("install", function (ev) {
   ev.waitUntil(caches.open(STATIC).then(function (c) { return c.addAll(ASSETS); }).then(function () { return self.skipWaiting(); }));
@@ -28,7 +39,7 @@ self.addEventListener("activate", function (ev) {
 self.addEventListener("message", function (ev) {
   if (!ev.data || ev.data.type !== "keep" || !ev.ports[0]) return;
   var port = ev.ports[0];
-  ev.waitUntil(O.keep().then(function (kept) { port.postMessage({ kept: kept }); },
+  ev.waitUntil(O.keep().then(function (done) { return remember().then(function () { port.postMessage({ kept: done }); }); },
     function (err) { port.postMessage({ kept: false, error: String(err) }); }));
 });
 
@@ -40,7 +51,7 @@ self.addEventListener("fetch", function (ev) {
   var req = ev.request, url = new URL(req.url);
   if (req.method !== "GET" || url.origin !== self.location.origin) return;
   if (url.pathname.indexOf("/static/") === 0) { ev.respondWith(cacheFirst(req)); return; }
-  if (req.mode === "navigate") ev.respondWith(networkFirst(req));
+  if (req.mode === "navigate" && (!self.navigator.onLine || kept.has(req.url))) ev.respondWith(networkFirst(req));
 });
 
 function cacheFirst(req) {
