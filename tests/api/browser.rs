@@ -48,6 +48,7 @@ browser_tests!(
     every_main_page_passes_axe_is_light_and_talks_only_to_the_app_in_both_languages,
     the_keyboard_alone_signs_in_the_focus_shows_and_errors_point_to_their_fields,
     a_commune_officer_logs_an_activity_without_signal_and_it_is_stored_once,
+    what_the_server_refuses_from_the_queue_comes_back_to_the_officer,
 );
 
 pub struct Browser {
@@ -1022,4 +1023,208 @@ async fn a_commune_officer_logs_an_activity_without_signal_and_it_is_stored_once
     assert_eq!(app.scalar(&logs).await, 1);
     assert_eq!(app.scalar(&held).await, 1);
     assert_eq!(app.count("idempotency_keys").await, 1);
+}
+
+/// Signs in as the commune officer through the signal, and waits for the pages to be kept.
+async fn sign_in_through(signal: &Signal, b: &Browser) {
+    signal.open(b, "/login").await;
+    b.fill("#f-email", "commune@kehoach.demo").await;
+    b.fill("#f-password", DEMO_PASSWORD).await;
+    b.click_and_wait("form[action='/login'] button[type=submit]")
+        .await;
+    assert_eq!(b.path().await, "/");
+    b.wait_until(
+        "the pages kept on the phone",
+        "return document.documentElement.getAttribute('data-offline-ready') === '1' \
+         && !!navigator.serviceWorker.controller;",
+    )
+    .await;
+}
+
+/// Logs figures offline on the kept log form of an activity; the entry waits on the home page.
+async fn log_offline(signal: &Signal, b: &Browser, activity: i64, participants: &str, women: &str) {
+    signal.open(b, &format!("/activities/{activity}/log")).await;
+    b.fill("#f-actual_participants", participants).await;
+    b.fill("#f-actual_women", women).await;
+    b.click_and_wait("form.log-form button[type=submit]").await;
+    b.wait_until(
+        "the waiting entry",
+        "return !!document.querySelector('#offline-queue [data-queue=waiting]');",
+    )
+    .await;
+}
+
+async fn what_the_server_refuses_from_the_queue_comes_back_to_the_officer(
+    app: &TestApp,
+    b: &Browser,
+) {
+    let officer = app.another_browser();
+    officer.login_as("commune").await;
+    let mut ids = Vec::new();
+    for date in ["2024-06-17", "2024-06-18"] {
+        let f = crate::activities::fields(app, "PY-TH-HOAPHONG", "TH-HOAPHONG-UBND", date).await;
+        ids.push(crate::activities::create(&officer, &f).await);
+    }
+    let (ruled, changed) = (ids[0], ids[1]);
+    let signal = Signal::to(app).await;
+    sign_in_through(&signal, b).await;
+
+    // Offline: a log that breaks a rule (more women than participants), a log of an activity
+    // a colleague changes meanwhile, and a photo of the first one.
+    signal.set_offline(b, true).await;
+    log_offline(&signal, b, ruled, "20", "25").await;
+    log_offline(&signal, b, changed, "70", "40").await;
+    signal.open(b, &format!("/activities/{ruled}")).await;
+    let photo = b.downloads.path().join("buoi-noi-chuyen.jpg");
+    std::fs::write(&photo, crate::evidence::plain_jpeg(3000, 2000)).unwrap();
+    let original = std::fs::metadata(&photo).unwrap().len();
+    b.find("#f-evidence-file")
+        .await
+        .send_keys(photo.to_str().unwrap())
+        .await
+        .unwrap();
+    b.click("form.evidence-upload input[name=no_victim]").await;
+    b.click_and_wait("form.evidence-upload button[type=submit]")
+        .await;
+    b.wait_until(
+        "three waiting entries",
+        "return document.querySelectorAll('#offline-queue [data-queue=waiting]').length === 3;",
+    )
+    .await;
+    assert!(
+        b.text().await.contains("buoi-noi-chuyen.jpg"),
+        "the photo waits too"
+    );
+
+    let mut f =
+        crate::activities::fields(app, "PY-TH-HOAPHONG", "TH-HOAPHONG-UBND", "2024-06-18").await;
+    let v = app
+        .scalar(&format!(
+            "SELECT version AS n FROM activities WHERE id = {changed}"
+        ))
+        .await
+        .to_string();
+    crate::activities::set(&mut f, "version", &v);
+    crate::activities::set(&mut f, "place", "Hội trường thôn Phú Sen");
+    let r = officer
+        .post_form(
+            &format!("/activities/{changed}"),
+            &crate::activities::pairs(&f),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+
+    // Signal again: the photo goes; the other two come back, nothing of them stored.
+    signal.set_offline(b, false).await;
+    b.wait_until(
+        "the refused and the conflicting entries",
+        "return !!document.querySelector('#offline-queue [data-queue=refused]') \
+         && !!document.querySelector('#offline-queue [data-queue=conflict]') \
+         && !document.querySelector('#offline-queue [data-queue=waiting]');",
+    )
+    .await;
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM evidence_files WHERE activity_id = {ruled} AND kind = 'photo' \
+             AND no_victim_confirmed AND size < {original}"
+        ))
+        .await,
+        1,
+        "the photo, reduced on the phone"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM activities WHERE status = 'held'")
+            .await,
+        0
+    );
+    let home = b.text().await;
+    assert!(home.contains("Cần sửa trước khi gửi"), "{home}");
+    assert!(home.contains("cần chọn phiên bản"), "{home}");
+
+    // The rule error: the form again, with the values typed and the message.
+    b.click("#offline-queue [data-queue=refused] button:not(.linkish)")
+        .await;
+    b.wait_until(
+        "the form with its message",
+        "return !!document.querySelector('main form.log-form [aria-invalid=true]');",
+    )
+    .await;
+    let women = b.find("#f-actual_women").await.value().await.unwrap();
+    assert_eq!(women.as_deref(), Some("25"), "the value typed is kept");
+    b.fill("#f-actual_women", "12").await;
+    b.click_and_wait("form.log-form button[type=submit]").await;
+    for _ in 0..200 {
+        if app
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM activities WHERE id = {ruled} AND status = 'held'"
+            ))
+            .await
+            == 1
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM activities WHERE id = {ruled} AND status = 'held' \
+             AND participants = 20 AND participants_women = 12"
+        ))
+        .await,
+        1
+    );
+
+    // The conflict: both versions side by side; the officer applies theirs on top.
+    b.wait_until(
+        "the conflicting entry alone",
+        "return !!document.querySelector('#offline-queue [data-queue=conflict]') \
+         && !document.querySelector('#offline-queue [data-queue=refused]');",
+    )
+    .await;
+    b.click("#offline-queue [data-queue=conflict] button:not(.linkish)")
+        .await;
+    b.wait_until(
+        "both versions",
+        "return !!document.querySelector('main table');",
+    )
+    .await;
+    let page = b.text().await;
+    assert!(
+        page.contains("Giá trị hiện tại") && page.contains("Giá trị bạn nhập"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Hoạt động đã được người khác cập nhật") && page.contains("70"),
+        "what they saved against what was typed: {page}"
+    );
+    b.click_and_wait("main form button[type=submit]").await;
+    for _ in 0..200 {
+        if app
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM activities WHERE id = {changed} AND status = 'held'"
+            ))
+            .await
+            == 1
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM activities WHERE id = {changed} AND status = 'held' AND participants = 70"
+        ))
+        .await,
+        1
+    );
+    b.wait_until(
+        "an empty queue",
+        "return document.getElementById('offline-queue').hidden === true;",
+    )
+    .await;
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'activity:log'")
+            .await,
+        2
+    );
 }
