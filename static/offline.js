@@ -275,6 +275,7 @@
     g.scrollTo(0, 0);
   }
 
+  var loginNeeded = false;
   function render() {
     var box = document.getElementById("offline-queue");
     if (!box) return Promise.resolve();
@@ -284,6 +285,11 @@
       box.hidden = !mine.length;
       if (!mine.length) return;
       box.appendChild(el("h2", {}, t("offline.waiting")));
+      if (loginNeeded) {
+        var p = el("p", { "class": "alert", role: "alert" }, t("offline.login_needed") + " ");
+        p.appendChild(el("a", { href: "/login?next=%2F" }, t("offline.login")));
+        box.appendChild(p);
+      }
       var list = el("ul", { "class": "act-list" });
       mine.forEach(function (e) {
         var li = el("li", { "class": "act-card", "data-queue": e.state });
@@ -322,12 +328,8 @@
       return Promise.resolve();
     }
     return flush().then(function (r) {
-      if (r.login) {
-        var box = document.getElementById("offline-queue") || document.getElementById("main");
-        var p = el("p", { "class": "alert", role: "alert" }, t("offline.login_needed") + " ");
-        p.appendChild(el("a", { href: "/login?next=%2F" }, t("offline.login")));
-        if (box) box.insertBefore(p, box.firstChild);
-      } else if (r.sent) {
+      loginNeeded = r.login;
+      if (r.sent) {
         notice(t("offline.sent", { count: r.sent }));
       }
       if (r.refused) notice(t("offline.refused", { count: r.refused }), "alert");

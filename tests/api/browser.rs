@@ -49,6 +49,7 @@ browser_tests!(
     the_keyboard_alone_signs_in_the_focus_shows_and_errors_point_to_their_fields,
     a_commune_officer_logs_an_activity_without_signal_and_it_is_stored_once,
     what_the_server_refuses_from_the_queue_comes_back_to_the_officer,
+    an_expired_session_keeps_the_queue_and_signing_out_asks_first,
 );
 
 pub struct Browser {
@@ -1227,4 +1228,67 @@ async fn what_the_server_refuses_from_the_queue_comes_back_to_the_officer(
             .await,
         2
     );
+}
+
+async fn an_expired_session_keeps_the_queue_and_signing_out_asks_first(app: &TestApp, b: &Browser) {
+    let officer = app.another_browser();
+    officer.login_as("commune").await;
+    let mut ids = Vec::new();
+    for date in ["2024-06-17", "2024-06-18"] {
+        let f = crate::activities::fields(app, "PY-TH-HOAPHONG", "TH-HOAPHONG-UBND", date).await;
+        ids.push(crate::activities::create(&officer, &f).await);
+    }
+    let signal = Signal::to(app).await;
+    sign_in_through(&signal, b).await;
+    signal.set_offline(b, true).await;
+    log_offline(&signal, b, ids[0], "33", "15").await;
+
+    // Signing out with an entry not sent asks first; saying no keeps everything.
+    b.click("form[action='/logout'] button[type=submit]").await;
+    for _ in 0..100 {
+        if b.driver.get_alert_text().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let question = b.driver.get_alert_text().await.unwrap();
+    assert!(question.contains("Còn 1 mục chưa gửi được"), "{question}");
+    b.driver.dismiss_alert().await.unwrap();
+    assert_eq!(b.path().await, "/");
+    assert!(b.text().await.contains("Chờ gửi"));
+
+    // The session expires while the phone is away: the queue stays and the officer is asked
+    // to sign in; nothing is sent under nobody's name.
+    b.driver.delete_all_cookies().await.unwrap();
+    signal.set_offline(b, false).await;
+    b.wait_until(
+        "the request to sign in again",
+        "return document.body.innerText.indexOf('Phiên đăng nhập đã hết hạn') >= 0;",
+    )
+    .await;
+    assert!(b.text().await.contains("Chờ gửi"));
+    let held = format!(
+        "SELECT COUNT(*) FROM activities WHERE id = {} AND status = 'held' AND participants = 33",
+        ids[0]
+    );
+    assert_eq!(app.scalar(&held).await, 0);
+
+    // Signed in again: the entry goes, once.
+    b.click_and_wait("#offline-queue a[href^='/login']").await;
+    b.fill("#f-email", "commune@kehoach.demo").await;
+    b.fill("#f-password", DEMO_PASSWORD).await;
+    b.click_and_wait("form[action='/login'] button[type=submit]")
+        .await;
+    for _ in 0..200 {
+        if app.scalar(&held).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.scalar(&held).await, 1);
+    b.wait_until(
+        "an empty queue",
+        "return document.getElementById('offline-queue').hidden === true;",
+    )
+    .await;
 }
