@@ -106,8 +106,10 @@
             headers: { "Idempotency-Key": e.key, "X-CSRF-Token": st.csrf_token }
           }).then(function (r) {
             if (r.redirected && new URL(r.url).pathname === "/login") { out.login = true; return out; }
-            if (r.ok) { out.sent++; return queue.remove(e.key).then(function () { return step(i + 1); }); }
-            if (r.status >= 400 && r.status < 500 && r.status !== 408 && r.status !== 429) {
+            /* A write that succeeded answers with a redirect; a form shown again with 200 (the
+             * statistics' "more lines") saved nothing, and goes back to the officer. */
+            if (r.ok && r.redirected) { out.sent++; return queue.remove(e.key).then(function () { return step(i + 1); }); }
+            if (r.ok || (r.status >= 400 && r.status < 500 && r.status !== 408 && r.status !== 429)) {
               return r.text().then(function (html) {
                 e.state = r.status === 409 ? "conflict" : "refused";
                 e.status = r.status;
@@ -187,9 +189,10 @@
     });
     return out;
   }
-  function pairs(form) {
-    var out = [];
-    new FormData(form).forEach(function (v, k) { if (typeof v === "string") out.push([k, v]); });
+  function pairs(form, submitter) {
+    var out = [], fd;
+    try { fd = new FormData(form, submitter || null); } catch (err) { fd = new FormData(form); }
+    fd.forEach(function (v, k) { if (typeof v === "string") out.push([k, v]); });
     return out;
   }
   function heading() {
@@ -230,7 +233,7 @@
     ev.preventDefault();
     var entry = {
       key: reopened || (keyField ? keyField.value : newKey()), user_id: userId, kind: "form",
-      action: path(form), fields: pairs(form), shown: described(form), title: heading(),
+      action: path(form), fields: pairs(form, ev.submitter), shown: described(form), title: heading(),
       page: location.pathname + location.search, saved_at: new Date().toISOString(), state: "waiting"
     };
     if (keyField && reopened) keyField.value = reopened;
