@@ -30,7 +30,7 @@ const SW_SOURCE: &str = include_str!("../static/sw.js");
 
 /// The texts the service worker shows itself (a page never saved for offline use), in both
 /// languages: it runs outside any page and does not know the user's.
-const SW_TEXTS: [&str; 2] = ["offline.no_copy", "offline.back_home"];
+const SW_TEXTS: [&str; 2] = ["offline_mode.no_copy", "offline_mode.back_home"];
 
 /// The service worker, served from the root so that its scope is the whole app. It carries the
 /// release (its cache names change with it) and its own texts.

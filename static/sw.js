@@ -101,7 +101,7 @@ function missing() {
   var esc = function (s) { return String(s || "").replace(/[&<>"]/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]; }); };
   var html = "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">" +
     "<title>kehoach</title><link rel=\"stylesheet\" href=\"/static/app.css?v=" + VERSION + "\"><main id=\"main\">" +
-    "<p class=\"notice\">" + esc(vi["offline.no_copy"]) + "</p><p class=\"notice\" lang=\"en\">" + esc(en["offline.no_copy"]) + "</p>" +
-    "<p><a class=\"button\" href=\"/\">" + esc(vi["offline.back_home"]) + " / <span lang=\"en\">" + esc(en["offline.back_home"]) + "</span></a></p></main>";
+    "<p class=\"notice\">" + esc(vi["offline_mode.no_copy"]) + "</p><p class=\"notice\" lang=\"en\">" + esc(en["offline_mode.no_copy"]) + "</p>" +
+    "<p><a class=\"button\" href=\"/\">" + esc(vi["offline_mode.back_home"]) + " / <span lang=\"en\">" + esc(en["offline_mode.back_home"]) + "</span></a></p></main>";
   return new Response(html, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
 }

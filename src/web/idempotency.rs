@@ -193,7 +193,7 @@ fn fingerprint(
     match kind {
         BodyKind::Form => h.update(without_tokens(form_pairs(body))),
         BodyKind::Json => match serde_json::from_slice::<serde_json::Value>(body) {
-            Ok(v) => h.update(v.to_string().as_bytes()),
+            Ok(v) => h.update(canonical_json(&v).as_bytes()),
             Err(_) => h.update(body),
         },
         BodyKind::Multipart => {
@@ -208,6 +208,32 @@ fn fingerprint(
         BodyKind::Other => h.update(body),
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// JSON with its object keys sorted at every depth, whatever order they were sent in.
+fn canonical_json(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let inner: Vec<String> = keys
+                .into_iter()
+                .map(|k| {
+                    format!(
+                        "{}:{}",
+                        serde_json::Value::String(k.clone()),
+                        map.get(k).map(canonical_json).unwrap_or_default()
+                    )
+                })
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        serde_json::Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(canonical_json).collect();
+            format!("[{}]", inner.join(","))
+        }
+        other => other.to_string(),
+    }
 }
 
 fn replace_all(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
@@ -393,9 +419,12 @@ enum KeyProblem {
 /// error with the header as the field for the API.
 fn refuse(state: &AppState, req: &Request, problem: KeyProblem) -> Response {
     let (status, message_key) = match problem {
-        KeyProblem::Invalid => (StatusCode::BAD_REQUEST, "offline.error.key_invalid"),
-        KeyProblem::Reused => (StatusCode::UNPROCESSABLE_ENTITY, "offline.error.key_reused"),
-        KeyProblem::Pending => (StatusCode::CONFLICT, "offline.error.key_pending"),
+        KeyProblem::Invalid => (StatusCode::BAD_REQUEST, "offline_mode.error.key_invalid"),
+        KeyProblem::Reused => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "offline_mode.error.key_reused",
+        ),
+        KeyProblem::Pending => (StatusCode::CONFLICT, "offline_mode.error.key_pending"),
     };
     if req.uri().path().starts_with("/api/") {
         let locale = req

@@ -35,6 +35,8 @@ const STATS_ENTRY: Who = Who::Roles(&["compiler", "commune"]);
 const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/healthz", Who::Anyone),
     ("GET", "/static/{file}", Who::Anyone),
+    ("GET", "/sw.js", Who::Anyone),
+    ("GET", "/offline/state", Who::SignedIn),
     ("GET", "/login", Who::Anyone),
     ("POST", "/login", Who::Anyone),
     ("GET", "/password/forgot", Who::Anyone),
