@@ -273,6 +273,15 @@
     Array.prototype.forEach.call(main.querySelectorAll("form[method=post]"), function (f) {
       f.setAttribute("data-queue-key", e.key);
       f.addEventListener("submit", onSubmit);
+      /* A refused photo comes back in its form, ready to be sent again. */
+      var file = f.querySelector("input[type=file]");
+      if (file && e.photo && g.DataTransfer) {
+        try {
+          var dt = new DataTransfer();
+          dt.items.add(new File([e.photo], e.photo_name, { type: e.photo.type || "image/jpeg" }));
+          file.files = dt.files;
+        } catch (err) { /* the officer picks the photo again */ }
+      }
     });
     notice(t("offline.reopened", { time: when(e.saved_at) }), "alert");
     g.scrollTo(0, 0);
@@ -375,7 +384,7 @@
       });
     }
     g.addEventListener("online", function () { send(false); });
-    render().then(function () { return userId ? send(false) : null; }).then(function () {
+    render().catch(function () {}).then(function () { return userId ? send(false) : null; }).then(function () {
       return userId ? refresh() : null;
     });
   }
