@@ -521,6 +521,17 @@ mod tests {
             br#"{"b":2,"a":1}"#,
         );
         assert_eq!(j1, j2);
+        let nested =
+            |body: &[u8]| fingerprint("POST", "/api/v1/plans", None, BodyKind::Json, &h, body);
+        assert_eq!(
+            nested(br#"{"plan": {"title": "A", "year": 2025}, "items": [{"b": 1, "a": 2}]}"#),
+            nested(br#"{"items":[{"a":2,"b":1}],"plan":{"year":2025,"title":"A"}}"#)
+        );
+        assert_ne!(
+            nested(br#"{"items": [1, 2]}"#),
+            nested(br#"{"items": [2, 1]}"#),
+            "the order of a list counts"
+        );
     }
 
     #[test]
