@@ -97,14 +97,28 @@
       return state().then(function (st) {
         if (!st) { out.login = true; return out; }
         var mine = waiting.filter(function (e) { return e.user_id === st.user_id; });
-        var step = function (i) {
-          if (i >= mine.length) return out;
-          var e = mine[i], action = e.action;
+        var post = function (e) {
+          var action = e.action;
           if (e.kind === "photo") action += (action.indexOf("?") < 0 ? "?" : "&") + "csrf_token=" + encodeURIComponent(st.csrf_token);
           return fetch(action, {
             method: "POST", body: body(e, st.csrf_token), credentials: "same-origin",
             headers: { "Idempotency-Key": e.key, "X-CSRF-Token": st.csrf_token }
-          }).then(function (r) {
+          });
+        };
+        /* A 409 may only mean that the same entry is being sent at this moment by the other
+         * side (the page and the worker's Background Sync both wake when the signal returns):
+         * asked again a moment later, that one answers as the first time; a real conflict
+         * stays a 409. */
+        var attempt = function (e) {
+          return post(e).then(function (r) {
+            if (r.status !== 409) return r;
+            return new Promise(function (ok) { setTimeout(ok, 1500); }).then(function () { return post(e); });
+          });
+        };
+        var step = function (i) {
+          if (i >= mine.length) return out;
+          var e = mine[i];
+          return attempt(e).then(function (r) {
             if (r.redirected && new URL(r.url).pathname === "/login") { out.login = true; return out; }
             /* A write that succeeded answers with a redirect; a form shown again with 200 (the
              * statistics' "more lines") saved nothing, and goes back to the officer. */
@@ -115,7 +129,8 @@
                 e.status = r.status;
                 e.html = html;
                 out.refused++;
-                return queue.put(e);
+                /* Kept only if the other side has not sent it meanwhile. */
+                return queue.get(e.key).then(function (still) { return still ? queue.put(e) : null; });
               }).then(function () { return step(i + 1); });
             }
             return out; /* the server is busy or away: try again later */

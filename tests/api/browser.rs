@@ -50,6 +50,7 @@ browser_tests!(
     a_commune_officer_logs_an_activity_without_signal_and_it_is_stored_once,
     what_the_server_refuses_from_the_queue_comes_back_to_the_officer,
     an_expired_session_keeps_the_queue_and_signing_out_asks_first,
+    an_unplanned_activity_and_a_month_of_statistics_kept_offline_are_stored_once,
 );
 
 pub struct Browser {
@@ -1291,4 +1292,82 @@ async fn an_expired_session_keeps_the_queue_and_signing_out_asks_first(app: &Tes
         "return document.getElementById('offline-queue').hidden === true;",
     )
     .await;
+}
+
+async fn an_unplanned_activity_and_a_month_of_statistics_kept_offline_are_stored_once(
+    app: &TestApp,
+    b: &Browser,
+) {
+    let signal = Signal::to(app).await;
+    sign_in_through(&signal, b).await;
+    signal.set_offline(b, true).await;
+
+    // The form for an unplanned activity, with its code lists, from the phone.
+    signal.open(b, "/activities/new?held=1").await;
+    assert!(b.text().await.contains("cập nhật lúc"));
+    let talk = id(
+        app,
+        "SELECT id AS n FROM codes WHERE list = 'activity_type' AND code = 'talk'",
+    )
+    .await;
+    let item = id(app, "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id WHERE p.area_code = 'awareness' AND i.position = 3").await;
+    b.choose("#f-activity_type_id", &talk).await;
+    b.choose("#f-plan_item_id", &item).await;
+    b.fill("#f-title", "Nói chuyện tại làng Buôn Đức").await;
+    b.set_value("#f-start_date", "2024-06-19").await;
+    b.set_value("#f-held_on", "2024-06-19").await;
+    b.fill("#f-actual_participants", "52").await;
+    b.fill("#f-actual_women", "27").await;
+    b.click_and_wait("main form button[type=submit]").await;
+    b.wait_until(
+        "the activity waiting",
+        "return document.querySelectorAll('#offline-queue [data-queue=waiting]').length === 1;",
+    )
+    .await;
+
+    // The month's statistics, from the phone.
+    signal.open(b, "/stats/entry").await;
+    assert!(b.text().await.contains("cập nhật lúc"));
+    b.fill("#f-hotline_received", "7").await;
+    b.click_and_wait("form.entry .actions:last-child button[type=submit]:not([name])")
+        .await;
+    b.wait_until(
+        "both waiting",
+        "return document.querySelectorAll('#offline-queue [data-queue=waiting]').length === 2;",
+    )
+    .await;
+    let home = b.text().await;
+    assert!(
+        home.contains("Nói chuyện tại làng Buôn Đức") && home.contains("52"),
+        "{home}"
+    );
+    let before = app.count("activities").await;
+    let stored = "SELECT COUNT(*) FROM activities WHERE title = 'Nói chuyện tại làng Buôn Đức' \
+                  AND status = 'held' AND participants = 52 AND participants_women = 27";
+    let month = "SELECT COUNT(*) FROM support_stat_months WHERE hotline_received = 7";
+    assert_eq!(app.scalar(stored).await, 0);
+
+    // Signal again; "Gửi ngay" tapped as well, on top of the automatic sending.
+    signal.set_offline(b, false).await;
+    b.script("const s = document.getElementById('offline-send'); if (s) s.click(); return null;")
+        .await;
+    for _ in 0..200 {
+        if app.scalar(stored).await == 1 && app.scalar(month).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    b.wait_until(
+        "an empty queue",
+        "return document.getElementById('offline-queue').hidden === true;",
+    )
+    .await;
+    assert_eq!(app.scalar(stored).await, 1, "one activity");
+    assert_eq!(app.count("activities").await, before + 1);
+    assert_eq!(app.scalar(month).await, 1);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'support_stats:save'")
+            .await,
+        1
+    );
 }
