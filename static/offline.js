@@ -91,7 +91,7 @@
   function doFlush() {
     var out = { sent: 0, refused: 0, login: false };
     return queue.all().then(function (all) {
-      var waiting = all.filter(function (e) { return e.state === "waiting"; })
+      var waiting = all.filter(function (e) { return e.state === "waiting" || e.state === "unconfirmed"; })
         .sort(function (a, b) { return a.saved_at < b.saved_at ? -1 : 1; });
       if (!waiting.length) return out;
       return state().then(function (st) {
@@ -102,6 +102,8 @@
           if (e.kind === "photo") action += (action.indexOf("?") < 0 ? "?" : "&") + "csrf_token=" + encodeURIComponent(st.csrf_token);
           return fetch(action, {
             method: "POST", body: body(e, st.csrf_token), credentials: "same-origin",
+            /* The copy of a form sent as usual is only checked: its answer's page is not needed. */
+            redirect: e.state === "unconfirmed" ? "manual" : "follow",
             headers: { "Idempotency-Key": e.key, "X-CSRF-Token": st.csrf_token }
           });
         };
@@ -122,7 +124,10 @@
             if (r.redirected && new URL(r.url).pathname === "/login") { out.login = true; return out; }
             /* A write that succeeded answers with a redirect; a form shown again with 200 (the
              * statistics' "more lines") saved nothing, and goes back to the officer. */
-            if (r.ok && r.redirected) { out.sent++; return queue.remove(e.key).then(function () { return step(i + 1); }); }
+            if ((r.ok && r.redirected) || r.type === "opaqueredirect") {
+              if (e.state !== "unconfirmed") out.sent++;
+              return queue.remove(e.key).then(function () { return step(i + 1); });
+            }
             if (r.ok || (r.status >= 400 && r.status < 500 && r.status !== 408 && r.status !== 429)) {
               return r.text().then(function (html) {
                 e.state = r.status === 409 ? "conflict" : "refused";
@@ -244,13 +249,22 @@
     var form = ev.target, keyField = form.querySelector("[data-idempotency]");
     if (keyField && !keyField.value) keyField.value = newKey();
     var reopened = form.getAttribute("data-queue-key");
-    if (navigator.onLine && !reopened) return; /* sent as usual; a double tap carries the same key */
-    ev.preventDefault();
     var entry = {
       key: reopened || (keyField ? keyField.value : newKey()), user_id: userId, kind: "form",
       action: path(form), fields: pairs(form, ev.submitter), shown: described(form), title: heading(),
       page: location.pathname + location.search, saved_at: new Date().toISOString(), state: "waiting"
     };
+    if (navigator.onLine && !reopened) {
+      /* Sent as usual (a double tap carries the same key). A copy is noted first: should the
+       * phone believe it is online with no data getting through, the entry is not lost; when
+       * it did get through, sending the copy again is answered from the stored answer. */
+      if (keyField) {
+        entry.state = "unconfirmed";
+        queue.put(entry).catch(function () {});
+      }
+      return;
+    }
+    ev.preventDefault();
     if (keyField && reopened) keyField.value = reopened;
     var file = form.querySelector("input[type=file]");
     if (file) {
@@ -322,7 +336,7 @@
         var li = el("li", { "class": "act-card", "data-queue": e.state });
         var div = el("div", { "class": "act-main" });
         div.appendChild(el("strong", {}, e.title));
-        var badge = e.state === "waiting" ? "offline.state_waiting" : e.state === "conflict" ? "offline.state_conflict" : "offline.state_refused";
+        var badge = e.state === "waiting" || e.state === "unconfirmed" ? "offline.state_waiting" : e.state === "conflict" ? "offline.state_conflict" : "offline.state_refused";
         div.appendChild(el("div", { "class": "meta" }, t(badge) + " · " + t("offline.saved_at", { time: when(e.saved_at) })));
         var dl = el("dl", { "class": "meta" });
         (e.shown || []).forEach(function (p) { dl.appendChild(el("dt", {}, p[0])); dl.appendChild(el("dd", {}, p[1])); });
@@ -341,7 +355,7 @@
         list.appendChild(li);
       });
       box.appendChild(list);
-      if (mine.some(function (e) { return e.state === "waiting"; })) {
+      if (mine.some(function (e) { return e.state === "waiting" || e.state === "unconfirmed"; })) {
         var now = el("button", { type: "button", id: "offline-send" }, t("offline.send_now"));
         now.addEventListener("click", function () { send(true); });
         box.appendChild(now);
@@ -399,7 +413,13 @@
       });
     }
     g.addEventListener("online", function () { send(false); });
-    render().catch(function () {}).then(function () { return userId ? send(false) : null; }).then(function () {
+    /* A form the server showed again (a rule, a conflict) carries its key: the copy noted when
+     * it was sent is the officer's to correct here, not the queue's to send. */
+    var shown = Array.prototype.map.call(document.querySelectorAll("input[name=idempotency_key]"),
+      function (i) { return i.value; }).filter(Boolean);
+    Promise.all(shown.map(function (k) {
+      return queue.get(k).then(function (e) { return e && e.state === "unconfirmed" ? queue.remove(k) : null; });
+    })).catch(function () {}).then(render).catch(function () {}).then(function () { return userId ? send(false) : null; }).then(function () {
       return userId ? refresh() : null;
     });
   }

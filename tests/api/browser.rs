@@ -51,6 +51,7 @@ browser_tests!(
     what_the_server_refuses_from_the_queue_comes_back_to_the_officer,
     an_expired_session_keeps_the_queue_and_signing_out_asks_first,
     an_unplanned_activity_and_a_month_of_statistics_kept_offline_are_stored_once,
+    a_phone_that_believes_it_is_online_without_data_loses_nothing,
 );
 
 pub struct Browser {
@@ -849,12 +850,18 @@ impl Signal {
         Signal { origin, off, cut }
     }
 
-    /// No signal (or signal again), for the page and its service worker alike.
-    async fn set_offline(&self, b: &Browser, offline: bool) {
-        self.off.store(offline, std::sync::atomic::Ordering::SeqCst);
-        if offline {
+    /// No data gets through (or it does again), while the phone may still believe it is online.
+    fn set_data(&self, through: bool) {
+        self.off
+            .store(!through, std::sync::atomic::Ordering::SeqCst);
+        if !through {
             self.cut.send_modify(|n| *n += 1);
         }
+    }
+
+    /// No signal (or signal again), for the page and its service worker alike.
+    async fn set_offline(&self, b: &Browser, offline: bool) {
+        self.set_data(!offline);
         b.driver
             .cdp()
             .send_raw(
@@ -1370,4 +1377,76 @@ async fn an_unplanned_activity_and_a_month_of_statistics_kept_offline_are_stored
             .await,
         1
     );
+}
+
+async fn a_phone_that_believes_it_is_online_without_data_loses_nothing(app: &TestApp, b: &Browser) {
+    let officer = app.another_browser();
+    officer.login_as("commune").await;
+    let mut ids = Vec::new();
+    for date in ["2024-06-17", "2024-06-18"] {
+        let f = crate::activities::fields(app, "PY-TH-HOAPHONG", "TH-HOAPHONG-UBND", date).await;
+        ids.push(crate::activities::create(&officer, &f).await);
+    }
+    let signal = Signal::to(app).await;
+    sign_in_through(&signal, b).await;
+    let queued = "const done = arguments[arguments.length - 1];
+                  KehoachOffline.queue.all().then(all => done(all.length));";
+
+    // With data: the log goes the usual way; the copy noted before sending is checked on the
+    // next page (answered from the stored answer) and leaves the queue. One log.
+    signal.open(b, &format!("/activities/{}/log", ids[0])).await;
+    b.fill("#f-actual_participants", "40").await;
+    b.click_and_wait("form.log-form button[type=submit]").await;
+    assert!(
+        b.path()
+            .await
+            .starts_with(&format!("/activities/{}", ids[0]))
+    );
+    for _ in 0..100 {
+        if b.script_async(queued).await == json!(0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(b.script_async(queued).await, json!(0));
+    let logs = "SELECT COUNT(*) FROM audit_events WHERE action = 'activity:log'";
+    assert_eq!(app.scalar(logs).await, 1);
+
+    // "Lie-fi": the phone shows a signal but no data gets through. The form is sent the usual
+    // way and fails; the copy noted before sending waits on the phone.
+    signal.open(b, &format!("/activities/{}/log", ids[1])).await;
+    signal.set_data(false);
+    b.fill("#f-actual_participants", "55").await;
+    b.fill("#f-actual_women", "21").await;
+    b.click("form.log-form button[type=submit]").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    signal.open(b, "/").await;
+    b.wait_until(
+        "the copy waiting on the home page",
+        "return !!document.querySelector('#offline-queue [data-queue=unconfirmed]');",
+    )
+    .await;
+    assert!(b.text().await.contains("55"));
+    let held = format!(
+        "SELECT COUNT(*) FROM activities WHERE id = {} AND status = 'held' AND participants = 55",
+        ids[1]
+    );
+    assert_eq!(app.scalar(&held).await, 0);
+
+    // Data again: "Gửi ngay" sends it, once.
+    signal.set_data(true);
+    b.click("#offline-send").await;
+    for _ in 0..200 {
+        if app.scalar(&held).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.scalar(&held).await, 1);
+    b.wait_until(
+        "an empty queue",
+        "return document.getElementById('offline-queue').hidden === true;",
+    )
+    .await;
+    assert_eq!(app.scalar(logs).await, 2);
 }
