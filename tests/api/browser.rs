@@ -881,6 +881,20 @@ impl Signal {
 }
 
 impl Browser {
+    /// Clicks an element of a part the page may redraw at any moment (the queue on the home
+    /// page): found again if it was replaced between finding and clicking.
+    pub async fn click_redrawn(&self, css: &str) {
+        for _ in 0..50 {
+            if let Ok(e) = self.driver.find(By::Css(css)).await {
+                if e.click().await.is_ok() {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("could not click {css}");
+    }
+
     /// Waits until a script returns true.
     pub async fn wait_until(&self, what: &str, js: &str) {
         for _ in 0..200 {
@@ -1151,7 +1165,7 @@ async fn what_the_server_refuses_from_the_queue_comes_back_to_the_officer(
     assert!(home.contains("cần chọn phiên bản"), "{home}");
 
     // The rule error: the form again, with the values typed and the message.
-    b.click("#offline-queue [data-queue=refused] button:not(.linkish)")
+    b.click_redrawn("#offline-queue [data-queue=refused] button:not(.linkish)")
         .await;
     b.wait_until(
         "the form with its message",
@@ -1190,7 +1204,7 @@ async fn what_the_server_refuses_from_the_queue_comes_back_to_the_officer(
          && !document.querySelector('#offline-queue [data-queue=refused]');",
     )
     .await;
-    b.click("#offline-queue [data-queue=conflict] button:not(.linkish)")
+    b.click_redrawn("#offline-queue [data-queue=conflict] button:not(.linkish)")
         .await;
     b.wait_until(
         "both versions",
@@ -1435,7 +1449,7 @@ async fn a_phone_that_believes_it_is_online_without_data_loses_nothing(app: &Tes
 
     // Data again: "Gửi ngay" sends it, once.
     signal.set_data(true);
-    b.click("#offline-send").await;
+    b.click_redrawn("#offline-send").await;
     for _ in 0..200 {
         if app.scalar(&held).await == 1 {
             break;
