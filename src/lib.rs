@@ -59,6 +59,8 @@ pub mod gen_data;
 pub mod imports;
 /// Email: the outbox, its worker and transports, scheduled reminders and escalations.
 pub mod notifications;
+/// Working without a connection: the service worker and the list of pages a phone keeps.
+pub mod offline;
 /// Administrative units, their tree over time and their lineage (merges, renames).
 pub mod org_units;
 /// Plans and their item tree, targets and budgets.

@@ -104,6 +104,9 @@ pub fn routes() -> Routes {
         // Plumbing
         .get("/healthz", Public, api::handlers::get_healthz)
         .get("/static/{file}", Public, web::static_files::get_static)
+        // Working offline: the service worker (at the root, for its scope) and what to keep.
+        .get("/sw.js", Public, crate::offline::get_service_worker)
+        .get("/offline/state", SignedIn, crate::offline::get_offline_state)
         // Accounts
         .get("/setup/{token}", Public, crate::setup::get_setup)
         .post("/setup/{token}", Public, crate::setup::post_setup)

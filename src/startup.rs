@@ -83,6 +83,9 @@ pub fn build_router(state: AppState) -> Router {
         (header::REFERRER_POLICY, "same-origin"),
     ];
     let mut app = routes
+        // A retried write (offline queue, API script) is answered from its stored answer,
+        // after the CSRF check and before the route runs.
+        .layer(from_fn_with_state(state.clone(), web::idempotency::guard))
         // Innermost first: CSRF needs the identity; the error renderer sees every error, the
         // body limit's 413 included, and knows who asked (so a file too large for any route
         // gets a page in the user's language, not the layer's bare English text).
@@ -133,7 +136,8 @@ async fn shutdown_signal() {
     }
 }
 
-/// Periodic housekeeping inside `serve`: expired sessions and old login attempts.
+/// Periodic housekeeping inside `serve`: expired sessions, old login attempts and idempotency
+/// keys past their week.
 pub fn spawn_housekeeping(state: AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
@@ -145,6 +149,9 @@ pub fn spawn_housekeeping(state: AppState) {
             }
             if let Err(e) = auth::throttle::purge(&state.db, now).await {
                 tracing::warn!(error = %e, "login-attempt purge failed");
+            }
+            if let Err(e) = web::idempotency::purge(&state.db, now).await {
+                tracing::warn!(error = %e, "idempotency-key purge failed");
             }
         }
     });

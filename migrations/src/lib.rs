@@ -21,6 +21,7 @@ mod m20261204_000001_country_rollups;
 mod m20261205_000001_coverage_years;
 mod m20261206_000001_area_kinds;
 mod m20261206_000002_district_budget;
+mod m20261206_000001_offline_idempotency_keys;
 pub mod rollups;
 
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000001_coverage_years::Migration),
             Box::new(m20261206_000001_area_kinds::Migration),
             Box::new(m20261206_000002_district_budget::Migration),
+            Box::new(m20261206_000001_offline_idempotency_keys::Migration),
         ]
     }
 }

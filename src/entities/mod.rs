@@ -14,6 +14,7 @@ pub mod code;
 pub mod coordination_task;
 pub mod evidence_file;
 pub mod ics_token;
+pub mod idempotency_key;
 pub mod import;
 pub mod login_attempt;
 pub mod org_lineage;

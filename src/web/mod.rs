@@ -8,6 +8,7 @@ pub mod flash;
 pub mod format;
 pub mod forms;
 pub mod i18n;
+pub mod idempotency;
 pub mod page;
 pub mod static_files;
 pub mod templates;

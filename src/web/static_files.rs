@@ -29,6 +29,26 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../static/running-totals.js"),
     },
     Asset {
+        name: "offline.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/offline.js"),
+    },
+    Asset {
+        name: "manifest.webmanifest",
+        content_type: "application/manifest+json",
+        body: include_bytes!("../../static/manifest.webmanifest"),
+    },
+    Asset {
+        name: "icon-192.png",
+        content_type: "image/png",
+        body: include_bytes!("../../static/icon-192.png"),
+    },
+    Asset {
+        name: "icon-512.png",
+        content_type: "image/png",
+        body: include_bytes!("../../static/icon-512.png"),
+    },
+    Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
         body: include_bytes!("../../static/favicon.svg"),

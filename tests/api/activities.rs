@@ -668,7 +668,7 @@ async fn an_item_that_activities_name_cannot_be_removed(app: TestApp) {
 
 db_tests!(the_activities_api_follows_the_contract);
 
-async fn token_for(app: &TestApp, email: &str) -> String {
+pub(crate) async fn token_for(app: &TestApp, email: &str) -> String {
     use kehoach::entities::user;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let u = user::Entity::find()

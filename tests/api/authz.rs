@@ -37,6 +37,8 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/static/{file}", Who::Anyone),
     ("GET", "/setup/{token}", Who::Anyone),
     ("POST", "/setup/{token}", Who::Anyone),
+    ("GET", "/sw.js", Who::Anyone),
+    ("GET", "/offline/state", Who::SignedIn),
     ("GET", "/login", Who::Anyone),
     ("POST", "/login", Who::Anyone),
     ("GET", "/password/forgot", Who::Anyone),

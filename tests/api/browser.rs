@@ -47,6 +47,11 @@ browser_tests!(
     a_leader_clicks_a_dashboard_figure_through_to_its_rows_and_downloads_the_docx,
     every_main_page_passes_axe_is_light_and_talks_only_to_the_app_in_both_languages,
     the_keyboard_alone_signs_in_the_focus_shows_and_errors_point_to_their_fields,
+    a_commune_officer_logs_an_activity_without_signal_and_it_is_stored_once,
+    what_the_server_refuses_from_the_queue_comes_back_to_the_officer,
+    an_expired_session_keeps_the_queue_and_signing_out_asks_first,
+    an_unplanned_activity_and_a_month_of_statistics_kept_offline_are_stored_once,
+    a_phone_that_believes_it_is_online_without_data_loses_nothing,
 );
 
 pub struct Browser {
@@ -804,4 +809,658 @@ async fn the_keyboard_alone_signs_in_the_focus_shows_and_errors_point_to_their_f
         assert_ne!(e[2], json!(""), "{e} points to no message");
     }
     b.assert_accessible().await;
+}
+
+/// The phone's signal: a door between the browser and the app that the test can shut. DevTools'
+/// network emulation reaches the page only, not its service worker (which would then send the
+/// queue by Background Sync while the page believes it is offline), so the connection itself is
+/// cut too: new ones are refused and open ones closed.
+struct Signal {
+    origin: String,
+    off: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cut: tokio::sync::watch::Sender<u64>,
+}
+
+impl Signal {
+    async fn to(app: &TestApp) -> Signal {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        let target = app.address.trim_start_matches("http://").to_owned();
+        let off = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (cut, _) = tokio::sync::watch::channel(0u64);
+        let (door, cuts) = (off.clone(), cut.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if door.load(Ordering::SeqCst) {
+                    continue;
+                }
+                let (target, mut cut) = (target.clone(), cuts.subscribe());
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        Signal { origin, off, cut }
+    }
+
+    /// No data gets through (or it does again), while the phone may still believe it is online.
+    fn set_data(&self, through: bool) {
+        self.off
+            .store(!through, std::sync::atomic::Ordering::SeqCst);
+        if !through {
+            self.cut.send_modify(|n| *n += 1);
+        }
+    }
+
+    /// No signal (or signal again), for the page and its service worker alike.
+    async fn set_offline(&self, b: &Browser, offline: bool) {
+        self.set_data(!offline);
+        b.driver
+            .cdp()
+            .send_raw(
+                "Network.emulateNetworkConditions",
+                json!({ "offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1 }),
+            )
+            .await
+            .unwrap();
+    }
+
+    async fn open(&self, b: &Browser, path: &str) {
+        b.driver
+            .goto(format!("{}{path}", self.origin))
+            .await
+            .unwrap();
+    }
+}
+
+impl Browser {
+    /// Clicks an element of a part the page may redraw at any moment (the queue on the home
+    /// page): found again if it was replaced between finding and clicking.
+    pub async fn click_redrawn(&self, css: &str) {
+        for _ in 0..50 {
+            if let Ok(e) = self.driver.find(By::Css(css)).await {
+                if e.click().await.is_ok() {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("could not click {css}");
+    }
+
+    /// Waits until a script returns true.
+    pub async fn wait_until(&self, what: &str, js: &str) {
+        for _ in 0..200 {
+            if self.script(js).await == json!(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("waited in vain for {what}");
+    }
+
+    /// A script's promise, awaited.
+    async fn script_async(&self, js: &str) -> Value {
+        self.driver
+            .execute_async(js, Vec::new())
+            .await
+            .unwrap()
+            .json()
+            .clone()
+    }
+}
+
+async fn a_commune_officer_logs_an_activity_without_signal_and_it_is_stored_once(
+    app: &TestApp,
+    b: &Browser,
+) {
+    // A talk planned for 18/06/2024 in Hòa Phong, not yet logged (the clock is 20/06/2024).
+    let officer = app.another_browser();
+    officer.login_as("commune").await;
+    let f =
+        crate::activities::fields(app, "PY-TH-HOAPHONG", "TH-HOAPHONG-UBND", "2024-06-18").await;
+    let activity = crate::activities::create(&officer, &f).await;
+    let held = format!(
+        "SELECT COUNT(*) FROM activities WHERE id = {activity} AND status = 'held' \
+         AND participants = 64 AND participants_women = 30 AND participants_children = 12"
+    );
+
+    // With signal: the home page installs the service worker, which keeps the officer's pages.
+    // The browser reaches the app through the phone's signal.
+    let signal = Signal::to(app).await;
+    signal.open(b, "/login").await;
+    b.fill("#f-email", "commune@kehoach.demo").await;
+    b.fill("#f-password", DEMO_PASSWORD).await;
+    b.click_and_wait("form[action='/login'] button[type=submit]")
+        .await;
+    assert_eq!(b.path().await, "/");
+    b.wait_until(
+        "the pages kept on the phone",
+        "return document.documentElement.getAttribute('data-offline-ready') === '1' \
+         && !!navigator.serviceWorker.controller;",
+    )
+    .await;
+    let manifest = b
+        .script("return document.querySelector('link[rel=manifest]').href;")
+        .await;
+    assert!(
+        manifest
+            .as_str()
+            .unwrap()
+            .contains("/static/manifest.webmanifest")
+    );
+
+    // No signal: the log form opens from the phone and the entry waits there.
+    signal.set_offline(b, true).await;
+    b.wait_until(
+        "the page to know it is offline",
+        "return navigator.onLine === false;",
+    )
+    .await;
+    signal.open(b, &format!("/activities/{activity}/log")).await;
+    let page = b.text().await;
+    assert!(
+        page.contains("cập nhật lúc"),
+        "the kept copy says when it was updated: {page}"
+    );
+    b.assert_no_horizontal_scroll().await;
+    let page = b.text().await;
+    assert!(page.contains("Ghi nhận kết quả"), "{page}");
+    b.fill("#f-actual_participants", "64").await;
+    b.fill("#f-actual_women", "30").await;
+    b.fill("#f-actual_children", "12").await;
+    b.click_and_wait("form.log-form button[type=submit]").await;
+    assert_eq!(b.path().await, "/");
+    b.wait_until(
+        "the waiting entry on the home page",
+        "return !!document.querySelector('#offline-queue [data-queue=waiting]');",
+    )
+    .await;
+    let home = b.text().await;
+    assert!(home.contains("Chờ gửi"), "{home}");
+    assert!(
+        home.contains("64") && home.contains("30"),
+        "its figures are shown: {home}"
+    );
+    assert!(home.contains("Gửi ngay"));
+    b.assert_no_horizontal_scroll().await;
+    assert_eq!(app.scalar(&held).await, 0, "nothing reached the server");
+
+    // Reloaded without signal: still waiting, nothing lost, the home page from the phone.
+    b.driver.refresh().await.unwrap();
+    assert!(b.text().await.contains("cập nhật lúc"));
+    b.wait_until(
+        "the waiting entry after a reload",
+        "return !!document.querySelector('#offline-queue [data-queue=waiting]');",
+    )
+    .await;
+    let entry = b
+        .script_async(
+            "const done = arguments[arguments.length - 1];
+             KehoachOffline.queue.all().then(all => done(all));",
+        )
+        .await;
+    assert_eq!(entry.as_array().unwrap().len(), 1, "{entry}");
+    assert_eq!(app.scalar(&held).await, 0);
+
+    // Signal again: the queue is sent by itself, and stored exactly once.
+    signal.set_offline(b, false).await;
+    for _ in 0..200 {
+        if app.scalar(&held).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        app.scalar(&held).await,
+        1,
+        "the held activity with its figures"
+    );
+    b.wait_until(
+        "the queue to empty",
+        "return document.getElementById('offline-queue').hidden === true;",
+    )
+    .await;
+    let logs = format!(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'activity:log' AND object_id = {activity}"
+    );
+    assert_eq!(app.scalar(&logs).await, 1);
+
+    // The same entry sent again (an answer lost on the way): the server stores nothing more.
+    let again = b
+        .script_async(&format!(
+            "const done = arguments[arguments.length - 1];
+             const e = {};
+             KehoachOffline.queue.put(e).then(() => KehoachOffline.flush()).then(r => done(r));",
+            entry[0]
+        ))
+        .await;
+    assert_eq!(again["sent"], 1, "{again}");
+    assert_eq!(app.scalar(&logs).await, 1);
+    assert_eq!(app.scalar(&held).await, 1);
+    assert_eq!(app.count("idempotency_keys").await, 1);
+}
+
+/// Signs in as the commune officer through the signal, and waits for the pages to be kept.
+async fn sign_in_through(signal: &Signal, b: &Browser) {
+    signal.open(b, "/login").await;
+    b.fill("#f-email", "commune@kehoach.demo").await;
+    b.fill("#f-password", DEMO_PASSWORD).await;
+    b.click_and_wait("form[action='/login'] button[type=submit]")
+        .await;
+    assert_eq!(b.path().await, "/");
+    b.wait_until(
+        "the pages kept on the phone",
+        "return document.documentElement.getAttribute('data-offline-ready') === '1' \
+         && !!navigator.serviceWorker.controller;",
+    )
+    .await;
+}
+
+/// Logs figures offline on the kept log form of an activity; the entry waits on the home page.
+async fn log_offline(signal: &Signal, b: &Browser, activity: i64, participants: &str, women: &str) {
+    signal.open(b, &format!("/activities/{activity}/log")).await;
+    b.fill("#f-actual_participants", participants).await;
+    b.fill("#f-actual_women", women).await;
+    b.click_and_wait("form.log-form button[type=submit]").await;
+    b.wait_until(
+        "the waiting entry",
+        "return !!document.querySelector('#offline-queue [data-queue=waiting]');",
+    )
+    .await;
+}
+
+async fn what_the_server_refuses_from_the_queue_comes_back_to_the_officer(
+    app: &TestApp,
+    b: &Browser,
+) {
+    let officer = app.another_browser();
+    officer.login_as("commune").await;
+    let mut ids = Vec::new();
+    for date in ["2024-06-17", "2024-06-18"] {
+        let f = crate::activities::fields(app, "PY-TH-HOAPHONG", "TH-HOAPHONG-UBND", date).await;
+        ids.push(crate::activities::create(&officer, &f).await);
+    }
+    let (ruled, changed) = (ids[0], ids[1]);
+    let signal = Signal::to(app).await;
+    sign_in_through(&signal, b).await;
+
+    // Offline: a log that breaks a rule (more women than participants), a log of an activity
+    // a colleague changes meanwhile, and a photo of the first one.
+    signal.set_offline(b, true).await;
+    log_offline(&signal, b, ruled, "20", "25").await;
+    log_offline(&signal, b, changed, "70", "40").await;
+    signal.open(b, &format!("/activities/{ruled}")).await;
+    let photo = b.downloads.path().join("buoi-noi-chuyen.jpg");
+    std::fs::write(&photo, crate::evidence::plain_jpeg(3000, 2000)).unwrap();
+    let original = std::fs::metadata(&photo).unwrap().len();
+    b.find("#f-evidence-file")
+        .await
+        .send_keys(photo.to_str().unwrap())
+        .await
+        .unwrap();
+    b.click("form.evidence-upload input[name=no_victim]").await;
+    b.click_and_wait("form.evidence-upload button[type=submit]")
+        .await;
+    b.wait_until(
+        "three waiting entries",
+        "return document.querySelectorAll('#offline-queue [data-queue=waiting]').length === 3;",
+    )
+    .await;
+    assert!(
+        b.text().await.contains("buoi-noi-chuyen.jpg"),
+        "the photo waits too"
+    );
+
+    let mut f =
+        crate::activities::fields(app, "PY-TH-HOAPHONG", "TH-HOAPHONG-UBND", "2024-06-18").await;
+    let v = app
+        .scalar(&format!(
+            "SELECT version AS n FROM activities WHERE id = {changed}"
+        ))
+        .await
+        .to_string();
+    crate::activities::set(&mut f, "version", &v);
+    crate::activities::set(&mut f, "place", "Hội trường thôn Phú Sen");
+    let r = officer
+        .post_form(
+            &format!("/activities/{changed}"),
+            &crate::activities::pairs(&f),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+
+    // Signal again: the photo goes; the other two come back, nothing of them stored.
+    signal.set_offline(b, false).await;
+    b.wait_until(
+        "the refused and the conflicting entries",
+        "return !!document.querySelector('#offline-queue [data-queue=refused]') \
+         && !!document.querySelector('#offline-queue [data-queue=conflict]') \
+         && !document.querySelector('#offline-queue [data-queue=waiting]');",
+    )
+    .await;
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM evidence_files WHERE activity_id = {ruled} AND kind = 'photo' \
+             AND no_victim_confirmed AND size < {original}"
+        ))
+        .await,
+        1,
+        "the photo, reduced on the phone"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM activities WHERE status = 'held'")
+            .await,
+        0
+    );
+    let home = b.text().await;
+    assert!(home.contains("Cần sửa trước khi gửi"), "{home}");
+    assert!(home.contains("cần chọn phiên bản"), "{home}");
+
+    // The rule error: the form again, with the values typed and the message.
+    b.click_redrawn("#offline-queue [data-queue=refused] button:not(.linkish)")
+        .await;
+    b.wait_until(
+        "the form with its message",
+        "return !!document.querySelector('main form.log-form [aria-invalid=true]');",
+    )
+    .await;
+    let women = b.find("#f-actual_women").await.value().await.unwrap();
+    assert_eq!(women.as_deref(), Some("25"), "the value typed is kept");
+    b.fill("#f-actual_women", "12").await;
+    b.click_and_wait("form.log-form button[type=submit]").await;
+    for _ in 0..200 {
+        if app
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM activities WHERE id = {ruled} AND status = 'held'"
+            ))
+            .await
+            == 1
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM activities WHERE id = {ruled} AND status = 'held' \
+             AND participants = 20 AND participants_women = 12"
+        ))
+        .await,
+        1
+    );
+
+    // The conflict: both versions side by side; the officer applies theirs on top.
+    b.wait_until(
+        "the conflicting entry alone",
+        "return !!document.querySelector('#offline-queue [data-queue=conflict]') \
+         && !document.querySelector('#offline-queue [data-queue=refused]');",
+    )
+    .await;
+    b.click_redrawn("#offline-queue [data-queue=conflict] button:not(.linkish)")
+        .await;
+    b.wait_until(
+        "both versions",
+        "return !!document.querySelector('main table');",
+    )
+    .await;
+    let page = b.text().await;
+    assert!(
+        page.contains("Giá trị hiện tại") && page.contains("Giá trị bạn nhập"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Hoạt động đã được người khác cập nhật") && page.contains("70"),
+        "what they saved against what was typed: {page}"
+    );
+    b.click_and_wait("main form button[type=submit]").await;
+    for _ in 0..200 {
+        if app
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM activities WHERE id = {changed} AND status = 'held'"
+            ))
+            .await
+            == 1
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM activities WHERE id = {changed} AND status = 'held' AND participants = 70"
+        ))
+        .await,
+        1
+    );
+    b.wait_until(
+        "an empty queue",
+        "return document.getElementById('offline-queue').hidden === true;",
+    )
+    .await;
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'activity:log'")
+            .await,
+        2
+    );
+}
+
+async fn an_expired_session_keeps_the_queue_and_signing_out_asks_first(app: &TestApp, b: &Browser) {
+    let officer = app.another_browser();
+    officer.login_as("commune").await;
+    let mut ids = Vec::new();
+    for date in ["2024-06-17", "2024-06-18"] {
+        let f = crate::activities::fields(app, "PY-TH-HOAPHONG", "TH-HOAPHONG-UBND", date).await;
+        ids.push(crate::activities::create(&officer, &f).await);
+    }
+    let signal = Signal::to(app).await;
+    sign_in_through(&signal, b).await;
+    signal.set_offline(b, true).await;
+    log_offline(&signal, b, ids[0], "33", "15").await;
+
+    // Signing out with an entry not sent asks first; saying no keeps everything.
+    b.click("form[action='/logout'] button[type=submit]").await;
+    for _ in 0..100 {
+        if b.driver.get_alert_text().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let question = b.driver.get_alert_text().await.unwrap();
+    assert!(question.contains("Còn 1 mục chưa gửi được"), "{question}");
+    b.driver.dismiss_alert().await.unwrap();
+    assert_eq!(b.path().await, "/");
+    assert!(b.text().await.contains("Chờ gửi"));
+
+    // The session expires while the phone is away: the queue stays and the officer is asked
+    // to sign in; nothing is sent under nobody's name.
+    b.driver.delete_all_cookies().await.unwrap();
+    signal.set_offline(b, false).await;
+    b.wait_until(
+        "the request to sign in again",
+        "return document.body.innerText.indexOf('Phiên đăng nhập đã hết hạn') >= 0;",
+    )
+    .await;
+    assert!(b.text().await.contains("Chờ gửi"));
+    let held = format!(
+        "SELECT COUNT(*) FROM activities WHERE id = {} AND status = 'held' AND participants = 33",
+        ids[0]
+    );
+    assert_eq!(app.scalar(&held).await, 0);
+
+    // Signed in again: the entry goes, once.
+    b.click_and_wait("#offline-queue a[href^='/login']").await;
+    b.fill("#f-email", "commune@kehoach.demo").await;
+    b.fill("#f-password", DEMO_PASSWORD).await;
+    b.click_and_wait("form[action='/login'] button[type=submit]")
+        .await;
+    for _ in 0..200 {
+        if app.scalar(&held).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.scalar(&held).await, 1);
+    b.wait_until(
+        "an empty queue",
+        "return document.getElementById('offline-queue').hidden === true;",
+    )
+    .await;
+}
+
+async fn an_unplanned_activity_and_a_month_of_statistics_kept_offline_are_stored_once(
+    app: &TestApp,
+    b: &Browser,
+) {
+    let signal = Signal::to(app).await;
+    sign_in_through(&signal, b).await;
+    signal.set_offline(b, true).await;
+
+    // The form for an unplanned activity, with its code lists, from the phone.
+    signal.open(b, "/activities/new?held=1").await;
+    assert!(b.text().await.contains("cập nhật lúc"));
+    let talk = id(
+        app,
+        "SELECT id AS n FROM codes WHERE list = 'activity_type' AND code = 'talk'",
+    )
+    .await;
+    let item = id(app, "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id WHERE p.area_code = 'awareness' AND i.position = 3").await;
+    b.choose("#f-activity_type_id", &talk).await;
+    b.choose("#f-plan_item_id", &item).await;
+    b.fill("#f-title", "Nói chuyện tại làng Buôn Đức").await;
+    b.set_value("#f-start_date", "2024-06-19").await;
+    b.set_value("#f-held_on", "2024-06-19").await;
+    b.fill("#f-actual_participants", "52").await;
+    b.fill("#f-actual_women", "27").await;
+    b.click_and_wait("main form button[type=submit]").await;
+    b.wait_until(
+        "the activity waiting",
+        "return document.querySelectorAll('#offline-queue [data-queue=waiting]').length === 1;",
+    )
+    .await;
+
+    // The month's statistics, from the phone.
+    signal.open(b, "/stats/entry").await;
+    assert!(b.text().await.contains("cập nhật lúc"));
+    b.fill("#f-hotline_received", "7").await;
+    b.click_and_wait("form.entry .actions:last-child button[type=submit]:not([name])")
+        .await;
+    b.wait_until(
+        "both waiting",
+        "return document.querySelectorAll('#offline-queue [data-queue=waiting]').length === 2;",
+    )
+    .await;
+    let home = b.text().await;
+    assert!(
+        home.contains("Nói chuyện tại làng Buôn Đức") && home.contains("52"),
+        "{home}"
+    );
+    let before = app.count("activities").await;
+    let stored = "SELECT COUNT(*) FROM activities WHERE title = 'Nói chuyện tại làng Buôn Đức' \
+                  AND status = 'held' AND participants = 52 AND participants_women = 27";
+    let month = "SELECT COUNT(*) FROM support_stat_months WHERE hotline_received = 7";
+    assert_eq!(app.scalar(stored).await, 0);
+
+    // Signal again; "Gửi ngay" tapped as well, on top of the automatic sending.
+    signal.set_offline(b, false).await;
+    b.script("const s = document.getElementById('offline-send'); if (s) s.click(); return null;")
+        .await;
+    for _ in 0..200 {
+        if app.scalar(stored).await == 1 && app.scalar(month).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    b.wait_until(
+        "an empty queue",
+        "return document.getElementById('offline-queue').hidden === true;",
+    )
+    .await;
+    assert_eq!(app.scalar(stored).await, 1, "one activity");
+    assert_eq!(app.count("activities").await, before + 1);
+    assert_eq!(app.scalar(month).await, 1);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'support_stats:save'")
+            .await,
+        1
+    );
+}
+
+async fn a_phone_that_believes_it_is_online_without_data_loses_nothing(app: &TestApp, b: &Browser) {
+    let officer = app.another_browser();
+    officer.login_as("commune").await;
+    let mut ids = Vec::new();
+    for date in ["2024-06-17", "2024-06-18"] {
+        let f = crate::activities::fields(app, "PY-TH-HOAPHONG", "TH-HOAPHONG-UBND", date).await;
+        ids.push(crate::activities::create(&officer, &f).await);
+    }
+    let signal = Signal::to(app).await;
+    sign_in_through(&signal, b).await;
+    let queued = "const done = arguments[arguments.length - 1];
+                  KehoachOffline.queue.all().then(all => done(all.length));";
+
+    // With data: the log goes the usual way; the copy noted before sending is checked on the
+    // next page (answered from the stored answer) and leaves the queue. One log.
+    signal.open(b, &format!("/activities/{}/log", ids[0])).await;
+    b.fill("#f-actual_participants", "40").await;
+    b.click_and_wait("form.log-form button[type=submit]").await;
+    assert!(
+        b.path()
+            .await
+            .starts_with(&format!("/activities/{}", ids[0]))
+    );
+    for _ in 0..100 {
+        if b.script_async(queued).await == json!(0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(b.script_async(queued).await, json!(0));
+    let logs = "SELECT COUNT(*) FROM audit_events WHERE action = 'activity:log'";
+    assert_eq!(app.scalar(logs).await, 1);
+
+    // "Lie-fi": the phone shows a signal but no data gets through. The form is sent the usual
+    // way and fails; the copy noted before sending waits on the phone.
+    signal.open(b, &format!("/activities/{}/log", ids[1])).await;
+    signal.set_data(false);
+    b.fill("#f-actual_participants", "55").await;
+    b.fill("#f-actual_women", "21").await;
+    b.click("form.log-form button[type=submit]").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    signal.open(b, "/").await;
+    b.wait_until(
+        "the copy waiting on the home page",
+        "return !!document.querySelector('#offline-queue [data-queue=unconfirmed]');",
+    )
+    .await;
+    assert!(b.text().await.contains("55"));
+    let held = format!(
+        "SELECT COUNT(*) FROM activities WHERE id = {} AND status = 'held' AND participants = 55",
+        ids[1]
+    );
+    assert_eq!(app.scalar(&held).await, 0);
+
+    // Data again: "Gửi ngay" sends it, once.
+    signal.set_data(true);
+    b.click_redrawn("#offline-send").await;
+    for _ in 0..200 {
+        if app.scalar(&held).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.scalar(&held).await, 1);
+    b.wait_until(
+        "an empty queue",
+        "return document.getElementById('offline-queue').hidden === true;",
+    )
+    .await;
+    assert_eq!(app.scalar(logs).await, 2);
 }

@@ -19,6 +19,7 @@ mod i18n;
 mod ics;
 mod imports;
 mod notices;
+mod offline;
 mod org_units;
 mod outage;
 mod password_reset;
