@@ -238,6 +238,18 @@ async fn item_form(
     // The agencies of the plan's unit, of the units below it and of the units above it.
     let scope = crate::org_units::scope::Scope::of_unit(&state.db, p.org_unit_id).await?;
     let units = crate::plans::repo::readable_units(&state.db, &scope, p.org_unit_id).await?;
+    // Only units that exist during the plan's period: not the communes a merge closed before.
+    let units: Vec<i64> = crate::entities::org_unit::Entity::find()
+        .filter(crate::entities::org_unit::Column::Id.is_in(units))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .filter(|u| {
+            u.valid_to.is_none_or(|t| t >= p.period_start)
+                && u.valid_from.is_none_or(|f| f <= p.period_end)
+        })
+        .map(|u| u.id)
+        .collect();
     let agencies = crate::agencies::list_in(&state.db, Some(&units)).await?;
     let view = crate::plans::repo::load(&state.db, p.id)
         .await?
