@@ -179,7 +179,9 @@ async fn post_commit(
         }
         Err(Refused::Changed(problems)) => {
             let changed = match kind {
-                Kind::Units => return Err(internal("the unit list is committed by imports::units")),
+                Kind::Units => {
+                    return Err(internal("the unit list is committed by imports::units"));
+                }
                 Kind::Activities => Checked::Activities(
                     activities::Outcome {
                         rows: Vec::new(),

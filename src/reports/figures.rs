@@ -541,7 +541,12 @@ pub async fn compute_for(
     // By commune, for the annex and coverage.
     let mut per_unit: Vec<UnitRow> = unit_rows
         .iter()
-        .filter(|u| matches!(u.kind.as_str(), "commune" | "town" | "ward" | "special_zone"))
+        .filter(|u| {
+            matches!(
+                u.kind.as_str(),
+                "commune" | "town" | "ward" | "special_zone"
+            )
+        })
         .map(|u| UnitRow {
             unit_id: u.id,
             name: u.name.clone(),

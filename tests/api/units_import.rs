@@ -19,6 +19,7 @@ db_tests!(
     each_bad_input_is_a_422_naming_row_and_column_and_nothing_is_written,
     the_official_list_of_2025_loads_whole_and_a_second_load_adds_nothing,
     only_administrators_import_the_unit_list,
+    the_command_line_loads_the_official_list_once,
 );
 
 const BASE: &str = "/admin/org-units/import";
@@ -86,7 +87,12 @@ async fn preview(
 }
 
 /// Commits the previewed import; the response.
-async fn commit(app: &TestApp, at: &str, effective: &str, whole_country: bool) -> reqwest::Response {
+async fn commit(
+    app: &TestApp,
+    at: &str,
+    effective: &str,
+    whole_country: bool,
+) -> reqwest::Response {
     let path = at.split('?').next().unwrap();
     let mut fields = vec![("effective", effective)];
     if whole_country {
@@ -107,7 +113,11 @@ async fn by_code(app: &TestApp, code: &str) -> org_unit::Model {
 /// Every unit and lineage row, to compare before and after.
 async fn snapshot(app: &TestApp) -> (Vec<org_unit::Model>, usize) {
     let units = org_unit::Entity::find().all(&app.db).await.unwrap();
-    let lineage = org_lineage::Entity::find().all(&app.db).await.unwrap().len();
+    let lineage = org_lineage::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .len();
     (units, lineage)
 }
 
@@ -119,7 +129,11 @@ async fn a_small_list_is_previewed_then_committed_and_a_second_import_changes_no
     let (at, html) = preview(&app, "dm.csv", SMALL.into(), "2025-07-01", false).await;
     assert!(html.contains("Xã Tây Hòa"), "{html}");
     assert!(html.contains("Sẽ thêm mới 4, đổi tên 0 và cho hết hiệu lực 0"));
-    assert_eq!(app.count("org_units").await, before, "a preview writes nothing");
+    assert_eq!(
+        app.count("org_units").await,
+        before,
+        "a preview writes nothing"
+    );
 
     let r = commit(&app, &at, "2025-07-01", false).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -161,11 +175,20 @@ async fn a_statistics_office_workbook_imports(app: TestApp) {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
     ws.write_string(0, 0, "DANH MỤC ĐƠN VỊ HÀNH CHÍNH").unwrap();
-    for (i, h) in ["Mã TP", "Tên TP", "Mã PX", "Tên PX", "Cấp"].iter().enumerate() {
+    for (i, h) in ["Mã TP", "Tên TP", "Mã PX", "Tên PX", "Cấp"]
+        .iter()
+        .enumerate()
+    {
         ws.write_string(1, i as u16, *h).unwrap();
     }
     let rows = [
-        (22u32, "Tỉnh Quảng Ninh", 6994u32, "Đặc khu Vân Đồn", "Đặc khu"),
+        (
+            22u32,
+            "Tỉnh Quảng Ninh",
+            6994u32,
+            "Đặc khu Vân Đồn",
+            "Đặc khu",
+        ),
         (22, "Tỉnh Quảng Ninh", 7192, "Đặc khu Cô Tô", "Đặc khu"),
         (22, "Tỉnh Quảng Ninh", 6658, "Phường Hạ Long", "Phường"),
     ];
@@ -226,12 +249,19 @@ async fn a_newer_list_renames_one_unit_and_closes_another(app: TestApp) {
         22250,Xã Sơn Thành Đông,commune,66\n";
     let units_before = app.count("org_units").await;
     let (at, html) = preview(&app, "2026.csv", newer.into(), "2026-01-01", false).await;
-    assert!(html.contains("Sẽ thêm mới 0, đổi tên 1 và cho hết hiệu lực 1"), "{html}");
+    assert!(
+        html.contains("Sẽ thêm mới 0, đổi tên 1 và cho hết hiệu lực 1"),
+        "{html}"
+    );
     assert!(html.contains("Xã Sơn Thành Đông"));
     assert!(html.contains("Xã Hòa Mỹ"));
     let r = commit(&app, &at, "2026-01-01", false).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(app.count("org_units").await, units_before + 1, "one successor");
+    assert_eq!(
+        app.count("org_units").await,
+        units_before + 1,
+        "one successor"
+    );
 
     // Renamed: the old unit closed the day before, under its old name; the successor open,
     // with the same official code; a lineage row between them.
@@ -353,7 +383,10 @@ async fn each_bad_input_is_a_422_naming_row_and_column_and_nothing_is_written(ap
         for m in &messages {
             assert!(html.contains(m), "{what}: preview lacks {m:?}\n{html}");
         }
-        assert!(!html.contains("Ghi vào hệ thống"), "{what}: no commit button");
+        assert!(
+            !html.contains("Ghi vào hệ thống"),
+            "{what}: no commit button"
+        );
         let r = commit(&app, &at, effective, false).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{what}");
         let html = unescape(&r.text().await.unwrap());
@@ -448,4 +481,38 @@ async fn only_administrators_import_the_unit_list(app: TestApp) {
     let r = upload(&app, "dm.csv", SMALL.into(), "2025-07-01", false).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.count("org_units").await, before);
+}
+
+async fn the_command_line_loads_the_official_list_once(app: TestApp) {
+    use crate::backup::kehoach;
+    let url = app.database_url.clone();
+    let run = kehoach(
+        &url,
+        &["units", "load-official", "--effective", "31/02/2025"],
+    )
+    .await;
+    assert!(!run.ok);
+    assert!(run.stderr.contains("--effective"), "{}", run.stderr);
+    let before = app.count("org_units").await;
+    let run = kehoach(&url, &["units", "load-official"]).await;
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("3355 opened, 0 renamed, 2 closed"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(app.count("org_units").await, before + 3355);
+    assert_eq!(by_code(&app, "VN-22255").await.valid_from, day(2025, 7, 1));
+    let run = kehoach(
+        &url,
+        &["units", "load-official", "--effective", "2025-07-01"],
+    )
+    .await;
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("0 opened, 0 renamed, 0 closed"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(app.count("org_units").await, before + 3355);
 }

@@ -84,12 +84,7 @@ fn headers(key: &str) -> Vec<String> {
         "code" => &["Mã", "Mã đơn vị", "Mã số", "Code"],
         "name" => &["Tên", "Tên đơn vị", "Name"],
         "kind" => &["Loại", "Cấp", "Loại đơn vị", "Kind"],
-        "parent_code" => &[
-            "Mã cấp trên",
-            "Mã đơn vị cấp trên",
-            "Parent",
-            "Parent code",
-        ],
+        "parent_code" => &["Mã cấp trên", "Mã đơn vị cấp trên", "Parent", "Parent code"],
         "province_code" => &["Mã TP", "Mã tỉnh", "Mã tỉnh/TP", "Mã tỉnh/thành phố"],
         "province_name" => &["Tên TP", "Tên tỉnh", "Tên tỉnh/TP", "Tên tỉnh/thành phố"],
         "district_code" => &["Mã QH", "Mã huyện", "Mã quận/huyện"],
@@ -457,13 +452,19 @@ pub fn plan(
         let resolved = match (&u.parent, rank(u.kind)) {
             (None, 0) => None,
             (Some(_), 0) => {
-                p.problems
-                    .push(Problem::at(u.row, u.cols.parent, "import.units.error.province_parent"));
+                p.problems.push(Problem::at(
+                    u.row,
+                    u.cols.parent,
+                    "import.units.error.province_parent",
+                ));
                 None
             }
             (None, _) => {
-                p.problems
-                    .push(Problem::at(u.row, u.cols.parent, "import.units.error.no_parent"));
+                p.problems.push(Problem::at(
+                    u.row,
+                    u.cols.parent,
+                    "import.units.error.no_parent",
+                ));
                 None
             }
             (Some(code), r) => {
@@ -745,7 +746,6 @@ pub async fn apply(
     .await?;
     Ok(applied)
 }
-
 
 /// Why the official list did not load.
 #[derive(Debug)]

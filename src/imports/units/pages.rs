@@ -151,7 +151,13 @@ async fn stage(
     )
     .await?;
     txn.commit().await?;
-    Ok(Redirect::to(&format!("{}/{}?{}", KIND.base(), staged.id, options.query())).into_response())
+    Ok(Redirect::to(&format!(
+        "{}/{}?{}",
+        KIND.base(),
+        staged.id,
+        options.query()
+    ))
+    .into_response())
 }
 
 /// `POST /admin/org-units/import` (multipart: `file`, `effective`, `whole_country`).
@@ -329,8 +335,8 @@ fn render(
             p.problems.len() + p.too_early.len(),
         );
     }
-    let can_commit = found.status == staging::STAGED
-        && plan.is_some_and(|p| p.is_clean() && p.changes() > 0);
+    let can_commit =
+        found.status == staging::STAGED && plan.is_some_and(|p| p.is_clean() && p.changes() > 0);
     page.render_status(
         state,
         status,
