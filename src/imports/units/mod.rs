@@ -810,6 +810,45 @@ pub async fn load_official(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any rows under either header: read and planned against a unit that exists, never a
+        /// panic, and every problem is at a data row (the header is row 1).
+        #[test]
+        fn any_rows_are_read_and_planned_without_panic(
+            rows in proptest::collection::vec(
+                proptest::collection::vec("[0-9]{0,6}|[a-zA-ZđĐàáạ _-]{0,8}|Xã A|66|province|ward|", 5),
+                1..12,
+            ),
+            gso in any::<bool>(),
+        ) {
+            let header = if gso { "Mã TP,Tên TP,Mã PX,Tên PX,Cấp" } else { "code,name,kind,parent_code,x" };
+            let mut csv = format!("{header}\n");
+            for r in &rows {
+                csv.push_str(&r.join(","));
+                csv.push('\n');
+            }
+            let existing = vec![org_unit::Model {
+                id: 1,
+                code: "VN-66".into(),
+                gso_code: Some("66".into()),
+                name: "Tỉnh Đắk Lắk".into(),
+                kind: "province".into(),
+                parent_id: None,
+                valid_from: NaiveDate::from_ymd_opt(2025, 7, 1),
+                valid_to: None,
+                ethnic_minority: false,
+                border_area: false,
+                created_at: chrono::DateTime::UNIX_EPOCH,
+                updated_at: chrono::DateTime::UNIX_EPOCH,
+            }];
+            if let Ok(read) = read_units(csv.as_bytes()) {
+                let p = plan(read, &existing, official_2025_effective(), gso);
+                prop_assert!(p.problems.iter().all(|x| x.row >= 2));
+            }
+        }
+    }
 
     #[test]
     fn the_shipped_list_reads_whole() {
@@ -849,6 +888,34 @@ mod tests {
             vec![
                 (3, "import.units.error.kind"),
                 (4, "import.units.error.duplicate")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_list_from_before_2025_carries_its_districts() {
+        let csv = "Mã TP,Tên TP,Mã QH,Tên QH,Mã PX,Tên PX,Cấp\n\
+            54,Tỉnh Phú Yên,562,Huyện Tây Hòa,22231,Thị trấn Phú Thứ,Thị trấn\n\
+            54,Tỉnh Phú Yên,562,Huyện Tây Hòa,22234,Xã Hòa Phong,Xã\n";
+        let p = plan(
+            read_units(csv.as_bytes()).unwrap(),
+            &[],
+            NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+            false,
+        );
+        assert!(p.is_clean(), "{:?}", p.problems);
+        let kinds: Vec<(&str, &str, Option<&str>)> = p
+            .new
+            .iter()
+            .map(|u| (u.gso.as_str(), u.kind, u.parent.as_deref()))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("54", "province", None),
+                ("562", "district", Some("54")),
+                ("22231", "town", Some("562")),
+                ("22234", "commune", Some("562")),
             ]
         );
     }

@@ -24,7 +24,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use minijinja::context;
-use sea_orm::{EntityTrait, TransactionTrait};
+use sea_orm::{EntityTrait, SqlErr, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -508,7 +508,7 @@ pub async fn post_units_import_commit(
             "import.units.nothing",
         ));
     }
-    super::apply(
+    let applied = super::apply(
         &txn,
         &p,
         options.effective,
@@ -516,7 +516,17 @@ pub async fn post_units_import_commit(
         Some(user.id),
         now,
     )
-    .await?;
+    .await;
+    match applied {
+        Ok(_) => {}
+        // Another import wrote the same units meanwhile (a unique code): the preview, compared
+        // with the units as they are now, tells what is left to do.
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            drop(txn);
+            return Ok(Redirect::to(&here).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    }
     if !staging::mark_applied(&txn, &found, p.changes(), now).await? {
         // Someone committed this very upload meanwhile.
         return Ok(Redirect::to(&here).into_response());
