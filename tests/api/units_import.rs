@@ -398,6 +398,28 @@ async fn each_bad_input_is_a_422_naming_row_and_column_and_nothing_is_written(ap
         assert_eq!(app.count("audit_events").await, audit + 1, "{what}");
     }
 
+    // In English, in English.
+    let r = app
+        .post_form(
+            "/lang",
+            &[("locale", "en"), ("next", "/admin/org-units/import")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let before = snapshot(&app).await;
+    let csv = "code,name,kind,parent_code\n22300,Xã Mới,commune,99\n";
+    let (at, _) = preview(&app, "bad.csv", csv.into(), "2025-07-01", false).await;
+    let r = commit(&app, &at, "2025-07-01", false).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = unescape(&r.text().await.unwrap());
+    assert!(
+        html.contains("Row 2, column Parent code: No parent unit with code 99."),
+        "{html}"
+    );
+    assert_eq!(snapshot(&app).await, before);
+    app.post_form("/lang", &[("locale", "vi"), ("next", "/")])
+        .await;
+
     // A bad effective date: on the upload, and on the commit.
     let before = snapshot(&app).await;
     let r = upload(&app, "dm.csv", SMALL.into(), "31/02/2025", false).await;
