@@ -24,11 +24,12 @@ db_tests!(
 
 const BASE: &str = "/admin/org-units/import";
 
+/// A province and three of its communes, codes written with and without their leading zeros.
 const SMALL: &str = "code,name,kind,parent_code\n\
-    66,Tỉnh Đắk Lắk,province,\n\
-    22255,Xã Tây Hòa,commune,66\n\
-    22250,Xã Sơn Thành,commune,66\n\
-    22285,Xã Hòa Mỹ,commune,66\n";
+    04,Tỉnh Cao Bằng,province,\n\
+    01290,Xã Bảo Lâm,commune,04\n\
+    1273,Phường Thục Phán,ward,4\n\
+    01279,Phường Nùng Trí Cao,ward,04\n";
 
 fn day(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, d)
@@ -101,6 +102,17 @@ async fn commit(
     app.post_form(path, &fields).await
 }
 
+/// The open unit with an official code.
+async fn open_by_gso(app: &TestApp, gso: &str) -> org_unit::Model {
+    org_unit::Entity::find()
+        .filter(org_unit::Column::GsoCode.eq(gso))
+        .filter(org_unit::Column::ValidTo.is_null())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("open unit {gso}"))
+}
+
 async fn by_code(app: &TestApp, code: &str) -> org_unit::Model {
     org_unit::Entity::find()
         .filter(org_unit::Column::Code.eq(code))
@@ -127,8 +139,11 @@ async fn a_small_list_is_previewed_then_committed_and_a_second_import_changes_no
     app.login_as("admin").await;
     let before = app.count("org_units").await;
     let (at, html) = preview(&app, "dm.csv", SMALL.into(), "2025-07-01", false).await;
-    assert!(html.contains("Xã Tây Hòa"), "{html}");
+    assert!(html.contains("Xã Bảo Lâm"), "{html}");
     assert!(html.contains("Sẽ thêm mới 4, đổi tên 0 và cho hết hiệu lực 0"));
+    let closed_before = app
+        .scalar("SELECT COUNT(*) FROM org_units WHERE valid_to IS NOT NULL")
+        .await;
     assert_eq!(
         app.count("org_units").await,
         before,
@@ -139,25 +154,34 @@ async fn a_small_list_is_previewed_then_committed_and_a_second_import_changes_no
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()["location"], "/admin/org-units");
     assert_eq!(app.count("org_units").await, before + 4);
-    let province = by_code(&app, "VN-66").await;
-    assert_eq!(province.gso_code.as_deref(), Some("66"));
+    let province = by_code(&app, "VN-04").await;
+    assert_eq!(province.gso_code.as_deref(), Some("04"));
+    assert_eq!(province.name, "Tỉnh Cao Bằng");
     assert_eq!(province.kind, "province");
     assert_eq!(province.parent_id, None);
-    let tay_hoa = by_code(&app, "VN-22255").await;
-    assert_eq!(tay_hoa.name, "Xã Tây Hòa");
-    assert_eq!(tay_hoa.kind, "commune");
-    assert_eq!(tay_hoa.parent_id, Some(province.id));
-    assert_eq!(tay_hoa.valid_from, day(2025, 7, 1));
-    assert_eq!(tay_hoa.valid_to, None);
+    let bao_lam = by_code(&app, "VN-01290").await;
+    assert_eq!(bao_lam.name, "Xã Bảo Lâm");
+    assert_eq!(bao_lam.kind, "commune");
+    assert_eq!(bao_lam.parent_id, Some(province.id));
+    assert_eq!(bao_lam.valid_from, day(2025, 7, 1));
+    assert_eq!(bao_lam.valid_to, None);
+    let thuc_phan = by_code(&app, "VN-01273").await;
+    assert_eq!(thuc_phan.gso_code.as_deref(), Some("01273"));
+    assert_eq!(thuc_phan.kind, "ward");
+    assert_eq!(thuc_phan.parent_id, Some(province.id));
     // Nothing else closed: the file is not the whole country's list.
-    assert_eq!(by_code(&app, "PY").await.valid_to, None);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM org_units WHERE valid_to IS NOT NULL")
+            .await,
+        closed_before
+    );
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'org_unit:import'")
             .await,
         1
     );
     let (_, admin_page) = app.get_text("/admin/org-units").await;
-    assert!(admin_page.contains("Xã Sơn Thành"));
+    assert!(admin_page.contains("Phường Thục Phán"));
 
     // The same list again: the preview says so, and a commit changes nothing.
     let was = snapshot(&app).await;
@@ -226,15 +250,15 @@ async fn a_newer_list_renames_one_unit_and_closes_another(app: TestApp) {
         commit(&app, &at, "2025-07-01", false).await.status(),
         StatusCode::SEE_OTHER
     );
-    let old = by_code(&app, "VN-22250").await;
-    // Something recorded against the old unit: an agency of Sơn Thành.
+    let old = by_code(&app, "VN-01273").await;
+    // Something recorded against the old unit: an agency of the ward.
     let old_id = old.id.to_string();
     let r = app
         .post_form(
             "/admin/agencies",
             &[
-                ("code", "ST-UBND"),
-                ("name", "UBND xã Sơn Thành"),
+                ("code", "TP-UBND"),
+                ("name", "UBND phường Thục Phán"),
                 ("kind", "people_committee"),
                 ("org_unit_id", old_id.as_str()),
             ],
@@ -242,19 +266,19 @@ async fn a_newer_list_renames_one_unit_and_closes_another(app: TestApp) {
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "agency saved");
 
-    // A newer list: Sơn Thành renamed, Hòa Mỹ no longer listed.
+    // A newer list: Thục Phán renamed, Nùng Trí Cao no longer listed.
     let newer = "code,name,kind,parent_code\n\
-        66,Tỉnh Đắk Lắk,province,\n\
-        22255,Xã Tây Hòa,commune,66\n\
-        22250,Xã Sơn Thành Đông,commune,66\n";
+        04,Tỉnh Cao Bằng,province,\n\
+        01290,Xã Bảo Lâm,commune,04\n\
+        01273,Phường Thục Phán Mới,ward,04\n";
     let units_before = app.count("org_units").await;
     let (at, html) = preview(&app, "2026.csv", newer.into(), "2026-01-01", false).await;
     assert!(
         html.contains("Sẽ thêm mới 0, đổi tên 1 và cho hết hiệu lực 1"),
         "{html}"
     );
-    assert!(html.contains("Xã Sơn Thành Đông"));
-    assert!(html.contains("Xã Hòa Mỹ"));
+    assert!(html.contains("Phường Thục Phán Mới"));
+    assert!(html.contains("Phường Nùng Trí Cao"));
     let r = commit(&app, &at, "2026-01-01", false).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(
@@ -265,15 +289,15 @@ async fn a_newer_list_renames_one_unit_and_closes_another(app: TestApp) {
 
     // Renamed: the old unit closed the day before, under its old name; the successor open,
     // with the same official code; a lineage row between them.
-    let old = by_code(&app, "VN-22250").await;
-    assert_eq!(old.name, "Xã Sơn Thành");
+    let old = by_code(&app, "VN-01273").await;
+    assert_eq!(old.name, "Phường Thục Phán");
     assert_eq!(old.valid_to, day(2025, 12, 31));
-    let successor = by_code(&app, "VN-22250-20260101").await;
-    assert_eq!(successor.name, "Xã Sơn Thành Đông");
-    assert_eq!(successor.gso_code.as_deref(), Some("22250"));
+    let successor = by_code(&app, "VN-01273-20260101").await;
+    assert_eq!(successor.name, "Phường Thục Phán Mới");
+    assert_eq!(successor.gso_code.as_deref(), Some("01273"));
     assert_eq!(successor.valid_from, day(2026, 1, 1));
     assert_eq!(successor.valid_to, None);
-    assert_eq!(successor.parent_id, Some(by_code(&app, "VN-66").await.id));
+    assert_eq!(successor.parent_id, Some(by_code(&app, "VN-04").await.id));
     let lineage = org_lineage::Entity::find()
         .filter(org_lineage::Column::SuccessorId.eq(successor.id))
         .all(&app.db)
@@ -299,17 +323,17 @@ async fn a_newer_list_renames_one_unit_and_closes_another(app: TestApp) {
     assert!(scope.contains(old.id));
     let (_, page) = app.get_text("/org-units").await;
     let page = unescape(&page);
-    assert!(page.contains("Xã Sơn Thành Đông"));
-    assert!(page.contains("Xã Sơn Thành<") || page.contains("Xã Sơn Thành "));
+    assert!(page.contains("Phường Thục Phán Mới"));
+    assert!(page.contains("Phường Thục Phán<") || page.contains("Phường Thục Phán "));
 
     // Dropped: closed on the date, still there.
-    let hoa_my = by_code(&app, "VN-22285").await;
-    assert_eq!(hoa_my.valid_to, day(2025, 12, 31));
-    assert_eq!(hoa_my.name, "Xã Hòa Mỹ");
+    let dropped = by_code(&app, "VN-01279").await;
+    assert_eq!(dropped.valid_to, day(2025, 12, 31));
+    assert_eq!(dropped.name, "Phường Nùng Trí Cao");
     // Unchanged: untouched.
-    let tay_hoa = by_code(&app, "VN-22255").await;
-    assert_eq!(tay_hoa.valid_to, None);
-    assert_eq!(tay_hoa.valid_from, day(2025, 7, 1));
+    let bao_lam = by_code(&app, "VN-01290").await;
+    assert_eq!(bao_lam.valid_to, None);
+    assert_eq!(bao_lam.valid_from, day(2025, 7, 1));
 
     // The newer list once more: nothing changes.
     let was = snapshot(&app).await;
@@ -350,9 +374,9 @@ async fn each_bad_input_is_a_422_naming_row_and_column_and_nothing_is_written(ap
         ),
         (
             "a commune under a commune",
-            format!("{h}22300,Xã Mới,commune,22255\n"),
+            format!("{h}22300,Xã Mới,commune,01290\n"),
             "2025-07-01",
-            vec!["Dòng 2, cột Mã cấp trên: Đơn vị có mã 22255 không thể là đơn vị cấp trên"],
+            vec!["Dòng 2, cột Mã cấp trên: Đơn vị có mã 01290 không thể là đơn vị cấp trên"],
         ),
         (
             "a missing name",
@@ -368,11 +392,11 @@ async fn each_bad_input_is_a_422_naming_row_and_column_and_nothing_is_written(ap
         ),
         (
             "a rename and a closure dated before the units opened",
-            "code,name,kind,parent_code\n66,Tỉnh Đắk Lắk,province,\n22255,Xã Tây Hòa Mới,commune,66\n22250,Xã Sơn Thành,commune,66\n".to_owned(),
+            "code,name,kind,parent_code\n04,Tỉnh Cao Bằng,province,\n01290,Xã Bảo Lâm Mới,commune,04\n01273,Phường Thục Phán,ward,04\n".to_owned(),
             "2025-06-01",
             vec![
-                "Dòng 3, cột Mã: Ngày có hiệu lực phải sau ngày Xã Tây Hòa bắt đầu có hiệu lực (01/07/2025).",
-                "Ngày có hiệu lực: Xã Hòa Mỹ bắt đầu có hiệu lực từ 01/07/2025, không thể hết hiệu lực từ 01/06/2025.",
+                "Dòng 3, cột Mã: Ngày có hiệu lực phải sau ngày Xã Bảo Lâm bắt đầu có hiệu lực (01/07/2025).",
+                "Ngày có hiệu lực: Phường Nùng Trí Cao bắt đầu có hiệu lực từ 01/07/2025, không thể hết hiệu lực từ 01/06/2025.",
             ],
         ),
     ];
@@ -446,37 +470,56 @@ async fn the_official_list_of_2025_loads_whole_and_a_second_load_adds_nothing(ap
     assert!(at.contains("effective=2025-07-01&whole_country=1"), "{at}");
     let (status, html) = app.get_text(&at).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(unescape(&html).contains("Sẽ thêm mới 3.355"), "{html}");
+    assert!(
+        unescape(&html).contains("Không có lỗi. Sẽ thêm mới"),
+        "{html}"
+    );
 
     let started = std::time::Instant::now();
     let r = commit(&app, &at, "2025-07-01", true).await;
     let took = started.elapsed();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     eprintln!("the official list committed in {took:?}");
+    // Counted among the open units with an official code: whatever the database held before,
+    // they are now exactly the list's.
     let count = |kind: &str| {
         format!(
-            "SELECT COUNT(*) FROM org_units WHERE code LIKE 'VN-%' AND valid_to IS NULL AND kind = '{kind}'"
+            "SELECT COUNT(*) FROM org_units WHERE gso_code IS NOT NULL AND valid_to IS NULL AND kind = '{kind}'"
         )
     };
     assert_eq!(app.scalar(&count("province")).await, 34);
     assert_eq!(app.scalar(&count("commune")).await, 2621);
     assert_eq!(app.scalar(&count("ward")).await, 687);
     assert_eq!(app.scalar(&count("special_zone")).await, 13);
-    let dak_lak = by_code(&app, "VN-66").await;
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM org_units WHERE gso_code IS NOT NULL AND valid_to IS NULL"
+        )
+        .await,
+        3355
+    );
+    let dak_lak = open_by_gso(&app, "66").await;
     assert_eq!(dak_lak.name, "Tỉnh Đắk Lắk");
     for (code, name) in [
-        ("VN-22255", "Xã Tây Hòa"),
-        ("VN-22250", "Xã Sơn Thành"),
-        ("VN-22276", "Xã Hòa Thịnh"),
-        ("VN-22285", "Xã Hòa Mỹ"),
+        ("22255", "Xã Tây Hòa"),
+        ("22250", "Xã Sơn Thành"),
+        ("22276", "Xã Hòa Thịnh"),
+        ("22285", "Xã Hòa Mỹ"),
     ] {
-        let u = by_code(&app, code).await;
+        let u = open_by_gso(&app, code).await;
         assert_eq!(u.name, name);
         assert_eq!(u.parent_id, Some(dak_lak.id));
     }
-    // The whole country's list: the old province with an official code closes on the date;
-    // its units without one are not the list's to close.
-    assert_eq!(by_code(&app, "PY").await.valid_to, day(2025, 6, 30));
+    // The whole country's list: a province of before July 2025 with an official code (tỉnh
+    // Phú Yên, 54, where the seed has it) closes the day before; nothing is deleted.
+    if let Some(py) = org_unit::Entity::find()
+        .filter(org_unit::Column::GsoCode.eq("54"))
+        .one(&app.db)
+        .await
+        .unwrap()
+    {
+        assert_eq!(py.valid_to, day(2025, 6, 30));
+    }
 
     // A second load, by the command line's function and by the page: nothing.
     let was = snapshot(&app).await;
@@ -518,13 +561,23 @@ async fn the_command_line_loads_the_official_list_once(app: TestApp) {
     let before = app.count("org_units").await;
     let run = kehoach(&url, &["units", "load-official"]).await;
     assert!(run.ok, "{}", run.stderr);
-    assert!(
-        run.stdout.contains("3355 opened, 0 renamed, 2 closed"),
-        "{}",
-        run.stdout
+    // "official list of units: N opened, M renamed, K closed"
+    let numbers: Vec<i64> = run
+        .stdout
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    assert_eq!(numbers.len(), 3, "{}", run.stdout);
+    let (opened, renamed) = (numbers[0], numbers[1]);
+    assert!(opened > 3000, "{}", run.stdout);
+    assert_eq!(app.count("org_units").await, before + opened + renamed);
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM org_units WHERE gso_code IS NOT NULL AND valid_to IS NULL"
+        )
+        .await,
+        3355
     );
-    assert_eq!(app.count("org_units").await, before + 3355);
-    assert_eq!(by_code(&app, "VN-22255").await.valid_from, day(2025, 7, 1));
     let run = kehoach(
         &url,
         &["units", "load-official", "--effective", "2025-07-01"],
@@ -536,5 +589,5 @@ async fn the_command_line_loads_the_official_list_once(app: TestApp) {
         "{}",
         run.stdout
     );
-    assert_eq!(app.count("org_units").await, before + 3355);
+    assert_eq!(app.count("org_units").await, before + opened + renamed);
 }
