@@ -154,6 +154,7 @@ const UNIT_KINDS: &[&str] = &[
     "thi xa ",
     "tinh ",
     "thanh pho ",
+    "dac khu ",
 ];
 
 /// Org units by code, by name, and by name without its kind ("Xã ", "Thị trấn "...).
