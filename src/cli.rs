@@ -1,4 +1,4 @@
-//! The command line: `kehoach serve | migrate | seed | user | backup | restore | gen-data | bench`. Every flag also reads an
+//! The command line: `kehoach serve | migrate | seed | user | backup | restore | gen-data | bench | units`. Every flag also reads an
 //! environment variable (shown by `--help`), so a service file can configure it either way.
 
 use crate::auth::permissions::Role;
@@ -135,6 +135,21 @@ enum Command {
         /// Rows of the imported file
         #[arg(long, default_value_t = 10_000)]
         rows: usize,
+    },
+    /// The official list of administrative units
+    #[command(subcommand)]
+    Units(UnitsCommand),
+}
+
+#[derive(Subcommand)]
+enum UnitsCommand {
+    /// Load today's official list (34 provinces, 3,321 communes, seed/units-2025.csv): new
+    /// units open, renamed ones get a successor, units no longer listed close; loading it
+    /// again changes nothing
+    LoadOfficial {
+        /// The day the list takes effect (yyyy-mm-dd or dd/mm/yyyy)
+        #[arg(long, default_value = "2025-07-01")]
+        effective: String,
     },
 }
 
@@ -427,6 +442,18 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
                 to: date(&to)?,
             };
             crate::bench::run(config, conn, opts).await
+        }
+        Command::Units(UnitsCommand::LoadOfficial { effective }) => {
+            let effective = crate::web::format::parse_date(&effective)
+                .with_context(|| format!("--effective: not a date: {effective}"))?;
+            let conn = open_migrated(&config).await?;
+            let r =
+                crate::imports::units::load_official(&conn, effective, chrono::Utc::now()).await?;
+            println!(
+                "official list of units: {} opened, {} renamed, {} closed",
+                r.opened, r.renamed, r.closed
+            );
+            Ok(())
         }
     }
 }

@@ -19,7 +19,14 @@ use minijinja::context;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
 use serde_json::json;
 
-pub const KINDS: &[&str] = &["province", "district", "commune", "town", "ward"];
+pub const KINDS: &[&str] = &[
+    "province",
+    "district",
+    "commune",
+    "town",
+    "ward",
+    "special_zone",
+];
 
 async fn show_index(
     state: &AppState,

@@ -19,8 +19,8 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
-/// Communes, towns and wards: the units whose coverage is shown.
-const BASE_KINDS: [&str; 3] = ["commune", "town", "ward"];
+/// Communes, towns, wards and special zones: the units whose coverage is shown.
+const BASE_KINDS: [&str; 4] = ["commune", "town", "ward", "special_zone"];
 
 /// The plan in force for the user and period, with its items and those derived from them.
 pub async fn plan_and_items(

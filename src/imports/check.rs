@@ -22,6 +22,7 @@ pub(super) fn header(state: &AppState, user: &CurrentUser, kind: Kind, key: &str
     let k = match kind {
         Kind::Activities => format!("sheet.activity.{key}"),
         Kind::Stats => format!("import.stats.column.{key}"),
+        Kind::Units => format!("import.units.column.{key}"),
     };
     state.i18n.t(user.locale, &k).to_owned()
 }
@@ -32,6 +33,7 @@ pub(super) fn headers(state: &AppState, kind: Kind, key: &str) -> Vec<String> {
     let k = match kind {
         Kind::Activities => format!("sheet.activity.{key}"),
         Kind::Stats => format!("import.stats.column.{key}"),
+        Kind::Units => format!("import.units.column.{key}"),
     };
     [Locale::Vi, Locale::En]
         .iter()
@@ -43,6 +45,8 @@ pub(super) fn spec(kind: Kind) -> &'static [read::ColumnSpec] {
     match kind {
         Kind::Activities => activities::SPEC,
         Kind::Stats => stats::SPEC,
+        // Read by `units::read_units`, which knows both layouts.
+        Kind::Units => &[],
     }
 }
 
@@ -170,6 +174,7 @@ pub(super) async fn check(
     let total = table.rows.len();
     let today = state.clock.today();
     let checked = match kind {
+        Kind::Units => return Err(internal("the unit list is checked by imports::units")),
         Kind::Activities => {
             let w = Writer::of(state, user).await?;
             let lk = activities::Lookups::load(&state.db, &state.i18n).await?;

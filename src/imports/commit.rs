@@ -48,7 +48,7 @@ async fn write_all(
     let rows = checked.row_count();
     let w = match kind {
         Kind::Activities => Some(Writer::of(state, user).await?),
-        Kind::Stats => None,
+        Kind::Stats | Kind::Units => None,
     };
     let txn = state.db.begin().await?;
     let written = match (checked, &w) {
@@ -91,6 +91,7 @@ async fn write_all(
             action: match kind {
                 Kind::Activities => "activity:import",
                 Kind::Stats => "support_stats:import_commit",
+                Kind::Units => "org_unit:import",
             },
             object_type: "import",
             object_id: Some(staged.id),
@@ -178,6 +179,9 @@ async fn post_commit(
         }
         Err(Refused::Changed(problems)) => {
             let changed = match kind {
+                Kind::Units => {
+                    return Err(internal("the unit list is committed by imports::units"));
+                }
                 Kind::Activities => Checked::Activities(
                     activities::Outcome {
                         rows: Vec::new(),

@@ -25,6 +25,7 @@ pub(super) fn title_key(kind: Kind) -> &'static str {
     match kind {
         Kind::Activities => "import.activities.title",
         Kind::Stats => "import.stats.title",
+        Kind::Units => "import.units.title",
     }
 }
 
@@ -64,22 +65,40 @@ pub async fn get_stats_import(State(state): State<AppState>, page: Page) -> AppR
 async fn read_upload(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(String, Vec<u8>), FileError> {
+    read_upload_with(multipart, &[])
+        .await
+        .map(|(name, bytes, _)| (name, bytes))
+}
+
+/// Reads the upload and the short text fields named in `texts` (each at most 200 characters;
+/// a missing one is empty), in that order.
+pub(super) async fn read_upload_with(
+    multipart: Result<Multipart, MultipartRejection>,
+    texts: &[&str],
+) -> Result<(String, Vec<u8>, Vec<String>), FileError> {
     let mut multipart = multipart.map_err(|_| FileError::Empty)?;
     let mut file = None;
     let mut too_large = false;
+    let mut values = vec![String::new(); texts.len()];
     while let Some(field) = multipart.next_field().await.map_err(|e| body_refusal(&e))? {
         if field.name() == Some("file") && file.is_none() {
             let name = field.file_name().unwrap_or_default().to_owned();
             let (bytes, over) = read_bounded(field).await?;
             too_large |= over;
             file = Some((name, bytes));
+        } else if let Some(i) = texts.iter().position(|t| Some(*t) == field.name()) {
+            let (bytes, _) = read_bounded(field).await?;
+            let text: String = String::from_utf8_lossy(&bytes).chars().take(200).collect();
+            if let Some(v) = values.get_mut(i) {
+                *v = text;
+            }
         }
     }
     if too_large {
         return Err(FileError::TooLarge);
     }
     match file {
-        Some((name, bytes)) if !bytes.is_empty() => Ok((name, bytes)),
+        Some((name, bytes)) if !bytes.is_empty() => Ok((name, bytes, values)),
         _ => Err(FileError::Empty),
     }
 }
@@ -146,6 +165,7 @@ async fn post_import(
             action: match kind {
                 Kind::Activities => "activity:import_upload",
                 Kind::Stats => "support_stats:import_upload",
+                Kind::Units => "org_unit:import_upload",
             },
             object_type: "import",
             object_id: Some(staged.id),

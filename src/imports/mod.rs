@@ -7,6 +7,8 @@
 //! - [`read`] turns bytes into rows of cells and finds the columns by their headers;
 //! - [`activities`] and [`stats`] turn rows into the inputs of the activity form and the
 //!   statistics entry form, through the same rules, and write them;
+//! - [`units`] imports the official list of administrative units, through the same reading,
+//!   staging and preview-then-commit;
 //! - [`staging`] keeps uploads and fingerprints; [`template`] writes the XLSX templates;
 //! - [`check`] reads and checks an upload; [`handlers`] (upload), [`preview`] and [`commit`]
 //!   are the pages.
@@ -20,6 +22,7 @@ pub mod read;
 pub mod staging;
 pub mod stats;
 pub mod template;
+pub mod units;
 
 use crate::text::fold;
 use crate::web::forms::FieldErrors;
@@ -151,6 +154,7 @@ const UNIT_KINDS: &[&str] = &[
     "thi xa ",
     "tinh ",
     "thanh pho ",
+    "dac khu ",
 ];
 
 /// Org units by code, by name, and by name without its kind ("Xã ", "Thị trấn "...).

@@ -17,6 +17,8 @@ pub const COMMITTED: &str = "committed";
 pub enum Kind {
     Activities,
     Stats,
+    /// The official list of administrative units ([`super::units`]).
+    Units,
 }
 
 impl Kind {
@@ -24,6 +26,7 @@ impl Kind {
         match self {
             Kind::Activities => "activities",
             Kind::Stats => "support_stats",
+            Kind::Units => "org_units",
         }
     }
 
@@ -32,6 +35,7 @@ impl Kind {
         match self {
             Kind::Activities => "/activities/import",
             Kind::Stats => "/stats/import",
+            Kind::Units => "/admin/org-units/import",
         }
     }
 
@@ -160,6 +164,34 @@ pub async fn mark_committed(
         .col_expr(
             import::Column::ContentKey,
             Expr::value(kind.content_key(content_sha256)),
+        )
+        .col_expr(import::Column::CommittedAt, Expr::value(now))
+        .col_expr(import::Column::UpdatedAt, Expr::value(now))
+        .filter(import::Column::Id.eq(staged.id))
+        .filter(import::Column::Status.eq(STAGED))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Marks a staged import of the unit list applied, inside the caller's transaction: its bytes
+/// dropped, and no fingerprint kept — the same list imported again is compared with the units
+/// and changes nothing, rather than being refused. False when it was no longer staged.
+pub async fn mark_applied(
+    db: &impl ConnectionTrait,
+    staged: &import::Model,
+    rows: usize,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let res = import::Entity::update_many()
+        .col_expr(import::Column::Status, Expr::value(COMMITTED))
+        .col_expr(
+            import::Column::Content,
+            Expr::value(Option::<Vec<u8>>::None),
+        )
+        .col_expr(
+            import::Column::Rows,
+            Expr::value(i32::try_from(rows).unwrap_or(i32::MAX)),
         )
         .col_expr(import::Column::CommittedAt, Expr::value(now))
         .col_expr(import::Column::UpdatedAt, Expr::value(now))

@@ -584,7 +584,12 @@ pub async fn compute_for(
     // By commune, for the annex and coverage.
     let mut per_unit: Vec<UnitRow> = unit_rows
         .iter()
-        .filter(|u| u.kind == "commune" || u.kind == "town" || u.kind == "ward")
+        .filter(|u| {
+            matches!(
+                u.kind.as_str(),
+                "commune" | "town" | "ward" | "special_zone"
+            )
+        })
         // A unit counts (and is a coverage denominator) only for periods it existed in.
         .filter(|u| u.valid_to.is_none_or(|t| t >= from) && u.valid_from.is_none_or(|f| f <= to))
         .map(|u| UnitRow {

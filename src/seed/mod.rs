@@ -518,7 +518,7 @@ pub async fn demo_activities(db: &DatabaseConnection, now: DateTime<Utc>) -> any
     );
     let leaflets = code_id("material_kind", "leaflet").await?;
     let units = org_unit::Entity::find()
-        .filter(org_unit::Column::Kind.is_in(["commune", "town"]))
+        .filter(org_unit::Column::Kind.is_in(["commune", "town", "special_zone"]))
         .order_by_asc(org_unit::Column::Code)
         .all(db)
         .await?;

@@ -33,3 +33,4 @@ mod spreadsheets;
 mod support_stats;
 mod tasks;
 mod two_servers;
+mod units_import;
