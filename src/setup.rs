@@ -455,20 +455,6 @@ pub async fn run(
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn official_names_carry_the_kind_once() {
-        assert_eq!(official_name("commune", "Ea Tul"), "Xã Ea Tul");
-        assert_eq!(official_name("commune", "xã Ea Tul"), "Xã Ea Tul");
-        assert_eq!(official_name("province", "Đắk Lắk"), "Tỉnh Đắk Lắk");
-        assert_eq!(official_name("ward", "Phường Tân Lập"), "Phường Tân Lập");
-        assert_eq!(bare_name("Đặc khu Phú Quốc"), "Phú Quốc");
-    }
-}
-
 /// `GET /setup/{token}`: the one-time setup page; 404 without the token or after setup.
 pub async fn get_setup(
     axum::extract::State(state): axum::extract::State<crate::state::AppState>,
@@ -524,5 +510,19 @@ pub async fn post_setup(
         }
         Err(SetupError::AlreadyDone) => Err(crate::error::AppError::NotFound),
         Err(SetupError::Internal(e)) => Err(crate::error::AppError::Internal(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn official_names_carry_the_kind_once() {
+        assert_eq!(official_name("commune", "Ea Tul"), "Xã Ea Tul");
+        assert_eq!(official_name("commune", "xã Ea Tul"), "Xã Ea Tul");
+        assert_eq!(official_name("province", "Đắk Lắk"), "Tỉnh Đắk Lắk");
+        assert_eq!(official_name("ward", "Phường Tân Lập"), "Phường Tân Lập");
+        assert_eq!(bare_name("Đặc khu Phú Quốc"), "Phú Quốc");
     }
 }

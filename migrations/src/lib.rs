@@ -20,8 +20,8 @@ mod m20261203_000001_dashboard_rollups;
 mod m20261204_000001_country_rollups;
 mod m20261205_000001_coverage_years;
 mod m20261206_000001_area_kinds;
-mod m20261206_000002_district_budget;
 mod m20261206_000001_offline_idempotency_keys;
+mod m20261206_000002_district_budget;
 pub mod rollups;
 
 pub struct Migrator;

@@ -267,7 +267,6 @@ async fn plans_of_the_year(
             area_kind: area.map(str::to_owned),
             ..Default::default()
         };
-        let parent = parent;
         async move {
             plans::add_item(db, actor, plan.id, parent, input, None)
                 .await

@@ -885,10 +885,10 @@ impl Browser {
     /// page): found again if it was replaced between finding and clicking.
     pub async fn click_redrawn(&self, css: &str) {
         for _ in 0..50 {
-            if let Ok(e) = self.driver.find(By::Css(css)).await {
-                if e.click().await.is_ok() {
-                    return;
-                }
+            if let Ok(e) = self.driver.find(By::Css(css)).await
+                && e.click().await.is_ok()
+            {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -494,9 +494,18 @@ async fn demo_around(backend: Backend) {
         let (status, form) = planner.get_text("/activities/new").await;
         assert_eq!(status, StatusCode::OK);
         assert!(form.contains("Ngân sách tỉnh"), "{form}");
-        assert!(!form.contains("Ngân sách huyện"), "a district budget in {today}");
-        assert!(!form.contains("Phòng Văn hóa và Thông tin"), "a closed district's office");
-        assert!(form.contains("Đẩy mạnh truyền thông"), "the plan of the year");
+        assert!(
+            !form.contains("Ngân sách huyện"),
+            "a district budget in {today}"
+        );
+        assert!(
+            !form.contains("Phòng Văn hóa và Thông tin"),
+            "a closed district's office"
+        );
+        assert!(
+            form.contains("Đẩy mạnh truyền thông"),
+            "the plan of the year"
+        );
         // The logins work from the new units.
         assert_eq!(
             app.count("users u JOIN agencies a ON a.id = u.agency_id JOIN org_units o ON o.id = a.org_unit_id WHERE o.valid_to IS NULL AND u.email LIKE '%@kehoach.demo'")
