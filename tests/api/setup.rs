@@ -127,16 +127,53 @@ async fn a_fresh_deployment_is_set_up_once_from_its_page_postgres() {
     fresh(Backend::Postgres).await;
 }
 
-async fn token(app: &TestApp, email: &str) -> String {
-    let u = user::Entity::find()
-        .filter(user::Column::Email.eq(email))
-        .one(&app.db)
-        .await
-        .unwrap()
+/// A JSON request of the API as a user (bearer token), answered as status and body.
+struct Api<'a> {
+    app: &'a TestApp,
+    token: String,
+    client: reqwest::Client,
+}
+
+impl<'a> Api<'a> {
+    async fn of(app: &'a TestApp, email: &str) -> Api<'a> {
+        Api {
+            app,
+            token: crate::crash::token_for(app, email).await,
+            client: crate::helpers::new_client(),
+        }
+    }
+
+    async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> (StatusCode, Value) {
+        let r = self
+            .client
+            .request(method, self.app.url(path))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        json_of(r).await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::POST, path, body).await
+    }
+
+    async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::PATCH, path, body).await
+    }
+}
+
+/// The body text of a DOCX a browser downloads.
+async fn docx_xml(browser: &TestApp, path: &str) -> String {
+    let r = browser.get(path).await;
+    assert_eq!(r.status(), StatusCode::OK, "{path}");
+    let bytes = r.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml)
         .unwrap();
-    kehoach::auth::users::issue_api_token(&app.db, u.id, "t", app.clock.now())
-        .await
-        .unwrap()
+    xml
 }
 
 async fn json_of(r: reqwest::Response) -> (StatusCode, Value) {
@@ -150,86 +187,53 @@ db_tests!(
 );
 
 async fn a_plans_own_items_are_its_content_areas_in_the_report(app: TestApp) {
-    let planner = token(&app, "planner@kehoach.demo").await;
-    let client = crate::helpers::new_client();
-    let post = |path: String, body: Value| {
-        client
-            .post(app.url(&path))
-            .bearer_auth(&planner)
-            .json(&body)
-            .send()
-    };
-    let (status, plan) = json_of(
-        post(
-            "/api/v1/plans".into(),
+    let planner = Api::of(&app, "planner@kehoach.demo").await;
+    let (status, plan) = planner
+        .post(
+            "/api/v1/plans",
             json!({ "title": "Kế hoạch truyền thông và hỗ trợ nạn nhân năm 2024", "period_start": "2024-01-01",
                     "period_end": "2024-12-31", "place": "Tây Hòa" }),
         )
-        .await
-        .unwrap(),
-    )
-    .await;
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{plan}");
     let plan_id = plan["id"].as_i64().unwrap();
-    let item = |parent: Option<i64>, label: &str, heading: &str| {
-        let body = json!({ "parent_id": parent, "label": label, "heading": heading });
-        post(format!("/api/v1/plans/{plan_id}/items"), body)
-    };
-    let (_, aims) = json_of(item(None, "I", "Mục tiêu").await.unwrap()).await;
-    let (_, tasks) = json_of(item(None, "II", "Nhiệm vụ, giải pháp").await.unwrap()).await;
-    let tasks_id = tasks["id"].as_i64().unwrap();
-    let (_, online) = json_of(
-        item(Some(tasks_id), "1", "Tuyên truyền trên mạng xã hội")
-            .await
-            .unwrap(),
-    )
-    .await;
-    let (_, support) = json_of(
-        item(Some(tasks_id), "2", "Hỗ trợ nạn nhân tại cộng đồng")
-            .await
-            .unwrap(),
-    )
-    .await;
-    let (_, visits) = json_of(
-        item(
-            Some(tasks_id),
-            "3",
-            "Thăm hỏi gia đình có người đi làm ăn xa",
-        )
-        .await
-        .unwrap(),
-    )
-    .await;
-    assert!(aims["id"].is_i64() && visits["id"].is_i64());
-    let patch = |id: i64, body: Value| {
-        client
-            .patch(app.url(&format!("/api/v1/plans/{plan_id}/items/{id}")))
-            .bearer_auth(&planner)
-            .json(&body)
-            .send()
-    };
-    let online_id = online["id"].as_i64().unwrap();
-    let support_id = support["id"].as_i64().unwrap();
-    // Bad kinds, nesting, and an item of another plan are refused; nothing changes.
-    let (status, body) = json_of(
-        patch(online_id, json!({ "area": "publicity" }))
-            .await
-            .unwrap(),
-    )
-    .await;
+    let items = format!("/api/v1/plans/{plan_id}/items");
+    let mut ids = Vec::new();
+    for (parent, label, heading) in [
+        (None, "I", "Mục tiêu"),
+        (None, "II", "Nhiệm vụ, giải pháp"),
+        (Some(1), "1", "Tuyên truyền trên mạng xã hội"),
+        (Some(1), "2", "Hỗ trợ nạn nhân tại cộng đồng"),
+        (Some(1), "3", "Thăm hỏi gia đình có người đi làm ăn xa"),
+    ] {
+        let parent: Option<i64> = parent.map(|n: usize| ids[n]);
+        let (status, item) = planner
+            .post(
+                &items,
+                json!({ "parent_id": parent, "label": label, "heading": heading }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{item}");
+        ids.push(item["id"].as_i64().unwrap());
+    }
+    let (tasks_id, online_id, support_id) = (ids[1], ids[2], ids[3]);
+    let item = |id: i64| format!("/api/v1/plans/{plan_id}/items/{id}");
+    // Bad kinds, unknown fields and an item of another plan are refused; nothing changes.
+    let (status, body) = planner
+        .patch(&item(online_id), json!({ "area": "publicity" }))
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.to_string().contains("area"), "{body}");
-    let (status, _) = json_of(patch(online_id, json!({ "aera": "other" })).await.unwrap()).await;
+    let (status, _) = planner
+        .patch(&item(online_id), json!({ "aera": "other" }))
+        .await;
     assert!(status.is_client_error(), "an unknown field is refused");
     let other_plan_item = app
         .scalar("SELECT MIN(id) AS n FROM plan_items WHERE area_code = 'communication'")
         .await;
-    let (status, _) = json_of(
-        patch(other_plan_item, json!({ "area": "other" }))
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = planner
+        .patch(&item(other_plan_item), json!({ "area": "other" }))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(
         app.count(&format!(
@@ -238,13 +242,14 @@ async fn a_plans_own_items_are_its_content_areas_in_the_report(app: TestApp) {
         .await,
         0
     );
-
     for (id, kind) in [(online_id, "communication"), (support_id, "victim_support")] {
-        let (status, body) = json_of(patch(id, json!({ "area": kind })).await.unwrap()).await;
+        let (status, body) = planner.patch(&item(id), json!({ "area": kind })).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["area"], kind);
     }
-    let (status, body) = json_of(patch(tasks_id, json!({ "area": "other" })).await.unwrap()).await;
+    let (status, body) = planner
+        .patch(&item(tasks_id), json!({ "area": "other" }))
+        .await;
     assert_eq!(
         status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -294,13 +299,7 @@ async fn a_plans_own_items_are_its_content_areas_in_the_report(app: TestApp) {
         "no area of another plan"
     );
     // The DOCX's section II follows the plan too.
-    let r = compiler.get(&format!("/reports/{compiled}/docx")).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let bytes = r.bytes().await.unwrap();
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
-    let mut xml = String::new();
-    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml)
-        .unwrap();
+    let xml = docx_xml(&compiler, &format!("/reports/{compiled}/docx")).await;
     assert!(xml.contains("Tuyên truyền trên mạng xã hội"));
     assert!(xml.contains("Hỗ trợ nạn nhân tại cộng đồng"));
     assert!(
@@ -632,74 +631,55 @@ async fn another_place(backend: Backend) {
         }
     };
     // The province's plan through the API: three areas of its own, with their own titles.
-    let planner = token(&app, "kehoach@laichau.gov.vn").await;
-    let client = crate::helpers::new_client();
-    let post = |path: String, body: Value| {
-        client
-            .post(app.url(&path))
-            .bearer_auth(&planner)
-            .json(&body)
-            .send()
-    };
-    let (status, plan) = json_of(
-        post(
-            "/api/v1/plans".into(),
+    let planner = Api::of(&app, "kehoach@laichau.gov.vn").await;
+    let (status, plan) = planner
+        .post(
+            "/api/v1/plans",
             json!({ "title": "Kế hoạch phòng, chống mua bán người năm 2024", "period_start": "2024-01-01",
                     "period_end": "2024-12-31", "place": "Lai Châu" }),
         )
-        .await
-        .unwrap(),
-    )
-    .await;
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{plan}");
     let plan_id = plan["id"].as_i64().unwrap();
-    let (_, tasks) = json_of(
-        post(
-            format!("/api/v1/plans/{plan_id}/items"),
+    let items = format!("/api/v1/plans/{plan_id}/items");
+    let (_, tasks) = planner
+        .post(
+            &items,
             json!({ "label": "II", "heading": "Nhiệm vụ trọng tâm" }),
         )
-        .await
-        .unwrap(),
-    )
-    .await;
+        .await;
     let mut bullets = Vec::new();
     for (n, (heading, kind, target)) in [
         (
             "Truyền thông tại bản và trên mạng xã hội",
             "communication",
-            Some(json!([{ "indicator": "sessions", "activity_type": "talk", "value": 10 }])),
+            json!([{ "indicator": "sessions", "activity_type": "talk", "value": 10 }]),
         ),
         (
             "Hỗ trợ người trở về hòa nhập cộng đồng",
             "victim_support",
-            None,
+            json!([]),
         ),
-        ("Tập huấn cho cán bộ bản", "training", None),
+        ("Tập huấn cho cán bộ bản", "training", json!([])),
     ]
     .into_iter()
     .enumerate()
     {
-        let (status, area) = json_of(
-            post(
-                format!("/api/v1/plans/{plan_id}/items"),
+        let (status, area) = planner
+            .post(
+                &items,
                 json!({ "parent_id": tasks["id"], "label": (n + 1).to_string(), "heading": heading, "area": kind }),
             )
-            .await
-            .unwrap(),
-        )
-        .await;
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{area}");
         assert_eq!(area["area"], kind);
-        let (status, bullet) = json_of(
-            post(
-                format!("/api/v1/plans/{plan_id}/items"),
+        let (status, bullet) = planner
+            .post(
+                &items,
                 json!({ "parent_id": area["id"], "label": "-", "heading": format!("Thực hiện: {heading}"),
-                        "targets": target.unwrap_or(json!([])) }),
+                        "targets": target }),
             )
-            .await
-            .unwrap(),
-        )
-        .await;
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{bullet}");
         bullets.push(bullet["id"].as_i64().unwrap());
     }
@@ -728,63 +708,49 @@ async fn another_place(backend: Backend) {
             bullets[0]
         ))
         .await;
-    let officer_token = token(&app, "canbo@muongthan.gov.vn").await;
+    let officer_api = Api::of(&app, "canbo@muongthan.gov.vn").await;
     // The commune's own item under the province's bullet, with its own target.
     let own_plan = app
         .scalar(&format!(
             "SELECT plan_id AS n FROM plan_items WHERE id = {own_bullet}"
         ))
         .await;
-    let r = client
-        .post(app.url(&format!("/api/v1/plans/{own_plan}/items")))
-        .bearer_auth(&officer_token)
-        .json(&json!({ "parent_id": own_bullet, "label": "a", "heading": "Nói chuyện tại các bản",
-                       "targets": [{ "indicator": "sessions", "activity_type": "talk", "value": 4 }] }))
-        .send()
-        .await
-        .unwrap();
-    let (status, own_item) = json_of(r).await;
-    assert_eq!(status, StatusCode::CREATED, "{own_item}");
-    let own_item = own_item["id"].as_i64().unwrap();
-    let r = client
-        .post(app.url("/api/v1/activities"))
-        .bearer_auth(&officer_token)
-        .json(&json!({ "type": "talk", "title": "Nói chuyện chuyên đề tại bản Mường", "plan_item_id": own_item,
-                       "org_unit_id": commune, "start_date": "2024-05-10", "end_date": "2024-05-10",
-                       "place": "Nhà văn hóa bản", "target_groups": ["public"] }))
-        .send()
-        .await
-        .unwrap();
-    let (status, activity) = json_of(r).await;
-    assert_eq!(status, StatusCode::CREATED, "{activity}");
-    let r = client
-        .post(app.url(&format!("/api/v1/activities/{}/status", activity["id"])))
-        .bearer_auth(&officer_token)
-        .json(
-            &json!({ "status": "held", "version": activity["version"], "held_on": "2024-05-10",
-                       "participants_total": 80, "participants_women": 50 }),
+    let (status, own_item) = officer_api
+        .post(
+            &format!("/api/v1/plans/{own_plan}/items"),
+            json!({ "parent_id": own_bullet, "label": "a", "heading": "Nói chuyện tại các bản",
+                    "targets": [{ "indicator": "sessions", "activity_type": "talk", "value": 4 }] }),
         )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{own_item}");
+    let (status, activity) = officer_api
+        .post(
+            "/api/v1/activities",
+            json!({ "type": "talk", "title": "Nói chuyện chuyên đề tại bản Mường", "plan_item_id": own_item["id"],
+                    "org_unit_id": commune, "start_date": "2024-05-10", "end_date": "2024-05-10",
+                    "place": "Nhà văn hóa bản", "target_groups": ["public"] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{activity}");
+    let (status, body) = officer_api
+        .post(
+            &format!("/api/v1/activities/{}/status", activity["id"]),
+            json!({ "status": "held", "version": activity["version"], "held_on": "2024-05-10",
+                    "participants_total": 80, "participants_women": 50 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     // A coordination task from the province's health department to the commune.
-    let compiler_token = token(&app, "tonghop@laichau.gov.vn").await;
-    let r = client
-        .post(app.url("/api/v1/tasks"))
-        .bearer_auth(&compiler_token)
-        .json(&json!({ "kind": "information_exchange", "title": "Rà soát người đi làm ăn xa trở về", "plan_item_id": bullets[1],
-                       "partner_agency_id": agency("VN-03460-UBND").await.parse::<i64>().unwrap(),
-                       "ack_due_date": "2024-06-25", "due_date": "2024-07-15" }))
-        .send()
+    let (status, body) = Api::of(&app, "tonghop@laichau.gov.vn")
         .await
-        .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::CREATED,
-        "{}",
-        r.text().await.unwrap()
-    );
+        .post(
+            "/api/v1/tasks",
+            json!({ "kind": "information_exchange", "title": "Rà soát người đi làm ăn xa trở về", "plan_item_id": bullets[1],
+                    "partner_agency_id": agency("VN-03460-UBND").await.parse::<i64>().unwrap(),
+                    "ack_due_date": "2024-06-25", "due_date": "2024-07-15" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
     // The province asks its commune to report; the commune's report is drafted under its own
     // plan's areas, numbered by its leader and sent up; the province accepts it.
     let compiler = as_user("tonghop@laichau.gov.vn").await;
@@ -870,13 +836,7 @@ async fn another_place(backend: Backend) {
     );
     // The commune's DOCX: its plan's three areas with targets against results, the province's
     // plan cited by number and date, nothing of the demo.
-    let r = officer.get(&format!("/reports/{report}/docx")).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let bytes = r.bytes().await.unwrap();
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
-    let mut xml = String::new();
-    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml)
-        .unwrap();
+    let xml = docx_xml(&officer, &format!("/reports/{report}/docx")).await;
     for heading in [
         "Truyền thông tại bản và trên mạng xã hội",
         "Hỗ trợ người trở về hòa nhập cộng đồng",
@@ -893,16 +853,7 @@ async fn another_place(backend: Backend) {
             "SELECT id AS n FROM reports WHERE org_unit_id = {province} AND level = 'compiled'"
         ))
         .await;
-    let r = compiler.get(&format!("/reports/{compiled}/docx")).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let bytes = r.bytes().await.unwrap();
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
-    let mut province_xml = String::new();
-    std::io::Read::read_to_string(
-        &mut zip.by_name("word/document.xml").unwrap(),
-        &mut province_xml,
-    )
-    .unwrap();
+    let province_xml = docx_xml(&compiler, &format!("/reports/{compiled}/docx")).await;
     assert!(
         province_xml.contains("kế hoạch 14, thực hiện 1."),
         "the province's report"
