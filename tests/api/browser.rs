@@ -1331,7 +1331,7 @@ async fn an_unplanned_activity_and_a_month_of_statistics_kept_offline_are_stored
         "SELECT id AS n FROM codes WHERE list = 'activity_type' AND code = 'talk'",
     )
     .await;
-    let item = id(app, "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id WHERE p.area_code = 'awareness' AND i.position = 3").await;
+    let item = id(app, "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id WHERE p.area_code = 'communication' AND i.position = 3").await;
     b.choose("#f-activity_type_id", &talk).await;
     b.choose("#f-plan_item_id", &item).await;
     b.fill("#f-title", "Nói chuyện tại làng Buôn Đức").await;

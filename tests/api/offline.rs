@@ -271,7 +271,7 @@ async fn the_api_replays_an_idempotency_key_with_the_first_answer(app: TestApp) 
     let item = app
         .scalar(
             "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id \
-             WHERE p.area_code = 'awareness' AND i.position = 2",
+             WHERE p.area_code = 'communication' AND i.position = 2",
         )
         .await;
     let body = serde_json::json!({
@@ -334,7 +334,7 @@ async fn keys_are_kept_a_week_then_purged(app: TestApp) {
     let item = app
         .scalar(
             "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id \
-             WHERE p.area_code = 'awareness' AND i.position = 2",
+             WHERE p.area_code = 'communication' AND i.position = 2",
         )
         .await;
     let body = serde_json::json!({
