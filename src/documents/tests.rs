@@ -524,3 +524,26 @@ fn write_samples() {
     let report = render_docx(&report()).expect("renders");
     std::fs::write("/tmp/sample-baocao.docx", report).expect("written");
 }
+
+#[test]
+fn a_draft_says_so_and_a_numbered_document_does_not() {
+    let draft = part(&render_docx(&plan()).expect("renders"), "word/document.xml");
+    assert!(draft.contains(">DỰ THẢO<"));
+    assert!(paragraph_with(&draft, ">DỰ THẢO<").contains(r#"<w:jc w:val="right" />"#));
+    let signed = part(
+        &render_docx(&report()).expect("renders"),
+        "word/document.xml",
+    );
+    assert!(!signed.contains("DỰ THẢO"));
+}
+
+#[test]
+fn the_closing_paragraph_keeps_with_the_signature() {
+    let mut doc = report();
+    doc.body.push(Block::paragraph(
+        "Trên đây là báo cáo kết quả thực hiện kế hoạch./.",
+    ));
+    let xml = part(&render_docx(&doc).expect("renders"), "word/document.xml");
+    let closing = paragraph_with(&xml, ">Trên đây là báo cáo");
+    assert!(closing.contains("<w:keepNext"), "{closing}");
+}

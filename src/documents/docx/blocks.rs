@@ -10,7 +10,15 @@ use super::*;
 
 impl Writer {
     pub(super) fn main_part(&mut self, doc: &OfficialDocument) -> Vec<Part> {
-        let mut parts = vec![self.header_block(doc).into()];
+        let mut parts = Vec::new();
+        // A document without its registry number is a draft, and says so above everything.
+        if doc.number.serial.is_none() {
+            parts.push(
+                self.line("DỰ THẢO", Font::bold(PT14), AlignmentType::Right)
+                    .into(),
+            );
+        }
+        parts.push(self.header_block(doc).into());
 
         let title = Font::bold(PT14);
         parts.push(
@@ -23,8 +31,10 @@ impl Writer {
         let subject_width = text_width(&nfc(&doc.subject), PT14 as u32, true).min(TEXT_WIDTH);
         parts.push(self.rule(TEXT_WIDTH, short_rule(subject_width), 360).into());
 
-        for block in &doc.body {
-            parts.push(self.block(block).into());
+        // The closing paragraph stays on the page of "Nơi nhận" and the signature.
+        let last = doc.body.len().saturating_sub(1);
+        for (i, block) in doc.body.iter().enumerate() {
+            parts.push(self.block(block).keep_next(i == last).into());
         }
         parts.push(self.closing_block(doc).into());
         parts
