@@ -29,11 +29,11 @@ pub fn nfc(text: &str) -> String {
 const DIGIT_ZEROS: [u32; 68] = [
     0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
     0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
-    0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0,
-    0xFF10, 0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0,
-    0x11650, 0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x11F50, 0x16A60,
-    0x16AC0, 0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E4F0,
-    0x1E950, 0x1FBF0,
+    0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
+    0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650,
+    0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x11F50, 0x16A60, 0x16AC0,
+    0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E4F0, 0x1E950,
+    0x1FBF0,
 ];
 
 /// The ASCII digit a Unicode decimal digit stands for.
@@ -81,7 +81,19 @@ fn joiner(c: char) -> bool {
     c.is_whitespace()
         || matches!(
             c,
-            '.' | ',' | '-' | '/' | '\\' | '(' | ')' | '[' | ']' | '+' | '_' | '·' | '*' | '~'
+            '.' | ','
+                | '-'
+                | '/'
+                | '\\'
+                | '('
+                | ')'
+                | '['
+                | ']'
+                | '+'
+                | '_'
+                | '·'
+                | '*'
+                | '~'
                 | '\u{2010}'..='\u{2015}' | '\u{2212}'
         )
 }
@@ -116,7 +128,11 @@ fn runs(view: &str) -> Vec<Run> {
     }
     if !digits.is_empty() {
         let joined = !out.is_empty() && joins(&gap);
-        out.push(Run { digits, gap, joined });
+        out.push(Run {
+            digits,
+            gap,
+            joined,
+        });
     }
     out
 }
@@ -144,8 +160,7 @@ fn date_at(rs: &[Run], k: usize) -> Option<usize> {
     }
     let three = match (b, c) {
         (Some(b), Some(c)) if sep_of(k + 2) == Some(sep) && sep_of(k + 3) != Some(sep) => {
-            (day_month(a, b) && (year(c) || c.digits.len() == 2))
-                || (year(a) && day_month(c, b))
+            (day_month(a, b) && (year(c) || c.digits.len() == 2)) || (year(a) && day_month(c, b))
         }
         _ => false,
     };
@@ -203,7 +218,8 @@ fn personal(digits: &str, groups: &[&Run]) -> bool {
     // A citizen-card number starts with its province code (001–096); an old ID card's nine
     // digits are grouped in pairs or more ("123 456 789"), unlike a list ("tổ 1 2 3 …").
     let id = (n == 12 && (single || digits.starts_with('0')))
-        || (n == 9 && (single || digits.starts_with('0') || groups.iter().all(|r| r.digits.len() >= 2)));
+        || (n == 9
+            && (single || digits.starts_with('0') || groups.iter().all(|r| r.digits.len() >= 2)));
     phone || id || (single && n >= 9)
 }
 
@@ -371,7 +387,10 @@ mod tests {
         ("CCCD 0791 2345 6789", "citizen ID in fours"),
         ("CCCD 079.123.456.789", "citizen ID with dots"),
         ("gọi 0905\u{200B}123456", "zero-width space"),
-        ("gọi 09\u{2060}05\u{FEFF}123\u{00AD}456", "joiners and soft hyphen"),
+        (
+            "gọi 09\u{2060}05\u{FEFF}123\u{00AD}456",
+            "joiners and soft hyphen",
+        ),
         ("gọi 0905/123/456", "slashes"),
         ("gọi 0905  123  456", "double spaces"),
         ("gọi 0905\u{00A0}123\u{3000}456", "odd spaces"),
@@ -389,7 +408,10 @@ mod tests {
         ("ĐT 0236.3822.123", "Đà Nẵng landline with dots"),
         ("123 456 789", "old ID grouped"),
         ("30/07/2024 0905123456", "after a date"),
-        ("Kinh phí 30.000.000 đồng, gọi 0905123456", "after an amount"),
+        (
+            "Kinh phí 30.000.000 đồng, gọi 0905123456",
+            "after an amount",
+        ),
     ];
 
     /// Ordinary texts that must pass.
@@ -440,7 +462,10 @@ mod tests {
     fn free_text_is_trimmed_nfc_and_bounded() {
         let t = FreeText::new("  Ho\u{300}a  ", SHORT_TEXT).map(FreeText::into_string);
         assert_eq!(t, Ok("Hòa".to_owned()));
-        assert_eq!(FreeText::new(&"a".repeat(301), SHORT_TEXT), Err(TextRefusal::TooLong));
+        assert_eq!(
+            FreeText::new(&"a".repeat(301), SHORT_TEXT),
+            Err(TextRefusal::TooLong)
+        );
         assert!(FreeText::new(&"a".repeat(300), SHORT_TEXT).is_ok());
     }
 
@@ -449,7 +474,12 @@ mod tests {
         for zero in DIGIT_ZEROS {
             for d in 0..10u32 {
                 let c = char::from_u32(zero + d).unwrap();
-                assert_eq!(guard_view(&c.to_string()), d.to_string(), "U+{:X}", zero + d);
+                assert_eq!(
+                    guard_view(&c.to_string()),
+                    d.to_string(),
+                    "U+{:X}",
+                    zero + d
+                );
             }
         }
     }

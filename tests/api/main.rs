@@ -23,6 +23,7 @@ mod org_units;
 mod outage;
 mod password_reset;
 mod plans;
+mod privacy;
 mod reports;
 mod shell;
 mod slow_clients;
