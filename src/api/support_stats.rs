@@ -1,5 +1,5 @@
 //! `GET /api/v1/support-stats`: the period tables of a unit (filters `unit`, `from`, `to` as
-//! `yyyy-mm`), protected exactly as on screen — small cells are `"<5"` for every caller
+//! `yyyy-mm`), protected exactly as on screen — hidden cells are `"x"` for every caller
 //! without the sensitive capability — and written to the audit log like every other view.
 
 use crate::api::invalid;

@@ -167,7 +167,7 @@ pub async fn get_tasks_csv(
 }
 
 /// `GET /stats/export.xlsx`: the lines of the CSV export (already suppressed for this reader)
-/// as a sheet, figures as numbers and hidden ones as `<5`.
+/// as a sheet, figures as numbers and hidden ones as `x`.
 pub async fn get_stats_xlsx(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -15,7 +15,7 @@ fn field(s: &str) -> String {
     }
 }
 
-/// Figures without thousands separators (spreadsheets read them as numbers), `<5` when hidden.
+/// Figures without thousands separators (spreadsheets read them as numbers), `x` when hidden.
 fn value(s: Shown) -> String {
     match s {
         Shown::Exact(n) => n.to_string(),
@@ -63,7 +63,7 @@ pub fn csv(report: &Report, tr: &Tr) -> String {
     out
 }
 
-/// The report's figures as lines, the header line first; hidden figures read `<5`.
+/// The report's figures as lines, the header line first; hidden figures read `x`.
 pub fn lines(report: &Report, tr: &Tr) -> Vec<Line> {
     let mut out = Vec::new();
     let total = tr.t("stats.total");
@@ -123,7 +123,7 @@ mod tests {
         assert_eq!(field("Hòa Phong"), "Hòa Phong");
         assert_eq!(field("Tư vấn, trợ giúp"), "\"Tư vấn, trợ giúp\"");
         assert_eq!(field("a \"b\""), "\"a \"\"b\"\"\"");
-        assert_eq!(value(Shown::Suppressed), "<5");
+        assert_eq!(value(Shown::Suppressed), "x");
         assert_eq!(value(Shown::Exact(1250)), "1250");
     }
 }

@@ -12,9 +12,10 @@
 //!   no more than two dimensions crossed (the fully crossed detail is for the compiling office);
 //! - every view and export is written to the audit log.
 //!
-//! Known limits: suppression holds within one view (one page, one API answer, one export). A
-//! reader who compares two different selections — two overlapping periods, or the trend and a
-//! month — can sometimes difference them; the audit log records every such read.
+//! Known limits: suppression holds within one view (one page, one API answer, one export),
+//! audited there by an interval attacker (`suppress::attack`). A reader who compares two
+//! different selections — two overlapping periods, or the trend and a month — can sometimes
+//! difference them; the audit log records every such read (see `docs/privacy.md`).
 
 pub mod access;
 pub mod codes;

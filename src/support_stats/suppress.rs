@@ -13,9 +13,16 @@
 //! until the tables agree. Hidden cells are all shown the same way, whatever the reason, so a
 //! reader cannot tell a small count from its complement.
 //!
-//! Limits (see the module docs of `support_stats`): the rule stops subtraction along a row or
-//! column; it does not claim to defeat a reader who solves the whole system of equations with
-//! non-negativity, nor differencing between two separate views (two overlapping periods).
+//! 3. *interval audit*: an attacker ([`attack`]) who knows the rules (so every hidden cell is at
+//!    least 1, zeros being never hidden) combines every row and column equation of every table
+//!    of the view and tightens each hidden cell's bounds until nothing changes; any hidden count
+//!    of 1 to 4 left with a range narrower than [`MIN_RANGE`] gets another complement (the
+//!    smallest visible figure of its row, else its column, else a total), and the rule runs
+//!    again. This is what stops "a total of 12, 10 visible, two hidden cells: each is 1".
+//!
+//! Limits (see `docs/privacy.md`): the audit is a relaxation of the linear program (bounds
+//! line by line), and it holds within one view; differencing between two separate views (two
+//! overlapping periods, two units) is not yet prevented.
 
 use serde::{Serialize, Serializer};
 use std::collections::BTreeSet;
@@ -36,7 +43,7 @@ impl Shown {
         self == Shown::Suppressed
     }
 
-    /// The figure as text: `1.234`, or `<5` when hidden.
+    /// The figure as text: `1.234`, or `x` when hidden.
     pub fn display(self) -> String {
         match self {
             Shown::Exact(n) => crate::web::format::number(n),
@@ -45,10 +52,12 @@ impl Shown {
     }
 }
 
-/// How a hidden cell reads on screen, in the API and in exports.
-pub const SUPPRESSED_MARK: &str = "<5";
+/// How a hidden cell reads on screen, in the API and in exports: one neutral mark whatever the
+/// hidden figure (a complementary cell may hold 5 or more, so `<5` would be a lie), explained
+/// by the legend "x — ẩn để bảo vệ nạn nhân".
+pub const SUPPRESSED_MARK: &str = "x";
 
-/// A number, or the string `"<5"`: the same in the API, the page context and the exports.
+/// A number, or the string `"x"`: the same in the API, the page context and the exports.
 impl Serialize for Shown {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -224,15 +233,41 @@ pub fn suppress<K: Clone + Ord + Debug>(table: &Table<K>) -> Protected<K> {
         })
 }
 
-/// Tables shown together: a figure hidden in one is hidden in all, and each table on its own
-/// has no row or column with exactly one hidden cell.
+/// Tables shown together: a figure hidden in one is hidden in all, each table on its own has
+/// no row or column with exactly one hidden cell, and the interval attacker ([`attack`]),
+/// combining every row and column of every table, cannot narrow a hidden count of 1 to 4 to
+/// fewer than [`MIN_RANGE`] + 1 values.
 pub fn suppress_linked<K: Clone + Ord + Debug>(tables: &[Table<K>]) -> Vec<Protected<K>> {
     let grids: Vec<Vec<Vec<i64>>> = tables.iter().map(Table::augmented).collect();
     let mut forced: BTreeSet<CellKey<K>> = BTreeSet::new();
     loop {
+        let hidden = settle(tables, &grids, &mut forced);
+        let before = forced.len();
+        for key in widen(tables, &grids, &hidden) {
+            forced.insert(key);
+        }
+        if forced.len() == before {
+            return tables
+                .iter()
+                .zip(&grids)
+                .zip(&hidden)
+                .map(|((t, g), h)| Protected::from_grid(t, g, h))
+                .collect();
+        }
+    }
+}
+
+/// Hides what the line rule and the links between tables demand, starting from `forced` (which
+/// grows with every key hidden anywhere), until the tables agree.
+fn settle<K: Clone + Ord + Debug>(
+    tables: &[Table<K>],
+    grids: &[Vec<Vec<i64>>],
+    forced: &mut BTreeSet<CellKey<K>>,
+) -> Vec<Vec<Vec<bool>>> {
+    loop {
         let hidden: Vec<Vec<Vec<bool>>> = tables
             .iter()
-            .zip(&grids)
+            .zip(grids)
             .map(|(t, g)| {
                 let force: Vec<Vec<bool>> = (0..g.len())
                     .map(|i| {
@@ -255,15 +290,235 @@ pub fn suppress_linked<K: Clone + Ord + Debug>(tables: &[Table<K>]) -> Vec<Prote
             }
         }
         if now.len() == forced.len() {
-            return tables
-                .iter()
-                .zip(&grids)
-                .zip(&hidden)
-                .map(|((t, g), h)| Protected::from_grid(t, g, h))
-                .collect();
+            return hidden;
         }
-        forced = now;
+        *forced = now;
     }
+}
+
+/// The narrowest an attacker's range for a hidden count of 1 to 4 may be: its upper bound minus
+/// its lower bound is at least this, so at least four values stay possible.
+pub const MIN_RANGE: i64 = 3;
+
+/// A published grid: a figure, or `None` where it is hidden.
+pub type ShownGrid = Vec<Vec<Option<i64>>>;
+/// Which figure (one id per key, shared across grids) each cell of a grid is.
+pub type LinkGrid = Vec<Vec<usize>>;
+/// What the attacker knows of each cell of a grid: its lowest and highest possible value.
+pub type RangeGrid = Vec<Vec<(i128, i128)>>;
+
+/// An upper bound the attacker cannot improve on.
+const UNBOUNDED: i128 = 1 << 100;
+
+/// What an interval attacker learns from published grids: for every cell of every grid, the
+/// smallest and largest value consistent with every row and column equation of every grid,
+/// the figures shown, and the rule that a hidden cell is never zero. Cells of different grids
+/// with the same `link` id are the same figure. Bounds are tightened line by line until nothing
+/// changes (a relaxation of the linear program: it never claims more than is implied).
+pub fn attack(grids: &[ShownGrid], link: &[LinkGrid]) -> Vec<RangeGrid> {
+    let vars = link
+        .iter()
+        .flatten()
+        .flatten()
+        .copied()
+        .max()
+        .map_or(0, |m| m + 1);
+    let mut lo = vec![1i128; vars];
+    let mut hi = vec![UNBOUNDED; vars];
+    for (g, l) in grids.iter().zip(link) {
+        for (row, lrow) in g.iter().zip(l) {
+            for (v, id) in row.iter().zip(lrow) {
+                if let Some(v) = v {
+                    if let Some(x) = lo.get_mut(*id) {
+                        *x = i128::from(*v);
+                    }
+                    if let Some(x) = hi.get_mut(*id) {
+                        *x = i128::from(*v);
+                    }
+                }
+            }
+        }
+    }
+    // Every line as (members, total), by variable.
+    let mut lines: Vec<(Vec<usize>, usize)> = Vec::new();
+    for l in link {
+        let rows = l.len();
+        let cols = l.first().map_or(0, Vec::len);
+        if rows < 2 || cols < 2 {
+            continue;
+        }
+        for row in l {
+            let members: Vec<usize> = row.iter().take(cols - 1).copied().collect();
+            if let Some(total) = row.last() {
+                lines.push((members, *total));
+            }
+        }
+        for j in 0..cols {
+            let members: Vec<usize> = l
+                .iter()
+                .take(rows - 1)
+                .filter_map(|r| r.get(j).copied())
+                .collect();
+            if let Some(total) = l.last().and_then(|r| r.get(j)) {
+                lines.push((members, *total));
+            }
+        }
+    }
+    let get = |v: &[i128], i: usize| v.get(i).copied().unwrap_or(0);
+    // A line whose total is also one of its members (a one-column table's row) says nothing.
+    lines.retain(|(members, total)| !members.contains(total));
+    for _ in 0..1000 {
+        let mut changed = false;
+        for (members, total) in &lines {
+            let sum = |v: &[i128], skip: Option<usize>| -> i128 {
+                members
+                    .iter()
+                    .filter(|m| Some(**m) != skip)
+                    .map(|m| get(v, *m))
+                    .fold(0i128, |a, b| a.saturating_add(b))
+                    .min(UNBOUNDED)
+            };
+            let (all_lo, all_hi) = (sum(&lo, None), sum(&hi, None));
+            changed |= tighten(&mut lo, &mut hi, *total, all_lo, all_hi);
+            let (t_lo, t_hi) = (get(&lo, *total), get(&hi, *total));
+            for m in members {
+                let others_lo = sum(&lo, Some(*m));
+                let others_hi = sum(&hi, Some(*m));
+                let upper = if t_hi >= UNBOUNDED {
+                    UNBOUNDED
+                } else {
+                    t_hi - others_lo
+                };
+                let lower = if others_hi >= UNBOUNDED {
+                    0
+                } else {
+                    t_lo - others_hi
+                };
+                changed |= tighten(&mut lo, &mut hi, *m, lower, upper);
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    link.iter()
+        .map(|l| {
+            l.iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|id| (get(&lo, *id), get(&hi, *id)))
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Raises a lower bound and lowers an upper one where the new ones are tighter; whether any did.
+fn tighten(lo: &mut [i128], hi: &mut [i128], id: usize, new_lo: i128, new_hi: i128) -> bool {
+    let mut changed = false;
+    if let Some(x) = lo.get_mut(id)
+        && new_lo > *x
+    {
+        *x = new_lo;
+        changed = true;
+    }
+    if let Some(x) = hi.get_mut(id)
+        && new_hi < *x
+    {
+        *x = new_hi;
+        changed = true;
+    }
+    changed
+}
+
+/// Whether a hidden count is protected from an attacker who narrowed it to `range`.
+pub fn protected(value: i64, range: (i128, i128)) -> bool {
+    !(1..THRESHOLD).contains(&value) || range.1 - range.0 >= i128::from(MIN_RANGE)
+}
+
+/// The grids as a reader gets them and the link between their cells (one id per figure).
+fn published<K: Clone + Ord + Debug>(
+    tables: &[Table<K>],
+    grids: &[Vec<Vec<i64>>],
+    hidden: &[Vec<Vec<bool>>],
+) -> (Vec<ShownGrid>, Vec<LinkGrid>) {
+    let mut ids: std::collections::BTreeMap<CellKey<K>, usize> = Default::default();
+    let mut link = Vec::new();
+    let mut shown = Vec::new();
+    for ((t, g), h) in tables.iter().zip(grids).zip(hidden) {
+        let mut l = Vec::new();
+        let mut s = Vec::new();
+        for (i, row) in g.iter().enumerate() {
+            let mut lrow = Vec::new();
+            let mut srow = Vec::new();
+            for (j, v) in row.iter().enumerate() {
+                let next = ids.len();
+                lrow.push(*ids.entry(t.key(i, j)).or_insert(next));
+                let hide = h.get(i).and_then(|r| r.get(j)).copied().unwrap_or(true);
+                srow.push((!hide).then_some(*v));
+            }
+            l.push(lrow);
+            s.push(srow);
+        }
+        link.push(l);
+        shown.push(s);
+    }
+    (shown, link)
+}
+
+/// The keys to hide next because the attacker narrows some hidden small count too far: for each
+/// such cell, the smallest visible non-zero figure of its row, else of its column, else its
+/// row or column total.
+fn widen<K: Clone + Ord + Debug>(
+    tables: &[Table<K>],
+    grids: &[Vec<Vec<i64>>],
+    hidden: &[Vec<Vec<bool>>],
+) -> Vec<CellKey<K>> {
+    let (shown, link) = published(tables, grids, hidden);
+    let ranges = attack(&shown, &link);
+    let mut out = Vec::new();
+    for (((t, g), s), r) in tables.iter().zip(grids).zip(&shown).zip(&ranges) {
+        let rows = g.len();
+        let cols = g.first().map_or(0, Vec::len);
+        let visible = |i: usize, j: usize| {
+            s.get(i)
+                .and_then(|row| row.get(j))
+                .copied()
+                .flatten()
+                .filter(|v| *v > 0)
+        };
+        for (i, row) in g.iter().enumerate() {
+            for (j, v) in row.iter().enumerate() {
+                let range = r.get(i).and_then(|x| x.get(j)).copied().unwrap_or((0, 0));
+                if visible(i, j).is_some() || *v == 0 || protected(*v, range) {
+                    continue;
+                }
+                let in_row = (0..cols.saturating_sub(1)).map(|c| (i, c));
+                let in_col = (0..rows.saturating_sub(1)).map(|x| (x, j));
+                let smallest = |cells: Vec<(usize, usize)>| {
+                    cells
+                        .into_iter()
+                        .filter_map(|(a, b)| visible(a, b).map(|v| (v, a, b)))
+                        .min()
+                };
+                let pick = smallest(in_row.collect())
+                    .or_else(|| smallest(in_col.collect()))
+                    .or_else(|| smallest(vec![(i, cols - 1), (rows - 1, j)]))
+                    .or_else(|| {
+                        smallest(
+                            (0..rows)
+                                .flat_map(|a| (0..cols).map(move |b| (a, b)))
+                                .collect(),
+                        )
+                    });
+                if let Some((_, a, b)) = pick {
+                    out.push(t.key(a, b));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The rule on one augmented grid (totals in the last row and column), by position: which
