@@ -119,6 +119,10 @@ pub struct Victims {
     pub hotline_referred: i64,
     pub loans_count: i64,
     pub loans_amount: i64,
+    /// Set when the reader may not see these figures (`reports::privacy`): every count above
+    /// is then zero and the documents print the mark "x" instead.
+    #[serde(default)]
+    pub withheld: bool,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -698,6 +702,7 @@ async fn victims(
         loans_count: months.iter().map(|m| m.loans_count).sum(),
         loans_amount: months.iter().map(|m| m.loans_amount).sum(),
         supported: Vec::new(),
+        withheld: false,
     };
     for s in support {
         let Some(c) = codes.get(&s.support_type_id) else {

@@ -16,6 +16,7 @@ db_tests!(
     the_api_applies_the_forms_rules_and_names_the_field,
     extreme_accepted_and_stored_figures_never_break_the_plan_page,
     every_api_endpoint_answers_arbitrary_json_with_a_named_field_never_a_5xx,
+    report_victim_figures_are_exact_only_for_those_entitled,
 );
 
 /// The spellings from the issue (and a few more) that must be refused wherever free text goes.
@@ -656,4 +657,62 @@ async fn every_api_endpoint_answers_arbitrary_json_with_a_named_field_never_a_5x
     for path in [format!("/plans/{plan}"), format!("/plans/{plan}/docx")] {
         assert_eq!(app.get(&path).await.status(), StatusCode::OK, "{path}");
     }
+}
+
+/// A compiled report carrying 57 persons received (25 + 30 + a hidden-size 2 in one commune):
+/// the compiling office reads them exactly, with the read audited; a planner gets them
+/// withheld on the page, the print view, the DOCX and the XLSX.
+async fn report_victim_figures_are_exact_only_for_those_entitled(app: TestApp) {
+    crate::support_stats::enter_small_and_large(&app).await;
+    let period = crate::reports::open_period(&app).await;
+    let compiled = app
+        .scalar(&format!(
+            "SELECT id AS n FROM reports WHERE period_id = {period} AND level = 'compiled'"
+        ))
+        .await;
+    let exact = "Tiếp nhận 57 nạn nhân";
+    let withheld = "Số liệu về nạn nhân được bảo vệ";
+    let (status, page) = app.get_text(&format!("/reports/{compiled}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("data-figure=\"victims_received\">57<"),
+        "{page}"
+    );
+    assert!(page.contains(exact));
+    let docx = app
+        .get(&format!("/reports/{compiled}/docx"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(crate::reports::part(&docx, "word/document.xml").contains(exact));
+    assert!(
+        app.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'report:victims_exact'")
+            .await
+            >= 2,
+        "every exact read is audited"
+    );
+    let planner = app.another_browser();
+    planner.login_as("planner").await;
+    let (status, page) = planner.get_text(&format!("/reports/{compiled}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains("data-figure=\"victims_received\""));
+    assert!(!page.contains(exact), "the drafted sentence is withheld");
+    assert!(page.contains(withheld));
+    let (status, print) = planner
+        .get_text(&format!("/reports/{compiled}/print"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!print.contains(exact) && print.contains(withheld));
+    let docx = planner
+        .get(&format!("/reports/{compiled}/docx"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let xml = crate::reports::part(&docx, "word/document.xml");
+    assert!(!xml.contains(exact) && xml.contains(withheld));
+    assert!(xml.contains("x — ẩn để bảo vệ nạn nhân."));
+    let r = planner.get(&format!("/reports/{compiled}/xlsx")).await;
+    assert_eq!(r.status(), StatusCode::OK);
 }
