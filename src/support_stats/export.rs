@@ -82,18 +82,9 @@ pub fn lines(report: &Report, tr: &Tr) -> Vec<Line> {
     for (key, v) in [
         ("stats.summary.received", value(s.received)),
         ("stats.summary.carried_over", value(s.carried_over)),
-        (
-            "stats.summary.hotline_received",
-            s.hotline.received.to_string(),
-        ),
-        (
-            "stats.summary.hotline_handled",
-            s.hotline.handled.to_string(),
-        ),
-        (
-            "stats.summary.hotline_referred",
-            s.hotline.referred.to_string(),
-        ),
+        ("stats.summary.hotline_received", value(s.hotline.received)),
+        ("stats.summary.hotline_handled", value(s.hotline.handled)),
+        ("stats.summary.hotline_referred", value(s.hotline.referred)),
         ("stats.summary.loans_count", value(s.loans_count)),
         (
             "stats.summary.loans_amount",

@@ -13,12 +13,13 @@ use crate::support_stats::views_model::{TableView, Tr};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Hotline-111 tips: counts of calls, not of persons, so they are not suppressed.
-#[derive(Clone, Debug, Default, Serialize)]
+/// Hotline-111 tips: counts of calls, but a call about one victim can identify them, so a small
+/// count is hidden like any other (`suppress::lone`).
+#[derive(Clone, Debug, Serialize)]
 pub struct Hotline {
-    pub received: i64,
-    pub handled: i64,
-    pub referred: i64,
+    pub received: Shown,
+    pub handled: Shown,
+    pub referred: Shown,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -71,7 +72,7 @@ pub struct Report {
 pub fn report(data: &Data, sel: &Selection, user: &CurrentUser, tr: &Tr) -> Report {
     let exact = data.exact_for(user);
     let lists = Lists::of(data);
-    let mut hotline = Hotline::default();
+    let (mut hot_received, mut hot_handled, mut hot_referred) = (0i64, 0i64, 0i64);
     let (mut carried, mut loans, mut loans_amount) = (0, 0, 0);
     for m in &data.months {
         // Carried over into the period: each unit's figure for the first month (later months'
@@ -81,9 +82,9 @@ pub fn report(data: &Data, sel: &Selection, user: &CurrentUser, tr: &Tr) -> Repo
         }
         loans += m.loans_count;
         loans_amount += m.loans_amount;
-        hotline.received += m.hotline_received;
-        hotline.handled += m.hotline_handled;
-        hotline.referred += m.hotline_referred;
+        hot_received = hot_received.saturating_add(m.hotline_received);
+        hot_handled = hot_handled.saturating_add(m.hotline_handled);
+        hot_referred = hot_referred.saturating_add(m.hotline_referred);
     }
     let mut specs = received_specs(data, &lists, tr);
     specs.extend(support_specs(data, sel, &lists, tr));
@@ -136,7 +137,11 @@ pub fn report(data: &Data, sel: &Selection, user: &CurrentUser, tr: &Tr) -> Repo
             carried_over: total_of(Slot::Carried),
             loans_count,
             loans_amount: (!loans_count.is_suppressed()).then_some(loans_amount),
-            hotline,
+            hotline: Hotline {
+                received: suppress::lone(hot_received, exact),
+                handled: suppress::lone(hot_handled, exact),
+                referred: suppress::lone(hot_referred, exact),
+            },
         },
         laws_split: support.len() > 1,
         received,

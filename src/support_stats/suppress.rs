@@ -205,6 +205,16 @@ impl<K: Clone> Protected<K> {
     }
 }
 
+/// A figure shown on its own, in no table and no equation with others shown beside it (the
+/// hotline-111 tips): hidden when it is a count from 1 to 4, for readers without exact access.
+pub fn lone(value: i64, exact: bool) -> Shown {
+    if exact || !(1..THRESHOLD).contains(&value) {
+        Shown::Exact(value)
+    } else {
+        Shown::Suppressed
+    }
+}
+
 /// Every cell exact: for readers with the sensitive capability, or figures at the compiling
 /// level. Going through the same type keeps one rendering path for both.
 pub fn exact<K: Clone + Ord + Debug>(tables: &[Table<K>]) -> Vec<Protected<K>> {

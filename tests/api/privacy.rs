@@ -17,6 +17,7 @@ db_tests!(
     extreme_accepted_and_stored_figures_never_break_the_plan_page,
     every_api_endpoint_answers_arbitrary_json_with_a_named_field_never_a_5xx,
     report_victim_figures_are_exact_only_for_those_entitled,
+    small_counts_read_x_everywhere_and_the_hotline_is_protected_too,
 );
 
 /// The spellings from the issue (and a few more) that must be refused wherever free text goes.
@@ -715,4 +716,70 @@ async fn report_victim_figures_are_exact_only_for_those_entitled(app: TestApp) {
     assert!(xml.contains("x — ẩn để bảo vệ nạn nhân."));
     let r = planner.get(&format!("/reports/{compiled}/xlsx")).await;
     assert_eq!(r.status(), StatusCode::OK);
+}
+
+/// Hidden figures read the one neutral mark "x" with its legend (never "<5", which a
+/// complementary cell of 5 or more would contradict), and hotline-111 tips are protected like
+/// persons: the compiling office reads 3, every other reader "x", in the page, API and CSV.
+async fn small_counts_read_x_everywhere_and_the_hotline_is_protected_too(app: TestApp) {
+    app.login_as("compiler").await;
+    let hp = crate::support_stats::unit(&app, "PY-TH-HOAPHONG").await;
+    let f = crate::support_stats::fields(
+        &app,
+        &hp,
+        "2024-05",
+        &[
+            ("female", "16-17", "sexual", "rescued", "abroad", 2),
+            ("male", "18-29", "forced_labour", "self", "abroad", 30),
+        ],
+        &[
+            ("hotline_received", "3"),
+            ("hotline_handled", "3"),
+            ("hotline_referred", "2"),
+        ],
+    )
+    .await;
+    crate::support_stats::enter(&app, &f).await;
+    let q = format!("unit={hp}&month=2024-05");
+    let report: Value = app
+        .get(&format!("/api/v1/support-stats?{q}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["summary"]["hotline"]["received"], 3);
+    assert_eq!(report["summary"]["hotline"]["referred"], 2);
+    for role in ["leader", "planner", "commune"] {
+        let browser = app.another_browser();
+        browser.login_as(role).await;
+        let report: Value = browser
+            .get(&format!("/api/v1/support-stats?{q}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(report["exact"], false, "{role}");
+        for k in ["received", "handled", "referred"] {
+            assert_eq!(report["summary"]["hotline"][k], "x", "{role}: hotline {k}");
+        }
+        let text = report.to_string();
+        assert!(!text.contains("<5"), "{role}: no cell reads <5");
+        let (status, page) = browser.get_text(&format!("/stats?{q}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            page.contains("x — ẩn để bảo vệ nạn nhân"),
+            "{role}: the legend"
+        );
+        assert!(!page.contains("&lt;5"), "{role}");
+        let csv = browser
+            .get(&format!("/stats/export?{q}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(!csv.contains("<5"), "{role}");
+        let (status, trend) = browser.get_text(&format!("/stats/trend?{q}")).await;
+        assert_eq!(status, StatusCode::OK, "{role}");
+        assert!(!trend.contains("&lt;5"), "{role}");
+    }
 }
