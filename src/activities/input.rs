@@ -85,6 +85,28 @@ pub struct ActivityInput {
 /// any budget in đồng, small enough that millions of them add up within an `i64`).
 pub const MAX_COUNT: i64 = 1_000_000_000_000;
 
+/// An activity as read for totals: every figure within 0 to [`MAX_COUNT`], so that a figure
+/// stored before that limit existed cannot overflow a sum (millions of rows would be needed).
+pub fn bounded(mut a: crate::entities::activity::Model) -> crate::entities::activity::Model {
+    for v in [
+        &mut a.planned_participants,
+        &mut a.planned_women,
+        &mut a.planned_ethnic_minority,
+        &mut a.planned_children,
+        &mut a.participants,
+        &mut a.participants_women,
+        &mut a.participants_ethnic_minority,
+        &mut a.participants_children,
+        &mut a.planned_broadcasts,
+        &mut a.planned_broadcast_minutes,
+        &mut a.broadcasts,
+        &mut a.broadcast_minutes,
+    ] {
+        *v = v.map(|n| n.clamp(0, MAX_COUNT));
+    }
+    a
+}
+
 /// A whole number typed by a person: "1.250" and "1 250" mean 1250; empty means not given.
 pub fn parse_count(raw: &str, field: &str, errors: &mut FieldErrors) -> Option<i64> {
     let cleaned: String = raw

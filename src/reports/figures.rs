@@ -244,7 +244,10 @@ async fn held_by_area(
         .filter(activity::Column::StartDate.gte(from))
         .filter(activity::Column::StartDate.lte(to))
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(crate::activities::input::bounded)
+        .collect::<Vec<_>>();
     let items: Vec<i64> = rows.iter().map(|a| a.plan_item_id).collect();
     let areas = area_of_items(db, &items).await?;
     let mut out: HashMap<String, Held> = HashMap::new();
@@ -289,12 +292,15 @@ pub async fn compute_for(
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
-    let in_period = activity::Entity::find()
+    let in_period: Vec<activity::Model> = activity::Entity::find()
         .filter(subject.activities())
         .filter(activity::Column::StartDate.gte(from))
         .filter(activity::Column::StartDate.lte(to))
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(crate::activities::input::bounded)
+        .collect();
     let planned = in_period
         .iter()
         .filter(|a| a.status == "planned" || a.status == "postponed")

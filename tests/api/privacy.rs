@@ -472,7 +472,30 @@ async fn extreme_accepted_and_stored_figures_never_break_the_plan_page(app: Test
     )
     .await
     .unwrap();
-    for path in [format!("/plans/{plan}"), format!("/plans/{plan}/docx")] {
+    for path in [
+        format!("/plans/{plan}"),
+        format!("/plans/{plan}/docx"),
+        "/dashboard?from=2024-01-01&to=2024-12-31".to_owned(),
+        "/activities?status=held".to_owned(),
+        "/activities/export.csv?status=held".to_owned(),
+        "/activities/export.xlsx?status=held".to_owned(),
+    ] {
+        assert_eq!(app.get(&path).await.status(), StatusCode::OK, "{path}");
+    }
+    // The half-year report that counts them, as the compiling office drafts it.
+    app.login_as("compiler").await;
+    let period = crate::reports::open_period(&app).await;
+    let compiled = app
+        .scalar(&format!(
+            "SELECT id AS n FROM reports WHERE period_id = {period} AND level = 'compiled'"
+        ))
+        .await;
+    for path in [
+        format!("/reports/{compiled}"),
+        format!("/reports/{compiled}/docx"),
+        format!("/reports/{compiled}/xlsx"),
+        format!("/reports/{compiled}/print"),
+    ] {
         assert_eq!(app.get(&path).await.status(), StatusCode::OK, "{path}");
     }
 }
