@@ -187,7 +187,7 @@ pub async fn get_stats_xlsx(
         i18n: &state.i18n,
         locale: user.locale,
     };
-    let report = figures::report(&data, &sel, &user, &tr);
+    let report = figures::report_for(&state.db, &data, &sel, &user, &tr).await?;
     audit_read(
         &state.db,
         &user,

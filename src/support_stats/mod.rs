@@ -15,9 +15,10 @@
 //! - every view and export is written to the audit log.
 //!
 //! Known limits: suppression holds within one view (one page, one API answer, one export),
-//! audited there by an interval attacker (`suppress::attack`). A reader who compares two
-//! different selections — two overlapping periods, or the trend and a month — can sometimes
-//! difference them; the audit log records every such read (see `docs/privacy.md`).
+//! audited there by an interval attacker (`suppress::attack`), and across the views of a unit's
+//! family (its parent and the parent's units below, `figures::report_for`). A reader who
+//! compares two different periods — two overlapping ones, or the trend and a month — can
+//! sometimes difference them; the audit log records every such read (see `docs/privacy.md`).
 
 pub mod access;
 pub mod codes;

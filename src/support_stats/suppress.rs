@@ -21,8 +21,9 @@
 //!    again. This is what stops "a total of 12, 10 visible, two hidden cells: each is 1".
 //!
 //! Limits (see `docs/privacy.md`): the audit is a relaxation of the linear program (bounds
-//! line by line), and it holds within one view; differencing between two separate views (two
-//! overlapping periods, two units) is not yet prevented.
+//! line by line). Tables of several views are protected together by passing them together:
+//! `figures::report` does so for a unit and its parent's family; differencing two overlapping
+//! periods is not yet prevented.
 
 use serde::{Serialize, Serializer};
 use std::collections::BTreeSet;
@@ -78,6 +79,9 @@ pub struct Table<K> {
     pub rows: Vec<K>,
     pub cols: Vec<K>,
     values: Vec<Vec<i64>>,
+    /// Dimensions every cell of the table shares (the unit a table of one unit is about), so
+    /// that its figures link with the same figures in a table across units.
+    fixed: Vec<(&'static str, K)>,
 }
 
 impl<K: Clone + Ord + Debug> Table<K> {
@@ -96,7 +100,17 @@ impl<K: Clone + Ord + Debug> Table<K> {
             rows,
             cols,
             values,
+            fixed: Vec::new(),
         }
+    }
+
+    /// The same table, its every figure marked as being about one value of a dimension it does
+    /// not show (`unit`): unchanged if it already shows that dimension.
+    pub fn about(mut self, dim: &'static str, value: K) -> Self {
+        if self.row_dim != dim && self.col_dim != dim {
+            self.fixed.push((dim, value));
+        }
+        self
     }
 
     /// A list of counts with its total: one column, whose key is `col`.
@@ -146,7 +160,7 @@ impl<K: Clone + Ord + Debug> Table<K> {
 
     /// The identity of a cell of the augmented grid, shared by every table showing that figure.
     fn key(&self, i: usize, j: usize) -> CellKey<K> {
-        let mut dims = Vec::new();
+        let mut dims = self.fixed.clone();
         if let Some(r) = self.rows.get(i) {
             dims.push((self.row_dim, r.clone()));
         }

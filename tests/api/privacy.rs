@@ -18,6 +18,7 @@ db_tests!(
     every_api_endpoint_answers_arbitrary_json_with_a_named_field_never_a_5xx,
     report_victim_figures_are_exact_only_for_those_entitled,
     small_counts_read_x_everywhere_and_the_hotline_is_protected_too,
+    a_units_own_view_cannot_be_subtracted_from_its_parents,
 );
 
 /// The spellings from the issue (and a few more) that must be refused wherever free text goes.
@@ -805,4 +806,98 @@ async fn small_counts_read_x_everywhere_and_the_hotline_is_protected_too(app: Te
         assert_eq!(status, StatusCode::OK, "{role}");
         assert!(!trend.contains("&lt;5"), "{role}");
     }
+}
+
+/// The issue's differencing of units: the district's total 25, the communes shown (10, 7) and a
+/// neighbour's own total (6) gave the hidden commune's 2; the district's 6 loans minus a
+/// commune's 5 gave the other's single loan. Every view of the family is now protected at once:
+/// a commune hidden in the district's table is hidden in its own view too, and loans are never
+/// left with exactly one commune hidden.
+async fn a_units_own_view_cannot_be_subtracted_from_its_parents(app: TestApp) {
+    use kehoach::entities::org_unit;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    app.login_as("compiler").await;
+    let hp = org_unit::Entity::find()
+        .filter(org_unit::Column::Code.eq("PY-TH-HOAPHONG"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let communes = org_unit::Entity::find()
+        .filter(org_unit::Column::ParentId.eq(hp.parent_id.unwrap()))
+        .order_by_asc(org_unit::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(communes.len() >= 4);
+    let figures = [(10, 5), (7, 0), (2, 1), (6, 0)];
+    for (c, (persons, loans)) in communes.iter().zip(figures) {
+        let loans = loans.to_string();
+        let amount = (loans.parse::<i64>().unwrap() * 30_000_000).to_string();
+        let f = crate::support_stats::fields(
+            &app,
+            &c.id.to_string(),
+            "2024-05",
+            &[("male", "18-29", "forced_labour", "self", "abroad", persons)],
+            &[
+                ("loans_count", loans.as_str()),
+                ("loans_amount", amount.as_str()),
+            ],
+        )
+        .await;
+        crate::support_stats::enter(&app, &f).await;
+    }
+    let leader = app.another_browser();
+    leader.login_as("leader").await;
+    let read = |unit: i64| {
+        let leader = &leader;
+        async move {
+            let r = leader
+                .get(&format!("/api/v1/support-stats?unit={unit}&month=2024-05"))
+                .await;
+            assert_eq!(r.status(), StatusCode::OK);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let district = read(hp.parent_id.unwrap()).await;
+    assert_eq!(district["exact"], false);
+    assert_eq!(district["summary"]["received"], 25);
+    let by_unit = &district["by_unit"]["rows"];
+    let mut hidden_received = 0;
+    let mut hidden_loans = 0;
+    for c in &communes[..4] {
+        let code = c.id.to_string();
+        let row = by_unit
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"].as_str() == Some(code.as_str()))
+            .unwrap();
+        let own = read(c.id).await;
+        if row["total"] == "x" {
+            hidden_received += 1;
+            assert_eq!(
+                own["summary"]["received"], "x",
+                "{}: hidden in the district's table, so hidden in its own view",
+                c.name
+            );
+        } else {
+            assert_eq!(own["summary"]["received"], row["total"], "{}", c.name);
+        }
+        if own["summary"]["loans_count"] == "x" {
+            hidden_loans += 1;
+            assert!(own["summary"]["loans_amount"].is_null());
+        }
+    }
+    assert_ne!(
+        hidden_received, 1,
+        "one hidden commune is the total minus the others"
+    );
+    if district["summary"]["loans_count"] != "x" {
+        assert_ne!(
+            hidden_loans, 1,
+            "one hidden loan count is the total minus the others"
+        );
+    }
+    assert!(hidden_received >= 2, "the 2 is hidden, with a complement");
 }
