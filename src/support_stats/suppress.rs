@@ -394,20 +394,36 @@ pub fn attack(grids: &[ShownGrid], link: &[LinkGrid]) -> Vec<RangeGrid> {
     for _ in 0..1000 {
         let mut changed = false;
         for (members, total) in &lines {
-            let sum = |v: &[i128], skip: Option<usize>| -> i128 {
+            let sum = |v: &[i128]| -> i128 {
                 members
                     .iter()
-                    .filter(|m| Some(**m) != skip)
                     .map(|m| get(v, *m))
                     .fold(0i128, |a, b| a.saturating_add(b))
                     .min(UNBOUNDED)
             };
-            let (all_lo, all_hi) = (sum(&lo, None), sum(&hi, None));
+            // The sums are read once per line; a member's bounds tightened earlier in the line
+            // only make the others' derived bounds looser, never wrong.
+            let (all_lo, all_hi) = (sum(&lo), sum(&hi));
+            // The upper bounds that are still unbounded, and the sum of the others.
+            let open = members
+                .iter()
+                .filter(|m| get(&hi, **m) >= UNBOUNDED)
+                .count();
+            let finite_hi: i128 = members
+                .iter()
+                .map(|m| get(&hi, *m))
+                .filter(|h| *h < UNBOUNDED)
+                .sum();
             changed |= tighten(&mut lo, &mut hi, *total, all_lo, all_hi);
             let (t_lo, t_hi) = (get(&lo, *total), get(&hi, *total));
             for m in members {
-                let others_lo = sum(&lo, Some(*m));
-                let others_hi = sum(&hi, Some(*m));
+                let others_lo = all_lo - get(&lo, *m);
+                let own_hi = get(&hi, *m);
+                let others_hi = match (open, own_hi >= UNBOUNDED) {
+                    (0, _) => finite_hi - own_hi,
+                    (1, true) => finite_hi,
+                    _ => UNBOUNDED,
+                };
                 let upper = if t_hi >= UNBOUNDED {
                     UNBOUNDED
                 } else {
