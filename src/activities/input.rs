@@ -2,7 +2,6 @@
 //! written: figures that add up, dates in order, a held date not in the future, no phone or ID
 //! numbers in free text. The rules here need no database; `service` checks the references.
 
-use crate::text::contains_personal_number;
 use crate::web::format::{four_digit_year, parse_date};
 use crate::web::forms::{FieldErrors, RawForm, non_empty};
 use chrono::NaiveDate;
@@ -82,6 +81,32 @@ pub struct ActivityInput {
     pub notes: Option<String>,
 }
 
+/// The largest count or amount any form, import or API call accepts (a trillion: larger than
+/// any budget in đồng, small enough that millions of them add up within an `i64`).
+pub const MAX_COUNT: i64 = 1_000_000_000_000;
+
+/// An activity as read for totals: every figure within 0 to [`MAX_COUNT`], so that a figure
+/// stored before that limit existed cannot overflow a sum (millions of rows would be needed).
+pub fn bounded(mut a: crate::entities::activity::Model) -> crate::entities::activity::Model {
+    for v in [
+        &mut a.planned_participants,
+        &mut a.planned_women,
+        &mut a.planned_ethnic_minority,
+        &mut a.planned_children,
+        &mut a.participants,
+        &mut a.participants_women,
+        &mut a.participants_ethnic_minority,
+        &mut a.participants_children,
+        &mut a.planned_broadcasts,
+        &mut a.planned_broadcast_minutes,
+        &mut a.broadcasts,
+        &mut a.broadcast_minutes,
+    ] {
+        *v = v.map(|n| n.clamp(0, MAX_COUNT));
+    }
+    a
+}
+
 /// A whole number typed by a person: "1.250" and "1 250" mean 1250; empty means not given.
 pub fn parse_count(raw: &str, field: &str, errors: &mut FieldErrors) -> Option<i64> {
     let cleaned: String = raw
@@ -97,7 +122,7 @@ pub fn parse_count(raw: &str, field: &str, errors: &mut FieldErrors) -> Option<i
             errors.add(field, "activity.error.negative");
             None
         }
-        Ok(n) if n > 1_000_000_000_000 => {
+        Ok(n) if n > MAX_COUNT => {
             errors.add(field, "activity.error.too_big");
             None
         }
@@ -109,7 +134,8 @@ pub fn parse_count(raw: &str, field: &str, errors: &mut FieldErrors) -> Option<i
     }
 }
 
-fn parse_time(raw: &str, field: &str, errors: &mut FieldErrors) -> Option<String> {
+/// A time of day typed as `HH:MM`, 00:00 to 23:59; empty means not given.
+pub fn parse_time(raw: &str, field: &str, errors: &mut FieldErrors) -> Option<String> {
     let t = raw.trim();
     if t.is_empty() {
         return None;
@@ -281,11 +307,12 @@ fn part_of(f: &Figures, prefix: &str, errors: &mut FieldErrors) {
     }
 }
 
-/// Free text must not carry phone or ID numbers (DOMAIN.md §6).
+/// Free text must not carry phone or ID numbers (DOMAIN.md §6) and is at most
+/// [`crate::text::LONG_TEXT`] characters: each must make a [`crate::text::FreeText`].
 pub fn check_free_text(fields: &[(&str, Option<&str>)], errors: &mut FieldErrors) {
     for (name, value) in fields {
-        if value.is_some_and(contains_personal_number) {
-            errors.add(name, "activity.error.personal_data");
+        if let Some(v) = value {
+            crate::text::free_text(name, v, crate::text::LONG_TEXT, errors);
         }
     }
 }

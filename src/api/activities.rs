@@ -4,16 +4,18 @@
 
 use crate::activities::access;
 use crate::activities::edit::Writer;
+use crate::activities::input::parse_time;
 use crate::activities::input::{ActivityInput, Figures};
 use crate::activities::repo::{self, Filter};
 use crate::activities::service::{self, ActivityError};
-use crate::api::{invalid, list};
+use crate::api::{check_counts, check_dates, invalid, list, parse_body};
 use crate::auth::CurrentUser;
 use crate::entities::{activity, activity_target_group, code};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::forms::FieldErrors;
+use crate::web::forms::{FieldErrors, non_empty};
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -131,8 +133,10 @@ pub async fn get_api_activity(
     Ok(Json(one_json(&state, &a).await?))
 }
 
-/// An activity as a JSON body. Codes (type, target groups) are given by their code.
+/// An activity as a JSON body. Codes (type, target groups) are given by their code. On `PUT`
+/// only the fields sent change (an empty text clears it); an unknown field is refused.
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub struct ActivityBody {
     #[serde(rename = "type")]
     activity_type: Option<String>,
@@ -146,14 +150,10 @@ pub struct ActivityBody {
     start_time: Option<String>,
     end_time: Option<String>,
     place: Option<String>,
-    #[serde(default)]
-    target_groups: Vec<String>,
-    #[serde(default)]
-    languages: Vec<String>,
-    #[serde(default)]
-    ethnic_minority_outreach: bool,
-    #[serde(default)]
-    border_outreach: bool,
+    target_groups: Option<Vec<String>>,
+    languages: Option<Vec<String>>,
+    ethnic_minority_outreach: Option<bool>,
+    border_outreach: Option<bool>,
     planned_participants: Option<i64>,
     planned_women: Option<i64>,
     planned_ethnic_minority: Option<i64>,
@@ -195,8 +195,8 @@ async fn to_input(
     if let Some(t) = body.title {
         i.title = t.trim().to_owned();
     }
-    if body.description.is_some() {
-        i.description = body.description;
+    if let Some(d) = body.description {
+        i.description = non_empty(&d);
     }
     if let Some(p) = body.plan_item_id {
         i.plan_item_id = p;
@@ -215,29 +215,32 @@ async fn to_input(
     } else if i.end_date < i.start_date {
         i.end_date = i.start_date;
     }
+    // The same reading of a time as the form: 00:00 to 23:59, empty clears it.
     if let Some(t) = body.start_time {
-        i.start_time = Some(t);
+        i.start_time = parse_time(&t, "start_time", errors);
     }
     if let Some(t) = body.end_time {
-        i.end_time = Some(t);
+        i.end_time = parse_time(&t, "end_time", errors);
     }
-    if body.place.is_some() {
-        i.place = body.place;
+    if let Some(p) = body.place {
+        i.place = non_empty(&p);
     }
-    if !body.target_groups.is_empty() {
+    if let Some(groups) = body.target_groups {
         i.target_groups.clear();
-        for g in &body.target_groups {
+        for g in &groups {
             match code_id(state, "target_group", g).await? {
                 Some(id) => i.target_groups.push(id),
                 None => errors.add("target_groups", "form.choose"),
             }
         }
     }
-    if !body.languages.is_empty() {
-        i.languages = body.languages;
+    if let Some(languages) = body.languages {
+        i.languages = languages;
     }
-    i.ethnic_minority_outreach = body.ethnic_minority_outreach || i.ethnic_minority_outreach;
-    i.border_outreach = body.border_outreach || i.border_outreach;
+    i.ethnic_minority_outreach = body
+        .ethnic_minority_outreach
+        .unwrap_or(i.ethnic_minority_outreach);
+    i.border_outreach = body.border_outreach.unwrap_or(i.border_outreach);
     let planned = Figures {
         participants: body.planned_participants.or(i.planned.participants),
         women: body.planned_women.or(i.planned.women),
@@ -245,19 +248,18 @@ async fn to_input(
         children: body.planned_children.or(i.planned.children),
         ..i.planned.clone()
     };
-    for (v, name) in [
-        (planned.participants, "planned_participants"),
-        (planned.women, "planned_women"),
-        (planned.ethnic_minority, "planned_ethnic_minority"),
-        (planned.children, "planned_children"),
-    ] {
-        if v.is_some_and(|n| n < 0) {
-            errors.add(name, "activity.error.negative");
-        }
-    }
+    check_counts(
+        &[
+            ("planned_participants", planned.participants),
+            ("planned_women", planned.women),
+            ("planned_ethnic_minority", planned.ethnic_minority),
+            ("planned_children", planned.children),
+        ],
+        errors,
+    );
     i.planned = planned;
-    if body.notes.is_some() {
-        i.notes = body.notes;
+    if let Some(n) = body.notes {
+        i.notes = non_empty(&n);
     }
     Ok(i)
 }
@@ -282,8 +284,12 @@ fn respond_error(state: &AppState, user: &CurrentUser, e: ActivityError) -> AppR
 pub async fn post_api_activity(
     State(state): State<AppState>,
     user: CurrentUser,
-    Json(body): Json<ActivityBody>,
+    bytes: Bytes,
 ) -> AppResult<Response> {
+    let body: ActivityBody = match parse_body(&state, &user, &bytes) {
+        Ok(b) => b,
+        Err(refused) => return Ok(refused),
+    };
     let w = Writer::of(&state, &user).await?;
     let mut errors = FieldErrors::default();
     let input = to_input(&state, &user, body, None, &mut errors).await?;
@@ -316,9 +322,13 @@ pub async fn put_api_activity(
     user: CurrentUser,
     Path(id): Path<i64>,
     headers: HeaderMap,
-    Json(body): Json<ActivityBody>,
+    bytes: Bytes,
 ) -> AppResult<Response> {
     let (a, _) = access::writable(&state, &user, id).await?;
+    let body: ActivityBody = match parse_body(&state, &user, &bytes) {
+        Ok(b) => b,
+        Err(refused) => return Ok(refused),
+    };
     let Some(version) = expected_version(&headers, body.version) else {
         let mut errors = FieldErrors::default();
         errors.add("version", "api.error.version_required");
@@ -340,6 +350,7 @@ pub async fn put_api_activity(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StatusBody {
     status: String,
     version: Option<i32>,
@@ -360,9 +371,39 @@ pub async fn post_api_status(
     user: CurrentUser,
     Path(id): Path<i64>,
     headers: HeaderMap,
-    Json(body): Json<StatusBody>,
+    bytes: Bytes,
 ) -> AppResult<Response> {
     let (a, _) = access::writable(&state, &user, id).await?;
+    let body: StatusBody = match parse_body(&state, &user, &bytes) {
+        Ok(b) => b,
+        Err(refused) => return Ok(refused),
+    };
+    let mut errors = FieldErrors::default();
+    check_counts(
+        &[
+            ("participants_total", body.participants_total),
+            ("participants_women", body.participants_women),
+            (
+                "participants_ethnic_minority",
+                body.participants_ethnic_minority,
+            ),
+            ("participants_children", body.participants_children),
+            ("broadcasts", body.broadcasts),
+            ("broadcast_minutes", body.broadcast_minutes),
+        ],
+        &mut errors,
+    );
+    check_dates(
+        &[
+            ("held_on", body.held_on),
+            ("new_start", body.new_start),
+            ("new_end", body.new_end),
+        ],
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        return Ok(invalid(&state, &user, &errors));
+    }
     let version = expected_version(&headers, body.version).unwrap_or(a.version);
     let w = Writer::of(&state, &user).await?;
     let ctx = w.ctx(&state, &user);
@@ -379,22 +420,7 @@ pub async fn post_api_status(
                 broadcasts: body.broadcasts,
                 broadcast_minutes: body.broadcast_minutes,
             };
-            let mut errors = FieldErrors::default();
-            for (v, name) in [
-                (input.actual.participants, "participants_total"),
-                (input.actual.women, "participants_women"),
-                (input.actual.ethnic_minority, "participants_ethnic_minority"),
-                (input.actual.children, "participants_children"),
-            ] {
-                if v.is_some_and(|n| n < 0) {
-                    errors.add(name, "activity.error.negative");
-                }
-            }
-            if errors.is_empty() {
-                service::log_held(&state.db, &ctx, &a, version, input).await
-            } else {
-                Err(ActivityError::Invalid(errors))
-            }
+            service::log_held(&state.db, &ctx, &a, version, input).await
         }
         service::POSTPONED => match body.new_start {
             Some(s) => {

@@ -2,7 +2,7 @@
 //! and add items, for scripts and integrations. Same rules as the pages: the service validates,
 //! `plans::access` decides who may read and change what.
 
-use crate::api::{invalid, list};
+use crate::api::{check_dates, invalid, list, parse_body};
 use crate::auth::CurrentUser;
 use crate::entities::code;
 use crate::error::{AppError, AppResult};
@@ -12,6 +12,7 @@ use crate::plans::{access, edit};
 use crate::state::AppState;
 use crate::web::forms::FieldErrors;
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -92,59 +93,87 @@ pub async fn get_api_plan(
     Ok(Json(out))
 }
 
-#[derive(Deserialize)]
+/// A plan header as a JSON body. On `POST` the title, period and place are required; on
+/// `PATCH` only the fields sent change. An unknown field is refused.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub struct PlanInput {
-    title: String,
+    title: Option<String>,
     org_unit_id: Option<i64>,
     drafting_agency_id: Option<i64>,
-    period_start: NaiveDate,
-    period_end: NaiveDate,
-    place: String,
-    #[serde(default)]
-    preamble: String,
-    #[serde(default)]
-    legal_bases: Vec<String>,
-    #[serde(default)]
-    signer_authority: String,
-    #[serde(default)]
-    signer_title: String,
-    #[serde(default)]
-    signer_name: String,
-    #[serde(default)]
-    recipients: Vec<String>,
+    period_start: Option<NaiveDate>,
+    period_end: Option<NaiveDate>,
+    place: Option<String>,
+    preamble: Option<String>,
+    legal_bases: Option<Vec<String>>,
+    signer_authority: Option<String>,
+    signer_title: Option<String>,
+    signer_name: Option<String>,
+    recipients: Option<Vec<String>>,
     /// Required when changing an issued plan.
     amendment: Option<AmendmentInput>,
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AmendmentInput {
     on: NaiveDate,
     reason: String,
 }
 
 impl PlanInput {
-    fn header(self, org_unit_id: i64) -> (PlanHeader, Option<Amendment>) {
+    /// The header after the fields sent are laid over `base`; the dates sent are checked.
+    fn header(
+        self,
+        mut base: PlanHeader,
+        errors: &mut FieldErrors,
+    ) -> (PlanHeader, Option<Amendment>) {
+        check_dates(
+            &[
+                ("period_start", self.period_start),
+                ("period_end", self.period_end),
+                ("amendment.on", self.amendment.as_ref().map(|a| a.on)),
+            ],
+            errors,
+        );
         let amendment = self.amendment.map(|a| Amendment {
             on: a.on,
             reason: a.reason,
         });
-        (
-            PlanHeader {
-                title: self.title,
-                org_unit_id,
-                drafting_agency_id: self.drafting_agency_id,
-                period_start: self.period_start,
-                period_end: self.period_end,
-                place: self.place,
-                preamble: self.preamble,
-                legal_bases: self.legal_bases,
-                signer_authority: self.signer_authority,
-                signer_title: self.signer_title,
-                signer_name: self.signer_name,
-                recipients: self.recipients,
-            },
-            amendment,
-        )
+        if let Some(v) = self.title {
+            base.title = v;
+        }
+        if self.drafting_agency_id.is_some() {
+            base.drafting_agency_id = self.drafting_agency_id;
+        }
+        if let Some(v) = self.period_start {
+            base.period_start = v;
+        }
+        if let Some(v) = self.period_end {
+            base.period_end = v;
+        }
+        if let Some(v) = self.place {
+            base.place = v;
+        }
+        if let Some(v) = self.preamble {
+            base.preamble = v;
+        }
+        if let Some(v) = self.legal_bases {
+            base.legal_bases = v;
+        }
+        if let Some(v) = self.signer_authority {
+            base.signer_authority = v;
+        }
+        if let Some(v) = self.signer_title {
+            base.signer_title = v;
+        }
+        if let Some(v) = self.signer_name {
+            base.signer_name = v;
+        }
+        if let Some(v) = self.recipients {
+            base.recipients = v;
+        }
+        (base, amendment)
     }
 }
 
@@ -155,32 +184,97 @@ fn respond(state: &AppState, user: &CurrentUser, e: PlanError) -> AppResult<Resp
     }
 }
 
+fn empty_header(org_unit_id: i64) -> PlanHeader {
+    PlanHeader {
+        title: String::new(),
+        org_unit_id,
+        drafting_agency_id: None,
+        period_start: NaiveDate::default(),
+        period_end: NaiveDate::default(),
+        place: String::new(),
+        preamble: String::new(),
+        legal_bases: Vec::new(),
+        signer_authority: String::new(),
+        signer_title: String::new(),
+        signer_name: String::new(),
+        recipients: Vec::new(),
+    }
+}
+
 pub async fn post_api_plan(
     State(state): State<AppState>,
     user: CurrentUser,
-    Json(input): Json<PlanInput>,
+    bytes: Bytes,
 ) -> AppResult<Response> {
+    let input: PlanInput = match parse_body(&state, &user, &bytes) {
+        Ok(b) => b,
+        Err(refused) => return Ok(refused),
+    };
     let unit = input.org_unit_id.unwrap_or(user.org_unit_id);
+    let mut errors = FieldErrors::default();
     if !user.scope(&state).await?.contains(unit) {
-        let mut errors = FieldErrors::default();
         errors.add("org_unit_id", "error.out_of_scope");
+    }
+    for (field, missing) in [
+        ("period_start", input.period_start.is_none()),
+        ("period_end", input.period_end.is_none()),
+    ] {
+        if missing {
+            errors.add(field, "form.required");
+        }
+    }
+    let (header, _) = input.header(empty_header(unit), &mut errors);
+    if !errors.is_empty() {
         return Ok(invalid(&state, &user, &errors));
     }
-    let (header, _) = input.header(unit);
     match service::create_plan(&state.db, edit::actor(&state, &user), header).await {
         Ok(p) => Ok((StatusCode::CREATED, Json(plan_json(&p))).into_response()),
         Err(e) => respond(&state, &user, e),
     }
 }
 
+/// Changes the fields sent, and only those.
 pub async fn patch_api_plan(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(plan_id): Path<i64>,
-    Json(input): Json<PlanInput>,
+    bytes: Bytes,
 ) -> AppResult<Response> {
     let p = access::editable(&state, &user, plan_id).await?;
-    let (header, amendment) = input.header(p.org_unit_id);
+    let input: PlanInput = match parse_body(&state, &user, &bytes) {
+        Ok(b) => b,
+        Err(refused) => return Ok(refused),
+    };
+    let mut errors = FieldErrors::default();
+    if input.org_unit_id.is_some_and(|u| u != p.org_unit_id) {
+        errors.add("org_unit_id", "api.body.unknown_field");
+    }
+    let view = repo::load(&state.db, plan_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let base = PlanHeader {
+        title: p.title.clone(),
+        org_unit_id: p.org_unit_id,
+        drafting_agency_id: p.drafting_agency_id,
+        period_start: p.period_start,
+        period_end: p.period_end,
+        place: p.place.clone(),
+        preamble: p.preamble.clone(),
+        legal_bases: view.legal_bases.iter().map(|b| b.text.clone()).collect(),
+        signer_authority: p.signer_authority.clone(),
+        signer_title: p.signer_title.clone(),
+        signer_name: p.signer_name.clone(),
+        recipients: p
+            .recipients
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_owned)
+            .collect(),
+    };
+    let (header, amendment) = input.header(base, &mut errors);
+    if !errors.is_empty() {
+        return Ok(invalid(&state, &user, &errors));
+    }
     match service::update_header(
         &state.db,
         edit::actor(&state, &user),
@@ -196,6 +290,7 @@ pub async fn patch_api_plan(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ItemPayload {
     parent_id: Option<i64>,
     label: String,
@@ -214,6 +309,7 @@ pub struct ItemPayload {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TargetPayload {
     /// Indicator code, e.g. `sessions`.
     indicator: String,
@@ -271,12 +367,26 @@ pub async fn post_api_item(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(plan_id): Path<i64>,
-    Json(input): Json<ItemPayload>,
+    bytes: Bytes,
 ) -> AppResult<Response> {
     access::editable(&state, &user, plan_id).await?;
+    let input: ItemPayload = match parse_body(&state, &user, &bytes) {
+        Ok(b) => b,
+        Err(refused) => return Ok(refused),
+    };
     let mut errors = FieldErrors::default();
+    check_dates(
+        &[("amendment.on", input.amendment.as_ref().map(|a| a.on))],
+        &mut errors,
+    );
     let mut targets = Vec::new();
     for (i, t) in input.targets.iter().enumerate() {
+        crate::text::free_text(
+            &format!("targets[{i}].unit"),
+            &t.unit,
+            crate::text::SHORT_TEXT,
+            &mut errors,
+        );
         let indicator = code_id(&state, "indicator", &t.indicator).await?;
         let activity_type = match &t.activity_type {
             Some(a) => match code_id(&state, "activity_type", a).await? {
@@ -290,7 +400,7 @@ pub async fn post_api_item(
         };
         match indicator {
             None => errors.add(&format!("targets[{i}].indicator"), "form.choose"),
-            Some(_) if t.value <= 0 => {
+            Some(_) if t.value <= 0 || t.value > crate::activities::input::MAX_COUNT => {
                 errors.add(&format!("targets[{i}].value"), "plan.error.target_value")
             }
             Some(indicator_id) => targets.push(TargetInput {

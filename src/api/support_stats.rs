@@ -1,5 +1,5 @@
 //! `GET /api/v1/support-stats`: the period tables of a unit (filters `unit`, `from`, `to` as
-//! `yyyy-mm`), protected exactly as on screen — small cells are `"<5"` for every caller
+//! `yyyy-mm`), protected exactly as on screen — hidden cells are `"x"` for every caller
 //! without the sensitive capability — and written to the audit log like every other view.
 
 use crate::api::invalid;
@@ -36,7 +36,7 @@ pub async fn get_api_support_stats(
         i18n: &state.i18n,
         locale: user.locale,
     };
-    let report = figures::report(&data, &sel, &user, &tr);
+    let report = figures::report_for(&state.db, &data, &sel, &user, &tr).await?;
     audit_read(
         &state.db,
         &user,

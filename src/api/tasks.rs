@@ -1,7 +1,7 @@
 //! `/api/v1/tasks`: list, get, create and change the status of coordination tasks, with the
 //! same rules and visibility as the pages (`tasks::access`, `tasks::service`).
 
-use crate::api::{invalid, list};
+use crate::api::{check_counts, check_dates, invalid, list, parse_body};
 use crate::auth::{CurrentUser, Role};
 use crate::entities::{agency, code, coordination_task};
 use crate::error::{AppError, AppResult};
@@ -10,6 +10,7 @@ use crate::tasks::access;
 use crate::tasks::service::{self, Actor, Change, NewTask, TaskError};
 use crate::web::forms::FieldErrors;
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -86,6 +87,7 @@ pub async fn get_api_task(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TaskBody {
     kind: String,
     title: String,
@@ -118,10 +120,21 @@ fn respond(state: &AppState, user: &CurrentUser, e: TaskError) -> AppResult<Resp
 pub async fn post_api_task(
     State(state): State<AppState>,
     user: CurrentUser,
-    Json(body): Json<TaskBody>,
+    bytes: Bytes,
 ) -> AppResult<Response> {
+    let body: TaskBody = match parse_body(&state, &user, &bytes) {
+        Ok(b) => b,
+        Err(refused) => return Ok(refused),
+    };
     let scope = user.scope(&state).await?;
     let mut errors = FieldErrors::default();
+    check_dates(
+        &[
+            ("ack_due_date", Some(body.ack_due_date)),
+            ("due_date", Some(body.due_date)),
+        ],
+        &mut errors,
+    );
     let lead = body.lead_agency_id.unwrap_or(user.agency_id);
     let lead_ok = agency::Entity::find_by_id(lead)
         .one(&state.db)
@@ -163,6 +176,7 @@ pub async fn post_api_task(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StatusBody {
     /// acknowledged, in_progress, done or declined.
     status: String,
@@ -175,6 +189,7 @@ pub struct StatusBody {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OutcomeBody {
     /// Support-type code.
     support_type: String,
@@ -185,13 +200,24 @@ pub async fn post_api_task_status(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Json(body): Json<StatusBody>,
+    bytes: Bytes,
 ) -> AppResult<Response> {
     let (acc, _) = access::readable(&state, &user, id).await?;
     if !acc.partner {
         return Err(AppError::OutOfScope);
     }
+    let body: StatusBody = match parse_body(&state, &user, &bytes) {
+        Ok(b) => b,
+        Err(refused) => return Ok(refused),
+    };
     let mut errors = FieldErrors::default();
+    check_counts(&[("loans_count", body.loans_count)], &mut errors);
+    for (i, o) in body.outcomes.iter().enumerate() {
+        check_counts(
+            &[(&format!("outcomes[{i}].persons"), Some(o.persons))],
+            &mut errors,
+        );
+    }
     let change = match body.status.as_str() {
         service::ACKNOWLEDGED => Change::Acknowledge,
         service::IN_PROGRESS => Change::Start,

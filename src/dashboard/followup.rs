@@ -96,7 +96,7 @@ pub async fn support(state: &AppState, user: &CurrentUser, period: &Period) -> A
         i18n: &state.i18n,
         locale: user.locale,
     };
-    let r = figures::report(&data, &sel, user, &tr);
+    let r = figures::report_for(&state.db, &data, &sel, user, &tr).await?;
     let w = Wanted {
         unit_id: sel.unit.id,
         from,

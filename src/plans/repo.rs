@@ -119,7 +119,7 @@ async fn rollup(
                 && v.activity_type.as_ref().map(|a| a.id) == t.activity_type_id
                 && v.unit == t.unit
         }) {
-            Some(v) => v.value += t.value,
+            Some(v) => v.value = v.value.saturating_add(t.value),
             None => list.push(TargetView {
                 id: 0,
                 indicator: indicator.clone(),
@@ -160,7 +160,13 @@ async fn results(
         .column_as(crate::entities::activity::Column::Id.count(), "held")
         .column_as(
             // PostgreSQL sums a BIGINT into NUMERIC: cast back so both backends decode an i64.
-            sea_orm::sea_query::Expr::cust("CAST(SUM(participants) AS BIGINT)"),
+            // Each figure counts at most the largest count any entry point accepts, so that a
+            // figure stored before that limit existed cannot overflow the sum (SQLite raises
+            // an error on overflow, PostgreSQL on the cast): millions of rows would be needed.
+            sea_orm::sea_query::Expr::cust(
+                "CAST(SUM(CASE WHEN participants > 1000000000000 THEN 1000000000000 \
+                 WHEN participants < 0 THEN 0 ELSE participants END) AS BIGINT)",
+            ),
             "participants",
         )
         .filter(crate::entities::activity::Column::PlanItemId.is_in(ids))
@@ -189,8 +195,8 @@ async fn results(
         let mut cursor = anchor(item);
         while let Some(id) = cursor {
             let e = out.entry(id).or_insert((0, 0));
-            e.0 += held;
-            e.1 += participants.unwrap_or(0);
+            e.0 = e.0.saturating_add(held);
+            e.1 = e.1.saturating_add(participants.unwrap_or(0));
             cursor = own.get(&id).and_then(|i| i.parent_id);
         }
     }

@@ -99,7 +99,12 @@ fn check_changeable(p: &plan::Model, amendment: Option<&Amendment>) -> PlanResul
     match p.status.as_str() {
         DRAFT => Ok(()),
         ISSUED => match amendment {
-            Some(a) if !a.reason.trim().is_empty() => Ok(()),
+            Some(a) if !a.reason.trim().is_empty() => {
+                match crate::text::FreeText::new(&a.reason, crate::text::LONG_TEXT) {
+                    Ok(_) => Ok(()),
+                    Err(why) => Err(PlanError::field("reason", why.key())),
+                }
+            }
             _ => Err(PlanError::field("reason", "plan.error.amendment_reason")),
         },
         _ => Err(PlanError::Closed),
@@ -155,6 +160,30 @@ pub fn validate_header(h: &PlanHeader, errors: &mut FieldErrors) {
     }
     if h.period_end < h.period_start {
         errors.add("period_end", "plan.error.period");
+    }
+    use crate::text::{LONG_TEXT, SHORT_TEXT};
+    crate::text::check_texts(
+        &[
+            ("title", Some(h.title.as_str()), SHORT_TEXT),
+            ("place", Some(h.place.as_str()), SHORT_TEXT),
+            ("preamble", Some(h.preamble.as_str()), LONG_TEXT),
+            (
+                "signer_authority",
+                Some(h.signer_authority.as_str()),
+                SHORT_TEXT,
+            ),
+            ("signer_title", Some(h.signer_title.as_str()), SHORT_TEXT),
+            ("signer_name", Some(h.signer_name.as_str()), SHORT_TEXT),
+        ],
+        errors,
+    );
+    for (field, list) in [
+        ("legal_bases", &h.legal_bases),
+        ("recipients", &h.recipients),
+    ] {
+        for line in list.iter() {
+            crate::text::free_text(field, line, LONG_TEXT, errors);
+        }
     }
 }
 
@@ -329,6 +358,15 @@ async fn validate_item(db: &impl ConnectionTrait, input: &ItemInput) -> PlanResu
     {
         errors.add("area_kind", "plan.error.area_kind");
     }
+    use crate::text::{LONG_TEXT, SHORT_TEXT};
+    crate::text::check_texts(
+        &[
+            ("label", Some(input.label.as_str()), SHORT_TEXT),
+            ("heading", Some(input.heading.as_str()), LONG_TEXT),
+            ("body", input.body.as_deref(), LONG_TEXT),
+        ],
+        &mut errors,
+    );
     let mut ids: Vec<i64> = input.support_agency_ids.clone();
     ids.extend(input.lead_agency_id);
     for id in ids {
@@ -747,9 +785,10 @@ pub async fn add_target(
             errors.add("activity_type_id", "form.choose");
         }
     }
-    if t.value <= 0 {
+    if t.value <= 0 || t.value > crate::activities::input::MAX_COUNT {
         errors.add("value", "plan.error.target_value");
     }
+    crate::text::free_text("unit", &t.unit, crate::text::SHORT_TEXT, &mut errors);
     if !errors.is_empty() {
         return Err(PlanError::Invalid(errors));
     }

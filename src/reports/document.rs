@@ -295,42 +295,50 @@ pub fn annexes(f: &Figures) -> Vec<Annex> {
         crate::web::format::date(f.period_end)
     );
     let v = &f.victims;
+    // A withheld figure (`reports::privacy`) prints as the mark, never as a zero.
+    let fig = |x: i64| {
+        if v.withheld {
+            t(crate::reports::privacy::MARK)
+        } else {
+            n(x)
+        }
+    };
     let mut victims = vec![
-        Row::new(vec![n(1), t("Số nạn nhân được tiếp nhận"), n(v.received)]),
-        Row::new(vec![n(2), t("Trong đó: nữ"), n(v.received_women)]),
+        Row::new(vec![n(1), t("Số nạn nhân được tiếp nhận"), fig(v.received)]),
+        Row::new(vec![n(2), t("Trong đó: nữ"), fig(v.received_women)]),
         Row::new(vec![
             n(3),
             t("Trong đó: trẻ em dưới 16 tuổi"),
-            n(v.received_children),
+            fig(v.received_children),
         ]),
     ];
     for (i, l) in v.supported.iter().enumerate() {
         victims.push(Row::new(vec![
             n(i64::try_from(i + 4).unwrap_or(0)),
             t(format!("Hỗ trợ: {} ({})", l.name, l.legal_basis)),
-            n(l.persons),
+            fig(l.persons),
         ]));
     }
     let next = i64::try_from(v.supported.len() + 4).unwrap_or(0);
     victims.push(Row::new(vec![
         n(next),
         t("Thông tin qua Tổng đài 111: tiếp nhận"),
-        n(v.hotline_received),
+        fig(v.hotline_received),
     ]));
     victims.push(Row::new(vec![
         n(next + 1),
         t("Thông tin qua Tổng đài 111: chuyển tuyến"),
-        n(v.hotline_referred),
+        fig(v.hotline_referred),
     ]));
     victims.push(Row::new(vec![
         n(next + 2),
         t("Hồ sơ vay vốn NHCSXH được giải ngân"),
-        n(v.loans_count),
+        fig(v.loans_count),
     ]));
     victims.push(Row::new(vec![
         n(next + 3),
         t("Số tiền vay (đồng)"),
-        n(v.loans_amount),
+        fig(v.loans_amount),
     ]));
     vec![
         Annex {
@@ -374,7 +382,14 @@ pub fn annexes(f: &Figures) -> Vec<Annex> {
         Annex {
             title: "Phụ lục 3. Nạn nhân được tiếp nhận, hỗ trợ".to_owned(),
             subtitle: period.clone(),
-            note: Some("Số liệu tổng hợp; không có thông tin cá nhân của nạn nhân.".to_owned()),
+            note: Some(if f.victims.withheld {
+                format!(
+                    "Số liệu tổng hợp; không có thông tin cá nhân của nạn nhân. {}",
+                    crate::reports::privacy::LEGEND
+                )
+            } else {
+                "Số liệu tổng hợp; không có thông tin cá nhân của nạn nhân.".to_owned()
+            }),
             landscape: false,
             table: AnnexTable {
                 column_widths: vec![5, 60, 15],

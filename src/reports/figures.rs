@@ -115,6 +115,10 @@ pub struct Victims {
     pub hotline_referred: i64,
     pub loans_count: i64,
     pub loans_amount: i64,
+    /// Set when the reader may not see these figures (`reports::privacy`): every count above
+    /// is then zero and the documents print the mark "x" instead.
+    #[serde(default)]
+    pub withheld: bool,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -305,7 +309,10 @@ async fn held_by_area(
         .filter(activity::Column::StartDate.gte(from))
         .filter(activity::Column::StartDate.lte(to))
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(crate::activities::input::bounded)
+        .collect::<Vec<_>>();
     let mut out: HashMap<usize, Held> = HashMap::new();
     for a in rows {
         let kind = kind_of_type(&type_code(a.activity_type_id));
@@ -351,12 +358,15 @@ pub async fn compute_for(
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
-    let in_period = activity::Entity::find()
+    let in_period: Vec<activity::Model> = activity::Entity::find()
         .filter(subject.activities())
         .filter(activity::Column::StartDate.gte(from))
         .filter(activity::Column::StartDate.lte(to))
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(crate::activities::input::bounded)
+        .collect();
     let planned = in_period
         .iter()
         .filter(|a| a.status == "planned" || a.status == "postponed")
@@ -749,6 +759,7 @@ async fn victims(
         loans_count: months.iter().map(|m| m.loans_count).sum(),
         loans_amount: months.iter().map(|m| m.loans_amount).sum(),
         supported: Vec::new(),
+        withheld: false,
     };
     for s in support {
         let Some(c) = codes.get(&s.support_type_id) else {

@@ -239,7 +239,8 @@ fn funding_draft(f: &Figures) -> String {
     }
 }
 
-fn victims_draft(f: &Figures) -> String {
+/// The sentence drafted from the victim figures (empty when there are none).
+pub fn victims_draft(f: &Figures) -> String {
     let v = &f.victims;
     if v.received == 0 && v.supported.is_empty() && v.hotline_received == 0 {
         return String::new();

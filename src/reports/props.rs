@@ -166,6 +166,7 @@ fn figures() -> impl Strategy<Value = Figures> {
             hotline_referred: v.5,
             loans_count: v.6,
             loans_amount: v.7,
+            withheld: false,
         });
     let coverage = (n(), n(), n(), n(), n(), n()).prop_map(|c| Coverage {
         units: c.0,

@@ -141,6 +141,7 @@ pub async fn open_period(
     if p.title.trim().is_empty() {
         errors.add("title", "form.required");
     }
+    crate::text::free_text("title", &p.title, crate::text::SHORT_TEXT, &mut errors);
     if p.period_end < p.period_start {
         errors.add("period_end", "plan.error.period");
     }
@@ -434,6 +435,18 @@ pub async fn save_narrative(
             .collect::<Vec<_>>(),
         &mut errors,
     );
+    if let Some((authority, title, name, recipients)) = &signer {
+        use crate::text::{LONG_TEXT, SHORT_TEXT};
+        crate::text::check_texts(
+            &[
+                ("signer_authority", Some(authority.as_str()), SHORT_TEXT),
+                ("signer_title", Some(title.as_str()), SHORT_TEXT),
+                ("signer_name", Some(name.as_str()), SHORT_TEXT),
+                ("recipients", Some(recipients.as_str()), LONG_TEXT),
+            ],
+            &mut errors,
+        );
+    }
     if !errors.is_empty() {
         return Err(ReportError::Invalid(errors));
     }

@@ -437,7 +437,14 @@ impl Parts {
     }
 }
 
-async fn doc_parts(state: &AppState, a: &Access) -> AppResult<Parts> {
+/// The parts of a report as this reader may see them: victim figures exact for those entitled
+/// (each such read written to the audit log), withheld for everyone else (`reports::privacy`).
+async fn doc_parts(
+    state: &AppState,
+    user: &CurrentUser,
+    a: &Access,
+    via: &str,
+) -> AppResult<Parts> {
     let plan = plan::Entity::find_by_id(a.period.plan_id)
         .one(&state.db)
         .await?
@@ -455,8 +462,8 @@ async fn doc_parts(state: &AppState, a: &Access) -> AppResult<Parts> {
         ),
         None => None,
     };
-    let figures = service::figures_of(&state.db, &a.report, &a.period).await?;
-    let n = if a.report.snapshot.is_some() {
+    let mut figures = service::figures_of(&state.db, &a.report, &a.period).await?;
+    let mut n = if a.report.snapshot.is_some() {
         service::narrative_of(&a.report)
     } else {
         narrative::refresh(
@@ -469,6 +476,23 @@ async fn doc_parts(state: &AppState, a: &Access) -> AppResult<Parts> {
         .one(&state.db)
         .await?
         .filter(|u| u.id != unit.id);
+    if !crate::reports::privacy::entitled(user, &a.report, a.approve) {
+        crate::reports::privacy::withhold(&mut figures, &mut n);
+    } else if crate::reports::privacy::has_victims(&figures.victims) {
+        crate::audit::record(
+            &state.db,
+            state.clock.now(),
+            crate::audit::Event {
+                user_id: Some(user.id),
+                action: "report:victims_exact",
+                object_type: "report",
+                object_id: Some(a.report.id),
+                org_unit_id: Some(a.report.org_unit_id),
+                change: serde_json::json!({ "via": via }),
+            },
+        )
+        .await?;
+    }
     Ok(Parts {
         plan,
         unit,
@@ -524,7 +548,7 @@ async fn render_report(
         figures,
         narrative: n,
         ..
-    } = doc_parts(state, &a).await?;
+    } = doc_parts(state, user, &a, "page").await?;
     let sections = labelled_sections(&figures, Level::of(&a.report), &n);
     let responder = agency
         .as_ref()
@@ -543,7 +567,7 @@ async fn render_report(
             can_edit => can_edit, can_submit => a.submit, can_review => a.review, can_approve => a.approve, errors => errors,
             scope_unit => scope_unit, today => state.clock.today(),
             can_reopen => user.can(Capability::ManageReporting),
-            can_see_victims => user.can(Capability::SensitiveStats),
+            can_see_victims => !figures.victims.withheld,
         },
     )
 }
@@ -730,7 +754,7 @@ pub async fn get_report_docx(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let a = access(&state, &user, id).await?;
-    let parts = doc_parts(&state, &a).await?;
+    let parts = doc_parts(&state, &user, &a, "docx").await?;
     audit_export(&state, &user, &a, "docx").await?;
     let name = file_name(&a, "docx");
     let bytes = tokio::task::spawn_blocking(move || document::docx(&parts.doc(&a)))
@@ -760,7 +784,7 @@ pub async fn get_report_xlsx(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let a = access(&state, &user, id).await?;
-    let parts = doc_parts(&state, &a).await?;
+    let parts = doc_parts(&state, &user, &a, "xlsx").await?;
     audit_export(&state, &user, &a, "xlsx").await?;
     let name = file_name(&a, "xlsx");
     let bytes = tokio::task::spawn_blocking(move || document::xlsx(&parts.doc(&a)))
@@ -790,7 +814,7 @@ pub async fn get_report_print(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let a = access(&state, &user, id).await?;
-    let parts = doc_parts(&state, &a).await?;
+    let parts = doc_parts(&state, &user, &a, "print").await?;
     let doc = document::official(&parts.doc(&a));
     let blocks: Vec<Value> = doc
         .body

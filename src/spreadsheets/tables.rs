@@ -167,7 +167,7 @@ pub async fn get_tasks_csv(
 }
 
 /// `GET /stats/export.xlsx`: the lines of the CSV export (already suppressed for this reader)
-/// as a sheet, figures as numbers and hidden ones as `<5`.
+/// as a sheet, figures as numbers and hidden ones as `x`.
 pub async fn get_stats_xlsx(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -187,7 +187,7 @@ pub async fn get_stats_xlsx(
         i18n: &state.i18n,
         locale: user.locale,
     };
-    let report = figures::report(&data, &sel, &user, &tr);
+    let report = figures::report_for(&state.db, &data, &sel, &user, &tr).await?;
     audit_read(
         &state.db,
         &user,

@@ -15,7 +15,7 @@ fn field(s: &str) -> String {
     }
 }
 
-/// Figures without thousands separators (spreadsheets read them as numbers), `<5` when hidden.
+/// Figures without thousands separators (spreadsheets read them as numbers), `x` when hidden.
 fn value(s: Shown) -> String {
     match s {
         Shown::Exact(n) => n.to_string(),
@@ -63,7 +63,7 @@ pub fn csv(report: &Report, tr: &Tr) -> String {
     out
 }
 
-/// The report's figures as lines, the header line first; hidden figures read `<5`.
+/// The report's figures as lines, the header line first; hidden figures read `x`.
 pub fn lines(report: &Report, tr: &Tr) -> Vec<Line> {
     let mut out = Vec::new();
     let total = tr.t("stats.total");
@@ -82,18 +82,9 @@ pub fn lines(report: &Report, tr: &Tr) -> Vec<Line> {
     for (key, v) in [
         ("stats.summary.received", value(s.received)),
         ("stats.summary.carried_over", value(s.carried_over)),
-        (
-            "stats.summary.hotline_received",
-            s.hotline.received.to_string(),
-        ),
-        (
-            "stats.summary.hotline_handled",
-            s.hotline.handled.to_string(),
-        ),
-        (
-            "stats.summary.hotline_referred",
-            s.hotline.referred.to_string(),
-        ),
+        ("stats.summary.hotline_received", value(s.hotline.received)),
+        ("stats.summary.hotline_handled", value(s.hotline.handled)),
+        ("stats.summary.hotline_referred", value(s.hotline.referred)),
         ("stats.summary.loans_count", value(s.loans_count)),
         (
             "stats.summary.loans_amount",
@@ -123,7 +114,7 @@ mod tests {
         assert_eq!(field("Hòa Phong"), "Hòa Phong");
         assert_eq!(field("Tư vấn, trợ giúp"), "\"Tư vấn, trợ giúp\"");
         assert_eq!(field("a \"b\""), "\"a \"\"b\"\"\"");
-        assert_eq!(value(Shown::Suppressed), "<5");
+        assert_eq!(value(Shown::Suppressed), "x");
         assert_eq!(value(Shown::Exact(1250)), "1250");
     }
 }

@@ -7,14 +7,18 @@
 //! Privacy by construction:
 //! - the tables hold integers and foreign keys only (a test reads the migrated schema);
 //! - every page, API answer and export is built from one [`figures::Report`], which has gone
-//!   through [`suppress`] for readers without `SensitiveStats`: counts 1–4 hidden, complements
-//!   hidden so that no row or column total gives one away, linked tables kept consistent, and
-//!   no more than two dimensions crossed (the fully crossed detail is for the compiling office);
+//!   through [`suppress`] for readers without `SensitiveStats`: counts 1–4 hidden (hotline tips
+//!   included), complements hidden so that no row or column total gives one away and an
+//!   interval attacker narrows no small count, linked tables kept consistent, one neutral mark
+//!   `x`, and no more than two dimensions crossed (the fully crossed detail is for the
+//!   compiling office);
 //! - every view and export is written to the audit log.
 //!
-//! Known limits: suppression holds within one view (one page, one API answer, one export). A
-//! reader who compares two different selections — two overlapping periods, or the trend and a
-//! month — can sometimes difference them; the audit log records every such read.
+//! Known limits: suppression holds within one view (one page, one API answer, one export),
+//! audited there by an interval attacker (`suppress::attack`), and across the views of a unit's
+//! family (its parent and the parent's units below, `figures::report_for`). A reader who
+//! compares two different periods — two overlapping ones, or the trend and a month — can
+//! sometimes difference them; the audit log records every such read (see `docs/privacy.md`).
 
 pub mod access;
 pub mod codes;

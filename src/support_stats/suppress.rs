@@ -13,9 +13,17 @@
 //! until the tables agree. Hidden cells are all shown the same way, whatever the reason, so a
 //! reader cannot tell a small count from its complement.
 //!
-//! Limits (see the module docs of `support_stats`): the rule stops subtraction along a row or
-//! column; it does not claim to defeat a reader who solves the whole system of equations with
-//! non-negativity, nor differencing between two separate views (two overlapping periods).
+//! 3. *interval audit*: an attacker ([`attack`]) who knows the rules (so every hidden cell is at
+//!    least 1, zeros being never hidden) combines every row and column equation of every table
+//!    of the view and tightens each hidden cell's bounds until nothing changes; any hidden count
+//!    of 1 to 4 left with a range narrower than [`MIN_RANGE`] gets another complement (the
+//!    smallest visible figure of its row, else its column, else a total), and the rule runs
+//!    again. This is what stops "a total of 12, 10 visible, two hidden cells: each is 1".
+//!
+//! Limits (see `docs/privacy.md`): the audit is a relaxation of the linear program (bounds
+//! line by line). Tables of several views are protected together by passing them together:
+//! `figures::report` does so for a unit and its parent's family; differencing two overlapping
+//! periods is not yet prevented.
 
 use serde::{Serialize, Serializer};
 use std::collections::BTreeSet;
@@ -36,7 +44,7 @@ impl Shown {
         self == Shown::Suppressed
     }
 
-    /// The figure as text: `1.234`, or `<5` when hidden.
+    /// The figure as text: `1.234`, or `x` when hidden.
     pub fn display(self) -> String {
         match self {
             Shown::Exact(n) => crate::web::format::number(n),
@@ -45,10 +53,12 @@ impl Shown {
     }
 }
 
-/// How a hidden cell reads on screen, in the API and in exports.
-pub const SUPPRESSED_MARK: &str = "<5";
+/// How a hidden cell reads on screen, in the API and in exports: one neutral mark whatever the
+/// hidden figure (a complementary cell may hold 5 or more, so `<5` would be a lie), explained
+/// by the legend "x — ẩn để bảo vệ nạn nhân".
+pub const SUPPRESSED_MARK: &str = "x";
 
-/// A number, or the string `"<5"`: the same in the API, the page context and the exports.
+/// A number, or the string `"x"`: the same in the API, the page context and the exports.
 impl Serialize for Shown {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -69,6 +79,9 @@ pub struct Table<K> {
     pub rows: Vec<K>,
     pub cols: Vec<K>,
     values: Vec<Vec<i64>>,
+    /// Dimensions every cell of the table shares (the unit a table of one unit is about), so
+    /// that its figures link with the same figures in a table across units.
+    fixed: Vec<(&'static str, K)>,
 }
 
 impl<K: Clone + Ord + Debug> Table<K> {
@@ -87,7 +100,17 @@ impl<K: Clone + Ord + Debug> Table<K> {
             rows,
             cols,
             values,
+            fixed: Vec::new(),
         }
+    }
+
+    /// The same table, its every figure marked as being about one value of a dimension it does
+    /// not show (`unit`): unchanged if it already shows that dimension.
+    pub fn about(mut self, dim: &'static str, value: K) -> Self {
+        if self.row_dim != dim && self.col_dim != dim {
+            self.fixed.push((dim, value));
+        }
+        self
     }
 
     /// A list of counts with its total: one column, whose key is `col`.
@@ -137,7 +160,7 @@ impl<K: Clone + Ord + Debug> Table<K> {
 
     /// The identity of a cell of the augmented grid, shared by every table showing that figure.
     fn key(&self, i: usize, j: usize) -> CellKey<K> {
-        let mut dims = Vec::new();
+        let mut dims = self.fixed.clone();
         if let Some(r) = self.rows.get(i) {
             dims.push((self.row_dim, r.clone()));
         }
@@ -196,6 +219,16 @@ impl<K: Clone> Protected<K> {
     }
 }
 
+/// A figure shown on its own, in no table and no equation with others shown beside it (the
+/// hotline-111 tips): hidden when it is a count from 1 to 4, for readers without exact access.
+pub fn lone(value: i64, exact: bool) -> Shown {
+    if exact || !(1..THRESHOLD).contains(&value) {
+        Shown::Exact(value)
+    } else {
+        Shown::Suppressed
+    }
+}
+
 /// Every cell exact: for readers with the sensitive capability, or figures at the compiling
 /// level. Going through the same type keeps one rendering path for both.
 pub fn exact<K: Clone + Ord + Debug>(tables: &[Table<K>]) -> Vec<Protected<K>> {
@@ -224,15 +257,41 @@ pub fn suppress<K: Clone + Ord + Debug>(table: &Table<K>) -> Protected<K> {
         })
 }
 
-/// Tables shown together: a figure hidden in one is hidden in all, and each table on its own
-/// has no row or column with exactly one hidden cell.
+/// Tables shown together: a figure hidden in one is hidden in all, each table on its own has
+/// no row or column with exactly one hidden cell, and the interval attacker ([`attack`]),
+/// combining every row and column of every table, cannot narrow a hidden count of 1 to 4 to
+/// fewer than [`MIN_RANGE`] + 1 values.
 pub fn suppress_linked<K: Clone + Ord + Debug>(tables: &[Table<K>]) -> Vec<Protected<K>> {
     let grids: Vec<Vec<Vec<i64>>> = tables.iter().map(Table::augmented).collect();
     let mut forced: BTreeSet<CellKey<K>> = BTreeSet::new();
     loop {
+        let hidden = settle(tables, &grids, &mut forced);
+        let before = forced.len();
+        for key in widen(tables, &grids, &hidden) {
+            forced.insert(key);
+        }
+        if forced.len() == before {
+            return tables
+                .iter()
+                .zip(&grids)
+                .zip(&hidden)
+                .map(|((t, g), h)| Protected::from_grid(t, g, h))
+                .collect();
+        }
+    }
+}
+
+/// Hides what the line rule and the links between tables demand, starting from `forced` (which
+/// grows with every key hidden anywhere), until the tables agree.
+fn settle<K: Clone + Ord + Debug>(
+    tables: &[Table<K>],
+    grids: &[Vec<Vec<i64>>],
+    forced: &mut BTreeSet<CellKey<K>>,
+) -> Vec<Vec<Vec<bool>>> {
+    loop {
         let hidden: Vec<Vec<Vec<bool>>> = tables
             .iter()
-            .zip(&grids)
+            .zip(grids)
             .map(|(t, g)| {
                 let force: Vec<Vec<bool>> = (0..g.len())
                     .map(|i| {
@@ -255,15 +314,251 @@ pub fn suppress_linked<K: Clone + Ord + Debug>(tables: &[Table<K>]) -> Vec<Prote
             }
         }
         if now.len() == forced.len() {
-            return tables
-                .iter()
-                .zip(&grids)
-                .zip(&hidden)
-                .map(|((t, g), h)| Protected::from_grid(t, g, h))
-                .collect();
+            return hidden;
         }
-        forced = now;
+        *forced = now;
     }
+}
+
+/// The narrowest an attacker's range for a hidden count of 1 to 4 may be: its upper bound minus
+/// its lower bound is at least this, so at least four values stay possible.
+pub const MIN_RANGE: i64 = 3;
+
+/// A published grid: a figure, or `None` where it is hidden.
+pub type ShownGrid = Vec<Vec<Option<i64>>>;
+/// Which figure (one id per key, shared across grids) each cell of a grid is.
+pub type LinkGrid = Vec<Vec<usize>>;
+/// What the attacker knows of each cell of a grid: its lowest and highest possible value.
+pub type RangeGrid = Vec<Vec<(i128, i128)>>;
+
+/// An upper bound the attacker cannot improve on.
+const UNBOUNDED: i128 = 1 << 100;
+
+/// What an interval attacker learns from published grids: for every cell of every grid, the
+/// smallest and largest value consistent with every row and column equation of every grid,
+/// the figures shown, and the rule that a hidden cell is never zero. Cells of different grids
+/// with the same `link` id are the same figure. Bounds are tightened line by line until nothing
+/// changes (a relaxation of the linear program: it never claims more than is implied).
+pub fn attack(grids: &[ShownGrid], link: &[LinkGrid]) -> Vec<RangeGrid> {
+    let vars = link
+        .iter()
+        .flatten()
+        .flatten()
+        .copied()
+        .max()
+        .map_or(0, |m| m + 1);
+    let mut lo = vec![1i128; vars];
+    let mut hi = vec![UNBOUNDED; vars];
+    for (g, l) in grids.iter().zip(link) {
+        for (row, lrow) in g.iter().zip(l) {
+            for (v, id) in row.iter().zip(lrow) {
+                if let Some(v) = v {
+                    if let Some(x) = lo.get_mut(*id) {
+                        *x = i128::from(*v);
+                    }
+                    if let Some(x) = hi.get_mut(*id) {
+                        *x = i128::from(*v);
+                    }
+                }
+            }
+        }
+    }
+    // Every line as (members, total), by variable.
+    let mut lines: Vec<(Vec<usize>, usize)> = Vec::new();
+    for l in link {
+        let rows = l.len();
+        let cols = l.first().map_or(0, Vec::len);
+        if rows < 2 || cols < 2 {
+            continue;
+        }
+        for row in l {
+            let members: Vec<usize> = row.iter().take(cols - 1).copied().collect();
+            if let Some(total) = row.last() {
+                lines.push((members, *total));
+            }
+        }
+        for j in 0..cols {
+            let members: Vec<usize> = l
+                .iter()
+                .take(rows - 1)
+                .filter_map(|r| r.get(j).copied())
+                .collect();
+            if let Some(total) = l.last().and_then(|r| r.get(j)) {
+                lines.push((members, *total));
+            }
+        }
+    }
+    let get = |v: &[i128], i: usize| v.get(i).copied().unwrap_or(0);
+    // A line whose total is also one of its members (a one-column table's row) says nothing.
+    lines.retain(|(members, total)| !members.contains(total));
+    for _ in 0..1000 {
+        let mut changed = false;
+        for (members, total) in &lines {
+            let sum = |v: &[i128]| -> i128 {
+                members
+                    .iter()
+                    .map(|m| get(v, *m))
+                    .fold(0i128, |a, b| a.saturating_add(b))
+                    .min(UNBOUNDED)
+            };
+            // The sums are read once per line; a member's bounds tightened earlier in the line
+            // only make the others' derived bounds looser, never wrong.
+            let (all_lo, all_hi) = (sum(&lo), sum(&hi));
+            // The upper bounds that are still unbounded, and the sum of the others.
+            let open = members
+                .iter()
+                .filter(|m| get(&hi, **m) >= UNBOUNDED)
+                .count();
+            let finite_hi: i128 = members
+                .iter()
+                .map(|m| get(&hi, *m))
+                .filter(|h| *h < UNBOUNDED)
+                .sum();
+            changed |= tighten(&mut lo, &mut hi, *total, all_lo, all_hi);
+            let (t_lo, t_hi) = (get(&lo, *total), get(&hi, *total));
+            for m in members {
+                let others_lo = all_lo - get(&lo, *m);
+                let own_hi = get(&hi, *m);
+                let others_hi = match (open, own_hi >= UNBOUNDED) {
+                    (0, _) => finite_hi - own_hi,
+                    (1, true) => finite_hi,
+                    _ => UNBOUNDED,
+                };
+                let upper = if t_hi >= UNBOUNDED {
+                    UNBOUNDED
+                } else {
+                    t_hi - others_lo
+                };
+                let lower = if others_hi >= UNBOUNDED {
+                    0
+                } else {
+                    t_lo - others_hi
+                };
+                changed |= tighten(&mut lo, &mut hi, *m, lower, upper);
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    link.iter()
+        .map(|l| {
+            l.iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|id| (get(&lo, *id), get(&hi, *id)))
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Raises a lower bound and lowers an upper one where the new ones are tighter; whether any did.
+fn tighten(lo: &mut [i128], hi: &mut [i128], id: usize, new_lo: i128, new_hi: i128) -> bool {
+    let mut changed = false;
+    if let Some(x) = lo.get_mut(id)
+        && new_lo > *x
+    {
+        *x = new_lo;
+        changed = true;
+    }
+    if let Some(x) = hi.get_mut(id)
+        && new_hi < *x
+    {
+        *x = new_hi;
+        changed = true;
+    }
+    changed
+}
+
+/// Whether a hidden count is protected from an attacker who narrowed it to `range`.
+pub fn protected(value: i64, range: (i128, i128)) -> bool {
+    !(1..THRESHOLD).contains(&value) || range.1 - range.0 >= i128::from(MIN_RANGE)
+}
+
+/// The grids as a reader gets them and the link between their cells (one id per figure).
+fn published<K: Clone + Ord + Debug>(
+    tables: &[Table<K>],
+    grids: &[Vec<Vec<i64>>],
+    hidden: &[Vec<Vec<bool>>],
+) -> (Vec<ShownGrid>, Vec<LinkGrid>) {
+    let mut ids: std::collections::BTreeMap<CellKey<K>, usize> = Default::default();
+    let mut link = Vec::new();
+    let mut shown = Vec::new();
+    for ((t, g), h) in tables.iter().zip(grids).zip(hidden) {
+        let mut l = Vec::new();
+        let mut s = Vec::new();
+        for (i, row) in g.iter().enumerate() {
+            let mut lrow = Vec::new();
+            let mut srow = Vec::new();
+            for (j, v) in row.iter().enumerate() {
+                let next = ids.len();
+                lrow.push(*ids.entry(t.key(i, j)).or_insert(next));
+                let hide = h.get(i).and_then(|r| r.get(j)).copied().unwrap_or(true);
+                srow.push((!hide).then_some(*v));
+            }
+            l.push(lrow);
+            s.push(srow);
+        }
+        link.push(l);
+        shown.push(s);
+    }
+    (shown, link)
+}
+
+/// The keys to hide next because the attacker narrows some hidden small count too far: for each
+/// such cell, the smallest visible non-zero figure of its row, else of its column, else its
+/// row or column total.
+fn widen<K: Clone + Ord + Debug>(
+    tables: &[Table<K>],
+    grids: &[Vec<Vec<i64>>],
+    hidden: &[Vec<Vec<bool>>],
+) -> Vec<CellKey<K>> {
+    let (shown, link) = published(tables, grids, hidden);
+    let ranges = attack(&shown, &link);
+    let mut out = Vec::new();
+    for (((t, g), s), r) in tables.iter().zip(grids).zip(&shown).zip(&ranges) {
+        let rows = g.len();
+        let cols = g.first().map_or(0, Vec::len);
+        let visible = |i: usize, j: usize| {
+            s.get(i)
+                .and_then(|row| row.get(j))
+                .copied()
+                .flatten()
+                .filter(|v| *v > 0)
+        };
+        for (i, row) in g.iter().enumerate() {
+            for (j, v) in row.iter().enumerate() {
+                let range = r.get(i).and_then(|x| x.get(j)).copied().unwrap_or((0, 0));
+                if visible(i, j).is_some() || *v == 0 || protected(*v, range) {
+                    continue;
+                }
+                let in_row = (0..cols.saturating_sub(1)).map(|c| (i, c));
+                let in_col = (0..rows.saturating_sub(1)).map(|x| (x, j));
+                let smallest = |cells: Vec<(usize, usize)>| {
+                    cells
+                        .into_iter()
+                        .filter_map(|(a, b)| visible(a, b).map(|v| (v, a, b)))
+                        .min()
+                };
+                let pick = smallest(in_row.collect())
+                    .or_else(|| smallest(in_col.collect()))
+                    .or_else(|| smallest(vec![(i, cols - 1), (rows - 1, j)]))
+                    .or_else(|| {
+                        smallest(
+                            (0..rows)
+                                .flat_map(|a| (0..cols).map(move |b| (a, b)))
+                                .collect(),
+                        )
+                    });
+                if let Some((_, a, b)) = pick {
+                    out.push(t.key(a, b));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The rule on one augmented grid (totals in the last row and column), by position: which

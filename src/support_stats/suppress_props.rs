@@ -49,7 +49,7 @@ fn assert_rendered(t: &Table<i64>, p: &Protected<i64>) {
             }
         }
     }
-    // The serialised table, position by position: "<5" exactly where a cell is hidden.
+    // The serialised table, position by position: "x" exactly where a cell is hidden.
     let json = serde_json::to_value(p).unwrap();
     let expect = |s: Shown, v: i64| match s {
         Shown::Suppressed => serde_json::json!(SUPPRESSED_MARK),
@@ -240,5 +240,103 @@ proptest! {
         let grids = |ps: &[Protected<i64>]| ps.iter().map(shown_grid).collect::<Vec<_>>();
         prop_assert_eq!(grids(&together[..received.len()]), grids(&suppress_linked(&received)));
         prop_assert_eq!(grids(&together[received.len()..]), grids(&suppress_linked(&support)));
+    }
+}
+
+/// What the interval attacker learns from a view: the published tables, linked by key.
+fn attacked(tables: &[Table<i64>], protected: &[Protected<i64>]) -> Vec<RangeGrid> {
+    let mut ids: BTreeMap<CellKey<i64>, usize> = BTreeMap::new();
+    let mut link = Vec::new();
+    let mut shown = Vec::new();
+    for (t, p) in tables.iter().zip(protected) {
+        let grid = shown_grid(p);
+        link.push(
+            (0..grid.len())
+                .map(|i| {
+                    (0..grid[i].len())
+                        .map(|j| {
+                            let next = ids.len();
+                            *ids.entry(t.key(i, j)).or_insert(next)
+                        })
+                        .collect()
+                })
+                .collect::<Vec<Vec<usize>>>(),
+        );
+        shown.push(
+            grid.iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|s| match s {
+                            Shown::Exact(n) => Some(*n),
+                            Shown::Suppressed => None,
+                        })
+                        .collect()
+                })
+                .collect::<Vec<Vec<Option<i64>>>>(),
+        );
+    }
+    attack(&shown, &link)
+}
+
+/// Every hidden count of 1 to 4 keeps at least `MIN_RANGE + 1` possible values, and its true
+/// value among them (the attacker never claims what is false).
+fn assert_unrecovered(tables: &[Table<i64>], protected: &[Protected<i64>]) {
+    let ranges = attacked(tables, protected);
+    for ((t, p), r) in tables.iter().zip(protected).zip(&ranges) {
+        let truth = t.augmented();
+        for (i, row) in shown_grid(p).iter().enumerate() {
+            for (j, s) in row.iter().enumerate() {
+                let v = truth[i][j];
+                let (lo, hi) = r[i][j];
+                assert!(
+                    lo <= i128::from(v) && i128::from(v) <= hi,
+                    "the attacker's range ({lo}, {hi}) misses {v} at ({i},{j}) of {truth:?}"
+                );
+                if s.is_suppressed() {
+                    assert!(
+                        protected_range(v, (lo, hi)),
+                        "{v} at ({i},{j}) narrowed to ({lo}, {hi}) in {truth:?} → {:?}",
+                        shown_grid(p)
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn protected_range(v: i64, range: (i128, i128)) -> bool {
+    super::protected(v, range)
+}
+
+#[test]
+fn the_issue_s_single_view_attacks_fail() {
+    // A column total of 12 with 10 visible and two hidden cells of 1: each was recovered.
+    let t = table(&[&[10, 9], &[1, 7], &[1, 6]]);
+    let p = suppress(&t);
+    assert_unrecovered(std::slice::from_ref(&t), std::slice::from_ref(&p));
+    // A commune's age × sex table with one small pair.
+    let t = table(&[&[0, 2], &[6, 1], &[8, 9]]);
+    let p = suppress(&t);
+    assert_unrecovered(std::slice::from_ref(&t), std::slice::from_ref(&p));
+}
+
+proptest! {
+    /// Small worlds (ages × units × sexes of a few counts), every cut of them shown together
+    /// as one view: the attacker who combines every row, column and shared margin, knowing that
+    /// hidden cells are never zero, recovers no hidden small count and narrows none below its
+    /// protection range.
+    #[test]
+    fn the_interval_attacker_learns_no_small_count(c in cube(), how in cuts()) {
+        let tables: Vec<Table<i64>> = how.iter().map(|h| cut("received", &c, *h)).collect();
+        let protected = suppress_linked(&tables);
+        assert_unrecovered(&tables, &protected);
+    }
+
+    /// The same on single tables of any shape.
+    #[test]
+    fn the_interval_attacker_learns_nothing_from_one_table(values in values()) {
+        let t = table_of(&values);
+        let p = suppress(&t);
+        assert_unrecovered(std::slice::from_ref(&t), std::slice::from_ref(&p));
     }
 }

@@ -52,7 +52,7 @@ fn sum_by<T>(
 /// Which row of the by-unit table a unit's figures go to: the child of the selected unit above
 /// it, or the highest unit of a branch joined through the lineage (a merged predecessor keeps
 /// its own row, so history stays attributed to the unit as it was).
-fn row_unit(units: &HashMap<i64, &org_unit::Model>, selected: i64, unit: i64) -> i64 {
+pub(crate) fn row_unit(units: &HashMap<i64, &org_unit::Model>, selected: i64, unit: i64) -> i64 {
     let mut x = unit;
     if x == selected {
         return x;
@@ -75,6 +75,9 @@ pub enum Slot {
     Carried,
     Loans,
     ByUnit,
+    /// Published nowhere: a table across units that links a unit's figures to its parent's
+    /// (`figures::family`), so that suppression holds across their views.
+    Lattice,
 }
 
 /// A table to protect, with what it takes to show it.

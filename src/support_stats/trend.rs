@@ -5,7 +5,7 @@ use crate::auth::CurrentUser;
 use crate::entities::code;
 use crate::support_stats::data::{Data, Selection};
 use crate::support_stats::period::YearMonth;
-use crate::support_stats::suppress::{self, Table};
+use crate::support_stats::suppress::{self, Shown, Table};
 use crate::support_stats::views_model::{Label, TableView, Tr};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
@@ -14,9 +14,9 @@ use std::collections::{BTreeSet, HashMap};
 pub struct HotlineMonth {
     pub month: YearMonth,
     pub label: String,
-    pub received: i64,
-    pub handled: i64,
-    pub referred: i64,
+    pub received: Shown,
+    pub handled: Shown,
+    pub referred: Shown,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -81,19 +81,19 @@ pub fn trend(data: &Data, sel: &Selection, user: &CurrentUser, tr: &Tr) -> Trend
         .iter()
         .map(|m| {
             let rows = data.months.iter().filter(|r| r.year_month == m.key());
-            let mut h = HotlineMonth {
+            let (mut received, mut handled, mut referred) = (0i64, 0i64, 0i64);
+            for r in rows {
+                received = received.saturating_add(r.hotline_received);
+                handled = handled.saturating_add(r.hotline_handled);
+                referred = referred.saturating_add(r.hotline_referred);
+            }
+            HotlineMonth {
                 month: *m,
                 label: m.label(),
-                received: 0,
-                handled: 0,
-                referred: 0,
-            };
-            for r in rows {
-                h.received += r.hotline_received;
-                h.handled += r.hotline_handled;
-                h.referred += r.hotline_referred;
+                received: suppress::lone(received, exact),
+                handled: suppress::lone(handled, exact),
+                referred: suppress::lone(referred, exact),
             }
-            h
         })
         .collect();
     TrendReport {

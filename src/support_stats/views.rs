@@ -205,7 +205,7 @@ pub async fn get_stats(
         i18n: &state.i18n,
         locale: page.locale,
     };
-    let report = figures::report(&data, &sel, &user, &tr);
+    let report = figures::report_for(&state.db, &data, &sel, &user, &tr).await?;
     audit_read(
         &state.db,
         &user,
@@ -300,7 +300,7 @@ pub async fn get_export(
         i18n: &state.i18n,
         locale: user.locale,
     };
-    let report = figures::report(&data, &sel, &user, &tr);
+    let report = figures::report_for(&state.db, &data, &sel, &user, &tr).await?;
     audit_read(
         &state.db,
         &user,

@@ -173,10 +173,8 @@ pub async fn create(
     if new.due_date < new.ack_due_date {
         errors.add("due_date", "task.error.due_before_ack");
     }
-    check_free_text(
-        &[("title", Some(&new.title)), ("note", new.note.as_deref())],
-        &mut errors,
-    );
+    crate::text::free_text("title", &new.title, crate::text::SHORT_TEXT, &mut errors);
+    check_free_text(&[("note", new.note.as_deref())], &mut errors);
     if !errors.is_empty() {
         return Err(TaskError::Invalid(errors));
     }
@@ -361,9 +359,15 @@ async fn validate(
                         "activity.error.negative",
                     );
                 }
+                if *persons > crate::activities::input::MAX_COUNT {
+                    errors.add(&format!("outcome_{support_type}"), "activity.error.too_big");
+                }
             }
             if loans_count.is_some_and(|n| n < 0) {
                 errors.add("loans_count", "activity.error.negative");
+            }
+            if loans_count.is_some_and(|n| n > crate::activities::input::MAX_COUNT) {
+                errors.add("loans_count", "activity.error.too_big");
             }
             if loans_amount.is_some_and(|n| !(0..=100_000_000_000).contains(&n)) {
                 errors.add("loans_amount", "task.error.amount");

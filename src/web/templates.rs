@@ -46,7 +46,7 @@ impl Templates {
             if v.is_none() || v.is_undefined() {
                 return Ok(String::new());
             }
-            // A suppressed statistic ("<5") is shown as it is.
+            // A suppressed statistic ("x") is shown as it is.
             if let Some(text) = v.as_str() {
                 return Ok(text.to_owned());
             }

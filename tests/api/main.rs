@@ -24,6 +24,7 @@ mod org_units;
 mod outage;
 mod password_reset;
 mod plans;
+mod privacy;
 mod reports;
 mod setup;
 mod shell;

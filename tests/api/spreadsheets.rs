@@ -265,7 +265,7 @@ async fn a_non_compiler_statistics_export_never_holds_a_count_from_1_to_4(app: T
         let (status, _, body) = bytes(&browser, &format!("/stats/export.xlsx?{q}")).await;
         assert_eq!(status, StatusCode::OK, "{role}");
         let xml = xlsx_xml(&body);
-        assert!(xml.contains("&lt;5"), "{role}: hidden cells read <5");
+        assert!(xml.contains(">x</t>"), "{role}: hidden cells read x");
         let small: Vec<i64> = numbers(&xml)
             .into_iter()
             .filter(|n| (1..5).contains(n))
