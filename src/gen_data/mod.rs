@@ -308,8 +308,8 @@ pub async fn generate(db: &DatabaseConnection, o: &Options) -> anyhow::Result<Re
                 item_id += 1;
             }
             bullets.push(list);
-            // Targets on the awareness area: sessions and participants in proportion.
-            if code == "awareness" {
+            // Targets on the communication area: sessions and participants in proportion.
+            if code == "communication" {
                 let share = (o.activities / o.provinces) as i64;
                 for (ind, value) in [("sessions", share / 2), ("participants", share * 60)] {
                     if let Some(i) = codes.indicators.iter().find(|c| c.code == ind) {

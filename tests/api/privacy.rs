@@ -55,7 +55,7 @@ async fn item_and_plan(app: &TestApp) -> (i64, i64) {
     let item = id(
         app,
         "SELECT i.id AS n FROM plan_items i JOIN plan_items p ON p.id = i.parent_id \
-         WHERE p.area_code = 'awareness' AND i.position = 2",
+         WHERE p.area_code = 'communication' AND i.position = 2",
     )
     .await;
     let plan = id(
