@@ -183,7 +183,7 @@ pub fn official(d: &ReportDoc<'_>) -> OfficialDocument {
     paragraphs(n, "recommendations", &mut body);
     body.push(Block::paragraph(format!(
         "Trên đây là báo cáo {} của {reporter}./.",
-        without_kind_word(&d.period.title).to_lowercase(),
+        lower_first(without_kind_word(&d.period.title)),
     )));
     OfficialDocument {
         issuer: match d.agency {
