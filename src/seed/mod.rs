@@ -700,17 +700,20 @@ pub async fn demo_activities(db: &DatabaseConnection, now: DateTime<Utc>) -> any
             });
         }
     }
-    insert_activities(db, all, today, leaflets, now).await
+    // Seeded after the reform, 2024 is closed history: everything in it was logged.
+    let backlog = today < reform::EFFECTIVE;
+    insert_activities(db, all, today, leaflets, backlog, now).await
 }
 
-/// Writes demo activities in one transaction with their summary rows. Every ninth past
-/// activity, and the last fortnight's, are left for the commune to log; the rest of the past is
-/// held with figures, the future planned.
+/// Writes demo activities in one transaction with their summary rows. With `backlog`, every
+/// ninth past activity, and the last fortnight's, are left for the commune to log; the rest of
+/// the past is held with figures, the future planned.
 pub(crate) async fn insert_activities(
     db: &DatabaseConnection,
     all: Vec<Demo>,
     today: NaiveDate,
     leaflets: i64,
+    backlog: bool,
     now: DateTime<Utc>,
 ) -> anyhow::Result<usize> {
     use crate::entities::{activity, activity_material, activity_target_group};
@@ -719,7 +722,11 @@ pub(crate) async fn insert_activities(
     let txn = db.begin().await?;
     for (i, d) in all.into_iter().enumerate() {
         // Every ninth past activity, and the last fortnight's, are left for the commune to log.
-        let held = d.date < today - chrono::Duration::days(14) && i % 9 != 4;
+        let held = if backlog {
+            d.date < today - chrono::Duration::days(14) && i % 9 != 4
+        } else {
+            d.date < today
+        };
         let people = (held && d.people > 0).then_some(d.people);
         let women = people.map(|p| p * 55 / 100);
         let row = activity::ActiveModel {

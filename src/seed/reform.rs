@@ -509,7 +509,7 @@ async fn activities(
             groups: vec![officials],
         });
     }
-    insert_activities(db, all, today, leaflets, now).await
+    insert_activities(db, all, today, leaflets, true, now).await
 }
 
 /// Coordination tasks between the province's offices, the police and xã Tây Hòa.

@@ -440,6 +440,12 @@ async fn demo_around(backend: Backend) {
             .await;
         assert!(held >= 5, "{today}: {held} held");
         assert!(planned >= 2, "{today}: {planned} planned");
+        // The 2024 history is closed: nothing of it is left to log.
+        assert_eq!(
+            app.count("activities WHERE status = 'planned' AND start_date < '2025-01-01'")
+                .await,
+            0
+        );
         // No activity of a closed unit after its end.
         assert_eq!(
             app.count("activities a JOIN org_units u ON u.id = a.org_unit_id WHERE u.valid_to IS NOT NULL AND a.start_date > u.valid_to")
