@@ -106,6 +106,20 @@ pub async fn waiting_for(state: &AppState, user: &CurrentUser) -> AppResult<Vec<
         _ => return Ok(Vec::new()),
     };
     let reports = q.all(&state.db).await?;
+    // A unit closed since (merged, its level abolished) has nobody left to answer for it.
+    let today = state.clock.today();
+    let open: Vec<i64> = org_unit::Entity::find()
+        .filter(org_unit::Column::Id.is_in(reports.iter().map(|r| r.org_unit_id)))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .filter(|u| crate::org_units::repo::is_current(u, today))
+        .map(|u| u.id)
+        .collect();
+    let reports: Vec<report::Model> = reports
+        .into_iter()
+        .filter(|r| open.contains(&r.org_unit_id))
+        .collect();
     let periods: BTreeMap<i64, reporting_period::Model> = reporting_period::Entity::find()
         .filter(reporting_period::Column::Id.is_in(reports.iter().map(|r| r.period_id)))
         .all(&state.db)

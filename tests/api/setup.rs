@@ -511,6 +511,11 @@ async fn demo_around(backend: Backend) {
             form.contains("Đẩy mạnh truyền thông"),
             "the plan of the year"
         );
+        // The commune officer's home: no 2024 report of a closed commune left to send.
+        let officer = app.another_browser();
+        officer.login_as("commune").await;
+        let (_, home) = officer.get_text("/").await;
+        assert!(!home.contains("6 tháng đầu năm 2024"), "{home}");
         // The logins work from the new units.
         assert_eq!(
             app.count("users u JOIN agencies a ON a.id = u.agency_id JOIN org_units o ON o.id = a.org_unit_id WHERE o.valid_to IS NULL AND u.email LIKE '%@kehoach.demo'")
