@@ -176,10 +176,7 @@ pub async fn get_calendar(
             (monday, sunday, Some(m))
         }
     };
-    let events = repo::calendar_query(&scope, &q.filter, first, last, CALENDAR_LIMIT)
-        .into_model::<repo::CalendarRow>()
-        .all(&state.db)
-        .await?;
+    let events = repo::calendar(&state.db, &scope, &q.filter, first, last, CALENDAR_LIMIT).await?;
     let truncated = events.len() as u64 >= CALENDAR_LIMIT;
     // A cell names the activity's unit, nothing else.
     let names = repo::Names {

@@ -23,6 +23,7 @@ mod org_units;
 mod outage;
 mod password_reset;
 mod plans;
+mod query_plans;
 mod reports;
 mod setup;
 mod shell;
