@@ -5,6 +5,7 @@
 //! against SQLite and PostgreSQL files made by `gen-data`.
 
 pub mod import;
+pub mod matrix;
 
 use crate::activities::repo::{self, Filter};
 use crate::auth::identity::scope_of;

@@ -272,6 +272,15 @@ pub async fn list(
     Ok((rows, next))
 }
 
+/// Runs a statement of [`per_unit`] (or any reading whole activity rows).
+pub async fn fetch(
+    db: &impl ConnectionTrait,
+    stmt: sea_orm::sea_query::SelectStatement,
+) -> Result<Vec<activity::Model>, DbErr> {
+    let stmt = db.get_database_backend().build(&stmt);
+    activity::Entity::find().from_raw_sql(stmt).all(db).await
+}
+
 /// Up to this many units, a list or calendar reads each unit's own rows through the
 /// `(org_unit_id, start_date, id)` index and merges them in order; past it (a province, the
 /// country) it reads the scope's rows by date through one index. See `docs/performance.md`.

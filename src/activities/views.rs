@@ -287,33 +287,47 @@ pub async fn get_home(
     let open = [service::PLANNED, service::POSTPONED];
     let base = || {
         let mut q = activity::Entity::find().filter(activity::Column::Status.is_in(open));
-        if !scope.all {
-            q = q.filter(activity::Column::OrgUnitId.is_in(scope.ids()));
-        }
         if user.role == crate::auth::Role::Partner {
             q = q.filter(activity::Column::AgencyId.eq(user.agency_id));
         }
         q
     };
-    let upcoming = base()
-        .filter(activity::Column::StartDate.gte(today))
-        .filter(activity::Column::StartDate.lte(today + Duration::days(UPCOMING_DAYS)))
-        .order_by_asc(activity::Column::StartDate)
-        .order_by_asc(activity::Column::Id)
-        .limit(HOME_ROWS)
-        .all(&state.db)
-        .await?;
-    let to_log = base()
-        .filter(activity::Column::EndDate.lt(today))
-        .order_by_desc(activity::Column::StartDate)
-        .order_by_desc(activity::Column::Id)
-        .limit(HOME_ROWS)
-        .all(&state.db)
-        .await?;
-    let to_log_total = base()
-        .filter(activity::Column::EndDate.lt(today))
-        .count(&state.db)
-        .await?;
+    // The two lists read each unit's own rows for a small scope (`repo::per_unit`).
+    let units = (!scope.all).then(|| scope.ids());
+    use sea_orm::Order::{Asc, Desc};
+    let upcoming = repo::fetch(
+        &state.db,
+        repo::per_unit(
+            base()
+                .filter(activity::Column::StartDate.gte(today))
+                .filter(activity::Column::StartDate.lte(today + Duration::days(UPCOMING_DAYS))),
+            units.clone(),
+            &[
+                (activity::Column::StartDate, Asc),
+                (activity::Column::Id, Asc),
+            ],
+            HOME_ROWS,
+        ),
+    )
+    .await?;
+    let to_log = repo::fetch(
+        &state.db,
+        repo::per_unit(
+            base().filter(activity::Column::EndDate.lt(today)),
+            units.clone(),
+            &[
+                (activity::Column::StartDate, Desc),
+                (activity::Column::Id, Desc),
+            ],
+            HOME_ROWS,
+        ),
+    )
+    .await?;
+    let mut count = base().filter(activity::Column::EndDate.lt(today));
+    if let Some(units) = units {
+        count = count.filter(activity::Column::OrgUnitId.is_in(units));
+    }
+    let to_log_total = count.count(&state.db).await?;
     let mut all = upcoming.clone();
     all.extend(to_log.iter().cloned());
     let names = repo::names_for(&state.db, &all).await?;
