@@ -268,6 +268,9 @@ pub async fn run(config: Config, db: DatabaseConnection, o: Options) -> anyhow::
             ("statistics", "/stats".into()),
         ];
         for (name, path) in pages {
+            if std::env::var_os("KEHOACH_BENCH_SQL").is_some() {
+                eprintln!("== {} {name}", s.label);
+            }
             let status = std::sync::Mutex::new(0u16);
             let in_sql = std::sync::Mutex::new(Vec::new());
             let stmts = AtomicU64::new(0);

@@ -237,7 +237,7 @@ pub async fn list(db: &impl ConnectionTrait, units: &[i64]) -> Result<Vec<PlanSu
         .order_by_asc(plan::Column::Id)
         .all(db)
         .await?;
-    let names = unit_names(db).await?;
+    let names = unit_names(db, plans.iter().map(|p| p.org_unit_id)).await?;
     Ok(plans
         .into_iter()
         .map(|p| PlanSummary {
@@ -247,8 +247,16 @@ pub async fn list(db: &impl ConnectionTrait, units: &[i64]) -> Result<Vec<PlanSu
         .collect())
 }
 
-async fn unit_names(db: &impl ConnectionTrait) -> Result<HashMap<i64, String>, DbErr> {
+/// The names of the given units (those of a page's plans, not every unit of the country).
+async fn unit_names(
+    db: &impl ConnectionTrait,
+    ids: impl Iterator<Item = i64>,
+) -> Result<HashMap<i64, String>, DbErr> {
+    let mut ids: Vec<i64> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
     Ok(org_unit::Entity::find()
+        .filter(org_unit::Column::Id.is_in(ids))
         .all(db)
         .await?
         .into_iter()

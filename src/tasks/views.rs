@@ -34,10 +34,17 @@ pub struct TaskRow {
     pub late: Option<service::Lateness>,
 }
 
+/// The agencies named by `agency_ids` (the tasks on a page: their leads and partners, not
+/// every agency of the country) and the code lists.
 async fn names(
     state: &AppState,
+    agency_ids: impl IntoIterator<Item = i64>,
 ) -> AppResult<(HashMap<i64, agency::Model>, HashMap<i64, code::Model>)> {
+    let mut ids: Vec<i64> = agency_ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
     let agencies = agency::Entity::find()
+        .filter(agency::Column::Id.is_in(ids))
         .all(&state.db)
         .await?
         .into_iter()
@@ -57,7 +64,13 @@ pub async fn rows_of(
     user: &CurrentUser,
     tasks: Vec<coordination_task::Model>,
 ) -> AppResult<Vec<TaskRow>> {
-    let (agencies, codes) = names(state).await?;
+    let (agencies, codes) = names(
+        state,
+        tasks
+            .iter()
+            .flat_map(|t| [t.lead_agency_id, t.partner_agency_id]),
+    )
+    .await?;
     let today = state.clock.today();
     let name = |id: i64| {
         agencies
@@ -474,7 +487,7 @@ async fn render_task(
         .filter(task_outcome::Column::TaskId.eq(task_id))
         .all(&state.db)
         .await?;
-    let (_, codes) = names(state).await?;
+    let (_, codes) = names(state, []).await?;
     let outcome_rows: Vec<(String, i64)> = outcomes
         .iter()
         .filter_map(|o| {
