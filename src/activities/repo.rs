@@ -330,6 +330,67 @@ pub fn per_unit(
     q.limit(limit).to_owned()
 }
 
+/// The home page's three reads of open (planned or postponed) activities of a scope.
+pub struct HomeQueries {
+    /// Starting within `days` from today, soonest first.
+    pub upcoming: sea_orm::sea_query::SelectStatement,
+    /// Ended before today and not yet logged, latest first.
+    pub to_log: sea_orm::sea_query::SelectStatement,
+    /// How many are to log.
+    pub to_log_count: sea_orm::Select<activity::Entity>,
+}
+
+/// The home page's reads for `scope` (and, for a partner agency, its own activities only);
+/// the two lists read each unit's own rows for a small scope ([`per_unit`]).
+pub fn home_queries(
+    scope: &Scope,
+    agency: Option<i64>,
+    today: NaiveDate,
+    days: i64,
+    rows: u64,
+) -> HomeQueries {
+    use sea_orm::Order::{Asc, Desc};
+    let base = || {
+        let mut q = activity::Entity::find().filter(
+            activity::Column::Status.is_in([super::service::PLANNED, super::service::POSTPONED]),
+        );
+        if let Some(a) = agency {
+            q = q.filter(activity::Column::AgencyId.eq(a));
+        }
+        q
+    };
+    let units = (!scope.all).then(|| scope.ids());
+    let upcoming = per_unit(
+        base()
+            .filter(activity::Column::StartDate.gte(today))
+            .filter(activity::Column::StartDate.lte(today + chrono::Duration::days(days))),
+        units.clone(),
+        &[
+            (activity::Column::StartDate, Asc),
+            (activity::Column::Id, Asc),
+        ],
+        rows,
+    );
+    let to_log = per_unit(
+        base().filter(activity::Column::EndDate.lt(today)),
+        units.clone(),
+        &[
+            (activity::Column::StartDate, Desc),
+            (activity::Column::Id, Desc),
+        ],
+        rows,
+    );
+    let mut to_log_count = base().filter(activity::Column::EndDate.lt(today));
+    if let Some(units) = units {
+        to_log_count = to_log_count.filter(activity::Column::OrgUnitId.is_in(units));
+    }
+    HomeQueries {
+        upcoming,
+        to_log,
+        to_log_count,
+    }
+}
+
 /// The query of a page of the list (one row more than the page, to know if there is a next);
 /// public so that the benchmark and the plan tests can read it.
 pub fn list_query(

@@ -2,7 +2,7 @@
 //! and the activity page with its history.
 
 use crate::activities::repo::{self, Filter, PAGE_SIZE};
-use crate::activities::{access, service};
+use crate::activities::access;
 use crate::auth::{Capability, CurrentUser};
 use crate::entities::{code, org_unit};
 use crate::error::AppResult;
@@ -281,53 +281,13 @@ pub async fn get_home(
             axum::response::Redirect::to("/dashboard"),
         ));
     }
-    use crate::entities::activity;
     let scope = user.scope(&state).await?;
     let today = state.clock.today();
-    let open = [service::PLANNED, service::POSTPONED];
-    let base = || {
-        let mut q = activity::Entity::find().filter(activity::Column::Status.is_in(open));
-        if user.role == crate::auth::Role::Partner {
-            q = q.filter(activity::Column::AgencyId.eq(user.agency_id));
-        }
-        q
-    };
-    // The two lists read each unit's own rows for a small scope (`repo::per_unit`).
-    let units = (!scope.all).then(|| scope.ids());
-    use sea_orm::Order::{Asc, Desc};
-    let upcoming = repo::fetch(
-        &state.db,
-        repo::per_unit(
-            base()
-                .filter(activity::Column::StartDate.gte(today))
-                .filter(activity::Column::StartDate.lte(today + Duration::days(UPCOMING_DAYS))),
-            units.clone(),
-            &[
-                (activity::Column::StartDate, Asc),
-                (activity::Column::Id, Asc),
-            ],
-            HOME_ROWS,
-        ),
-    )
-    .await?;
-    let to_log = repo::fetch(
-        &state.db,
-        repo::per_unit(
-            base().filter(activity::Column::EndDate.lt(today)),
-            units.clone(),
-            &[
-                (activity::Column::StartDate, Desc),
-                (activity::Column::Id, Desc),
-            ],
-            HOME_ROWS,
-        ),
-    )
-    .await?;
-    let mut count = base().filter(activity::Column::EndDate.lt(today));
-    if let Some(units) = units {
-        count = count.filter(activity::Column::OrgUnitId.is_in(units));
-    }
-    let to_log_total = count.count(&state.db).await?;
+    let partner = (user.role == crate::auth::Role::Partner).then_some(user.agency_id);
+    let q = repo::home_queries(&scope, partner, today, UPCOMING_DAYS, HOME_ROWS);
+    let upcoming = repo::fetch(&state.db, q.upcoming).await?;
+    let to_log = repo::fetch(&state.db, q.to_log).await?;
+    let to_log_total = q.to_log_count.count(&state.db).await?;
     let mut all = upcoming.clone();
     all.extend(to_log.iter().cloned());
     let names = repo::names_for(&state.db, &all).await?;
