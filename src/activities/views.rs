@@ -1,8 +1,8 @@
 //! Reading activities in the browser: the list with its filters, the calendar (month and week)
 //! and the activity page with its history.
 
-use crate::activities::repo::{self, Filter, PAGE_SIZE};
 use crate::activities::access;
+use crate::activities::repo::{self, Filter, PAGE_SIZE};
 use crate::auth::{Capability, CurrentUser};
 use crate::entities::{code, org_unit};
 use crate::error::AppResult;

@@ -259,6 +259,22 @@ async fn query_plans_of_small_units(app: TestApp) {
             kehoach::activities::views::CALENDAR_LIMIT,
         ));
         assert_isolated(&app, &format!("{who}: calendar"), cal).await;
+        // The home page: the coming month (none of the commune's rows: a walk would be long)
+        // and what is left to log.
+        let home = repo::home_queries(
+            &scope,
+            None,
+            NaiveDate::from_ymd_opt(2024, 6, 20).unwrap(),
+            30,
+            20,
+        );
+        assert_isolated(
+            &app,
+            &format!("{who}: home, upcoming"),
+            b.build(&home.upcoming),
+        )
+        .await;
+        assert_isolated(&app, &format!("{who}: home, to log"), b.build(&home.to_log)).await;
     }
 
     // Over HTTP: the commune's list is its own rows, newest first, page after page, each
