@@ -16,7 +16,7 @@ use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
 
 /// Rows of other units, and how many units share them.
-const OTHERS: i64 = 300_000;
+const OTHERS: i64 = 200_000;
 const OTHER_UNITS: i64 = 1_000;
 /// The commune's own rows, all older than anyone else's: a walk by date meets them last.
 const OWN: i64 = 120;
@@ -83,7 +83,7 @@ async fn bulk_activities(app: &TestApp, count: i64, unit_expr: &str, base: &str,
     exec(app, &sql).await;
 }
 
-/// A thousand units outside Tây Hòa with 300 recent activities each, and the commune's own
+/// A thousand units outside Tây Hòa with 200 recent activities each, and the commune's own
 /// 120 old ones.
 async fn fill(app: &TestApp) -> i64 {
     let b = app.backend;
