@@ -225,15 +225,32 @@ pub async fn get_inbox(
             .filter(|u| *u != user.org_unit_id)
             .collect()
     };
-    let below_agencies: Vec<i64> = agency::Entity::find()
-        .filter(agency::Column::OrgUnitId.is_in(below))
+    // A national scope (3,300 units): no statement with a parameter per unit or agency (45–95
+    // ms each on PostgreSQL); the agencies read whole and the late tasks kept in Rust.
+    const MANY: usize = 300;
+    let large = below.len() > MANY;
+    let below_set: std::collections::HashSet<i64> = below.iter().copied().collect();
+    let mut agencies_below = agency::Entity::find();
+    if !large {
+        agencies_below = agencies_below.filter(agency::Column::OrgUnitId.is_in(below));
+    }
+    let below_agencies: std::collections::HashSet<i64> = agencies_below
         .select_only()
         .column(agency::Column::Id)
-        .into_tuple()
+        .column(agency::Column::OrgUnitId)
+        .into_tuple::<(i64, i64)>()
         .all(&state.db)
-        .await?;
-    let escalated: Vec<coordination_task::Model> = coordination_task::Entity::find()
-        .filter(coordination_task::Column::LeadAgencyId.is_in(below_agencies))
+        .await?
+        .into_iter()
+        .filter(|(_, unit)| below_set.contains(unit))
+        .map(|(id, _)| id)
+        .collect();
+    let mut late = coordination_task::Entity::find();
+    if !large {
+        late = late
+            .filter(coordination_task::Column::LeadAgencyId.is_in(below_agencies.iter().copied()));
+    }
+    let escalated: Vec<coordination_task::Model> = late
         .filter(coordination_task::Column::Status.is_in(open))
         .filter(
             Condition::any()
@@ -245,7 +262,10 @@ pub async fn get_inbox(
                 ),
         )
         .all(&state.db)
-        .await?;
+        .await?
+        .into_iter()
+        .filter(|t| below_agencies.contains(&t.lead_agency_id))
+        .collect();
     page.render(
         &state,
         "tasks/inbox.html",
