@@ -43,11 +43,17 @@ async fn names(
     let mut ids: Vec<i64> = agency_ids.into_iter().collect();
     ids.sort_unstable();
     ids.dedup();
-    let agencies = agency::Entity::find()
-        .filter(agency::Column::Id.is_in(ids))
+    // Past 300 (a national inbox names thousands), the table read whole: cheaper than a
+    // statement with a parameter per agency (90 ms on PostgreSQL at 3,300).
+    let mut q = agency::Entity::find();
+    if ids.len() <= 300 {
+        q = q.filter(agency::Column::Id.is_in(ids.iter().copied()));
+    }
+    let agencies = q
         .all(&state.db)
         .await?
         .into_iter()
+        .filter(|a| ids.binary_search(&a.id).is_ok())
         .map(|a| (a.id, a))
         .collect();
     let codes = code::Entity::find()
