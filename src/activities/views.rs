@@ -300,6 +300,7 @@ pub async fn get_home(
         "home.html",
         context! {
             upcoming => upcoming, to_log => to_log, to_log_total => to_log_total, names => names,
+            to_log_more => to_log_total >= repo::TO_LOG_CAP,
             reports => reports,
             plans => plans, can_write => user.can(Capability::WriteActivities), today => today,
         },

@@ -312,6 +312,17 @@ async fn query_plans_of_small_units(app: TestApp) {
         seen, expected,
         "the commune's own rows, newest first, once each"
     );
+
+    // The national administrator's home page counts what is left to log up to a cap (25,000
+    // planned rows are over here), instead of counting the whole country's.
+    let admin = app.another_browser();
+    admin.login_as("admin").await;
+    let (status, html) = admin.get_text("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&format!("{}+</span>", repo::TO_LOG_CAP)),
+        "the capped count on the home page"
+    );
 }
 
 crate::db_tests!(query_plans_of_small_units);
