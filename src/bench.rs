@@ -5,6 +5,7 @@
 //! against SQLite and PostgreSQL files made by `gen-data`.
 
 pub mod import;
+pub mod matrix;
 
 use crate::activities::repo::{self, Filter};
 use crate::auth::identity::scope_of;
@@ -21,7 +22,6 @@ use axum::http::{Request, StatusCode, header};
 use chrono::NaiveDate;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QueryTrait,
 };
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
@@ -226,24 +226,21 @@ pub async fn run(config: Config, db: DatabaseConnection, o: Options) -> anyhow::
                         longest_span: Some(repo::longest_span(&db).await?),
                         ..Default::default()
                     };
-                    vec![repo::list_query(&scope, &filter, repo::PAGE_SIZE).build(b)]
+                    vec![b.build(&repo::list_query(&scope, &filter, repo::PAGE_SIZE))]
                 }
                 Scenario::Calendar => {
                     let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")?;
                     let last = first + chrono::Duration::days(41);
-                    vec![
-                        repo::calendar_query(
-                            &scope,
-                            &Filter {
-                                longest_span: Some(repo::longest_span(&db).await?),
-                                ..Default::default()
-                            },
-                            first,
-                            last,
-                            crate::activities::views::CALENDAR_LIMIT,
-                        )
-                        .build(b),
-                    ]
+                    vec![b.build(&repo::calendar_query(
+                        &scope,
+                        &Filter {
+                            longest_span: Some(repo::longest_span(&db).await?),
+                            ..Default::default()
+                        },
+                        first,
+                        last,
+                        crate::activities::views::CALENDAR_LIMIT,
+                    ))]
                 }
             };
             for st in statements {

@@ -135,6 +135,10 @@ enum Command {
         /// Rows of the imported file
         #[arg(long, default_value_t = 10_000)]
         rows: usize,
+        /// Every default page of four users (a new commune, the busiest commune, a province
+        /// leader, the national administrator), in process and over HTTP
+        #[arg(long)]
+        matrix: bool,
     },
     /// The official list of administrative units
     #[command(subcommand)]
@@ -427,6 +431,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             to,
             import,
             rows,
+            matrix,
         } => {
             let conn = open_migrated(&config).await?;
             if import {
@@ -435,6 +440,14 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             let date = |s: &str| {
                 crate::web::format::parse_date(s).with_context(|| format!("not a date: {s}"))
             };
+            if matrix {
+                let opts = crate::bench::matrix::Options {
+                    runs: runs.max(1),
+                    from: date(&from)?,
+                    to: date(&to)?,
+                };
+                return crate::bench::matrix::run(config, conn, opts).await;
+            }
             let opts = crate::bench::Options {
                 runs: runs.max(1),
                 role: Role::parse(&role).context("role: leader or admin")?,

@@ -134,6 +134,20 @@ impl Filter {
         self.to.as_deref().and_then(crate::web::format::parse_date)
     }
 
+    /// The units whose rows the filter can match within a scope (`None`: every unit). A unit
+    /// filter means the unit and what lies below it, within the scope.
+    pub fn units(&self, scope: &Scope) -> Option<Vec<i64>> {
+        let chosen = self
+            .unit_id()
+            .map(|u| self.unit_ids.clone().unwrap_or(vec![u]));
+        match (scope.all, chosen) {
+            (true, None) => None,
+            (true, Some(c)) => Some(c),
+            (false, None) => Some(scope.ids()),
+            (false, Some(c)) => Some(c.into_iter().filter(|u| scope.contains(*u)).collect()),
+        }
+    }
+
     /// The conditions of this filter within a scope (the cursor excepted).
     pub fn condition(&self, scope: &Scope) -> Condition {
         let mut c = Condition::all();
@@ -146,6 +160,13 @@ impl Filter {
                 activity::Column::OrgUnitId.is_in(self.unit_ids.clone().unwrap_or(vec![unit])),
             );
         }
+        c.add(self.condition_but_units())
+    }
+
+    /// The conditions of this filter but the units (and the cursor): what each unit's read of
+    /// a per-unit query adds to its own `org_unit_id = ?`.
+    pub fn condition_but_units(&self) -> Condition {
+        let mut c = Condition::all();
         if let Some(from) = self.from_date() {
             c = c
                 .add(activity::Column::EndDate.gte(from))
@@ -238,7 +259,10 @@ pub async fn list(
     filter: &Filter,
     limit: u64,
 ) -> Result<(Vec<activity::Model>, Option<String>), DbErr> {
-    let mut rows = list_query(scope, filter, limit).all(db).await?;
+    let stmt = db
+        .get_database_backend()
+        .build(&list_query(scope, filter, limit));
+    let mut rows = activity::Entity::find().from_raw_sql(stmt).all(db).await?;
     let next = if rows.len() as u64 > limit {
         rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         rows.last().map(|a| format!("{}_{}", a.start_date, a.id))
@@ -248,12 +272,143 @@ pub async fn list(
     Ok((rows, next))
 }
 
+/// Runs a statement of [`per_unit`] (or any reading whole activity rows).
+pub async fn fetch(
+    db: &impl ConnectionTrait,
+    stmt: sea_orm::sea_query::SelectStatement,
+) -> Result<Vec<activity::Model>, DbErr> {
+    let stmt = db.get_database_backend().build(&stmt);
+    activity::Entity::find().from_raw_sql(stmt).all(db).await
+}
+
+/// Up to this many units, a list or calendar reads each unit's own rows through the
+/// `(org_unit_id, start_date, id)` index and merges them in order; past it (a province, the
+/// country) it reads the scope's rows by date through one index. See `docs/performance.md`.
+pub const PER_UNIT_MAX: usize = 40;
+
+/// `select` (the filter's conditions but the units) ordered by `orders` and cut at `limit`,
+/// read so that a small set of units never walks other units' rows: one ordered, limited read
+/// per unit (`org_unit_id = ?`, which the unit's index answers in order), as a `UNION ALL`
+/// ordered and limited again. Both backends run each branch from the unit's index; a plain
+/// `org_unit_id IN (…) ORDER BY start_date` lets the planner walk the whole table by date
+/// hoping to meet the units' rows (issue 24: 1M rows removed by filter for a unit with none).
+/// `units`: `None` for every unit.
+pub fn per_unit(
+    select: sea_orm::Select<activity::Entity>,
+    units: Option<Vec<i64>>,
+    orders: &[(activity::Column, sea_orm::Order)],
+    limit: u64,
+) -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::QueryTrait;
+    let ordered = |mut s: sea_orm::Select<activity::Entity>| {
+        for (col, order) in orders {
+            s = s.order_by(*col, order.clone());
+        }
+        s.limit(limit)
+    };
+    let units = match units {
+        Some(u) if !u.is_empty() && u.len() <= PER_UNIT_MAX => u,
+        Some(u) => {
+            return ordered(select.filter(activity::Column::OrgUnitId.is_in(u))).into_query();
+        }
+        None => return ordered(select).into_query(),
+    };
+    let branch = |i: usize, unit: i64| {
+        let one = ordered(select.clone().filter(activity::Column::OrgUnitId.eq(unit))).into_query();
+        Query::select()
+            .column(sea_orm::sea_query::Asterisk)
+            .from_subquery(one, sea_orm::sea_query::Alias::new(format!("u{i}")))
+            .to_owned()
+    };
+    let mut q = branch(0, units[0]);
+    for (i, unit) in units.iter().enumerate().skip(1) {
+        q.union(sea_orm::sea_query::UnionType::All, branch(i, *unit));
+    }
+    for (col, order) in orders {
+        q.order_by(*col, order.clone());
+    }
+    q.limit(limit).to_owned()
+}
+
+/// The home page counts activities to log up to this many (and shows "1000+").
+pub const TO_LOG_CAP: u64 = 1000;
+
+/// The home page's three reads of open (planned or postponed) activities of a scope.
+pub struct HomeQueries {
+    /// Starting within `days` from today, soonest first.
+    pub upcoming: sea_orm::sea_query::SelectStatement,
+    /// Ended before today and not yet logged, latest first.
+    pub to_log: sea_orm::sea_query::SelectStatement,
+    /// How many are to log, counted up to [`TO_LOG_CAP`]: the national administrator's count
+    /// would otherwise read every open past activity of the country (200–280 ms at 1M).
+    pub to_log_count: sea_orm::Select<activity::Entity>,
+}
+
+/// The home page's reads for `scope` (and, for a partner agency, its own activities only);
+/// the two lists read each unit's own rows for a small scope ([`per_unit`]).
+pub fn home_queries(
+    scope: &Scope,
+    agency: Option<i64>,
+    today: NaiveDate,
+    days: i64,
+    rows: u64,
+) -> HomeQueries {
+    use sea_orm::Order::{Asc, Desc};
+    let base = || {
+        let mut q = activity::Entity::find().filter(
+            activity::Column::Status.is_in([super::service::PLANNED, super::service::POSTPONED]),
+        );
+        if let Some(a) = agency {
+            q = q.filter(activity::Column::AgencyId.eq(a));
+        }
+        q
+    };
+    let units = (!scope.all).then(|| scope.ids());
+    let upcoming = per_unit(
+        base()
+            .filter(activity::Column::StartDate.gte(today))
+            .filter(activity::Column::StartDate.lte(today + chrono::Duration::days(days))),
+        units.clone(),
+        &[
+            (activity::Column::StartDate, Asc),
+            (activity::Column::Id, Asc),
+        ],
+        rows,
+    );
+    let to_log = per_unit(
+        base().filter(activity::Column::EndDate.lt(today)),
+        units.clone(),
+        &[
+            (activity::Column::StartDate, Desc),
+            (activity::Column::Id, Desc),
+        ],
+        rows,
+    );
+    let mut to_log_count = base()
+        .filter(activity::Column::EndDate.lt(today))
+        .limit(TO_LOG_CAP);
+    if let Some(units) = units {
+        to_log_count = to_log_count.filter(activity::Column::OrgUnitId.is_in(units));
+    }
+    HomeQueries {
+        upcoming,
+        to_log,
+        to_log_count,
+    }
+}
+
 /// The query of a page of the list (one row more than the page, to know if there is a next);
-/// public so that the benchmark can time it raw.
-pub fn list_query(scope: &Scope, filter: &Filter, limit: u64) -> sea_orm::Select<activity::Entity> {
-    let mut q = activity::Entity::find().filter(filter.condition(scope));
+/// public so that the benchmark and the plan tests can read it.
+pub fn list_query(
+    scope: &Scope,
+    filter: &Filter,
+    limit: u64,
+) -> sea_orm::sea_query::SelectStatement {
+    let mut q = activity::Entity::find().filter(filter.condition_but_units());
     if let Some((date, id)) = filter.after.as_deref().and_then(parse_cursor) {
-        q = q.filter(
+        // `start_date <= date` is implied by the keyset; said on its own, it bounds the index
+        // range instead of filtering every row before the cursor.
+        q = q.filter(activity::Column::StartDate.lte(date)).filter(
             Condition::any()
                 .add(activity::Column::StartDate.lt(date))
                 .add(
@@ -263,9 +418,16 @@ pub fn list_query(scope: &Scope, filter: &Filter, limit: u64) -> sea_orm::Select
                 ),
         );
     }
-    q.order_by_desc(activity::Column::StartDate)
-        .order_by_desc(activity::Column::Id)
-        .limit(limit + 1)
+    use sea_orm::Order::Desc;
+    per_unit(
+        q,
+        filter.units(scope),
+        &[
+            (activity::Column::StartDate, Desc),
+            (activity::Column::Id, Desc),
+        ],
+        limit + 1,
+    )
 }
 
 pub fn parse_cursor(cursor: &str) -> Option<(NaiveDate, i64)> {
@@ -282,26 +444,45 @@ pub async fn between(
     to: NaiveDate,
     limit: u64,
 ) -> Result<Vec<activity::Model>, DbErr> {
-    between_query(scope, filter, from, to, limit).all(db).await
+    let stmt = db
+        .get_database_backend()
+        .build(&between_query(scope, filter, from, to, limit));
+    activity::Entity::find().from_raw_sql(stmt).all(db).await
 }
 
-/// The query of [`between`], public so that the benchmark can time it raw.
+/// The conditions of [`between`] but the units.
+fn between_select(
+    filter: &Filter,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> sea_orm::Select<activity::Entity> {
+    activity::Entity::find()
+        .filter(filter.condition_but_units())
+        .filter(activity::Column::StartDate.lte(to))
+        .filter(activity::Column::EndDate.gte(from))
+        .filter(activity::Column::StartDate.gte(filter.earliest_start(from)))
+}
+
+const BETWEEN_ORDER: [(activity::Column, sea_orm::Order); 3] = [
+    (activity::Column::StartDate, sea_orm::Order::Asc),
+    (activity::Column::StartTime, sea_orm::Order::Asc),
+    (activity::Column::Id, sea_orm::Order::Asc),
+];
+
+/// The query of [`between`], public so that the benchmark and the plan tests can read it.
 pub fn between_query(
     scope: &Scope,
     filter: &Filter,
     from: NaiveDate,
     to: NaiveDate,
     limit: u64,
-) -> sea_orm::Select<activity::Entity> {
-    activity::Entity::find()
-        .filter(filter.condition(scope))
-        .filter(activity::Column::StartDate.lte(to))
-        .filter(activity::Column::EndDate.gte(from))
-        .filter(activity::Column::StartDate.gte(filter.earliest_start(from)))
-        .order_by_asc(activity::Column::StartDate)
-        .order_by_asc(activity::Column::StartTime)
-        .order_by_asc(activity::Column::Id)
-        .limit(limit)
+) -> sea_orm::sea_query::SelectStatement {
+    per_unit(
+        between_select(filter, from, to),
+        filter.units(scope),
+        &BETWEEN_ORDER,
+        limit,
+    )
 }
 
 /// What a calendar cell shows of an activity, and the dates that place it: a month of a
@@ -317,19 +498,18 @@ pub struct CalendarRow {
     pub start_time: Option<String>,
 }
 
-/// [`between_query`] reading only the calendar's columns, into [`CalendarRow`]s (public so
-/// that the benchmark can time it raw).
+/// [`between_query`] reading only the calendar's columns, for [`CalendarRow`]s (public so
+/// that the benchmark and the plan tests can read it).
 pub fn calendar_query(
     scope: &Scope,
     filter: &Filter,
     from: NaiveDate,
     to: NaiveDate,
     limit: u64,
-) -> sea_orm::Select<activity::Entity> {
+) -> sea_orm::sea_query::SelectStatement {
     use activity::Column as C;
-    between_query(scope, filter, from, to, limit)
-        .select_only()
-        .columns([
+    per_unit(
+        between_select(filter, from, to).select_only().columns([
             C::Id,
             C::OrgUnitId,
             C::Title,
@@ -337,7 +517,28 @@ pub fn calendar_query(
             C::StartDate,
             C::EndDate,
             C::StartTime,
-        ])
+        ]),
+        filter.units(scope),
+        &BETWEEN_ORDER,
+        limit,
+    )
+}
+
+/// A month of the calendar: [`calendar_query`] run.
+pub async fn calendar(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    filter: &Filter,
+    from: NaiveDate,
+    to: NaiveDate,
+    limit: u64,
+) -> Result<Vec<CalendarRow>, DbErr> {
+    let stmt = db
+        .get_database_backend()
+        .build(&calendar_query(scope, filter, from, to, limit));
+    <CalendarRow as sea_orm::FromQueryResult>::find_by_statement(stmt)
+        .all(db)
+        .await
 }
 
 /// The names of the given units, keyed by id as text (as the templates look them up).

@@ -1,8 +1,8 @@
 //! Reading activities in the browser: the list with its filters, the calendar (month and week)
 //! and the activity page with its history.
 
+use crate::activities::access;
 use crate::activities::repo::{self, Filter, PAGE_SIZE};
-use crate::activities::{access, service};
 use crate::auth::{Capability, CurrentUser};
 use crate::entities::{code, org_unit};
 use crate::error::AppResult;
@@ -176,10 +176,7 @@ pub async fn get_calendar(
             (monday, sunday, Some(m))
         }
     };
-    let events = repo::calendar_query(&scope, &q.filter, first, last, CALENDAR_LIMIT)
-        .into_model::<repo::CalendarRow>()
-        .all(&state.db)
-        .await?;
+    let events = repo::calendar(&state.db, &scope, &q.filter, first, last, CALENDAR_LIMIT).await?;
     let truncated = events.len() as u64 >= CALENDAR_LIMIT;
     // A cell names the activity's unit, nothing else.
     let names = repo::Names {
@@ -284,39 +281,13 @@ pub async fn get_home(
             axum::response::Redirect::to("/dashboard"),
         ));
     }
-    use crate::entities::activity;
     let scope = user.scope(&state).await?;
     let today = state.clock.today();
-    let open = [service::PLANNED, service::POSTPONED];
-    let base = || {
-        let mut q = activity::Entity::find().filter(activity::Column::Status.is_in(open));
-        if !scope.all {
-            q = q.filter(activity::Column::OrgUnitId.is_in(scope.ids()));
-        }
-        if user.role == crate::auth::Role::Partner {
-            q = q.filter(activity::Column::AgencyId.eq(user.agency_id));
-        }
-        q
-    };
-    let upcoming = base()
-        .filter(activity::Column::StartDate.gte(today))
-        .filter(activity::Column::StartDate.lte(today + Duration::days(UPCOMING_DAYS)))
-        .order_by_asc(activity::Column::StartDate)
-        .order_by_asc(activity::Column::Id)
-        .limit(HOME_ROWS)
-        .all(&state.db)
-        .await?;
-    let to_log = base()
-        .filter(activity::Column::EndDate.lt(today))
-        .order_by_desc(activity::Column::StartDate)
-        .order_by_desc(activity::Column::Id)
-        .limit(HOME_ROWS)
-        .all(&state.db)
-        .await?;
-    let to_log_total = base()
-        .filter(activity::Column::EndDate.lt(today))
-        .count(&state.db)
-        .await?;
+    let partner = (user.role == crate::auth::Role::Partner).then_some(user.agency_id);
+    let q = repo::home_queries(&scope, partner, today, UPCOMING_DAYS, HOME_ROWS);
+    let upcoming = repo::fetch(&state.db, q.upcoming).await?;
+    let to_log = repo::fetch(&state.db, q.to_log).await?;
+    let to_log_total = q.to_log_count.count(&state.db).await?;
     let mut all = upcoming.clone();
     all.extend(to_log.iter().cloned());
     let names = repo::names_for(&state.db, &all).await?;
@@ -329,6 +300,7 @@ pub async fn get_home(
         "home.html",
         context! {
             upcoming => upcoming, to_log => to_log, to_log_total => to_log_total, names => names,
+            to_log_more => to_log_total >= repo::TO_LOG_CAP,
             reports => reports,
             plans => plans, can_write => user.can(Capability::WriteActivities), today => today,
         },

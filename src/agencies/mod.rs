@@ -23,28 +23,38 @@ pub async fn list_in(
     db: &impl ConnectionTrait,
     units: Option<&[i64]>,
 ) -> Result<Vec<AgencyRow>, DbErr> {
+    // Past this many units (a national scope lists 3,300), reading every row and keeping the
+    // wanted ones is cheaper than a statement with one parameter per unit: on PostgreSQL each
+    // such statement took 45–95 ms at 3,300 units.
+    const MANY: usize = 300;
+    let wanted: Option<std::collections::HashSet<i64>> = units.map(|u| u.iter().copied().collect());
+    let in_sql = units.filter(|u| u.len() <= MANY);
     let mut query = agency::Entity::find();
-    if let Some(units) = units {
+    if let Some(units) = in_sql {
         query = query.filter(agency::Column::OrgUnitId.is_in(units.iter().copied()));
     }
-    let rows = query
+    let rows: Vec<agency::Model> = query
         .order_by_asc(agency::Column::OrgUnitId)
         .order_by_asc(agency::Column::Name)
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .filter(|a| wanted.as_ref().is_none_or(|w| w.contains(&a.org_unit_id)))
+        .collect();
     let mut unit_query = org_unit::Entity::find();
-    if let Some(units) = units {
+    if let Some(units) = in_sql {
         unit_query = unit_query.filter(org_unit::Column::Id.is_in(units.iter().copied()));
     }
-    let units = unit_query.all(db).await?;
+    let units: std::collections::HashMap<i64, String> = unit_query
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
     Ok(rows
         .into_iter()
         .map(|a| AgencyRow {
-            unit_name: units
-                .iter()
-                .find(|u| u.id == a.org_unit_id)
-                .map(|u| u.name.clone())
-                .unwrap_or_default(),
+            unit_name: units.get(&a.org_unit_id).cloned().unwrap_or_default(),
             agency: a,
         })
         .collect())
@@ -58,12 +68,17 @@ pub async fn for_user(
 ) -> crate::error::AppResult<Vec<AgencyRow>> {
     let units = readable_units(state, user).await?;
     let today = state.clock.today();
-    let current: Vec<i64> = org_unit::Entity::find()
-        .filter(org_unit::Column::Id.is_in(units.iter().copied()))
+    // A national scope: every unit, read without a parameter per unit (see `list_in`).
+    let mut query = org_unit::Entity::find();
+    if units.len() <= 300 {
+        query = query.filter(org_unit::Column::Id.is_in(units.iter().copied()));
+    }
+    let wanted: std::collections::HashSet<i64> = units.iter().copied().collect();
+    let current: Vec<i64> = query
         .all(&state.db)
         .await?
         .into_iter()
-        .filter(|u| crate::org_units::repo::is_current(u, today))
+        .filter(|u| wanted.contains(&u.id) && crate::org_units::repo::is_current(u, today))
         .map(|u| u.id)
         .collect();
     Ok(list_in(&state.db, Some(&current)).await?)

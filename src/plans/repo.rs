@@ -237,13 +237,22 @@ pub async fn readable_units(
 }
 
 pub async fn list(db: &impl ConnectionTrait, units: &[i64]) -> Result<Vec<PlanSummary>, DbErr> {
-    let plans = plan::Entity::find()
-        .filter(plan::Column::OrgUnitId.is_in(units.iter().copied()))
+    // A national scope (3,300 units): no statement with a parameter per unit (45–95 ms on
+    // PostgreSQL), the plans read whole and kept in Rust.
+    let mut q = plan::Entity::find();
+    if units.len() <= 300 {
+        q = q.filter(plan::Column::OrgUnitId.is_in(units.iter().copied()));
+    }
+    let wanted: std::collections::HashSet<i64> = units.iter().copied().collect();
+    let plans: Vec<plan::Model> = q
         .order_by_desc(plan::Column::PeriodStart)
         .order_by_asc(plan::Column::Id)
         .all(db)
-        .await?;
-    let names = unit_names(db).await?;
+        .await?
+        .into_iter()
+        .filter(|p| wanted.contains(&p.org_unit_id))
+        .collect();
+    let names = unit_names(db, plans.iter().map(|p| p.org_unit_id)).await?;
     Ok(plans
         .into_iter()
         .map(|p| PlanSummary {
@@ -253,8 +262,16 @@ pub async fn list(db: &impl ConnectionTrait, units: &[i64]) -> Result<Vec<PlanSu
         .collect())
 }
 
-async fn unit_names(db: &impl ConnectionTrait) -> Result<HashMap<i64, String>, DbErr> {
+/// The names of the given units (those of a page's plans, not every unit of the country).
+async fn unit_names(
+    db: &impl ConnectionTrait,
+    ids: impl Iterator<Item = i64>,
+) -> Result<HashMap<i64, String>, DbErr> {
+    let mut ids: Vec<i64> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
     Ok(org_unit::Entity::find()
+        .filter(org_unit::Column::Id.is_in(ids))
         .all(db)
         .await?
         .into_iter()

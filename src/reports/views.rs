@@ -159,12 +159,43 @@ pub async fn get_reports(
     user: CurrentUser,
 ) -> AppResult<Response> {
     let scope = user.scope(&state).await?;
+    // Only the periods the page can show and their reports, never the whole country's: the
+    // periods of the scope's units (not for a partner agency) and those the user answers in.
+    let own = report::Entity::find().filter(report::Column::Level.eq(UNIT));
+    let own = if user.role == Role::Partner {
+        own.filter(report::Column::AgencyId.eq(user.agency_id))
+    } else if scope.all {
+        own.filter(report::Column::AgencyId.is_null())
+    } else {
+        own.filter(report::Column::AgencyId.is_null())
+            .filter(report::Column::OrgUnitId.is_in(scope.ids()))
+    };
+    use sea_orm::QuerySelect;
+    let answered: Vec<i64> = own
+        .select_only()
+        .column(report::Column::PeriodId)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let mut which = sea_orm::Condition::any().add(reporting_period::Column::Id.is_in(answered));
+    if user.role != Role::Partner {
+        which = which.add(if scope.all {
+            sea_orm::Condition::all()
+        } else {
+            sea_orm::Condition::all().add(reporting_period::Column::OrgUnitId.is_in(scope.ids()))
+        });
+    }
     let periods = reporting_period::Entity::find()
+        .filter(which)
         .order_by_desc(reporting_period::Column::PeriodStart)
         .all(&state.db)
         .await?;
-    let reports = report::Entity::find().all(&state.db).await?;
+    let reports = report::Entity::find()
+        .filter(report::Column::PeriodId.is_in(periods.iter().map(|p| p.id)))
+        .all(&state.db)
+        .await?;
     let units: BTreeMap<i64, String> = org_unit::Entity::find()
+        .filter(org_unit::Column::Id.is_in(periods.iter().map(|p| p.org_unit_id)))
         .all(&state.db)
         .await?
         .into_iter()

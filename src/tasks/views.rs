@@ -34,13 +34,26 @@ pub struct TaskRow {
     pub late: Option<service::Lateness>,
 }
 
+/// The agencies named by `agency_ids` (the tasks on a page: their leads and partners, not
+/// every agency of the country) and the code lists.
 async fn names(
     state: &AppState,
+    agency_ids: impl IntoIterator<Item = i64>,
 ) -> AppResult<(HashMap<i64, agency::Model>, HashMap<i64, code::Model>)> {
-    let agencies = agency::Entity::find()
+    let mut ids: Vec<i64> = agency_ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    // Past 300 (a national inbox names thousands), the table read whole: cheaper than a
+    // statement with a parameter per agency (90 ms on PostgreSQL at 3,300).
+    let mut q = agency::Entity::find();
+    if ids.len() <= 300 {
+        q = q.filter(agency::Column::Id.is_in(ids.iter().copied()));
+    }
+    let agencies = q
         .all(&state.db)
         .await?
         .into_iter()
+        .filter(|a| ids.binary_search(&a.id).is_ok())
         .map(|a| (a.id, a))
         .collect();
     let codes = code::Entity::find()
@@ -57,7 +70,13 @@ pub async fn rows_of(
     user: &CurrentUser,
     tasks: Vec<coordination_task::Model>,
 ) -> AppResult<Vec<TaskRow>> {
-    let (agencies, codes) = names(state).await?;
+    let (agencies, codes) = names(
+        state,
+        tasks
+            .iter()
+            .flat_map(|t| [t.lead_agency_id, t.partner_agency_id]),
+    )
+    .await?;
     let today = state.clock.today();
     let name = |id: i64| {
         agencies
@@ -212,15 +231,32 @@ pub async fn get_inbox(
             .filter(|u| *u != user.org_unit_id)
             .collect()
     };
-    let below_agencies: Vec<i64> = agency::Entity::find()
-        .filter(agency::Column::OrgUnitId.is_in(below))
+    // A national scope (3,300 units): no statement with a parameter per unit or agency (45–95
+    // ms each on PostgreSQL); the agencies read whole and the late tasks kept in Rust.
+    const MANY: usize = 300;
+    let large = below.len() > MANY;
+    let below_set: std::collections::HashSet<i64> = below.iter().copied().collect();
+    let mut agencies_below = agency::Entity::find();
+    if !large {
+        agencies_below = agencies_below.filter(agency::Column::OrgUnitId.is_in(below));
+    }
+    let below_agencies: std::collections::HashSet<i64> = agencies_below
         .select_only()
         .column(agency::Column::Id)
-        .into_tuple()
+        .column(agency::Column::OrgUnitId)
+        .into_tuple::<(i64, i64)>()
         .all(&state.db)
-        .await?;
-    let escalated: Vec<coordination_task::Model> = coordination_task::Entity::find()
-        .filter(coordination_task::Column::LeadAgencyId.is_in(below_agencies))
+        .await?
+        .into_iter()
+        .filter(|(_, unit)| below_set.contains(unit))
+        .map(|(id, _)| id)
+        .collect();
+    let mut late = coordination_task::Entity::find();
+    if !large {
+        late = late
+            .filter(coordination_task::Column::LeadAgencyId.is_in(below_agencies.iter().copied()));
+    }
+    let escalated: Vec<coordination_task::Model> = late
         .filter(coordination_task::Column::Status.is_in(open))
         .filter(
             Condition::any()
@@ -232,7 +268,10 @@ pub async fn get_inbox(
                 ),
         )
         .all(&state.db)
-        .await?;
+        .await?
+        .into_iter()
+        .filter(|t| below_agencies.contains(&t.lead_agency_id))
+        .collect();
     page.render(
         &state,
         "tasks/inbox.html",
@@ -474,7 +513,7 @@ async fn render_task(
         .filter(task_outcome::Column::TaskId.eq(task_id))
         .all(&state.db)
         .await?;
-    let (_, codes) = names(state).await?;
+    let (_, codes) = names(state, []).await?;
     let outcome_rows: Vec<(String, i64)> = outcomes
         .iter()
         .filter_map(|o| {

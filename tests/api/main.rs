@@ -25,6 +25,7 @@ mod outage;
 mod password_reset;
 mod plans;
 mod privacy;
+mod query_plans;
 mod reports;
 mod setup;
 mod shell;
