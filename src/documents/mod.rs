@@ -307,7 +307,8 @@ pub struct Annex {
     pub title: String,
     /// What the table shows, printed bold under the title.
     pub subtitle: String,
-    /// An italic line such as `(Kèm theo Báo cáo số 05/BC-UBND ngày 05/12/2024 của UBND huyện)`.
+    /// Italic lines such as `(Kèm theo Báo cáo số 05/BC-UBND ngày 05/12/2024 của UBND huyện)`,
+    /// one per line of the text.
     pub note: Option<String>,
     /// Wide tables go on landscape pages.
     pub landscape: bool,

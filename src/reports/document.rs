@@ -116,6 +116,7 @@ pub fn official(d: &ReportDoc<'_>) -> OfficialDocument {
     let plan_issuer = committee_of(d.plan_unit.unwrap_or(d.unit));
     // An agency answers the plan of its unit's People's Committee.
     let reporter = d.agency.map_or_else(|| issuer.clone(), |a| a.name.clone());
+    let attached = annexes(f, &attachment_line(d, &reporter));
     let basis = format!(
         "Thực hiện Kế hoạch{}{} của {plan_issuer} về {}; {reporter} báo cáo kết quả thực hiện như sau:",
         d.plan
@@ -151,6 +152,7 @@ pub fn official(d: &ReportDoc<'_>) -> OfficialDocument {
             None,
         ));
         paragraphs(n, "funding", &mut body);
+        body.extend(annex_reference(&attached));
         body.push(Block::section(3, "Đánh giá chung"));
         for (i, (key, title)) in [
             ("strengths", "Ưu điểm"),
@@ -174,6 +176,7 @@ pub fn official(d: &ReportDoc<'_>) -> OfficialDocument {
                 targets_of(a, &mut body);
             }
         }
+        body.extend(annex_reference(&attached));
         body.push(Block::section(3, "Tồn tại, hạn chế"));
         paragraphs(n, "shortcomings", &mut body);
     }
@@ -219,12 +222,42 @@ pub fn official(d: &ReportDoc<'_>) -> OfficialDocument {
             })
             .filter(|l| !l.is_empty())
             .collect(),
-        annexes: annexes(f),
+        annexes: attached,
     }
 }
 
-/// The annex tables: communication by commune, training, budget.
-pub fn annexes(f: &Figures) -> Vec<Annex> {
+/// "(Kèm theo Báo cáo số 25/BC-UBND ngày 03/12/2026 của UBND xã Tây Hòa)", with the blanks a
+/// draft leaves for the records clerk.
+fn attachment_line(d: &ReportDoc<'_>, issuer: &str) -> String {
+    let number = number_of(d.report, d.agency).line();
+    let number = number.trim_start_matches("Số:").trim();
+    let date = d.report.document_date.map_or_else(
+        || "     ".to_owned(),
+        |on| on.format("%d/%m/%Y").to_string(),
+    );
+    format!("(Kèm theo Báo cáo số {number} ngày {date} của {issuer})")
+}
+
+/// "Số liệu chi tiết tại Phụ lục I, II và III kèm theo.": the body points to its annexes.
+fn annex_reference(annexes: &[Annex]) -> Option<Block> {
+    let names: Vec<String> = annexes
+        .iter()
+        .map(|a| a.title.trim_start_matches("Phụ lục ").to_owned())
+        .collect();
+    let list = match names.split_last() {
+        None => return None,
+        Some((last, [])) => last.clone(),
+        Some((last, first)) => format!("{} và {last}", first.join(", ")),
+    };
+    Some(Block::paragraph(format!(
+        "Số liệu chi tiết tại Phụ lục {list} kèm theo."
+    )))
+}
+
+/// The annex tables that hold data — communication by commune, training, victims, budget —
+/// numbered I, II… as officials number annexes, each titled in capitals with the line that
+/// attaches it to its report. An annex with nothing to show is left out.
+pub fn annexes(f: &Figures, attached: &str) -> Vec<Annex> {
     fn t(s: impl Into<String>) -> Cell {
         Cell::text(s)
     }
@@ -340,9 +373,20 @@ pub fn annexes(f: &Figures) -> Vec<Annex> {
         t("Số tiền vay (đồng)"),
         fig(v.loans_amount),
     ]));
-    vec![
+    let v_empty = !v.withheld
+        && v.received == 0
+        && v.supported.iter().all(|l| l.persons == 0)
+        && v.hotline_received == 0
+        && v.loans_count == 0;
+    let kept = [
+        !f.units.is_empty(),
+        !f.training.is_empty(),
+        !v_empty,
+        !f.budget.is_empty(),
+    ];
+    let all = vec![
         Annex {
-            title: "Phụ lục 1. Kết quả truyền thông theo đơn vị".to_owned(),
+            title: "Kết quả truyền thông theo đơn vị".to_owned(),
             subtitle: period.clone(),
             note: Some("Số liệu tổng hợp từ các hoạt động đã được ghi nhận kết quả.".to_owned()),
             landscape: true,
@@ -363,7 +407,7 @@ pub fn annexes(f: &Figures) -> Vec<Annex> {
             },
         },
         Annex {
-            title: "Phụ lục 2. Tập huấn, bồi dưỡng cán bộ".to_owned(),
+            title: "Tập huấn, bồi dưỡng cán bộ".to_owned(),
             subtitle: period.clone(),
             note: None,
             landscape: false,
@@ -380,7 +424,7 @@ pub fn annexes(f: &Figures) -> Vec<Annex> {
             },
         },
         Annex {
-            title: "Phụ lục 3. Nạn nhân được tiếp nhận, hỗ trợ".to_owned(),
+            title: "Nạn nhân được tiếp nhận, hỗ trợ".to_owned(),
             subtitle: period.clone(),
             note: Some(if f.victims.withheld {
                 format!(
@@ -398,7 +442,7 @@ pub fn annexes(f: &Figures) -> Vec<Annex> {
             },
         },
         Annex {
-            title: "Phụ lục 4. Kinh phí thực hiện".to_owned(),
+            title: "Kinh phí thực hiện".to_owned(),
             subtitle: period,
             note: Some("Đơn vị tính: đồng.".to_owned()),
             landscape: false,
@@ -413,7 +457,28 @@ pub fn annexes(f: &Figures) -> Vec<Annex> {
                 body_rows: budget,
             },
         },
-    ]
+    ];
+    all.into_iter()
+        .zip(kept)
+        .filter(|(_, keep)| *keep)
+        .enumerate()
+        .map(|(i, (a, _))| {
+            // The period and any unit of measure follow the attachment line.
+            let detail = match &a.note {
+                Some(note) => format!("{} {note}", a.subtitle),
+                None => a.subtitle.clone(),
+            };
+            Annex {
+                title: format!(
+                    "Phụ lục {}",
+                    crate::documents::roman(u32::try_from(i + 1).unwrap_or(1))
+                ),
+                subtitle: a.title.to_uppercase(),
+                note: Some(format!("{attached}\n{detail}")),
+                ..a
+            }
+        })
+        .collect()
 }
 
 pub fn docx(d: &ReportDoc<'_>) -> Result<Vec<u8>, crate::documents::DocumentError> {
@@ -462,9 +527,13 @@ pub fn xlsx(d: &ReportDoc<'_>) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         .set_border(FormatBorder::Thin)
         .set_num_format("#,##0")
         .set_font_name("Times New Roman");
-    for (i, annex) in annexes(d.figures).iter().enumerate() {
+    let issuer = d
+        .agency
+        .map_or_else(|| committee_of(d.unit), |a| a.name.clone());
+    for annex in &annexes(d.figures, &attachment_line(d, &issuer)) {
         let ws = wb.add_worksheet();
-        ws.set_name(format!("Phu luc {}", i + 1))?;
+        // "Phụ lục I": accents kept, within Excel's 31 characters and allowed characters.
+        ws.set_name(&annex.title)?;
         if annex.landscape {
             ws.set_landscape();
         }

@@ -581,27 +581,40 @@ fn annex_figures(f: &Figures) -> Vec<i64> {
         |u: &UnitRow| u.distributed,
         |u: &UnitRow| u.broadcasts,
     ];
-    for g in columns {
-        let column = units(g);
-        out.push(column.iter().sum());
-        out.extend(column);
+    // An annex with nothing to show is left out of the document, its totals with it.
+    if !f.units.is_empty() {
+        for g in columns {
+            let column = units(g);
+            out.push(column.iter().sum());
+            out.extend(column);
+        }
     }
-    out.extend(f.training.iter().map(|t| t.trainees));
-    out.push(f.training.iter().map(|t| t.trainees).sum());
-    out.extend(f.budget.iter().flat_map(|b| [b.planned, b.spent]));
-    out.push(f.budget.iter().map(|b| b.planned).sum());
-    out.push(f.budget.iter().map(|b| b.spent).sum());
+    if !f.training.is_empty() {
+        out.extend(f.training.iter().map(|t| t.trainees));
+        out.push(f.training.iter().map(|t| t.trainees).sum());
+    }
+    if !f.budget.is_empty() {
+        out.extend(f.budget.iter().flat_map(|b| [b.planned, b.spent]));
+        out.push(f.budget.iter().map(|b| b.planned).sum());
+        out.push(f.budget.iter().map(|b| b.spent).sum());
+    }
     let v = &f.victims;
-    out.extend([
-        v.received,
-        v.received_women,
-        v.received_children,
-        v.hotline_received,
-        v.hotline_referred,
-        v.loans_count,
-        v.loans_amount,
-    ]);
-    out.extend(v.supported.iter().map(|l| l.persons));
+    let nothing = v.received == 0
+        && v.supported.iter().all(|l| l.persons == 0)
+        && v.hotline_received == 0
+        && v.loans_count == 0;
+    if v.withheld || !nothing {
+        out.extend([
+            v.received,
+            v.received_women,
+            v.received_children,
+            v.hotline_received,
+            v.hotline_referred,
+            v.loans_count,
+            v.loans_amount,
+        ]);
+        out.extend(v.supported.iter().map(|l| l.persons));
+    }
     out
 }
 

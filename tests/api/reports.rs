@@ -503,7 +503,10 @@ async fn the_composer_figures_equal_the_rows_and_the_documents_carry_them(app: T
         "KẾT QUẢ THỰC HIỆN",
         "KIẾN NGHỊ, ĐỀ XUẤT",
         "215 lượt người tham dự",
-        "Phụ lục 1. Kết quả truyền thông theo đơn vị",
+        "Phụ lục I",
+        "KẾT QUẢ TRUYỀN THÔNG THEO ĐƠN VỊ",
+        "(Kèm theo Báo cáo số",
+        "Số liệu chi tiết tại Phụ lục I",
         "Xã Hòa Thịnh",
         "Nơi nhận:",
     ] {
@@ -526,6 +529,10 @@ async fn the_composer_figures_equal_the_rows_and_the_documents_carry_them(app: T
         "the total participants is a number"
     );
     assert!(part(&xlsx, "xl/sharedStrings.xml").contains("Lượt người tham dự"));
+    assert!(
+        part(&xlsx, "xl/workbook.xml").contains("name=\"Phụ lục I\""),
+        "sheet names keep their accents"
+    );
     // Approved by the leader, with number and date: exports are byte-identical every time.
     let leader = app.another_browser();
     leader.login_as("leader").await;

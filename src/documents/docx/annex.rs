@@ -31,8 +31,9 @@ impl Writer {
             self.centred(&annex.title, bold),
             self.centred(&annex.subtitle, bold),
         ];
-        if let Some(note) = &annex.note {
-            heading.push(self.centred(note, Font::regular(PT14).italic()));
+        // One italic line per line of the note ("(Kèm theo …)", then the period).
+        for line in annex.note.iter().flat_map(|n| n.lines()) {
+            heading.push(self.centred(line, Font::regular(PT14).italic()));
         }
         let mut parts: Vec<Part> = Vec::new();
         let count = heading.len();
