@@ -230,7 +230,8 @@ pub fn official(d: &ReportDoc<'_>) -> OfficialDocument {
 /// draft leaves for the records clerk.
 fn attachment_line(d: &ReportDoc<'_>, issuer: &str) -> String {
     let number = number_of(d.report, d.agency).line();
-    let number = number.trim_start_matches("Số:").trim();
+    // A draft keeps the blank before the symbol, for the clerk's hand.
+    let number = number.strip_prefix("Số: ").unwrap_or(&number);
     let date = d.report.document_date.map_or_else(
         || "     ".to_owned(),
         |on| on.format("%d/%m/%Y").to_string(),
