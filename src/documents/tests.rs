@@ -547,3 +547,13 @@ fn the_closing_paragraph_keeps_with_the_signature() {
     let closing = paragraph_with(&xml, ">Trên đây là báo cáo");
     assert!(closing.contains("<w:keepNext"), "{closing}");
 }
+
+#[test]
+fn each_line_of_the_signing_authority_is_its_own_line() {
+    let mut doc = report();
+    doc.signature.authority = Some("TM. Ủy ban nhân dân\nKT. Chủ tịch".to_owned());
+    let xml = part(&render_docx(&doc).expect("renders"), "word/document.xml");
+    let tm = paragraph_with(&xml, ">TM. ỦY BAN NHÂN DÂN<");
+    assert!(!tm.contains("KT."), "two paragraphs, not one: {tm}");
+    assert!(xml.contains(">KT. CHỦ TỊCH<"));
+}

@@ -248,7 +248,7 @@ async fn plans_of_the_year(
             legal_bases: vec![
                 "Luật Phòng, chống mua bán người ngày 28 tháng 11 năm 2024".into(),
             ],
-            signer_authority: "KT. CHỦ TỊCH".into(),
+            signer_authority: "TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH".into(),
             signer_title: "PHÓ CHỦ TỊCH".into(),
             signer_name: "Lê Quang Huy".into(),
             recipients: vec![

@@ -135,7 +135,15 @@ impl Writer {
         let sig = &doc.signature;
         let bold = Font::bold(PT14);
         let mut signer = TableCell::new();
-        let mut lines: Vec<String> = sig.authority.iter().map(|a| upper(a)).collect();
+        // Authority lines as entered, one per line ("TM. ỦY BAN NHÂN DÂN" over "KT. CHỦ TỊCH").
+        let mut lines: Vec<String> = sig
+            .authority
+            .iter()
+            .flat_map(|a| a.lines())
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(upper)
+            .collect();
         lines.push(upper(&sig.title));
         for (i, line) in lines.iter().enumerate() {
             let mut p = self.centred(line, bold);
