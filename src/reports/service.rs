@@ -192,6 +192,16 @@ pub async fn open_period(
         return Err(ReportError::Invalid(errors));
     }
     let plan = the_plan.ok_or_else(|| DbErr::RecordNotFound("plan".into()))?;
+    // A report answering the period goes to the requesting unit's People's Committee and is
+    // filed by its sender: "Nơi nhận" is never empty, and ends with the records line.
+    let requester = org_unit::Entity::find_by_id(p.org_unit_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("org unit".into()))?;
+    let answer_to = format!(
+        "{}\nLưu: VT.",
+        crate::reports::document::committee_of(&requester)
+    );
     let txn = db.begin().await?;
     let period = reporting_period::ActiveModel {
         kind: Set(p.kind.clone()),
@@ -240,7 +250,7 @@ pub async fn open_period(
             UNIT,
             actor.now,
             ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", ""),
-            "",
+            &answer_to,
         )
         .insert(&txn)
         .await?;
@@ -254,7 +264,7 @@ pub async fn open_period(
             UNIT,
             actor.now,
             ("", "THỦ TRƯỞNG CƠ QUAN", ""),
-            "",
+            &answer_to,
         )
         .insert(&txn)
         .await?;

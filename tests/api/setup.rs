@@ -855,6 +855,10 @@ async fn another_place(backend: Backend) {
         "Kế hoạch số 07/KH-UBND ngày 15/01/2024 của UBND tỉnh Lai Châu",
         "kế hoạch 4, thực hiện 1.",
         "05/BC-UBND",
+        // Nơi nhận: the province, and the records line.
+        "- UBND tỉnh Lai Châu;",
+        "- Lưu: VT.",
+        "TM. ỦY BAN NHÂN DÂN",
     ] {
         assert!(xml.contains(heading), "{heading} missing from the DOCX");
     }
