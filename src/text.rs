@@ -224,7 +224,7 @@ fn personal(digits: &str, groups: &[&Run]) -> bool {
 }
 
 /// Whether free text contains what looks like a phone number or an identity number, which the
-/// app must not store about anyone (DOMAIN.md §6). The text is read through [`guard_view`];
+/// app must not store about anyone (docs/domain.md, privacy rules). The text is read through [`guard_view`];
 /// digit runs joined by spaces, dots, dashes, slashes or brackets count as one number, tried
 /// from every run on (so "tổ 5 0905123456" is caught). Dates and amounts with thousands
 /// separators are not numbers of a person; an unbroken run of nine digits or more always is.

@@ -1,6 +1,6 @@
 //! Victim-support statistics: monthly aggregate figures per org unit, integers and foreign keys
 //! only. No column can hold a name, a date of birth, an address, a phone or ID number or free
-//! text about a case (DOMAIN.md §6); a test reads the migrated schema and fails if one appears.
+//! text about a case (the privacy rules of docs/domain.md); a test reads the migrated schema and fails if one appears.
 //! A month is identified by `year_month` (yyyymm as an integer) rather than a date, so that not
 //! even a date column exists in these tables.
 

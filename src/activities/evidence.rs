@@ -1,5 +1,5 @@
 //! Evidence files of an activity: photos of it and scanned attendance sheets. Uploading,
-//! serving and deleting them, with the rules of `DOMAIN.md` §6: the type is read from the
+//! serving and deleting them, with the privacy rules of docs/domain.md: the type is read from the
 //! bytes, photos lose their metadata (GPS above all) and are confirmed to show no victim, and
 //! files are served only to those who may read the activity, never as something a browser
 //! would run. `upload` and `serve` are the handlers of those two, `media` reads and cleans the

@@ -307,7 +307,7 @@ fn part_of(f: &Figures, prefix: &str, errors: &mut FieldErrors) {
     }
 }
 
-/// Free text must not carry phone or ID numbers (DOMAIN.md §6) and is at most
+/// Free text must not carry phone or ID numbers (docs/domain.md, privacy rules) and is at most
 /// [`crate::text::LONG_TEXT`] characters: each must make a [`crate::text::FreeText`].
 pub fn check_free_text(fields: &[(&str, Option<&str>)], errors: &mut FieldErrors) {
     for (name, value) in fields {

@@ -1,4 +1,4 @@
-//! Who may do what: the role → capability matrix of `DESIGN.md` §1, in one table.
+//! Who may do what: the role → capability matrix (docs/domain.md), in one table.
 //! Every route declares the [`Access`] it needs (see `router.rs`); a test walks every route for
 //! every role and checks it against this matrix.
 
@@ -78,7 +78,7 @@ impl Role {
             // The commune enters its own figures, the compiling office any unit's in scope.
             EnterStats => matches!(self, Compiler | Commune),
             // Exact small counts, and reopening a month whose report was approved: only the
-            // compiling office (DOMAIN.md §6).
+            // compiling office (docs/privacy.md).
             SensitiveStats | ReopenStats => matches!(self, Compiler),
         }
     }

@@ -1,5 +1,5 @@
 //! Rendering an [`OfficialDocument`] to DOCX bytes with docx-rs, following the layout table of
-//! DOMAIN.md §3 (Decree 30/2020/NĐ-CP, Annex I).
+//! docs/domain.md (Decree 30/2020/NĐ-CP, Annex I).
 
 mod annex;
 mod blocks;

@@ -103,7 +103,7 @@ pub struct Coverage {
 }
 
 /// Victim-support figures of the period, exact: the report to the level above is the official
-/// channel for them (DOMAIN.md §6); pages show them only to the compiling office.
+/// channel for them (docs/privacy.md); pages show them only to the compiling office.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Victims {
     pub received: i64,
