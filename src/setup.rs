@@ -106,47 +106,19 @@ fn prefix(kind: &str) -> &'static str {
     }
 }
 
-/// An official name from what was typed: "ea tul" stays as typed after the kind's word
-/// ("Xã Ea Tul"); a name that already starts with a kind's word is kept.
+/// An official name from what was typed: a name that starts with a kind's word keeps it
+/// (capitalised: "xã Ea Tul" → "Xã Ea Tul"); a bare one gets the kind's ("Ea Tul" → "Xã Ea Tul").
 fn official_name(kind: &str, typed: &str) -> String {
     let typed = crate::text::nfc(typed.trim());
-    let starts = [
-        "Tỉnh ",
-        "Thành phố ",
-        "Xã ",
-        "Phường ",
-        "Đặc khu ",
-        "Thị trấn ",
-    ];
-    if starts
-        .iter()
-        .any(|p| typed.to_lowercase().starts_with(&p.to_lowercase()))
-    {
-        let mut c = typed.chars();
-        c.next()
-            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-            .unwrap_or_default()
-    } else {
-        format!("{} {typed}", prefix(kind))
+    match crate::org_units::split_name(&typed) {
+        (Some(word), rest) => format!("{word} {rest}"),
+        (None, rest) => format!("{} {rest}", prefix(kind)),
     }
 }
 
 /// The name without the kind's word: "Xã Ea Tul" → "Ea Tul".
 pub fn bare_name(name: &str) -> &str {
-    for p in [
-        "Tỉnh ",
-        "Thành phố ",
-        "Xã ",
-        "Phường ",
-        "Đặc khu ",
-        "Thị trấn ",
-        "Huyện ",
-    ] {
-        if let Some(rest) = name.strip_prefix(p) {
-            return rest;
-        }
-    }
-    name
+    crate::org_units::split_name(name).1
 }
 
 fn valid_code(code: &str) -> bool {

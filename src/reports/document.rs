@@ -66,33 +66,15 @@ fn paragraphs(n: &Narrative, key: &str, out: &mut Vec<Block>) {
 /// "UBND tỉnh Đắk Lắk", "UBND thị trấn Phú Thứ": the People's Committee of a unit, as the
 /// body text names it.
 pub fn committee_of(unit: &org_unit::Model) -> String {
-    for prefix in [
-        "Tỉnh",
-        "Thành phố",
-        "Huyện",
-        "Thị xã",
-        "Thị trấn",
-        "Xã",
-        "Phường",
-        "Đặc khu",
-    ] {
-        if let Some(rest) = unit.name.strip_prefix(&format!("{prefix} ")) {
-            return format!("UBND {} {rest}", prefix.to_lowercase());
-        }
+    match crate::org_units::split_name(&unit.name) {
+        (Some(word), rest) => format!("UBND {} {rest}", word.to_lowercase()),
+        (None, name) => format!("UBND {name}"),
     }
-    format!("UBND {}", unit.name)
 }
 
+/// The place in the date line: the unit's name without its kind word ("Tây Hòa").
 fn place_of(unit: &org_unit::Model) -> String {
-    unit.name
-        .trim_start_matches("Huyện ")
-        .trim_start_matches("Xã ")
-        .trim_start_matches("Phường ")
-        .trim_start_matches("Đặc khu ")
-        .trim_start_matches("Thành phố ")
-        .trim_start_matches("Thị trấn ")
-        .trim_start_matches("Tỉnh ")
-        .to_owned()
+    crate::org_units::split_name(&unit.name).1.to_owned()
 }
 
 /// An area's targets against their results, one bullet each.
