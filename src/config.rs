@@ -4,6 +4,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// A value that must never be printed.
 #[derive(Clone, Default)]
@@ -51,6 +52,28 @@ pub struct Config {
     /// deferred transaction that upgrades to a write lock fails at once with SQLITE_BUSY instead
     /// of waiting, so one connection makes concurrent writes queue instead of failing.
     pub db_pool_size: Option<u32>,
+    /// How long a client may take to send its request, and a request to be answered.
+    pub timeouts: Timeouts,
+}
+
+/// The clocks that keep slow clients from holding the server (see `server.rs`). Fixed for a
+/// deployment; tests shorten them to see a slow client cut off without waiting half a minute.
+#[derive(Clone, Copy, Debug)]
+pub struct Timeouts {
+    /// Time a client has to send its request line and headers (a few hundred bytes, even on
+    /// 3G), and the longest a kept-alive connection stays open without a request.
+    pub header: Duration,
+    /// Time a request has, body and handler together, before it is answered 408.
+    pub request: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            header: Duration::from_secs(15),
+            request: Duration::from_secs(30),
+        }
+    }
 }
 
 impl Config {
@@ -65,6 +88,7 @@ impl Config {
             data_dir: PathBuf::from("data"),
             mail_from: "kehoach <kehoach@localhost>".into(),
             db_pool_size: None,
+            timeouts: Timeouts::default(),
         }
     }
 

@@ -1,9 +1,10 @@
 //! The HTTP/1 connection loop. `axum::serve` gives a connection no clock, so a client that
 //! opens a socket and sends its request headers one byte a minute (or nothing at all) holds the
 //! connection for ever: a few hundred of them and the server stops answering anyone. Here every
-//! connection gets hyper's timer: the request headers must arrive within [`HEADER_TIMEOUT`], and
-//! an idle keep-alive connection is closed after the same time. The request *body* and the
-//! handler are bounded by the 30-second timeout layer of the router (`startup::build_router`).
+//! connection gets hyper's timer: the request headers must arrive within the configured header
+//! timeout (`config::Timeouts::header`, 15 s), and an idle keep-alive connection is closed after
+//! the same time. The request *body* and the handler are bounded by the router's request timeout
+//! (`Timeouts::request`, 30 s, in `startup::build_router`).
 
 use axum::Router;
 use axum::extract::ConnectInfo;
@@ -16,10 +17,6 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
-/// Time a client has to send its request line and headers (a few hundred bytes, even on 3G),
-/// and the longest a kept-alive connection stays open without a request.
-pub const HEADER_TIMEOUT: Duration = Duration::from_secs(15);
-
 /// Time the requests in flight get to finish once shutdown is asked for.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -28,6 +25,7 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 pub async fn serve(
     listener: TcpListener,
     router: Router,
+    header_timeout: Duration,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
@@ -55,7 +53,7 @@ pub async fn serve(
                 });
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_TIMEOUT)
+            .header_read_timeout(header_timeout)
             .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         let connection = graceful.watch(connection);
         tokio::spawn(async move {

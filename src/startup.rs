@@ -54,7 +54,14 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        crate::server::serve(self.listener, self.router, shutdown_signal()).await
+        let header_timeout = self.state.config.timeouts.header;
+        crate::server::serve(
+            self.listener,
+            self.router,
+            header_timeout,
+            shutdown_signal(),
+        )
+        .await
     }
 }
 
@@ -98,7 +105,7 @@ pub fn build_router(state: AppState) -> Router {
         ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
+            state.config.timeouts.request,
         ))
         .layer(CompressionLayer::new())
         .with_state(state);

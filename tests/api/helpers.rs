@@ -67,17 +67,26 @@ async fn database_url(backend: Backend, dir: &std::path::Path) -> String {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    spawn(backend, true).await.0
+    spawn(backend, true, |_| {}).await.0
+}
+
+/// The seeded app with a configuration changed by `configure` (shorter timeouts, say).
+pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> TestApp {
+    spawn(backend, true, configure).await.0
 }
 
 /// The app on an empty database, as a new deployment starts: migrations only, no reference or
 /// demo data, and the one-time setup page open with the token returned.
 pub async fn spawn_fresh_app(backend: Backend) -> (TestApp, String) {
-    let (app, token) = spawn(backend, false).await;
+    let (app, token) = spawn(backend, false, |_| {}).await;
     (app, token.unwrap())
 }
 
-async fn spawn(backend: Backend, seeded: bool) -> (TestApp, Option<String>) {
+async fn spawn(
+    backend: Backend,
+    seeded: bool,
+    configure: impl FnOnce(&mut Config),
+) -> (TestApp, Option<String>) {
     if std::env::var_os("KEHOACH_TEST_LOG").is_some() {
         kehoach::telemetry::init(kehoach::config::LogFormat::Text);
     }
@@ -86,6 +95,7 @@ async fn spawn(backend: Backend, seeded: bool) -> (TestApp, Option<String>) {
     let url = database_url(backend, dir.path()).await;
     let mut config = Config::for_database(&url);
     config.data_dir = dir.path().join("data");
+    configure(&mut config);
     let data_dir = config.data_dir.clone();
     let db = kehoach::db::connect(&config).await.unwrap();
     kehoach::db::migrate(&db).await.unwrap();

@@ -1,15 +1,23 @@
 //! Slow clients cannot hold the server: a client that never finishes its request headers is
-//! disconnected (`server::HEADER_TIMEOUT`), one that never finishes its body gets a 408 from the
-//! request timeout, and while a crowd of them hangs on, everybody else is answered.
-//! Backend-independent, so it runs on SQLite only.
+//! disconnected (`config::Timeouts::header`), one that never finishes its body gets a 408 from
+//! the request timeout, and while a crowd of them hangs on, everybody else is answered. The
+//! timeouts are shortened to seconds so the test does not wait half a minute; the code path is
+//! the deployed one. Backend-independent, so it runs on SQLite only.
 
-use crate::helpers::{Backend, spawn_app};
+use crate::helpers::{Backend, spawn_app_with};
+use kehoach::config::Timeouts;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// The test's timeouts: short, and far apart from [`HANG`].
+const TIMEOUTS: Timeouts = Timeouts {
+    header: Duration::from_secs(2),
+    request: Duration::from_secs(3),
+};
+
 /// Far above both timeouts: reaching it means the server waited for ever.
-const HANG: Duration = Duration::from_secs(90);
+const HANG: Duration = Duration::from_secs(30);
 
 /// Everything the server sends until it closes the connection.
 async fn read_until_closed(stream: &mut TcpStream) -> String {
@@ -23,7 +31,7 @@ async fn read_until_closed(stream: &mut TcpStream) -> String {
 
 #[tokio::test]
 async fn slow_clients_are_cut_off_and_others_are_still_served() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = spawn_app_with(Backend::Sqlite, |c| c.timeouts = TIMEOUTS).await;
     let host = app.address.trim_start_matches("http://").to_owned();
 
     // Headers started, never finished (the slowloris pattern), a crowd of them.
