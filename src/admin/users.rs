@@ -118,14 +118,27 @@ pub async fn get_users(
             unit,
         });
     }
-    let next = more.then(|| rows.last().map(|r| r.user.email.clone())).flatten();
+    let role = role.unwrap_or_default();
+    // The filters, kept by the pager's links.
+    let filters = vec![("q", q.clone()), ("role", role.clone()), ("status", status.clone())];
+    let href = |after: Option<&str>| {
+        let mut pairs = filters.clone();
+        if let Some(a) = after {
+            pairs.push(("after", a.to_owned()));
+        }
+        format!("/admin/users?{}", serde_urlencoded::to_string(&pairs).unwrap_or_default())
+    };
+    let next = more
+        .then(|| rows.last().map(|r| href(Some(&r.user.email))))
+        .flatten();
+    let first = query.after.is_some().then(|| href(None));
     let roles: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
     page.render(
         &state,
         "admin/users.html",
         context! {
-            rows => rows, roles => roles, q => q, role => role.unwrap_or_default(),
-            status => status, next => next, first_page => query.after.is_none(),
+            rows => rows, roles => roles, q => q, role => role, status => status,
+            next => next, first => first,
         },
     )
 }
