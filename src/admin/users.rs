@@ -19,8 +19,8 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
 use serde_json::json;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Serialize)]
 struct UserRow {
@@ -120,13 +120,20 @@ pub async fn get_users(
     }
     let role = role.unwrap_or_default();
     // The filters, kept by the pager's links.
-    let filters = vec![("q", q.clone()), ("role", role.clone()), ("status", status.clone())];
+    let filters = vec![
+        ("q", q.clone()),
+        ("role", role.clone()),
+        ("status", status.clone()),
+    ];
     let href = |after: Option<&str>| {
         let mut pairs = filters.clone();
         if let Some(a) = after {
             pairs.push(("after", a.to_owned()));
         }
-        format!("/admin/users?{}", serde_urlencoded::to_string(&pairs).unwrap_or_default())
+        format!(
+            "/admin/users?{}",
+            serde_urlencoded::to_string(&pairs).unwrap_or_default()
+        )
     };
     let next = more
         .then(|| rows.last().map(|r| href(Some(&r.user.email))))
@@ -220,7 +227,11 @@ pub async fn post_users_bulk(
         .await?;
     }
     txn.commit().await?;
-    Ok(flash::redirect(&state.config, "/admin/users", "flash.saved"))
+    Ok(flash::redirect(
+        &state.config,
+        "/admin/users",
+        "flash.saved",
+    ))
 }
 
 async fn new_user_form(

@@ -74,9 +74,10 @@ async fn units_of(
                     chosen.push(u.clone());
                 }
             }
-            [] => plan
-                .problems
-                .push(("rollout.agencies.error.unit", vec![("value", name.to_owned())])),
+            [] => plan.problems.push((
+                "rollout.agencies.error.unit",
+                vec![("value", name.to_owned())],
+            )),
             _ => plan.problems.push((
                 "rollout.agencies.error.unit_ambiguous",
                 vec![("value", name.to_owned())],
@@ -242,7 +243,17 @@ pub async fn get_agencies(
     let only = q.only.unwrap_or_default();
     let raw = q.unit.unwrap_or_default();
     if raw.trim().is_empty() {
-        return render(&state, &page, &user, StatusCode::OK, None, &only, None, None).await;
+        return render(
+            &state,
+            &page,
+            &user,
+            StatusCode::OK,
+            None,
+            &only,
+            None,
+            None,
+        )
+        .await;
     }
     let Some(root) = root_of(&state, &user, &raw).await? else {
         return render(
@@ -264,7 +275,17 @@ pub async fn get_agencies(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    render(&state, &page, &user, status, Some(root), &only, Some(&p), None).await
+    render(
+        &state,
+        &page,
+        &user,
+        status,
+        Some(root),
+        &only,
+        Some(&p),
+        None,
+    )
+    .await
 }
 
 /// `POST /rollout/agencies` (form: `unit`, `only`): planned again inside the transaction and
@@ -310,9 +331,17 @@ pub async fn post_agencies(
     let here = format!("/rollout/agencies?unit={root}");
     if p.new.is_empty() {
         drop(txn);
-        return Ok(flash::redirect(&state.config, &here, "rollout.agencies.nothing"));
+        return Ok(flash::redirect(
+            &state.config,
+            &here,
+            "rollout.agencies.nothing",
+        ));
     }
     apply(&txn, &p, user.id, now).await?;
     txn.commit().await?;
-    Ok(flash::redirect(&state.config, &format!("/rollout/ready?unit={root}"), "rollout.agencies.done"))
+    Ok(flash::redirect(
+        &state.config,
+        &format!("/rollout/ready?unit={root}"),
+        "rollout.agencies.done",
+    ))
 }

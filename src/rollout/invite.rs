@@ -4,9 +4,9 @@
 //! replaced by a newer one or for a deactivated account is refused with a plain page, and
 //! nothing changes. An invitation may be sent again while the account has never signed in.
 
+use crate::auth::CurrentUser;
 use crate::auth::tokens;
 use crate::auth::users::{self, UserError};
-use crate::auth::CurrentUser;
 use crate::entities::{agency, invitation, user, user_sign_in};
 use crate::error::{AppError, AppResult};
 use crate::notifications::outbox;
@@ -69,7 +69,15 @@ pub async fn send(
         "path": format!("/invite/{secret}"),
     });
     let key = format!("invitation:{}", row.id);
-    outbox::enqueue_for(db, std::slice::from_ref(u), outbox::INVITATION, &data, &key, now).await
+    outbox::enqueue_for(
+        db,
+        std::slice::from_ref(u),
+        outbox::INVITATION,
+        &data,
+        &key,
+        now,
+    )
+    .await
 }
 
 /// Why a link does not work.
@@ -155,7 +163,14 @@ pub async fn get_invite(
     Path(secret): Path<String>,
 ) -> AppResult<Response> {
     match usable(&state.db, &secret, state.clock.now()).await? {
-        Ok((_, u)) => form(&state, &page, StatusCode::OK, &secret, &u, FieldErrors::default()),
+        Ok((_, u)) => form(
+            &state,
+            &page,
+            StatusCode::OK,
+            &secret,
+            &u,
+            FieldErrors::default(),
+        ),
         Err(why) => refused(&state, &page, why),
     }
 }
@@ -193,7 +208,14 @@ pub async fn post_invite(
         Err(e) => return Err(e.into()),
     };
     let Some(hash) = hash.filter(|_| errors.is_empty()) else {
-        return form(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, &secret, &u, errors);
+        return form(
+            &state,
+            &page,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &secret,
+            &u,
+            errors,
+        );
     };
     let txn = state.db.begin().await?;
     // Single use: only the first of two concurrent submissions claims the link.
@@ -210,7 +232,11 @@ pub async fn post_invite(
     }
     users::apply_password(&txn, Some(u.id), u.id, hash, "user:accept_invitation", now).await?;
     txn.commit().await?;
-    Ok(flash::redirect(&state.config, "/login", "rollout.invite.done"))
+    Ok(flash::redirect(
+        &state.config,
+        "/login",
+        "rollout.invite.done",
+    ))
 }
 
 /// `POST /rollout/people/{user_id}/invite`: sends a new invitation (the old link stops

@@ -80,7 +80,15 @@ impl Outcome {
         let canonical: String = self
             .rows
             .iter()
-            .map(|r| format!("{}|{}|{}|{}\n", r.email, r.display_name, r.role.code(), r.agency_id))
+            .map(|r| {
+                format!(
+                    "{}|{}|{}|{}\n",
+                    r.email,
+                    r.display_name,
+                    r.role.code(),
+                    r.agency_id
+                )
+            })
             .collect();
         sha256_hex(canonical.as_bytes())
     }
@@ -183,7 +191,11 @@ fn agency_of(
             .map(|a| a.id)
             .min();
         if committee.is_none() {
-            problems.push(Problem::at(row, "unit", "rollout.people.error.no_committee"));
+            problems.push(Problem::at(
+                row,
+                "unit",
+                "rollout.people.error.no_committee",
+            ));
         }
         return committee;
     }
@@ -192,7 +204,9 @@ fn agency_of(
         .find(raw)
         .iter()
         .copied()
-        .filter(|id| unit.is_none_or(|u| lk.agency_rows.get(id).is_some_and(|a| a.org_unit_id == u)))
+        .filter(|id| {
+            unit.is_none_or(|u| lk.agency_rows.get(id).is_some_and(|a| a.org_unit_id == u))
+        })
         .collect();
     match found.as_slice() {
         [id] => Some(*id),
@@ -221,10 +235,12 @@ pub fn check_rows(table: &Table, lk: &Lookups, who: &Importer<'_>) -> Outcome {
         let raw_email = cell(cells, 0);
         let email = crate::auth::users::normalize_email(&raw_email);
         if email.is_empty() {
-            out.problems.push(Problem::at(row, "email", "form.required"));
-        } else if !crate::auth::users::valid_email(&email) {
             out.problems
-                .push(Problem::at(row, "email", "rollout.people.error.email").with("value", raw_email));
+                .push(Problem::at(row, "email", "form.required"));
+        } else if !crate::auth::users::valid_email(&email) {
+            out.problems.push(
+                Problem::at(row, "email", "rollout.people.error.email").with("value", raw_email),
+            );
         } else if let Some(first) = seen.get(&email) {
             out.problems.push(
                 Problem::at(row, "email", "rollout.people.error.duplicate")
@@ -232,20 +248,30 @@ pub fn check_rows(table: &Table, lk: &Lookups, who: &Importer<'_>) -> Outcome {
                     .with("first", first.to_string()),
             );
         } else if lk.emails.contains(&email) {
-            out.problems
-                .push(Problem::at(row, "email", "rollout.people.error.taken").with("value", email.clone()));
+            out.problems.push(
+                Problem::at(row, "email", "rollout.people.error.taken")
+                    .with("value", email.clone()),
+            );
         }
         if !email.is_empty() {
             seen.entry(email.clone()).or_insert(row);
         }
         let name = cell(cells, 1);
         if name.is_empty() {
-            out.problems.push(Problem::at(row, "full_name", "form.required"));
-        } else if name.chars().count() > 120 {
-            out.problems.push(Problem::at(row, "full_name", "rollout.people.error.too_long"));
-        } else if crate::text::contains_personal_number(&name) {
             out.problems
-                .push(Problem::at(row, "full_name", "activity.error.personal_data"));
+                .push(Problem::at(row, "full_name", "form.required"));
+        } else if name.chars().count() > 120 {
+            out.problems.push(Problem::at(
+                row,
+                "full_name",
+                "rollout.people.error.too_long",
+            ));
+        } else if crate::text::contains_personal_number(&name) {
+            out.problems.push(Problem::at(
+                row,
+                "full_name",
+                "activity.error.personal_data",
+            ));
         }
         let raw_role = cell(cells, 2);
         let role = if raw_role.is_empty() {
@@ -254,8 +280,10 @@ pub fn check_rows(table: &Table, lk: &Lookups, who: &Importer<'_>) -> Outcome {
         } else {
             match lk.roles.get(&crate::text::fold(&raw_role)) {
                 None => {
-                    out.problems
-                        .push(Problem::at(row, "role", "rollout.people.error.role").with("value", raw_role));
+                    out.problems.push(
+                        Problem::at(row, "role", "rollout.people.error.role")
+                            .with("value", raw_role),
+                    );
                     None
                 }
                 Some(Role::Admin) if who.role != Role::Admin => {
@@ -276,7 +304,8 @@ pub fn check_rows(table: &Table, lk: &Lookups, who: &Importer<'_>) -> Outcome {
             one_unit(lk, row, &raw_unit, &mut out.problems)
         };
         let agency_id = if raw_unit.is_empty() && raw_agency.is_empty() {
-            out.problems.push(Problem::at(row, "agency", "rollout.people.error.where"));
+            out.problems
+                .push(Problem::at(row, "agency", "rollout.people.error.where"));
             None
         } else if !raw_unit.is_empty() && unit.is_none() {
             None
@@ -287,9 +316,14 @@ pub fn check_rows(table: &Table, lk: &Lookups, who: &Importer<'_>) -> Outcome {
         if let Some(a) = agency
             && !who.scope.contains(a.org_unit_id)
         {
-            let column = if raw_agency.is_empty() { "unit" } else { "agency" };
+            let column = if raw_agency.is_empty() {
+                "unit"
+            } else {
+                "agency"
+            };
             out.problems.push(
-                Problem::at(row, column, "rollout.people.error.scope").with("value", a.name.clone()),
+                Problem::at(row, column, "rollout.people.error.scope")
+                    .with("value", a.name.clone()),
             );
             continue;
         }
@@ -460,7 +494,12 @@ fn render(
 }
 
 /// The same rows imported already, if so: "imported on … by …".
-async fn blocked_by(state: &AppState, user: &CurrentUser, o: &Outcome, staged: &import::Model) -> AppResult<Option<String>> {
+async fn blocked_by(
+    state: &AppState,
+    user: &CurrentUser,
+    o: &Outcome,
+    staged: &import::Model,
+) -> AppResult<Option<String>> {
     if let Some(earlier) = staging::committed_file(&state.db, KIND, &staged.file_sha256).await? {
         return Ok(Some(already(state, user, &earlier).await?));
     }
@@ -493,7 +532,15 @@ pub async fn get_people_preview(
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            render(&state, &page, &user, status, &found, Some((&o, total)), blocked)
+            render(
+                &state,
+                &page,
+                &user,
+                status,
+                &found,
+                Some((&o, total)),
+                blocked,
+            )
         }
         Err(e) => {
             let (status, message) = refusal(&state, &user, KIND, &e);
@@ -525,10 +572,26 @@ pub async fn post_people_commit(
         }
     };
     if !o.problems.is_empty() || o.rows.is_empty() {
-        return render(&state, &page, &user, StatusCode::UNPROCESSABLE_ENTITY, &found, Some((&o, total)), None);
+        return render(
+            &state,
+            &page,
+            &user,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &found,
+            Some((&o, total)),
+            None,
+        );
     }
     if let Some(blocked) = blocked_by(&state, &user, &o, &found).await? {
-        return render(&state, &page, &user, StatusCode::CONFLICT, &found, Some((&o, total)), Some(blocked));
+        return render(
+            &state,
+            &page,
+            &user,
+            StatusCode::CONFLICT,
+            &found,
+            Some((&o, total)),
+            Some(blocked),
+        );
     }
     let now = state.clock.now();
     let txn = state.db.begin().await?;
@@ -551,7 +614,12 @@ pub async fn post_people_commit(
         let created = match created {
             Ok(c) => c,
             // Someone took the address meanwhile: the preview, checked again, says which.
-            Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
+            Err(e)
+                if matches!(
+                    e.sql_err(),
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                ) =>
+            {
                 drop(txn);
                 return Ok(Redirect::to(&here).into_response());
             }
@@ -623,7 +691,12 @@ pub async fn get_people_template(
         .filter(|r| user.role == Role::Admin || **r != Role::Admin)
         .map(|r| state.i18n.t(l, &format!("role.{}", r.code())).to_owned())
         .collect();
-    let header = |k: &str| state.i18n.t(l, &format!("rollout.people.column.{k}")).to_owned();
+    let header = |k: &str| {
+        state
+            .i18n
+            .t(l, &format!("rollout.people.column.{k}"))
+            .to_owned()
+    };
     let t = Template {
         sheet: state.i18n.t(l, "rollout.people.sheet").to_owned(),
         title: state.i18n.t(l, "rollout.people.template_title").to_owned(),
@@ -635,9 +708,24 @@ pub async fn get_people_template(
             })
             .collect(),
         lists: vec![
-            List { column: 2, header: header("role"), choices: roles, open: false },
-            List { column: 3, header: header("unit"), choices: units, open: true },
-            List { column: 4, header: header("agency"), choices: agencies, open: true },
+            List {
+                column: 2,
+                header: header("role"),
+                choices: roles,
+                open: false,
+            },
+            List {
+                column: 3,
+                header: header("unit"),
+                choices: units,
+                open: true,
+            },
+            List {
+                column: 4,
+                header: header("agency"),
+                choices: agencies,
+                open: true,
+            },
         ],
         lists_sheet: state.i18n.t(l, "import.template.lists").to_owned(),
         dates: Vec::new(),

@@ -38,7 +38,10 @@ pub async fn record_sign_in(
     user_sign_in::Entity::insert(row)
         .on_conflict(
             OnConflict::column(user_sign_in::Column::UserId)
-                .update_columns([user_sign_in::Column::LastAt, user_sign_in::Column::UpdatedAt])
+                .update_columns([
+                    user_sign_in::Column::LastAt,
+                    user_sign_in::Column::UpdatedAt,
+                ])
                 .to_owned(),
         )
         .exec_without_returning(db)
@@ -81,7 +84,12 @@ pub async fn lines(
     let tpl = templates::all(db).await?;
     let agencies: Vec<(i64, String, i64, bool)> = agency::Entity::find()
         .select_only()
-        .columns([agency::Column::Id, agency::Column::Code, agency::Column::OrgUnitId, agency::Column::Active])
+        .columns([
+            agency::Column::Id,
+            agency::Column::Code,
+            agency::Column::OrgUnitId,
+            agency::Column::Active,
+        ])
         .into_tuple()
         .all(db)
         .await?;
@@ -125,7 +133,10 @@ pub async fn lines(
         .iter()
         .map(|u| {
             let standard = templates::standard_for(u, &tpl);
-            let present = standard.iter().filter(|s| codes.contains(s.code.as_str())).count();
+            let present = standard
+                .iter()
+                .filter(|s| codes.contains(s.code.as_str()))
+                .count();
             let mine = people.get(&u.id).map_or(&[][..], Vec::as_slice);
             let mut roles = BTreeMap::new();
             for p in mine {
@@ -194,7 +205,8 @@ pub async fn get_ready(
         None => Some(user.org_unit_id),
     };
     let gaps = q.show.as_deref() == Some("gaps");
-    let (mut shown, mut totals, mut people_of, mut root_unit) = (Vec::new(), Totals::default(), Vec::new(), None);
+    let (mut shown, mut totals, mut people_of, mut root_unit) =
+        (Vec::new(), Totals::default(), Vec::new(), None);
     let mut next = None;
     if let Some(root) = root {
         let units: Vec<org_unit::Model> = super::units_under(&state.db, root, &scope)
@@ -216,7 +228,10 @@ pub async fn get_ready(
         let mut ordered: Vec<Line> = all.into_iter().filter(|l| !gaps || !l.ready).collect();
         ordered.sort_by_key(|l| l.id != root);
         let start = match q.after.as_deref().and_then(|a| a.parse::<i64>().ok()) {
-            Some(after) => ordered.iter().position(|l| l.id == after).map_or(0, |i| i + 1),
+            Some(after) => ordered
+                .iter()
+                .position(|l| l.id == after)
+                .map_or(0, |i| i + 1),
             None => 0,
         };
         shown = ordered.into_iter().skip(start).take(PAGE + 1).collect();

@@ -30,20 +30,104 @@ pub const PLACEHOLDERS: [&str; 3] = ["{tên}", "{loại}", "{mã}"];
 /// The usual agencies: level, code suffix, name, short name, agency kind. The People's
 /// Committee comes first. Seeded into the table on a new database; setup uses them as they are.
 pub const DEFAULTS: &[(&str, &str, &str, &str, &str)] = &[
-    ("commune", "UBND", "Ủy ban nhân dân {loại} {tên}", "UBND {loại} {tên}", "people_committee"),
-    ("commune", "VHXH", "Phòng Văn hóa - Xã hội {loại} {tên}", "Phòng VH-XH", "office"),
-    ("commune", "CA", "Công an {loại} {tên}", "Công an {loại}", "police"),
-    ("commune", "TYT", "Trạm Y tế {loại} {tên}", "Trạm Y tế", "centre"),
-    ("commune", "HLHPN", "Hội Liên hiệp Phụ nữ {loại} {tên}", "Hội LHPN {loại}", "mass_organisation"),
-    ("commune", "DTN", "Đoàn Thanh niên Cộng sản Hồ Chí Minh {loại} {tên}", "Đoàn TN {loại}", "mass_organisation"),
-    ("commune", "MTTQ", "Ủy ban Mặt trận Tổ quốc Việt Nam {loại} {tên}", "UBMTTQ {loại}", "mass_organisation"),
-    ("province", "UBND", "Ủy ban nhân dân {loại} {tên}", "UBND {loại} {tên}", "people_committee"),
-    ("province", "SYT", "Sở Y tế {loại} {tên}", "Sở Y tế", "department"),
-    ("province", "SVHTTDL", "Sở Văn hóa, Thể thao và Du lịch {loại} {tên}", "Sở VHTTDL", "department"),
-    ("province", "CA", "Công an {loại} {tên}", "Công an {loại} {tên}", "police"),
-    ("province", "HLHPN", "Hội Liên hiệp Phụ nữ {loại} {tên}", "Hội LHPN {loại}", "mass_organisation"),
-    ("province", "TD", "Tỉnh đoàn {tên}", "Tỉnh đoàn", "mass_organisation"),
-    ("province", "MTTQ", "Ủy ban Mặt trận Tổ quốc Việt Nam {loại} {tên}", "UBMTTQ {loại}", "mass_organisation"),
+    (
+        "commune",
+        "UBND",
+        "Ủy ban nhân dân {loại} {tên}",
+        "UBND {loại} {tên}",
+        "people_committee",
+    ),
+    (
+        "commune",
+        "VHXH",
+        "Phòng Văn hóa - Xã hội {loại} {tên}",
+        "Phòng VH-XH",
+        "office",
+    ),
+    (
+        "commune",
+        "CA",
+        "Công an {loại} {tên}",
+        "Công an {loại}",
+        "police",
+    ),
+    (
+        "commune",
+        "TYT",
+        "Trạm Y tế {loại} {tên}",
+        "Trạm Y tế",
+        "centre",
+    ),
+    (
+        "commune",
+        "HLHPN",
+        "Hội Liên hiệp Phụ nữ {loại} {tên}",
+        "Hội LHPN {loại}",
+        "mass_organisation",
+    ),
+    (
+        "commune",
+        "DTN",
+        "Đoàn Thanh niên Cộng sản Hồ Chí Minh {loại} {tên}",
+        "Đoàn TN {loại}",
+        "mass_organisation",
+    ),
+    (
+        "commune",
+        "MTTQ",
+        "Ủy ban Mặt trận Tổ quốc Việt Nam {loại} {tên}",
+        "UBMTTQ {loại}",
+        "mass_organisation",
+    ),
+    (
+        "province",
+        "UBND",
+        "Ủy ban nhân dân {loại} {tên}",
+        "UBND {loại} {tên}",
+        "people_committee",
+    ),
+    (
+        "province",
+        "SYT",
+        "Sở Y tế {loại} {tên}",
+        "Sở Y tế",
+        "department",
+    ),
+    (
+        "province",
+        "SVHTTDL",
+        "Sở Văn hóa, Thể thao và Du lịch {loại} {tên}",
+        "Sở VHTTDL",
+        "department",
+    ),
+    (
+        "province",
+        "CA",
+        "Công an {loại} {tên}",
+        "Công an {loại} {tên}",
+        "police",
+    ),
+    (
+        "province",
+        "HLHPN",
+        "Hội Liên hiệp Phụ nữ {loại} {tên}",
+        "Hội LHPN {loại}",
+        "mass_organisation",
+    ),
+    (
+        "province",
+        "TD",
+        "Tỉnh đoàn {tên}",
+        "Tỉnh đoàn",
+        "mass_organisation",
+    ),
+    (
+        "province",
+        "MTTQ",
+        "Ủy ban Mặt trận Tổ quốc Việt Nam {loại} {tên}",
+        "UBMTTQ {loại}",
+        "mass_organisation",
+    ),
 ];
 
 /// The template level of a unit kind; none for districts (they ended in July 2025).
@@ -108,17 +192,19 @@ pub fn defaults() -> Vec<agency_template::Model> {
     DEFAULTS
         .iter()
         .enumerate()
-        .map(|(i, (level, suffix, name, short, kind))| agency_template::Model {
-            id: 0,
-            level: (*level).to_owned(),
-            suffix: (*suffix).to_owned(),
-            name: (*name).to_owned(),
-            short_name: (*short).to_owned(),
-            kind: (*kind).to_owned(),
-            position: i32::try_from(i).unwrap_or(0),
-            created_at: now,
-            updated_at: now,
-        })
+        .map(
+            |(i, (level, suffix, name, short, kind))| agency_template::Model {
+                id: 0,
+                level: (*level).to_owned(),
+                suffix: (*suffix).to_owned(),
+                name: (*name).to_owned(),
+                short_name: (*short).to_owned(),
+                kind: (*kind).to_owned(),
+                position: i32::try_from(i).unwrap_or(0),
+                created_at: now,
+                updated_at: now,
+            },
+        )
         .collect()
 }
 
@@ -173,15 +259,16 @@ fn unknown_placeholder(pattern: &str) -> bool {
 }
 
 /// A template as typed, checked.
-fn parse(form: &RawForm, errors: &mut FieldErrors) -> Option<(String, String, String, String, String)> {
+fn parse(
+    form: &RawForm,
+    errors: &mut FieldErrors,
+) -> Option<(String, String, String, String, String)> {
     let level = form.get("level").trim().to_owned();
     if !LEVELS.contains(&level.as_str()) {
         errors.add("level", "form.choose");
     }
     let suffix = form.get("suffix").trim().to_uppercase();
-    if suffix.is_empty()
-        || suffix.len() > 12
-        || !suffix.bytes().all(|b| b.is_ascii_alphanumeric())
+    if suffix.is_empty() || suffix.len() > 12 || !suffix.bytes().all(|b| b.is_ascii_alphanumeric())
     {
         errors.add("suffix", "rollout.templates.error.suffix");
     }
@@ -238,7 +325,11 @@ async fn show(
     let examples: Vec<String> = rows
         .iter()
         .map(|t| {
-            let u = if t.level == "province" { &province } else { &commune };
+            let u = if t.level == "province" {
+                &province
+            } else {
+                &commune
+            };
             expand(&t.name, u)
         })
         .collect();
@@ -256,7 +347,15 @@ async fn show(
 
 /// `GET /admin/agency-templates`.
 pub async fn get_templates(State(state): State<AppState>, page: Page) -> AppResult<Response> {
-    show(&state, &page, StatusCode::OK, FormValues::empty(), FieldErrors::default(), None).await
+    show(
+        &state,
+        &page,
+        StatusCode::OK,
+        FormValues::empty(),
+        FieldErrors::default(),
+        None,
+    )
+    .await
 }
 
 /// Whether another template of the level has this suffix.
@@ -301,7 +400,9 @@ pub async fn post_template_update(
     if form.checked("delete") {
         let now = state.clock.now();
         let txn = state.db.begin().await?;
-        agency_template::Entity::delete_by_id(found.id).exec(&txn).await?;
+        agency_template::Entity::delete_by_id(found.id)
+            .exec(&txn)
+            .await?;
         audit::record(
             &txn,
             now,
@@ -316,7 +417,11 @@ pub async fn post_template_update(
         )
         .await?;
         txn.commit().await?;
-        return Ok(flash::redirect(&state.config, "/admin/agency-templates", "flash.deleted"));
+        return Ok(flash::redirect(
+            &state.config,
+            "/admin/agency-templates",
+            "flash.deleted",
+        ));
     }
     save(&state, &page, &admin, Some(found), &form).await
 }
@@ -399,7 +504,11 @@ async fn save(
     )
     .await?;
     txn.commit().await?;
-    Ok(flash::redirect(&state.config, "/admin/agency-templates", "flash.saved"))
+    Ok(flash::redirect(
+        &state.config,
+        "/admin/agency-templates",
+        "flash.saved",
+    ))
 }
 
 #[cfg(test)]
@@ -429,7 +538,10 @@ mod tests {
         assert_eq!(expand("Công an {loại} {tên}", &u), "Công an phường Tân Lập");
         assert_eq!(expand("Trạm {mã}", &u), "Trạm 24181");
         let p = unit("province", "Tỉnh Đắk Lắk");
-        let names: Vec<String> = standard_for(&p, &defaults()).into_iter().map(|s| s.name).collect();
+        let names: Vec<String> = standard_for(&p, &defaults())
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
         assert_eq!(names[0], "Ủy ban nhân dân tỉnh Đắk Lắk");
         assert!(standard_for(&unit("district", "Huyện Tây Hòa"), &defaults()).is_empty());
     }
