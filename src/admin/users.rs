@@ -58,18 +58,6 @@ pub async fn get_users(
     let needle = crate::text::fold(q.trim());
     let role = query.role.clone().filter(|r| Role::parse(r).is_some());
     let status = query.status.clone().unwrap_or_default();
-    let agencies: HashMap<i64, agency::Model> = agency::Entity::find()
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
-    let units: HashMap<i64, String> = org_unit::Entity::find()
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
     let signed: HashSet<i64> = user_sign_in::Entity::find()
         .all(&state.db)
         .await?
@@ -88,9 +76,27 @@ pub async fn get_users(
         "inactive" => find.filter(user::Column::Active.eq(false)),
         _ => find,
     };
+    let users = find.all(&state.db).await?;
+    // The agencies and units of the users listed (the search reads their names).
+    let agency_ids: HashSet<i64> = users.iter().map(|u| u.agency_id).collect();
+    let agencies: HashMap<i64, agency::Model> = agency::Entity::find()
+        .filter(agency::Column::Id.is_in(agency_ids))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let unit_ids: HashSet<i64> = agencies.values().map(|a| a.org_unit_id).collect();
+    let units: HashMap<i64, String> = org_unit::Entity::find()
+        .filter(org_unit::Column::Id.is_in(unit_ids))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
     let mut rows = Vec::new();
     let mut more = false;
-    for u in find.all(&state.db).await? {
+    for u in users {
         if status == "invited" && signed.contains(&u.id) {
             continue;
         }

@@ -63,6 +63,7 @@ pub async fn units_under(
     let sub = Scope::of_unit(db, root).await?;
     Ok(org_unit::Entity::find()
         .filter(org_unit::Column::ValidTo.is_null())
+        .filter(org_unit::Column::Id.is_in(sub.ids()))
         .order_by_asc(org_unit::Column::Name)
         .order_by_asc(org_unit::Column::Id)
         .all(db)
