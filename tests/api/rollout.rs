@@ -356,6 +356,26 @@ async fn people_from_a_spreadsheet(app: &TestApp) -> String {
         invitations.iter().map(|(r, _)| r.clone()).collect();
     assert_eq!(recipients.len(), 300);
     assert_eq!(app.count("invitations").await, 300);
+    // The email, as its recipient reads it: the link, how long it works, no password.
+    let row = outbox_email::Entity::find()
+        .filter(outbox_email::Column::Template.eq("invitation"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let i18n = std::sync::Arc::new(kehoach::web::i18n::I18n::load().unwrap());
+    let templates = kehoach::web::templates::Templates::new(i18n);
+    let mail =
+        kehoach::notifications::render::render(&templates, &row, "https://kehoach.daklak.gov.vn")
+            .unwrap();
+    assert_eq!(mail.subject, "Mời tham gia kehoach");
+    assert!(
+        mail.text.contains("https://kehoach.daklak.gov.vn/invite/"),
+        "{}",
+        mail.text
+    );
+    assert!(mail.text.contains("trong 7 ngày") && mail.text.contains(&row.recipient));
+    assert!(!mail.text.to_lowercase().contains("mật khẩu:"));
     // Where each landed: by unit (its People's Committee), by agency name, by role name.
     let planner = user::Entity::find()
         .filter(user::Column::Email.eq("kehoach0@daklak.gov.vn"))
