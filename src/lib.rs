@@ -67,6 +67,8 @@ pub mod org_units;
 pub mod plans;
 /// Reporting periods, unit reports, the compiled report and its exports.
 pub mod reports;
+/// Bulk onboarding: agencies by template, people from a spreadsheet, invitations, readiness.
+pub mod rollout;
 /// Spreadsheets out: XLSX and CSV exports of activities, tasks, statistics and completeness.
 pub mod spreadsheets;
 /// Victim-support statistics: monthly aggregates, entry, locks, suppressed views and exports.

@@ -201,103 +201,12 @@ async fn unit(
 
 /// The standard agencies of a unit: its People's Committee first. Names follow the two-tier
 /// system: victim support with the health sector, communication with culture, the police.
-pub fn standard_agencies(u: &org_unit::Model) -> Vec<(String, String, String, &'static str)> {
-    let name = bare_name(&u.name);
-    let level = prefix(&u.kind).to_lowercase();
-    let templates: Vec<(&str, String, String, &'static str)> = if u.kind == "province" {
-        vec![
-            (
-                "UBND",
-                format!("Ủy ban nhân dân tỉnh {name}"),
-                format!("UBND tỉnh {name}"),
-                "people_committee",
-            ),
-            (
-                "SYT",
-                format!("Sở Y tế tỉnh {name}"),
-                "Sở Y tế".to_owned(),
-                "department",
-            ),
-            (
-                "SVHTTDL",
-                format!("Sở Văn hóa, Thể thao và Du lịch tỉnh {name}"),
-                "Sở VHTTDL".to_owned(),
-                "department",
-            ),
-            (
-                "CA",
-                format!("Công an tỉnh {name}"),
-                format!("Công an tỉnh {name}"),
-                "police",
-            ),
-            (
-                "HLHPN",
-                format!("Hội Liên hiệp Phụ nữ tỉnh {name}"),
-                "Hội LHPN tỉnh".to_owned(),
-                "mass_organisation",
-            ),
-            (
-                "TD",
-                format!("Tỉnh đoàn {name}"),
-                "Tỉnh đoàn".to_owned(),
-                "mass_organisation",
-            ),
-            (
-                "MTTQ",
-                format!("Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh {name}"),
-                "UBMTTQ tỉnh".to_owned(),
-                "mass_organisation",
-            ),
-        ]
-    } else {
-        vec![
-            (
-                "UBND",
-                format!("Ủy ban nhân dân {level} {name}"),
-                format!("UBND {level} {name}"),
-                "people_committee",
-            ),
-            (
-                "VHXH",
-                format!("Phòng Văn hóa - Xã hội {level} {name}"),
-                "Phòng VH-XH".to_owned(),
-                "office",
-            ),
-            (
-                "CA",
-                format!("Công an {level} {name}"),
-                format!("Công an {level}"),
-                "police",
-            ),
-            (
-                "TYT",
-                format!("Trạm Y tế {level} {name}"),
-                "Trạm Y tế".to_owned(),
-                "centre",
-            ),
-            (
-                "HLHPN",
-                format!("Hội Liên hiệp Phụ nữ {level} {name}"),
-                format!("Hội LHPN {level}"),
-                "mass_organisation",
-            ),
-            (
-                "DTN",
-                format!("Đoàn Thanh niên Cộng sản Hồ Chí Minh {level} {name}"),
-                format!("Đoàn TN {level}"),
-                "mass_organisation",
-            ),
-            (
-                "MTTQ",
-                format!("Ủy ban Mặt trận Tổ quốc Việt Nam {level} {name}"),
-                format!("UBMTTQ {level}"),
-                "mass_organisation",
-            ),
-        ]
-    };
-    templates
+/// They are the default agency templates (`rollout::templates::DEFAULTS`), which the
+/// administrator may later edit for bulk onboarding.
+pub fn standard_agencies(u: &org_unit::Model) -> Vec<(String, String, String, String)> {
+    crate::rollout::templates::standard_for(u, &crate::rollout::templates::defaults())
         .into_iter()
-        .map(|(suffix, full, short, kind)| (format!("{}-{suffix}", u.code), full, short, kind))
+        .map(|s| (s.code, s.name, s.short_name, s.kind))
         .collect()
 }
 
@@ -327,7 +236,7 @@ pub async fn add_agencies(
             org_unit_id: Set(u.id),
             name: Set(name),
             short_name: Set(short),
-            kind: Set(kind.to_owned()),
+            kind: Set(kind),
             active: Set(true),
             created_at: Set(now),
             updated_at: Set(now),

@@ -22,6 +22,7 @@ mod m20261205_000001_coverage_years;
 mod m20261206_000001_area_kinds;
 mod m20261206_000001_offline_idempotency_keys;
 mod m20261206_000002_district_budget;
+mod m20261210_000001_rollout;
 pub mod rollups;
 
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_area_kinds::Migration),
             Box::new(m20261206_000002_district_budget::Migration),
             Box::new(m20261206_000001_offline_idempotency_keys::Migration),
+            Box::new(m20261210_000001_rollout::Migration),
         ]
     }
 }

@@ -95,6 +95,7 @@ pub async fn post_login(
         }
     };
     throttle::record(&state.db, &email, &ip, true, now).await?;
+    crate::rollout::ready::record_sign_in(&state.db, user.id, now).await?;
     // Rotate: whatever session the browser had is ended, a fresh one is made.
     if let Some(CurrentUser {
         auth: AuthMethod::Session { id, .. },

@@ -80,6 +80,9 @@ impl Role {
             // Exact small counts, and reopening a month whose report was approved: only the
             // compiling office (docs/privacy.md).
             SensitiveStats | ReopenStats => matches!(self, Compiler),
+            // Bulk onboarding: the administrator anywhere, a province's compiling office within
+            // its province (the scope rule is in `rollout::scope`).
+            RollOut => matches!(self, Admin | Compiler),
         }
     }
 }
@@ -117,6 +120,8 @@ pub enum Capability {
     SensitiveStats,
     /// Reopen a month locked by an approved report.
     ReopenStats,
+    /// Onboard units and people in bulk and follow the rollout (`/rollout/…`).
+    RollOut,
 }
 
 /// The access rule of one route.

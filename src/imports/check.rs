@@ -13,27 +13,29 @@ use crate::state::AppState;
 use axum::http::StatusCode;
 use sea_orm::EntityTrait;
 
-pub(super) fn internal(e: impl std::fmt::Display) -> AppError {
+pub(crate) fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("import: {e}"))
 }
 
 /// The header of a column, in the user's language.
-pub(super) fn header(state: &AppState, user: &CurrentUser, kind: Kind, key: &str) -> String {
+pub(crate) fn header(state: &AppState, user: &CurrentUser, kind: Kind, key: &str) -> String {
     let k = match kind {
         Kind::Activities => format!("sheet.activity.{key}"),
         Kind::Stats => format!("import.stats.column.{key}"),
         Kind::Units => format!("import.units.column.{key}"),
+        Kind::People => format!("rollout.people.column.{key}"),
     };
     state.i18n.t(user.locale, &k).to_owned()
 }
 
 /// Every header a column may carry: both languages.
-pub(super) fn headers(state: &AppState, kind: Kind, key: &str) -> Vec<String> {
+pub(crate) fn headers(state: &AppState, kind: Kind, key: &str) -> Vec<String> {
     use crate::web::i18n::Locale;
     let k = match kind {
         Kind::Activities => format!("sheet.activity.{key}"),
         Kind::Stats => format!("import.stats.column.{key}"),
         Kind::Units => format!("import.units.column.{key}"),
+        Kind::People => format!("rollout.people.column.{key}"),
     };
     [Locale::Vi, Locale::En]
         .iter()
@@ -47,6 +49,7 @@ pub(super) fn spec(kind: Kind) -> &'static [read::ColumnSpec] {
         Kind::Stats => stats::SPEC,
         // Read by `units::read_units`, which knows both layouts.
         Kind::Units => &[],
+        Kind::People => crate::rollout::people::SPEC,
     }
 }
 
@@ -75,7 +78,7 @@ pub(super) async fn table_of(
 }
 
 /// The message of a file that cannot be read, and its status.
-pub(super) fn refusal(
+pub(crate) fn refusal(
     state: &AppState,
     user: &CurrentUser,
     kind: Kind,
@@ -105,7 +108,7 @@ pub(super) fn refusal(
 }
 
 /// A problem as the user reads it: "Dòng 7, cột Ngày bắt đầu: …".
-pub(super) fn problem_text(
+pub(crate) fn problem_text(
     state: &AppState,
     user: &CurrentUser,
     kind: Kind,
@@ -175,6 +178,7 @@ pub(super) async fn check(
     let today = state.clock.today();
     let checked = match kind {
         Kind::Units => return Err(internal("the unit list is checked by imports::units")),
+        Kind::People => return Err(internal("accounts are checked by rollout::people")),
         Kind::Activities => {
             let w = Writer::of(state, user).await?;
             let lk = activities::Lookups::load(&state.db, &state.i18n).await?;
@@ -204,7 +208,7 @@ pub(super) async fn check(
 }
 
 /// "Already imported on … by …".
-pub(super) async fn already(
+pub(crate) async fn already(
     state: &AppState,
     user: &CurrentUser,
     earlier: &import::Model,

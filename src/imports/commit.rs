@@ -48,7 +48,7 @@ async fn write_all(
     let rows = checked.row_count();
     let w = match kind {
         Kind::Activities => Some(Writer::of(state, user).await?),
-        Kind::Stats | Kind::Units => None,
+        Kind::Stats | Kind::Units | Kind::People => None,
     };
     let txn = state.db.begin().await?;
     let written = match (checked, &w) {
@@ -92,6 +92,7 @@ async fn write_all(
                 Kind::Activities => "activity:import",
                 Kind::Stats => "support_stats:import_commit",
                 Kind::Units => "org_unit:import",
+                Kind::People => "user:import",
             },
             object_type: "import",
             object_id: Some(staged.id),
@@ -179,8 +180,8 @@ async fn post_commit(
         }
         Err(Refused::Changed(problems)) => {
             let changed = match kind {
-                Kind::Units => {
-                    return Err(internal("the unit list is committed by imports::units"));
+                Kind::Units | Kind::People => {
+                    return Err(internal("committed by imports::units or rollout::people"));
                 }
                 Kind::Activities => Checked::Activities(
                     activities::Outcome {

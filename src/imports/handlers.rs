@@ -26,6 +26,7 @@ pub(super) fn title_key(kind: Kind) -> &'static str {
         Kind::Activities => "import.activities.title",
         Kind::Stats => "import.stats.title",
         Kind::Units => "import.units.title",
+        Kind::People => "rollout.people.title",
     }
 }
 
@@ -72,7 +73,7 @@ async fn read_upload(
 
 /// Reads the upload and the short text fields named in `texts` (each at most 200 characters;
 /// a missing one is empty), in that order.
-pub(super) async fn read_upload_with(
+pub(crate) async fn read_upload_with(
     multipart: Result<Multipart, MultipartRejection>,
     texts: &[&str],
 ) -> Result<(String, Vec<u8>, Vec<String>), FileError> {
@@ -166,6 +167,7 @@ async fn post_import(
                 Kind::Activities => "activity:import_upload",
                 Kind::Stats => "support_stats:import_upload",
                 Kind::Units => "org_unit:import_upload",
+                Kind::People => "user:import_upload",
             },
             object_type: "import",
             object_id: Some(staged.id),

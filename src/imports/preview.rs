@@ -125,7 +125,7 @@ pub(super) fn render_preview(
             .into_iter()
             .map(|(n, cells)| (n, cells.into_iter().skip(1).collect()))
             .collect(),
-        Kind::Stats | Kind::Units => rows,
+        Kind::Stats | Kind::Units | Kind::People => rows,
     };
     let can_commit = p.import.status == staging::STAGED
         && p.checked.is_some()

@@ -19,6 +19,8 @@ pub enum Kind {
     Stats,
     /// The official list of administrative units ([`super::units`]).
     Units,
+    /// Accounts, invited by email (`rollout::people`).
+    People,
 }
 
 impl Kind {
@@ -27,6 +29,7 @@ impl Kind {
             Kind::Activities => "activities",
             Kind::Stats => "support_stats",
             Kind::Units => "org_units",
+            Kind::People => "people",
         }
     }
 
@@ -36,6 +39,7 @@ impl Kind {
             Kind::Activities => "/activities/import",
             Kind::Stats => "/stats/import",
             Kind::Units => "/admin/org-units/import",
+            Kind::People => "/rollout/people",
         }
     }
 

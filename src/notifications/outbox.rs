@@ -28,6 +28,8 @@ pub const REPORT_DUE: &str = "report_due";
 pub const REPORT_OVERDUE: &str = "report_overdue";
 pub const WEEKLY_DIGEST: &str = "weekly_digest";
 pub const PASSWORD_RESET: &str = "password_reset";
+/// An invitation to set one's password (`rollout::invite`).
+pub const INVITATION: &str = "invitation";
 
 /// Whether a user wants this email. Reminders about one's own activities and the weekly digest
 /// can be turned off on the account page; deadlines, escalations, report decisions and password

@@ -118,8 +118,11 @@ async fn deliver(
                 .col_expr(Column::Status, Expr::value(SENT))
                 .col_expr(Column::SentAt, Expr::value(now))
                 .col_expr(Column::LastError, Expr::value(Option::<String>::None));
-            // A reset link is a credential: once delivered, the outbox keeps no copy of it.
-            if row.template == super::outbox::PASSWORD_RESET {
+            // A reset or invitation link is a credential: once delivered, the outbox keeps no
+            // copy of it.
+            if row.template == super::outbox::PASSWORD_RESET
+                || row.template == super::outbox::INVITATION
+            {
                 update = update.col_expr(Column::Data, Expr::value("{}"));
             }
         }

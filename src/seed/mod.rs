@@ -149,6 +149,7 @@ pub async fn reference(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::R
     let mut report = SeedReport::default();
     let txn = db.begin().await?;
     codes(&txn, now, &mut report).await?;
+    crate::rollout::templates::seed_defaults(&txn, now).await?;
     txn.commit().await?;
     Ok(report)
 }

@@ -93,6 +93,8 @@ impl Page {
                 stats => u.can(Capability::ViewStats),
                 // Administrators reach the audit log from the admin pages; leaders from the footer.
                 audit => u.can(Capability::ViewAudit) && !u.can(Capability::ManageUsers),
+                // The compiling office reaches the rollout pages from the main menu.
+                rollout => u.can(Capability::RollOut) && !u.can(Capability::ManageUsers),
             }
         });
         let full = context! {

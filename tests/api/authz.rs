@@ -30,6 +30,8 @@ const STATS_READERS: Who = Who::Roles(&["planner", "compiler", "commune", "partn
 /// The audit log: administrators all of it, leaders their scope's events.
 const AUDITORS: Who = Who::Roles(&["admin", "leader"]);
 const STATS_ENTRY: Who = Who::Roles(&["compiler", "commune"]);
+/// Bulk onboarding and the readiness checklist.
+const ROLLOUT: Who = Who::Roles(&["admin", "compiler"]);
 
 /// Who may use each route. Keep in step with `router.rs`.
 const EXPECTED: &[(&str, &str, Who)] = &[
@@ -45,6 +47,8 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("POST", "/password/forgot", Who::Anyone),
     ("GET", "/password/reset/{token}", Who::Anyone),
     ("POST", "/password/reset/{token}", Who::Anyone),
+    ("GET", "/invite/{token}", Who::Anyone),
+    ("POST", "/invite/{token}", Who::Anyone),
     ("POST", "/lang", Who::Anyone),
     ("POST", "/logout", Who::SignedIn),
     ("GET", "/account", Who::SignedIn),
@@ -186,6 +190,20 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("POST", "/admin/users", ADMIN),
     ("POST", "/admin/users/{user_id}/active", ADMIN),
     ("POST", "/admin/users/{user_id}/password", ADMIN),
+    ("POST", "/admin/users/bulk", ADMIN),
+    ("GET", "/admin/agency-templates", ADMIN),
+    ("POST", "/admin/agency-templates", ADMIN),
+    ("POST", "/admin/agency-templates/{template_id}", ADMIN),
+    // Bulk onboarding: the administrator, and a province's compiling office in its province.
+    ("GET", "/rollout/agencies", ROLLOUT),
+    ("POST", "/rollout/agencies", ROLLOUT),
+    ("GET", "/rollout/people", ROLLOUT),
+    ("POST", "/rollout/people", ROLLOUT),
+    ("GET", "/rollout/people/template.xlsx", ROLLOUT),
+    ("GET", "/rollout/people/{import_id}", ROLLOUT),
+    ("POST", "/rollout/people/{import_id}", ROLLOUT),
+    ("POST", "/rollout/people/{user_id}/invite", ROLLOUT),
+    ("GET", "/rollout/ready", ROLLOUT),
     ("GET", "/admin/agencies", ADMIN),
     ("POST", "/admin/agencies", ADMIN),
     ("POST", "/admin/agencies/{agency_id}", ADMIN),
@@ -336,6 +354,7 @@ async fn sample_path(app: &TestApp, path: &str, throwaway_user: i64) -> String {
         .replace("{token}", &format!("{}.ics", "0".repeat(64)))
         .replace("{token_id}", "999999")
         .replace("{api_token_id}", "999999")
+        .replace("{template_id}", "999999")
 }
 
 async fn every_route_answers_every_role_as_decided(app: TestApp) {

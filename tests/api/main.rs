@@ -27,6 +27,7 @@ mod plans;
 mod privacy;
 mod query_plans;
 mod reports;
+mod rollout;
 mod setup;
 mod shell;
 mod slow_clients;
