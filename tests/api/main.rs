@@ -32,6 +32,7 @@ mod shell;
 mod slow_clients;
 mod smtp;
 mod spreadsheets;
+mod stylesheet;
 mod support_stats;
 mod tasks;
 mod two_servers;
