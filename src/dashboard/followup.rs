@@ -40,12 +40,15 @@ pub struct Responder {
     /// Days past the due date: today for a report not sent, the sending day for a late one.
     pub days_late: i64,
     pub period_title: String,
+    /// The unit still exists (not merged away) or the agency is still active: someone can act.
+    pub current: bool,
 }
 
 impl Responder {
-    /// Missing, returned or late: what the dashboard and the compiler's home name first.
+    /// Missing, returned or late, of a unit or agency that still exists: what the dashboard
+    /// and the compiler's home name first.
     pub fn needs_attention(&self) -> bool {
-        matches!(self.state, "missing" | "returned" | "late")
+        self.current && matches!(self.state, "missing" | "returned" | "late")
     }
 }
 
@@ -57,24 +60,31 @@ fn days_late(r: &report::Model, state: &str, due: NaiveDate, today: NaiveDate) -
     (until - due).num_days().max(0)
 }
 
+/// Names by id, and whether the unit or agency is still there.
+type Names = HashMap<i64, (String, bool)>;
+
 /// The names of the units and agencies that answer the reports.
 async fn responder_names(
     db: &impl ConnectionTrait,
     reports: &[&report::Model],
-) -> Result<(HashMap<i64, String>, HashMap<i64, String>), DbErr> {
+    today: NaiveDate,
+) -> Result<(Names, Names), DbErr> {
     let units = org_unit::Entity::find()
         .filter(org_unit::Column::Id.is_in(reports.iter().map(|r| r.org_unit_id)))
         .all(db)
         .await?
         .into_iter()
-        .map(|u| (u.id, u.name))
+        .map(|u| {
+            let current = crate::org_units::repo::is_current(&u, today);
+            (u.id, (u.name, current))
+        })
         .collect();
     let agencies = agency::Entity::find()
         .filter(agency::Column::Id.is_in(reports.iter().filter_map(|r| r.agency_id)))
         .all(db)
         .await?
         .into_iter()
-        .map(|a| (a.id, a.short_name))
+        .map(|a| (a.id, (a.short_name, a.active)))
         .collect();
     Ok((units, agencies))
 }
@@ -113,7 +123,7 @@ pub async fn reporting_rows(
         reports.entry(r.period_id).or_default().push(r);
     }
     let all: Vec<&report::Model> = reports.values().flatten().collect();
-    let (units, agencies) = responder_names(db, &all).await?;
+    let (units, agencies) = responder_names(db, &all, today).await?;
     let mut rows = Vec::new();
     for period in periods {
         let theirs = reports.remove(&period.id).unwrap_or_default();
@@ -126,9 +136,11 @@ pub async fn reporting_rows(
                     Some(a) => agencies.get(&a),
                     None => units.get(&r.org_unit_id),
                 };
+                let (name, current) = name.cloned().unwrap_or_default();
                 Some(Responder {
                     report_id: id,
-                    name: name.cloned().unwrap_or_default(),
+                    name,
+                    current,
                     state,
                     days_late: days_late(r, state, period.due_date, today),
                     period_title: period.title.clone(),
