@@ -50,12 +50,12 @@ pub mod bench;
 pub mod codes;
 /// The leadership dashboard: live figures for a scope and a period, each linked to its rows.
 pub mod dashboard;
-/// The home page of each office: what the role has to do next.
-pub mod home;
 /// Official documents (KẾ HOẠCH, BÁO CÁO) laid out per Decree 30/2020 and rendered to DOCX.
 pub mod documents;
 /// Synthetic national-scale data for benchmarks (`kehoach gen-data`).
 pub mod gen_data;
+/// The home page of each office: what the role has to do next.
+pub mod home;
 /// Spreadsheets in: XLSX/CSV imports of activities and support statistics, previewed and
 /// committed all or nothing.
 pub mod imports;

@@ -183,7 +183,10 @@ pub async fn attention(
         tasks,
         to_log,
         to_log_capped: to_log >= crate::activities::repo::TO_LOG_CAP,
-        to_log_link: format!("/activities?status=planned&to={}", today.pred_opt().unwrap_or(today)),
+        to_log_link: format!(
+            "/activities?status=planned&to={}",
+            today.pred_opt().unwrap_or(today)
+        ),
         idle,
         idle_more,
         idle_link: format!("/dashboard?{}#h-coverage", inputs.period.query()),
@@ -225,7 +228,8 @@ pub async fn plan_progress(
         .all(db)
         .await?;
     let plan_pair = (p, forest);
-    let f = crate::dashboard::views::frame(db, user, scope, &period, today, Some(&plan_pair)).await?;
+    let f =
+        crate::dashboard::views::frame(db, user, scope, &period, today, Some(&plan_pair)).await?;
     let rows = Rows::fetch(db, &f).await?;
     let codes: HashMap<i64, code::Model> = code::Entity::find()
         .all(db)

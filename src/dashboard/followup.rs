@@ -6,7 +6,6 @@ use crate::auth::CurrentUser;
 use crate::dashboard::data::Period;
 use crate::dashboard::sections::Section;
 use crate::entities::{agency, org_unit, report, reporting_period};
-use std::collections::HashMap;
 use crate::error::AppResult;
 use crate::org_units::scope::Scope;
 use crate::reports::views::{Completeness, completeness};
@@ -19,6 +18,7 @@ use crate::support_stats::views_model::Tr;
 use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
+use std::collections::HashMap;
 
 #[derive(Serialize)]
 pub struct PeriodRow {
@@ -96,7 +96,10 @@ pub async fn reporting(
     scope: &Scope,
     today: NaiveDate,
 ) -> Result<Section, DbErr> {
-    Ok(Section::new("reporting", reporting_rows(db, scope, today).await?))
+    Ok(Section::new(
+        "reporting",
+        reporting_rows(db, scope, today).await?,
+    ))
 }
 
 /// The rows of [`reporting`]: each open period requested in scope, its figures and its

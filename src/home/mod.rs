@@ -76,7 +76,8 @@ async fn activities(state: &AppState, user: &CurrentUser) -> AppResult<Value> {
     let mut all = upcoming.clone();
     all.extend(to_log.iter().cloned());
     let names = repo::names_for(&state.db, &all).await?;
-    let plan_units = crate::plans::repo::readable_units(&state.db, &scope, user.org_unit_id).await?;
+    let plan_units =
+        crate::plans::repo::readable_units(&state.db, &scope, user.org_unit_id).await?;
     let plans = crate::plans::repo::list(&state.db, &plan_units).await?;
     Ok(context! {
         plans => plans, upcoming => upcoming, to_log => to_log, to_log_total => to_log_total, names => names,

@@ -143,12 +143,11 @@ pub async fn reports_to_review(state: &AppState, user: &CurrentUser) -> AppResul
         })
         .collect();
     let today = state.clock.today();
-    let missing: Vec<_> =
-        crate::dashboard::followup::reporting_rows(&state.db, &scope, today)
-            .await?
-            .into_iter()
-            .flat_map(|p| p.responders.into_iter().filter(|r| r.needs_attention()))
-            .collect();
+    let missing: Vec<_> = crate::dashboard::followup::reporting_rows(&state.db, &scope, today)
+        .await?
+        .into_iter()
+        .flat_map(|p| p.responders.into_iter().filter(|r| r.needs_attention()))
+        .collect();
     Ok(context! { review => review, missing => missing })
 }
 
@@ -267,7 +266,10 @@ pub async fn admin(state: &AppState) -> AppResult<Value> {
             user: u,
         })
         .collect();
+    // Changes, not the reads and downloads the log also records.
     let events = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.not_like("%:view"))
+        .filter(audit_event::Column::Action.not_like("%export%"))
         .order_by_desc(audit_event::Column::Id)
         .limit(ROWS)
         .all(db)

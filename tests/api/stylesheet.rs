@@ -187,7 +187,10 @@ fn the_check_finds_an_unclosed_block_and_broken_rules() {
     let open_rule = "a { color: red;\nb { color: blue; }\n";
     assert!(!problems(open_rule).is_empty(), "a rule inside a rule");
     let no_colon = "a { color red; }\n";
-    assert!(!problems(no_colon).is_empty(), "a declaration without a colon");
+    assert!(
+        !problems(no_colon).is_empty(),
+        "a declaration without a colon"
+    );
     let empty = "a { color: ; }\n";
     assert!(!problems(empty).is_empty(), "an empty value");
     let unknown = "@medai (max-width: 1px) { a { color: red; } }\n";
