@@ -198,8 +198,8 @@ pub fn menu(u: &CurrentUser) -> (Vec<MenuItem>, Vec<MenuItem>) {
             vec![PLANS, DASHBOARD, STATS, ORG_UNITS],
         ),
         Compiler => (
-            vec![HOME, REPORTS, STATS, DASHBOARD],
-            vec![ACTIVITIES, TASKS, PLANS, ORG_UNITS],
+            vec![HOME, REPORTS, STATS],
+            vec![DASHBOARD, ACTIVITIES, TASKS, PLANS, ORG_UNITS],
         ),
         Partner => (
             vec![HOME, TASKS, ACTIVITIES, REPORTS],
