@@ -89,21 +89,9 @@ async fn responder_names(
     Ok((units, agencies))
 }
 
-/// Every open reporting period requested by a unit in scope: who has answered, on time or late,
-/// who has not, whose report waits after a return.
-pub async fn reporting(
-    db: &impl ConnectionTrait,
-    scope: &Scope,
-    today: NaiveDate,
-) -> Result<Section, DbErr> {
-    Ok(Section::new(
-        "reporting",
-        reporting_rows(db, scope, today).await?,
-    ))
-}
-
-/// The rows of [`reporting`]: each open period requested in scope, its figures and its
-/// responders by name.
+/// Every open reporting period requested by a unit in scope (the dashboard's "reporting"
+/// section): who has answered, on time or late, who has not, whose report waits after a
+/// return — with the responders by name.
 pub async fn reporting_rows(
     db: &impl ConnectionTrait,
     scope: &Scope,
