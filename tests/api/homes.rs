@@ -12,7 +12,35 @@ db_tests!(
     the_menu_shows_three_to_five_links_on_a_phone_and_the_rest_under_more,
     the_dashboard_opens_on_the_plan_in_force_with_what_needs_attention_first,
     no_page_of_any_role_shows_a_translation_key,
+    my_units_report_is_the_communes_own_and_no_district_user_s,
 );
+
+async fn my_units_report_is_the_communes_own_and_no_district_user_s(app: TestApp) {
+    app.login_as("compiler").await;
+    let period = crate::reports::open_period(&app).await;
+    let own = crate::reports::report_of(&app, period, "PY-TH-HOAPHONG").await;
+    let commune = app.another_browser();
+    commune.login_as("commune").await;
+    let (_, html) = commune.get_text("/reports").await;
+    assert!(
+        html.contains(&format!("href=\"/reports/{own}\">Báo cáo của đơn vị tôi")),
+        "{html}"
+    );
+    for role in ["planner", "compiler", "leader"] {
+        let b = app.another_browser();
+        b.login_as(role).await;
+        let (status, html) = b.get_text("/reports").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            html.contains(&format!("/reports/periods/{period}")),
+            "{role} sees the period"
+        );
+        assert!(
+            !html.contains("Báo cáo của đơn vị tôi"),
+            "{role}: no commune's report as theirs"
+        );
+    }
+}
 
 /// The part of a page between two markers (the first after `start`).
 fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
