@@ -54,6 +54,8 @@ pub mod dashboard;
 pub mod documents;
 /// Synthetic national-scale data for benchmarks (`kehoach gen-data`).
 pub mod gen_data;
+/// The home page of each office: what the role has to do next.
+pub mod home;
 /// Spreadsheets in: XLSX/CSV imports of activities and support statistics, previewed and
 /// committed all or nothing.
 pub mod imports;

@@ -132,7 +132,7 @@ pub fn routes() -> Routes {
         .post("/account/api-tokens", SignedIn, auth::api_tokens::post_api_tokens)
         .post("/account/api-tokens/{api_token_id}/revoke", SignedIn, auth::api_tokens::post_api_token_revoke)
         // Home
-        .get("/", SignedIn, activities::views::get_home)
+        .get("/", SignedIn, crate::home::get_home)
         // Dashboard
         .get("/dashboard", Can(ViewDashboard), dashboard::views::get_dashboard)
         // Plans

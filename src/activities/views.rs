@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use minijinja::context;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
 /// Past this many units in scope, the unit filter lists only the units above communes, and the
@@ -260,49 +260,6 @@ pub async fn get_activity(
         context! {
             d => detail, can_write => can_write, today => state.clock.today(), files => files,
             material_kinds => material_kinds, errors => crate::web::forms::FieldErrors::default(),
-        },
-    )
-}
-
-/// How far ahead the home page looks for coming activities.
-const UPCOMING_DAYS: i64 = 30;
-const HOME_ROWS: u64 = 20;
-
-/// The home page: for field staff, what is coming up and what has passed but is still not
-/// logged (one tap to log it); for everyone, the plans in force. Leaders log nothing: their
-/// home is the dashboard.
-pub async fn get_home(
-    State(state): State<AppState>,
-    page: Page,
-    user: CurrentUser,
-) -> AppResult<Response> {
-    if user.role == crate::auth::Role::Leader {
-        return Ok(axum::response::IntoResponse::into_response(
-            axum::response::Redirect::to("/dashboard"),
-        ));
-    }
-    let scope = user.scope(&state).await?;
-    let today = state.clock.today();
-    let partner = (user.role == crate::auth::Role::Partner).then_some(user.agency_id);
-    let q = repo::home_queries(&scope, partner, today, UPCOMING_DAYS, HOME_ROWS);
-    let upcoming = repo::fetch(&state.db, q.upcoming).await?;
-    let to_log = repo::fetch(&state.db, q.to_log).await?;
-    let to_log_total = q.to_log_count.count(&state.db).await?;
-    let mut all = upcoming.clone();
-    all.extend(to_log.iter().cloned());
-    let names = repo::names_for(&state.db, &all).await?;
-    let plan_units =
-        crate::plans::repo::readable_units(&state.db, &scope, user.org_unit_id).await?;
-    let plans = crate::plans::repo::list(&state.db, &plan_units).await?;
-    let reports = crate::reports::views::waiting_for(&state, &user).await?;
-    page.render(
-        &state,
-        "home.html",
-        context! {
-            upcoming => upcoming, to_log => to_log, to_log_total => to_log_total, names => names,
-            to_log_more => to_log_total >= repo::TO_LOG_CAP,
-            reports => reports,
-            plans => plans, can_write => user.can(Capability::WriteActivities), today => today,
         },
     )
 }

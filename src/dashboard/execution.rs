@@ -226,3 +226,59 @@ pub fn execution(
         serde_json::json!({ "plan": plan, "areas": rows }),
     )
 }
+
+/// A target of the plan measured against the share of the plan's time that has passed.
+#[derive(Clone, Debug, Serialize)]
+pub struct TargetProgress {
+    pub indicator: String,
+    pub activity_type: Option<String>,
+    pub target: i64,
+    pub unit: String,
+    pub result: i64,
+    pub link: String,
+    pub percent: i64,
+    /// The share of the plan's days gone by on `today`, in per cent.
+    pub expected: i64,
+    pub at_risk: bool,
+}
+
+/// How far behind the time elapsed a result may lag, in points, before its target is at risk.
+pub const RISK_MARGIN: i64 = 10;
+
+/// The share of a plan's days gone by on `today`, 0–100.
+pub fn elapsed(plan: &plan::Model, today: chrono::NaiveDate) -> i64 {
+    let all = (plan.period_end - plan.period_start).num_days() + 1;
+    let gone = (today - plan.period_start).num_days() + 1;
+    (gone.clamp(0, all) * 100).checked_div(all).unwrap_or(0)
+}
+
+/// Every target of the plan's own items with its result over the rows of `c`: at risk when the
+/// result, in per cent of the target, trails the time elapsed by more than [`RISK_MARGIN`].
+pub fn target_progress(
+    c: &Ctx,
+    plan: &plan::Model,
+    forest: &ItemForest,
+    targets: &[plan_target::Model],
+    today: chrono::NaiveDate,
+) -> Vec<TargetProgress> {
+    let expected = elapsed(plan, today);
+    targets
+        .iter()
+        .filter_map(|t| {
+            let indicator = c.code_of(t.indicator_id).to_owned();
+            let r = result(c, t, &indicator, &forest.subtree(t.plan_item_id))?;
+            let percent = chart::percent(r.value, t.value)?;
+            Some(TargetProgress {
+                indicator: c.name(t.indicator_id),
+                activity_type: t.activity_type_id.map(|k| c.name(k)),
+                target: t.value,
+                unit: t.unit.clone(),
+                result: r.value,
+                link: r.link,
+                percent,
+                expected,
+                at_risk: percent + RISK_MARGIN < expected,
+            })
+        })
+        .collect()
+}

@@ -5,7 +5,7 @@
 use crate::auth::CurrentUser;
 use crate::dashboard::data::Period;
 use crate::dashboard::sections::Section;
-use crate::entities::{report, reporting_period};
+use crate::entities::{agency, org_unit, report, reporting_period};
 use crate::error::AppResult;
 use crate::org_units::scope::Scope;
 use crate::reports::views::{Completeness, completeness};
@@ -18,22 +18,85 @@ use crate::support_stats::views_model::Tr;
 use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
+use std::collections::HashMap;
 
 #[derive(Serialize)]
-struct PeriodRow {
-    id: i64,
-    title: String,
-    due_date: NaiveDate,
-    figures: Completeness,
+pub struct PeriodRow {
+    pub id: i64,
+    pub title: String,
+    pub due_date: NaiveDate,
+    pub figures: Completeness,
+    /// Who has not answered well: missing, returned, late (in that order), by name.
+    pub responders: Vec<Responder>,
 }
 
-/// Every open reporting period requested by a unit in scope: who has answered, on time or late,
-/// who has not, whose report waits after a return.
-pub async fn reporting(
+/// A unit or partner agency asked for a report, and where its report stands.
+#[derive(Clone, Debug, Serialize)]
+pub struct Responder {
+    pub report_id: i64,
+    pub name: String,
+    /// missing, returned, late, not_yet, on_time
+    pub state: &'static str,
+    /// Days past the due date: today for a report not sent, the sending day for a late one.
+    pub days_late: i64,
+    pub period_title: String,
+    /// The unit still exists (not merged away) or the agency is still active: someone can act.
+    pub current: bool,
+}
+
+impl Responder {
+    /// Missing, returned or late, of a unit or agency that still exists: what the dashboard
+    /// and the compiler's home name first.
+    pub fn needs_attention(&self) -> bool {
+        self.current && matches!(self.state, "missing" | "returned" | "late")
+    }
+}
+
+fn days_late(r: &report::Model, state: &str, due: NaiveDate, today: NaiveDate) -> i64 {
+    let until = match state {
+        "late" => r.submitted_at.map_or(today, crate::state::vn_date),
+        _ => today,
+    };
+    (until - due).num_days().max(0)
+}
+
+/// Names by id, and whether the unit or agency is still there.
+type Names = HashMap<i64, (String, bool)>;
+
+/// The names of the units and agencies that answer the reports.
+async fn responder_names(
+    db: &impl ConnectionTrait,
+    reports: &[&report::Model],
+    today: NaiveDate,
+) -> Result<(Names, Names), DbErr> {
+    let units = org_unit::Entity::find()
+        .filter(org_unit::Column::Id.is_in(reports.iter().map(|r| r.org_unit_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| {
+            let current = crate::org_units::repo::is_current(&u, today);
+            (u.id, (u.name, current))
+        })
+        .collect();
+    let agencies = agency::Entity::find()
+        .filter(agency::Column::Id.is_in(reports.iter().filter_map(|r| r.agency_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, (a.short_name, a.active)))
+        .collect();
+    Ok((units, agencies))
+}
+
+/// Every open reporting period requested by a unit in scope (the dashboard's "reporting"
+/// section): who has answered, on time or late, who has not, whose report waits after a
+/// return — with the responders by name.
+pub async fn reporting_rows(
     db: &impl ConnectionTrait,
     scope: &Scope,
     today: NaiveDate,
-) -> Result<Section, DbErr> {
+) -> Result<Vec<PeriodRow>, DbErr> {
     let mut q = reporting_period::Entity::find()
         .filter(reporting_period::Column::Status.eq("open"))
         .order_by_asc(reporting_period::Column::DueDate);
@@ -50,18 +113,50 @@ pub async fn reporting(
     {
         reports.entry(r.period_id).or_default().push(r);
     }
+    let all: Vec<&report::Model> = reports.values().flatten().collect();
+    let (units, agencies) = responder_names(db, &all, today).await?;
     let mut rows = Vec::new();
     for period in periods {
         let theirs = reports.remove(&period.id).unwrap_or_default();
-        let (figures, _) = completeness(&theirs, &period, today);
+        let (figures, states) = completeness(&theirs, &period, today);
+        let mut responders: Vec<Responder> = states
+            .into_iter()
+            .filter_map(|(id, state)| {
+                let r = theirs.iter().find(|r| r.id == id)?;
+                let name = match r.agency_id {
+                    Some(a) => agencies.get(&a),
+                    None => units.get(&r.org_unit_id),
+                };
+                let (name, current) = name.cloned().unwrap_or_default();
+                Some(Responder {
+                    report_id: id,
+                    name,
+                    current,
+                    state,
+                    days_late: days_late(r, state, period.due_date, today),
+                    period_title: period.title.clone(),
+                })
+            })
+            .collect();
+        let rank = |s: &str| match s {
+            "missing" => 0,
+            "returned" => 1,
+            "late" => 2,
+            "not_yet" => 3,
+            _ => 4,
+        };
+        responders.sort_by(|a, b| {
+            (rank(a.state), -a.days_late, &a.name).cmp(&(rank(b.state), -b.days_late, &b.name))
+        });
         rows.push(PeriodRow {
             id: period.id,
             title: period.title,
             due_date: period.due_date,
             figures,
+            responders,
         });
     }
-    Ok(Section::new("reporting", rows))
+    Ok(rows)
 }
 
 #[derive(Serialize)]

@@ -3,6 +3,7 @@
 //! statistics (suppressed as on their own pages) for the user's scope and a period —
 //! computed live from the rows on every request, every figure linked to the rows behind it.
 
+pub mod attention;
 pub mod chart;
 pub mod data;
 pub mod execution;

@@ -77,7 +77,7 @@ pub async fn frame(
     })
 }
 
-async fn base_units(db: &impl ConnectionTrait, f: &Frame) -> Result<Vec<BaseUnit>, DbErr> {
+pub async fn base_units(db: &impl ConnectionTrait, f: &Frame) -> Result<Vec<BaseUnit>, DbErr> {
     let mut q = org_unit::Entity::find()
         .select_only()
         .columns([
@@ -107,8 +107,12 @@ pub async fn get_dashboard(
 ) -> AppResult<Response> {
     let db = &state.db;
     let today = state.clock.today();
-    let period = Period::parse(&q, today);
     let scope = user.scope(&state).await?;
+    let period = if q.from.is_none() && q.to.is_none() {
+        crate::dashboard::attention::default_period(db, &scope, user.org_unit_id, today).await?
+    } else {
+        Period::parse(&q, today)
+    };
     let plan = plan_and_items(db, &scope, &user, &period).await?;
     let f = frame(db, &user, scope, &period, today, plan.as_ref()).await?;
     let rows = Rows::fetch(db, &f).await?;
@@ -127,8 +131,20 @@ pub async fn get_dashboard(
         locale: user.locale,
     };
     let t = |k: &str| page.t(&state, k);
-    let mut list: Vec<Section> = vec![sections::reach(&c)];
+    // A partner agency answers for its own report only: the others' completeness is not its.
+    let reporting = if user.can(Capability::ViewReports) && user.role != Role::Partner {
+        Some(crate::dashboard::followup::reporting_rows(db, &f.scope, today).await?)
+    } else {
+        None
+    };
+    let units = base_units(db, &f).await?;
+    let mut list: Vec<Section> = Vec::new();
+    if let Some(rows) = &reporting {
+        list.push(Section::new("reporting", rows));
+    }
+    list.push(sections::reach(&c));
     let mut plan_budgets = Vec::new();
+    let mut progress = Vec::new();
     if let Some((p, forest)) = &plan {
         let own: Vec<i64> = forest
             .items()
@@ -148,12 +164,13 @@ pub async fn get_dashboard(
         list.push(crate::dashboard::execution::execution(
             &c, p, forest, &targets,
         ));
+        progress = crate::dashboard::execution::target_progress(&c, p, forest, &targets, today);
     }
     list.push(sections::months(
         &c,
         (t("dashboard.scheduled"), t("dashboard.held")),
     ));
-    list.push(sections::coverage(&c, &base_units(db, &f).await?));
+    list.push(sections::coverage(&c, &units));
     list.push(sections::materials(&c));
     list.push(sections::budget(
         &c,
@@ -161,10 +178,19 @@ pub async fn get_dashboard(
         (t("dashboard.budget.planned"), t("dashboard.budget.spent")),
     ));
     list.push(sections::tasks(&c));
-    // A partner agency answers for its own report only: the others' completeness is not its.
-    if user.can(Capability::ViewReports) && user.role != Role::Partner {
-        list.push(crate::dashboard::followup::reporting(db, &f.scope, today).await?);
-    }
+    let band = crate::dashboard::attention::attention(
+        &state,
+        &user,
+        &f.scope,
+        &c,
+        crate::dashboard::attention::Inputs {
+            reporting: reporting.as_deref().unwrap_or_default(),
+            units: &units,
+            targets: progress,
+            period: &period,
+        },
+    )
+    .await?;
     if user.can(Capability::ViewStats) {
         list.push(crate::dashboard::followup::support(&state, &user, &period).await?);
     }
@@ -172,7 +198,8 @@ pub async fn get_dashboard(
         &state,
         "dashboard/index.html",
         context! {
-            period => period, plan => plan.map(|(p, _)| p), sections => list,
+            period => period, plan => plan.map(|(p, _)| p), sections => list, band => band,
+            period_query => period.query(),
             year => chrono::Datelike::year(&period.from),
         },
     )

@@ -204,9 +204,15 @@ pub async fn get_reports(
     let rows: Vec<PeriodRow> = periods
         .into_iter()
         .filter_map(|p| {
+            // The user's own unit's (or agency's) report: a district's staff read their
+            // communes' reports but none of them is theirs.
             let mine = reports
                 .iter()
-                .find(|r| r.period_id == p.id && is_own(&user, &scope, r))
+                .find(|r| {
+                    r.period_id == p.id
+                        && is_own(&user, &scope, r)
+                        && (r.agency_id.is_some() || r.org_unit_id == user.org_unit_id)
+                })
                 .cloned();
             let over = user.role != Role::Partner && scope.contains(p.org_unit_id);
             (over || mine.is_some()).then(|| PeriodRow {

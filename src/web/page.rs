@@ -88,13 +88,13 @@ impl Page {
     ) -> AppResult<Response> {
         let user = self.user.as_ref();
         let nav = user.map(|u| {
+            let (primary, more) = menu(u);
             context! {
                 admin => u.can(Capability::ManageUsers),
                 stats => u.can(Capability::ViewStats),
                 // Administrators reach the audit log from the admin pages; leaders from the footer.
                 audit => u.can(Capability::ViewAudit) && !u.can(Capability::ManageUsers),
-                // The compiling office reaches the rollout pages from the main menu.
-                rollout => u.can(Capability::RollOut) && !u.can(Capability::ManageUsers),
+                primary => primary, more => more,
             }
         });
         let full = context! {
@@ -127,4 +127,106 @@ impl Page {
         }
         Ok(response)
     }
+}
+
+/// A link of the main menu: its path (also the prefix that marks it current) and its label key.
+#[derive(serde::Serialize)]
+pub struct MenuItem {
+    pub href: &'static str,
+    pub key: &'static str,
+    /// The paths under which the link is the current page.
+    pub section: &'static str,
+}
+
+const HOME: MenuItem = MenuItem {
+    href: "/",
+    key: "nav.home",
+    section: "/",
+};
+const DASHBOARD: MenuItem = MenuItem {
+    href: "/dashboard",
+    key: "nav.dashboard",
+    section: "/dashboard",
+};
+const ACTIVITIES: MenuItem = MenuItem {
+    href: "/activities",
+    key: "nav.activities",
+    section: "/activities",
+};
+const TASKS: MenuItem = MenuItem {
+    href: "/tasks/inbox",
+    key: "nav.tasks",
+    section: "/tasks",
+};
+const REPORTS: MenuItem = MenuItem {
+    href: "/reports",
+    key: "nav.reports",
+    section: "/reports",
+};
+const PLANS: MenuItem = MenuItem {
+    href: "/plans",
+    key: "nav.plans",
+    section: "/plans",
+};
+const STATS: MenuItem = MenuItem {
+    href: "/stats",
+    key: "nav.stats",
+    section: "/stats",
+};
+const ORG_UNITS: MenuItem = MenuItem {
+    href: "/org-units",
+    key: "nav.org_units",
+    section: "/org-units",
+};
+const ADMIN: MenuItem = MenuItem {
+    href: "/admin/users",
+    key: "nav.admin",
+    section: "/admin",
+};
+const ROLLOUT: MenuItem = MenuItem {
+    href: "/rollout/ready",
+    key: "nav.rollout",
+    section: "/rollout",
+};
+
+/// The main menu of an office: three to five links a phone shows, the rest under "Thêm"
+/// (a desktop shows them all in a row). Each office's daily work comes first.
+pub fn menu(u: &CurrentUser) -> (Vec<MenuItem>, Vec<MenuItem>) {
+    use crate::auth::Role::*;
+    let (primary, more) = match u.role {
+        Planner => (
+            vec![HOME, ACTIVITIES, PLANS, TASKS],
+            vec![DASHBOARD, REPORTS, STATS, ORG_UNITS],
+        ),
+        Commune => (
+            vec![HOME, ACTIVITIES, TASKS, REPORTS],
+            vec![PLANS, DASHBOARD, STATS, ORG_UNITS],
+        ),
+        // The compiling office also rolls the app out to its province.
+        Compiler => (
+            vec![HOME, REPORTS, STATS],
+            vec![DASHBOARD, ACTIVITIES, TASKS, PLANS, ORG_UNITS, ROLLOUT],
+        ),
+        Partner => (
+            vec![HOME, TASKS, ACTIVITIES, REPORTS],
+            vec![PLANS, DASHBOARD, STATS, ORG_UNITS],
+        ),
+        // The leader's home is the dashboard.
+        Leader => (
+            vec![DASHBOARD, REPORTS, PLANS, TASKS],
+            vec![ACTIVITIES, STATS, ORG_UNITS],
+        ),
+        Admin => (
+            vec![HOME, ADMIN, ORG_UNITS],
+            vec![DASHBOARD, ACTIVITIES, TASKS, REPORTS, PLANS],
+        ),
+    };
+    let allowed = |m: &MenuItem| {
+        (m.href != STATS.href || u.can(Capability::ViewStats))
+            && (m.href != ROLLOUT.href || u.can(Capability::RollOut))
+    };
+    (
+        primary.into_iter().filter(allowed).collect(),
+        more.into_iter().filter(allowed).collect(),
+    )
 }

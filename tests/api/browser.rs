@@ -52,6 +52,7 @@ browser_tests!(
     an_expired_session_keeps_the_queue_and_signing_out_asks_first,
     an_unplanned_activity_and_a_month_of_statistics_kept_offline_are_stored_once,
     a_phone_that_believes_it_is_online_without_data_loses_nothing,
+    every_role_s_main_pages_fit_both_widths_and_the_dashboard_reads_at_a_glance,
 );
 
 pub struct Browser {
@@ -353,6 +354,64 @@ impl Browser {
             .screenshot(&PathBuf::from(dir).join(format!("{file}.png")))
             .await;
         self.resize((rect.width as u32, rect.height as u32)).await;
+    }
+
+    /// A full-height picture of the page into `$KEHOACH_BROWSER_ARTIFACTS/screens/` (or
+    /// `target/browser-artifacts/screens/`), kept by CI to be looked at.
+    pub async fn save_screenshot(&self, name: &str) {
+        let dir = std::env::var("KEHOACH_BROWSER_ARTIFACTS")
+            .map_or_else(
+                |_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/browser-artifacts"),
+                PathBuf::from,
+            )
+            .join("screens");
+        std::fs::create_dir_all(&dir).unwrap();
+        let file: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let height = self
+            .script("return document.documentElement.scrollHeight;")
+            .await
+            .as_u64()
+            .unwrap_or(900)
+            .min(8000) as u32;
+        let rect = self.driver.get_window_rect().await.unwrap();
+        self.resize((rect.width as u32, height)).await;
+        self.driver
+            .screenshot(&dir.join(format!("{file}.png")))
+            .await
+            .unwrap();
+        self.resize((rect.width as u32, rect.height as u32)).await;
+    }
+
+    /// No element reaches past the window's right edge (but inside a box that scrolls sideways,
+    /// like a wide table's), and the page does not scroll sideways.
+    pub async fn assert_nothing_wider_than_the_window(&self) {
+        self.assert_no_horizontal_scroll().await;
+        let wide = self
+            .script(
+                "const w = document.documentElement.clientWidth;
+                 const scrolls = e => { for (let p = e.parentElement; p; p = p.parentElement) {
+                   const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll') return true; }
+                   return false; };
+                 return [...document.body.querySelectorAll('*')]
+                   .filter(e => e.getClientRects().length && e.getBoundingClientRect().right > w + 1 && !scrolls(e))
+                   .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));",
+            )
+            .await;
+        assert_eq!(
+            wide,
+            json!([]),
+            "{}: wider than the window",
+            self.path().await
+        );
     }
 
     async fn save_artifacts(&self, name: &str) {
@@ -1463,4 +1522,76 @@ async fn a_phone_that_believes_it_is_online_without_data_loses_nothing(app: &Tes
     )
     .await;
     assert_eq!(app.scalar(logs).await, 2);
+}
+
+/// Each role's main pages (its menu's first links) at an office screen and a phone.
+const MAIN_PAGES: &[(&str, &[&str])] = &[
+    ("commune", &["/", "/activities", "/tasks/inbox", "/reports"]),
+    ("planner", &["/", "/activities", "/plans", "/tasks/inbox"]),
+    ("compiler", &["/", "/reports", "/stats", "/dashboard"]),
+    ("partner", &["/", "/tasks/inbox", "/activities", "/reports"]),
+    (
+        "leader",
+        &["/dashboard", "/reports", "/plans", "/tasks/inbox"],
+    ),
+    ("admin", &["/", "/admin/users", "/org-units"]),
+];
+
+async fn every_role_s_main_pages_fit_both_widths_and_the_dashboard_reads_at_a_glance(
+    app: &TestApp,
+    b: &Browser,
+) {
+    let compiler = app.another_browser();
+    compiler.login_as("compiler").await;
+    crate::reports::open_period(&compiler).await;
+    for (width, name) in [(1366, "desktop"), (390, "phone")] {
+        b.resize((width, 900)).await;
+        for (role, pages) in MAIN_PAGES {
+            b.login(role).await;
+            for page in *pages {
+                b.open(page).await;
+                b.assert_nothing_wider_than_the_window().await;
+                b.save_screenshot(&format!("{role}{page}-{width}")).await;
+            }
+            b.logout().await;
+        }
+        eprintln!(
+            "{name}: {} pages",
+            MAIN_PAGES.iter().map(|(_, p)| p.len()).sum::<usize>()
+        );
+    }
+    // The leader's dashboard at an office screen: figures as tiles side by side, coloured
+    // bars, "Cần chú ý" above the first chart.
+    b.resize((1366, 900)).await;
+    b.login("leader").await;
+    let facts = b
+        .script(
+            "const tiles = [...document.querySelector('.kpis').children].map(e => e.getBoundingClientRect());
+             const chart = document.querySelector('svg.chart').getBoundingClientRect();
+             const band = document.querySelector('#attention').getBoundingClientRect();
+             const fill = c => getComputedStyle(document.querySelector('svg.chart rect.' + c)).fill;
+             return { tiles: tiles.length, same_row: tiles[0].top === tiles[1].top && tiles[1].left >= tiles[0].right,
+                      band_first: band.bottom <= chart.top, a: fill('bar-a'), b: fill('bar-b'),
+                      legend: getComputedStyle(document.querySelector('.legend .key-b')).backgroundColor };",
+        )
+        .await;
+    assert!(facts["tiles"].as_u64().unwrap() >= 4, "{facts}");
+    assert_eq!(
+        facts["same_row"],
+        json!(true),
+        "tiles side by side: {facts}"
+    );
+    assert_eq!(
+        facts["band_first"],
+        json!(true),
+        "band above the chart: {facts}"
+    );
+    for key in ["a", "b", "legend"] {
+        let colour = facts[key].as_str().unwrap();
+        assert!(
+            colour.starts_with("rgb") && colour != "rgb(0, 0, 0)" && colour != "rgba(0, 0, 0, 0)",
+            "{key} coloured: {facts}"
+        );
+    }
+    assert_ne!(facts["a"], facts["b"], "two colours: {facts}");
 }

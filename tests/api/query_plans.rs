@@ -313,15 +313,15 @@ async fn query_plans_of_small_units(app: TestApp) {
         "the commune's own rows, newest first, once each"
     );
 
-    // The national administrator's home page counts what is left to log up to a cap (25,000
+    // The national dashboard's "Cần chú ý" counts what is left to log up to a cap (25,000
     // planned rows are over here), instead of counting the whole country's.
     let admin = app.another_browser();
     admin.login_as("admin").await;
-    let (status, html) = admin.get_text("/").await;
+    let (status, html) = admin.get_text("/dashboard").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        html.contains(&format!("{}+</span>", repo::TO_LOG_CAP)),
-        "the capped count on the home page"
+        html.contains(&format!("{}+ ", repo::TO_LOG_CAP)),
+        "the capped count on the dashboard"
     );
 }
 
