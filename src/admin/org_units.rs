@@ -283,7 +283,7 @@ async fn show_merge(
         units
             .iter()
             .filter(|c| !selected.contains(&c.id))
-            .filter(|c| few || (!words.is_empty() && search::matches(&words, &[&c.folded])))
+            .filter(|c| few || (!words.is_empty() && search::matches(&words, &[&c.folded()])))
             .take(search::PAGE_SIZE),
     );
     let successor_parent = Picker::new(units.clone(), &field(&values, "successor_parent"));

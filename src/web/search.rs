@@ -147,8 +147,6 @@ pub struct Choice {
     /// "Name (CODE)": unique, what the search box holds once chosen.
     pub text: String,
     #[serde(skip)]
-    pub folded: String,
-    #[serde(skip)]
     pub code: String,
 }
 
@@ -156,11 +154,16 @@ impl Choice {
     pub fn new(id: i64, label: String, code: &str) -> Choice {
         Choice {
             id,
-            folded: crate::text::fold(&format!("{label} {code}")),
             text: format!("{label} ({code})"),
             code: code.to_owned(),
             label,
         }
+    }
+
+    /// What a search matches: the label and code, folded (only when searching: a page that
+    /// shows no suggestion folds nothing).
+    pub fn folded(&self) -> String {
+        crate::text::fold(&self.text)
     }
 }
 
@@ -214,13 +217,20 @@ pub fn suggest(choices: &[Choice], typed: &str) -> Vec<Choice> {
     if ws.is_empty() {
         return Vec::new();
     }
-    let mut found: Vec<&Choice> = choices
-        .iter()
-        .filter(|c| matches(&ws, &[&c.folded]))
-        .collect();
     let joined = ws.join(" ");
-    found.sort_by_key(|c| !c.folded.starts_with(&joined));
-    found.into_iter().take(SUGGESTIONS).cloned().collect()
+    let mut found: Vec<(bool, &Choice)> = choices
+        .iter()
+        .filter_map(|c| {
+            let folded = c.folded();
+            matches(&ws, &[&folded]).then(|| (!folded.starts_with(&joined), c))
+        })
+        .collect();
+    found.sort_by_key(|(later, _)| *later);
+    found
+        .into_iter()
+        .take(SUGGESTIONS)
+        .map(|(_, c)| c.clone())
+        .collect()
 }
 
 /// Why what was typed in a picker chose nothing.
@@ -272,7 +282,7 @@ pub fn resolve(choices: &[Choice], raw: &str) -> Result<i64, Unresolved> {
         return Ok(one.id);
     }
     let ws = words(raw);
-    let mut found = choices.iter().filter(|c| matches(&ws, &[&c.folded]));
+    let mut found = choices.iter().filter(|c| matches(&ws, &[&c.folded()]));
     match (found.next(), found.next()) {
         (Some(one), None) => Ok(one.id),
         (None, _) => Err(Unresolved::NoMatch),
