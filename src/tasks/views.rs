@@ -431,25 +431,65 @@ async fn show_form(
             .collect();
         plans.push(context! { title => p.title, items => items });
     }
-    let all = crate::agencies::list_in(&state.db, Some(&plan_units)).await?;
-    let leads: Vec<_> = all
-        .iter()
-        .filter(|a| {
-            a.agency.id == user.agency_id
-                || (matches!(user.role, Role::Planner | Role::Compiler)
-                    && scope.contains(a.agency.org_unit_id))
-        })
-        .collect();
+    let (leads, partners) = task_agencies(state, user, &scope).await?;
+    let raw = |name: &str| {
+        values
+            .get_attr(name)
+            .ok()
+            .filter(|v| !v.is_undefined() && !v.is_none())
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    };
+    let leads = crate::web::search::Picker::new(leads, &raw("lead_agency_id"));
+    let partners = crate::web::search::Picker::new(partners, &raw("partner_agency_id"));
     page.render_status(
         state,
         status,
         "tasks/form.html",
         context! {
             kinds => crate::codes::list(&state.db, "task_kind").await?, plans => plans,
-            leads => leads, partners => all.iter().filter(|a| a.agency.active).collect::<Vec<_>>(),
+            leads => leads, partners => partners,
             values => values, errors => errors,
         },
     )
+}
+
+/// The agencies a task form offers as lead (the user's own, or for a planner or compiler those
+/// of their scope) and as partner (the active agencies of the scope and the units above it).
+async fn task_agencies(
+    state: &AppState,
+    user: &CurrentUser,
+    scope: &Scope,
+) -> AppResult<(Vec<crate::web::search::Choice>, Vec<crate::web::search::Choice>)> {
+    let plan_units =
+        crate::plans::repo::readable_units(&state.db, scope, user.org_unit_id).await?;
+    let all = crate::agencies::list_in(&state.db, Some(&plan_units)).await?;
+    let leads = all
+        .iter()
+        .filter(|a| {
+            a.agency.id == user.agency_id
+                || (matches!(user.role, Role::Planner | Role::Compiler)
+                    && scope.contains(a.agency.org_unit_id))
+        })
+        .cloned()
+        .collect();
+    Ok((
+        crate::agencies::choices(leads),
+        crate::agencies::choices(all),
+    ))
+}
+
+/// An agency picker's value: the id it names among `choices`, or 0 and the message at its field.
+fn agency_field(
+    form: &RawForm,
+    field: &str,
+    choices: &[crate::web::search::Choice],
+    errors: &mut FieldErrors,
+) -> i64 {
+    crate::web::search::resolve(choices, form.get(field)).unwrap_or_else(|why| {
+        errors.add(field, why.key());
+        0
+    })
 }
 
 pub async fn get_new_task(
@@ -528,7 +568,8 @@ pub async fn post_task(
 ) -> AppResult<Response> {
     let scope = user.scope(&state).await?;
     let mut errors = FieldErrors::default();
-    let lead = id_field(&form, "lead_agency_id", &mut errors);
+    let (leads, partners) = task_agencies(&state, &user, &scope).await?;
+    let lead = agency_field(&form, "lead_agency_id", &leads, &mut errors);
     let lead_ok = match agency::Entity::find_by_id(lead).one(&state.db).await? {
         Some(a) => {
             a.id == user.agency_id
@@ -553,7 +594,7 @@ pub async fn post_task(
         title: form.get("title").trim().to_owned(),
         plan_item_id: id_field(&form, "plan_item_id", &mut errors),
         lead_agency_id: lead,
-        partner_agency_id: id_field(&form, "partner_agency_id", &mut errors),
+        partner_agency_id: agency_field(&form, "partner_agency_id", &partners, &mut errors),
         ack_due_date: ack.unwrap_or_default(),
         due_date: due.unwrap_or_default(),
         note: non_empty(form.get("note")),
