@@ -4,8 +4,8 @@ use crate::audit;
 use crate::auth::CurrentUser;
 use crate::entities::{agency, org_unit};
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 use crate::org_units::listing;
+use crate::state::AppState;
 use crate::web::forms::{FieldErrors, FormValues, RawForm, non_empty};
 use crate::web::search::{self, ListQuery, Paged, Picker};
 use crate::web::{Page, flash};
@@ -40,7 +40,10 @@ pub struct Row {
 
 /// A page of the agencies, in the order of the unit tree then by name, searched by name,
 /// short name, code or unit (accents ignored) and filtered by province, kind and status.
-async fn agency_page(state: &AppState, query: &ListQuery) -> AppResult<(Paged<Row>, Vec<search::Choice>)> {
+async fn agency_page(
+    state: &AppState,
+    query: &ListQuery,
+) -> AppResult<(Paged<Row>, Vec<search::Choice>)> {
     let units = org_unit::Entity::find()
         .order_by_asc(org_unit::Column::Name)
         .order_by_asc(org_unit::Column::Id)

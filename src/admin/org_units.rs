@@ -6,10 +6,10 @@ use crate::audit;
 use crate::auth::CurrentUser;
 use crate::entities::org_unit;
 use crate::error::{AppError, AppResult};
+use crate::org_units::listing;
 use crate::org_units::repo::{self, LineageKind, Merge};
 use crate::state::AppState;
 use crate::web::format::parse_date;
-use crate::org_units::listing;
 use crate::web::forms::{FieldErrors, FormValues, RawForm, non_empty};
 use crate::web::search::{self, Choice, ListQuery, Picker};
 use crate::web::{Page, flash};
@@ -138,7 +138,13 @@ pub async fn post_org_unit(
     }
     let today = state.clock.today();
     let parents = listing::unit_choices(&state.db, None, today, |_| true).await?;
-    let parent = picked(&parents, form.get("parent_id"), true, "parent_id", &mut errors);
+    let parent = picked(
+        &parents,
+        form.get("parent_id"),
+        true,
+        "parent_id",
+        &mut errors,
+    );
     let valid_from = match form.get("valid_from").trim() {
         "" => None,
         raw => match parse_date(raw) {
@@ -262,7 +268,6 @@ fn abolishable(r: &repo::TreeRow) -> bool {
     r.depth > 0 && ["district", "province"].contains(&r.unit.kind.as_str())
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn show_merge(
     state: &AppState,
     page: &Page,
@@ -287,7 +292,8 @@ async fn show_merge(
             .take(search::PAGE_SIZE),
     );
     let successor_parent = Picker::new(units.clone(), &field(&values, "successor_parent"));
-    let abolish = listing::unit_choices(&state.db, None, today, |r| r.current && abolishable(r)).await?;
+    let abolish =
+        listing::unit_choices(&state.db, None, today, |r| r.current && abolishable(r)).await?;
     let abolish = Picker::new(abolish, &field(&values, "abolish_unit"));
     page.render_status(
         state,
@@ -427,8 +433,7 @@ pub async fn post_abolish(
     if effective_date.is_none() {
         errors.add("abolish_date", "form.date");
     }
-    let choices =
-        listing::unit_choices(&state.db, None, state.clock.today(), |_| true).await?;
+    let choices = listing::unit_choices(&state.db, None, state.clock.today(), |_| true).await?;
     let unit = match search::resolve(&choices, form.get("abolish_unit")) {
         Ok(id) => org_unit::Entity::find_by_id(id).one(&state.db).await?,
         Err(search::Unresolved::Empty) => None,

@@ -56,7 +56,8 @@ pub fn tree_of(
         }
     }
     let mut out = Vec::with_capacity(ids.len());
-    let mut stack: Vec<(&org_unit::Model, usize)> = roots.into_iter().rev().map(|u| (u, 0)).collect();
+    let mut stack: Vec<(&org_unit::Model, usize)> =
+        roots.into_iter().rev().map(|u| (u, 0)).collect();
     while let Some((u, depth)) = stack.pop() {
         out.push(TreeRow {
             unit: u.clone(),

@@ -238,10 +238,7 @@ async fn board_page(
         .order_by_asc(coordination_task::Column::Id);
     let words = crate::web::search::words(filter.q.as_deref().unwrap_or(""));
     let mut tasks = if words.is_empty() {
-        ordered
-            .limit(BOARD_PAGE as u64 + 1)
-            .all(&state.db)
-            .await?
+        ordered.limit(BOARD_PAGE as u64 + 1).all(&state.db).await?
     } else {
         let ids: Vec<i64> = ordered
             .select_only()
@@ -251,9 +248,7 @@ async fn board_page(
             .all(&state.db)
             .await?
             .into_iter()
-            .filter(|(_, title)| {
-                crate::web::search::matches(&words, &[&crate::text::fold(title)])
-            })
+            .filter(|(_, title)| crate::web::search::matches(&words, &[&crate::text::fold(title)]))
             .map(|(id, _)| id)
             .take(BOARD_PAGE + 1)
             .collect();
@@ -268,7 +263,6 @@ async fn board_page(
     tasks.truncate(BOARD_PAGE);
     Ok((tasks, more))
 }
-
 
 pub async fn get_tasks(
     State(state): State<AppState>,
@@ -460,9 +454,11 @@ async fn task_agencies(
     state: &AppState,
     user: &CurrentUser,
     scope: &Scope,
-) -> AppResult<(Vec<crate::web::search::Choice>, Vec<crate::web::search::Choice>)> {
-    let plan_units =
-        crate::plans::repo::readable_units(&state.db, scope, user.org_unit_id).await?;
+) -> AppResult<(
+    Vec<crate::web::search::Choice>,
+    Vec<crate::web::search::Choice>,
+)> {
+    let plan_units = crate::plans::repo::readable_units(&state.db, scope, user.org_unit_id).await?;
     let all = crate::agencies::list_in(&state.db, Some(&plan_units)).await?;
     let leads = all
         .iter()

@@ -44,11 +44,17 @@ impl ListQuery {
     }
 
     pub fn kind(&self) -> Option<&str> {
-        self.kind.as_deref().map(str::trim).filter(|k| !k.is_empty())
+        self.kind
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
     }
 
     pub fn status(&self) -> Option<&str> {
-        self.status.as_deref().map(str::trim).filter(|k| !k.is_empty())
+        self.status
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
     }
 
     pub fn after_id(&self) -> Option<i64> {
@@ -340,7 +346,10 @@ mod tests {
             ..q
         };
         let second = page(rows, |r| *r, |r| r % 2 == 0, &q2, "/l");
-        assert_eq!(second.rows, vec![102, 104, 106, 108, 110, 112, 114, 116, 118, 120]);
+        assert_eq!(
+            second.rows,
+            vec![102, 104, 106, 108, 110, 112, 114, 116, 118, 120]
+        );
         assert!(second.next.is_none());
     }
 }

@@ -44,7 +44,10 @@ async fn searching_hoa_finds_hoa_with_its_accent_on_every_list(app: TestApp) {
     assert!(!html.contains("Phú Thứ"));
     // Case and accents ignored both ways: "HÒA PHONG" and "hoa phong" find the same unit.
     let (_, upper) = app.get_text("/admin/org-units?q=H%C3%92A%20PHONG").await;
-    assert_eq!(codes_in(&upper, "<code>PY"), vec!["PY-TH-HOAPHONG".to_owned()]);
+    assert_eq!(
+        codes_in(&upper, "<code>PY"),
+        vec!["PY-TH-HOAPHONG".to_owned()]
+    );
     let (_, agencies) = app.get_text("/admin/agencies?q=hoa%20phong").await;
     assert!(agencies.contains("TH-HOAPHONG-UBND"));
     assert!(!agencies.contains("TH-HOATHINH-UBND"));
@@ -56,10 +59,11 @@ async fn searching_hoa_finds_hoa_with_its_accent_on_every_list(app: TestApp) {
         .await
         .unwrap();
     assert!(!found.is_empty());
-    assert!(found.iter().any(|c| c["text"]
-        .as_str()
-        .unwrap()
-        .starts_with("Xã Hòa Phong")));
+    assert!(
+        found
+            .iter()
+            .any(|c| c["text"].as_str().unwrap().starts_with("Xã Hòa Phong"))
+    );
     for c in &found {
         let text = kehoach::text::fold(c["text"].as_str().unwrap());
         assert!(text.contains("hoa"), "{text}");
@@ -70,10 +74,11 @@ async fn searching_hoa_finds_hoa_with_its_accent_on_every_list(app: TestApp) {
         .json()
         .await
         .unwrap();
-    assert!(agencies.iter().any(|c| c["text"]
-        .as_str()
-        .unwrap()
-        .contains("(TH-HOAPHONG-UBND)")));
+    assert!(
+        agencies
+            .iter()
+            .any(|c| c["text"].as_str().unwrap().contains("(TH-HOAPHONG-UBND)"))
+    );
     // A commune officer's suggestions stay in their own scope.
     let commune = app.another_browser();
     commune.login_as("commune").await;
@@ -128,9 +133,13 @@ async fn a_national_list_pages_by_keyset_and_filters_by_province_kind_and_status
         seen.extend(codes);
         pages += 1;
         match html.split("rel=\"next\"").next().and_then(|before| {
-            before
-                .rfind("href=\"")
-                .map(|i| before[i + 6..].split('"').next().unwrap().replace("&amp;", "&"))
+            before.rfind("href=\"").map(|i| {
+                before[i + 6..]
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .replace("&amp;", "&")
+            })
         }) {
             Some(link) if html.contains("rel=\"next\"") => next = link,
             _ => break,
@@ -143,19 +152,25 @@ async fn a_national_list_pages_by_keyset_and_filters_by_province_kind_and_status
     assert_eq!(seen.len() as i64, in_province);
     // Kind and status: the province itself only; closed units only (none yet).
     let (_, html) = app
-        .get_text(&format!("/admin/org-units?province={province}&kind=province"))
+        .get_text(&format!(
+            "/admin/org-units?province={province}&kind=province"
+        ))
         .await;
     assert_eq!(codes_in(&html, "<code>G5-"), vec!["G5-P01".to_owned()]);
     let (_, html) = app.get_text("/org-units?status=closed&q=mau").await;
     assert!(codes_in(&html, "<code>G5-").is_empty());
     // Agencies filtered by province and status, paged the same way.
     let (_, html) = app
-        .get_text(&format!("/admin/agencies?province={province}&status=active"))
+        .get_text(&format!(
+            "/admin/agencies?province={province}&status=active"
+        ))
         .await;
     let agencies = codes_in(&html, "<td>G5-");
     assert_eq!(agencies.len(), 50);
-    assert!(agencies.iter().all(|c| c == "G5-P01-UBND"
-        || c["G5-C".len().."G5-C0001".len()].parse::<u32>().unwrap() <= 65));
+    assert!(
+        agencies.iter().all(|c| c == "G5-P01-UBND"
+            || c["G5-C".len().."G5-C0001".len()].parse::<u32>().unwrap() <= 65)
+    );
     assert!(html.contains("rel=\"next\""));
     // The task board: a search of titles without accents, every shown task matching.
     let (status, html) = app.get_text("/tasks?q=phoi%20hop%20xa%20mau%200001").await;
@@ -214,7 +229,12 @@ async fn a_unit_typed_in_a_picker_is_found_and_an_ambiguous_one_is_refused(app: 
     assert!(html.contains("<option value=\"Xã Mẫu 0070"));
     let r = create("xa khong co", "G6-CA-1").await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().await.unwrap().contains("Không tìm thấy mục nào khớp"));
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Không tìm thấy mục nào khớp")
+    );
     // Another unit's id that does not exist is refused too.
     let r = create("99999999", "G6-CA-1").await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);

@@ -323,7 +323,9 @@ impl Browser {
     pub async fn wait_until_suggested(&self, css: &str) {
         for _ in 0..50 {
             let n = self
-                .script(&format!("return document.querySelectorAll({css:?}).length;"))
+                .script(&format!(
+                    "return document.querySelectorAll({css:?}).length;"
+                ))
                 .await;
             if n.as_u64().unwrap_or(0) > 0 {
                 return;
