@@ -217,7 +217,7 @@ impl Picker {
     }
 }
 
-/// The choices matching what was typed, best first (those whose label starts with it).
+/// The choices matching what was typed, best first (those whose name starts with it).
 pub fn suggest(choices: &[Choice], typed: &str) -> Vec<Choice> {
     let ws = words(typed);
     if ws.is_empty() {
@@ -228,7 +228,14 @@ pub fn suggest(choices: &[Choice], typed: &str) -> Vec<Choice> {
         .iter()
         .filter_map(|c| {
             let folded = c.folded();
-            matches(&ws, &[&folded]).then(|| (!folded.starts_with(&joined), c))
+            matches(&ws, &[&folded]).then(|| {
+                // "dong" puts "Phường Đồng Xuân" first: the name after its kind word.
+                let name = crate::text::fold(crate::org_units::split_name(&c.label).1);
+                (
+                    !(folded.starts_with(&joined) || name.starts_with(&joined)),
+                    c,
+                )
+            })
         })
         .collect();
     found.sort_by_key(|(later, _)| *later);
@@ -243,6 +250,8 @@ pub fn suggest(choices: &[Choice], typed: &str) -> Vec<Choice> {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Unresolved {
     Empty,
+    /// An id the picker does not offer (another scope's, or none at all).
+    NotOffered,
     NoMatch,
     Several,
 }
@@ -251,7 +260,7 @@ impl Unresolved {
     /// The message key shown at the field.
     pub fn key(&self) -> &'static str {
         match self {
-            Unresolved::Empty => "form.choose",
+            Unresolved::Empty | Unresolved::NotOffered => "form.choose",
             Unresolved::NoMatch => "picker.no_match",
             Unresolved::Several => "picker.several",
         }
@@ -271,7 +280,7 @@ pub fn resolve(choices: &[Choice], raw: &str) -> Result<i64, Unresolved> {
             .iter()
             .find(|c| c.id == id)
             .map(|c| c.id)
-            .ok_or(Unresolved::NoMatch);
+            .ok_or(Unresolved::NotOffered);
     }
     if let Some(c) = choices
         .iter()
@@ -312,7 +321,7 @@ mod tests {
     fn typed_text_resolves_to_one_choice_or_says_why_not() {
         let c = choices();
         assert_eq!(resolve(&c, "3"), Ok(3));
-        assert_eq!(resolve(&c, "99"), Err(Unresolved::NoMatch));
+        assert_eq!(resolve(&c, "99"), Err(Unresolved::NotOffered));
         assert_eq!(resolve(&c, "Xã Hòa Mỹ Đông (HOAMYDONG)"), Ok(2));
         assert_eq!(resolve(&c, "hoamy"), Ok(1));
         assert_eq!(resolve(&c, "xa hoa my"), Ok(1));
