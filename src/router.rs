@@ -220,6 +220,9 @@ pub fn routes() -> Routes {
         .post("/stats/import/{import_id}", Can(EnterStats), imports::handlers::post_stats_import_commit)
         // Org units
         .get("/org-units", Can(ViewOrgUnits), org_units::handlers::get_org_units)
+        // The pickers' suggestions: units and agencies of the user's own scope only.
+        .get("/org-units/search.json", Can(ViewOrgUnits), org_units::handlers::get_unit_search)
+        .get("/agencies/search.json", Can(ViewOrgUnits), org_units::handlers::get_agency_search)
         // Administration
         .get("/admin/users", Can(ManageUsers), admin::users::get_users)
         .get("/admin/users/new", Can(ManageUsers), admin::users::get_new_user)

@@ -22,3 +22,40 @@ document.addEventListener("submit", function (event) {
     }
   }
 });
+
+// Pickers with many choices (units, agencies): suggestions from the server as one types. Without
+// this, the server reads what was typed and offers the matches on the form again.
+(function () {
+  var timers = {};
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    var url = input.getAttribute && input.getAttribute("data-suggest");
+    if (!url) {
+      return;
+    }
+    clearTimeout(timers[input.id]);
+    timers[input.id] = setTimeout(function () {
+      var q = input.value.trim();
+      var list = document.getElementById(input.getAttribute("list"));
+      if (q.length < 2 || !list || !window.fetch) {
+        return;
+      }
+      fetch(url + "?q=" + encodeURIComponent(q), {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      })
+        .then(function (r) {
+          return r.ok ? r.json() : [];
+        })
+        .then(function (choices) {
+          list.textContent = "";
+          choices.forEach(function (c) {
+            var option = document.createElement("option");
+            option.value = c.text;
+            list.appendChild(option);
+          });
+        })
+        .catch(function () {});
+    }, 200);
+  });
+})();

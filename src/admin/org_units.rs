@@ -6,13 +6,15 @@ use crate::audit;
 use crate::auth::CurrentUser;
 use crate::entities::org_unit;
 use crate::error::{AppError, AppResult};
+use crate::org_units::listing;
 use crate::org_units::repo::{self, LineageKind, Merge};
 use crate::state::AppState;
 use crate::web::format::parse_date;
 use crate::web::forms::{FieldErrors, FormValues, RawForm, non_empty};
+use crate::web::search::{self, Choice, ListQuery, Picker};
 use crate::web::{Page, flash};
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
@@ -32,27 +34,69 @@ async fn show_index(
     state: &AppState,
     page: &Page,
     status: StatusCode,
+    query: &ListQuery,
     values: minijinja::Value,
     errors: FieldErrors,
 ) -> AppResult<Response> {
-    let rows = repo::tree(&state.db, None, state.clock.today()).await?;
+    let today = state.clock.today();
+    let list = listing::unit_page(&state.db, None, today, query, "/admin/org-units").await?;
+    let parents = listing::unit_choices(&state.db, None, today, |r| r.current).await?;
+    let parent = Picker::new(parents, &field(&values, "parent_id"));
     page.render_status(
         state,
         status,
         "admin/org_units.html",
-        context! { rows => rows, kinds => KINDS, values => values, errors => errors },
+        context! {
+            list => list.page, provinces => list.provinces, query => query,
+            narrowed => query.narrowed(), parent => parent,
+            kinds => KINDS, values => values, errors => errors,
+        },
     )
 }
 
-pub async fn get_admin_org_units(State(state): State<AppState>, page: Page) -> AppResult<Response> {
+/// A submitted form value as text ("" when absent).
+fn field(values: &minijinja::Value, name: &str) -> String {
+    values
+        .get_attr(name)
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_none())
+        .map(|v| v.to_string())
+        .unwrap_or_default()
+}
+
+pub async fn get_admin_org_units(
+    State(state): State<AppState>,
+    page: Page,
+    Query(query): Query<ListQuery>,
+) -> AppResult<Response> {
     show_index(
         &state,
         &page,
         StatusCode::OK,
+        &query,
         FormValues::empty(),
         FieldErrors::default(),
     )
     .await
+}
+
+/// The unit a picker names among `choices`, or the message at its field; `None` when the
+/// field was left empty and may be.
+fn picked(
+    choices: &[Choice],
+    raw: &str,
+    optional: bool,
+    field: &str,
+    errors: &mut FieldErrors,
+) -> Option<i64> {
+    match search::resolve(choices, raw) {
+        Ok(id) => Some(id),
+        Err(search::Unresolved::Empty) if optional => None,
+        Err(why) => {
+            errors.add(field, why.key());
+            None
+        }
+    }
 }
 
 /// Checks a unit code: short, ASCII, and not taken.
@@ -92,21 +136,15 @@ pub async fn post_org_unit(
     if !KINDS.contains(&kind) {
         errors.add("kind", "form.choose");
     }
-    let parent = match form.get("parent_id") {
-        "" => None,
-        raw => match raw.parse::<i64>() {
-            Ok(id) => Some(
-                org_unit::Entity::find_by_id(id)
-                    .one(&state.db)
-                    .await?
-                    .map(|u| u.id),
-            ),
-            Err(_) => Some(None),
-        },
-    };
-    if parent == Some(None) {
-        errors.add("parent_id", "form.choose");
-    }
+    let today = state.clock.today();
+    let parents = listing::unit_choices(&state.db, None, today, |_| true).await?;
+    let parent = picked(
+        &parents,
+        form.get("parent_id"),
+        true,
+        "parent_id",
+        &mut errors,
+    );
     let valid_from = match form.get("valid_from").trim() {
         "" => None,
         raw => match parse_date(raw) {
@@ -123,6 +161,7 @@ pub async fn post_org_unit(
             &state,
             &page,
             StatusCode::UNPROCESSABLE_ENTITY,
+            &ListQuery::default(),
             values,
             errors,
         )
@@ -135,7 +174,7 @@ pub async fn post_org_unit(
         gso_code: Set(non_empty(form.get("gso_code"))),
         name: Set(name),
         kind: Set(kind.to_owned()),
-        parent_id: Set(parent.flatten()),
+        parent_id: Set(parent),
         valid_from: Set(valid_from),
         valid_to: Set(None),
         ethnic_minority: Set(form.checked("ethnic_minority")),
@@ -224,28 +263,60 @@ pub async fn post_org_unit_update(
     ))
 }
 
+/// The units a level's abolition may close: current districts and provinces under a parent.
+fn abolishable(r: &repo::TreeRow) -> bool {
+    r.depth > 0 && ["district", "province"].contains(&r.unit.kind.as_str())
+}
+
 async fn show_merge(
     state: &AppState,
     page: &Page,
     status: StatusCode,
+    query: &ListQuery,
     values: minijinja::Value,
     selected: Vec<i64>,
     errors: FieldErrors,
 ) -> AppResult<Response> {
-    let rows = repo::tree(&state.db, None, state.clock.today()).await?;
+    let today = state.clock.today();
+    let units = listing::unit_choices(&state.db, None, today, |r| r.current).await?;
+    // The predecessors offered: the units chosen so far, then those the search finds (every
+    // unit when there are few).
+    let words = query.words();
+    let few = units.len() <= search::SELECT_MAX;
+    let mut candidates: Vec<&Choice> = units.iter().filter(|c| selected.contains(&c.id)).collect();
+    candidates.extend(
+        units
+            .iter()
+            .filter(|c| !selected.contains(&c.id))
+            .filter(|c| few || (!words.is_empty() && search::matches(&words, &[&c.folded()])))
+            .take(search::PAGE_SIZE),
+    );
+    let successor_parent = Picker::new(units.clone(), &field(&values, "successor_parent"));
+    let abolish =
+        listing::unit_choices(&state.db, None, today, |r| r.current && abolishable(r)).await?;
+    let abolish = Picker::new(abolish, &field(&values, "abolish_unit"));
     page.render_status(
         state,
         status,
         "admin/merge.html",
-        context! { rows => rows, kinds => KINDS, values => values, selected => selected, errors => errors },
+        context! {
+            candidates => candidates, few => few, query => query,
+            successor_parent => successor_parent, abolish => abolish,
+            kinds => KINDS, values => values, selected => selected, errors => errors,
+        },
     )
 }
 
-pub async fn get_merge(State(state): State<AppState>, page: Page) -> AppResult<Response> {
+pub async fn get_merge(
+    State(state): State<AppState>,
+    page: Page,
+    Query(query): Query<ListQuery>,
+) -> AppResult<Response> {
     show_merge(
         &state,
         &page,
         StatusCode::OK,
+        &query,
         FormValues::empty(),
         vec![],
         FieldErrors::default(),
@@ -302,18 +373,17 @@ pub async fn post_merge(
     if !KINDS.contains(&successor_kind) {
         errors.add("successor_kind", "form.choose");
     }
-    let parent = match form.get("successor_parent") {
-        "" => None,
-        raw => raw.parse::<i64>().ok(),
-    };
-    if let Some(p) = parent {
-        let exists = org_unit::Entity::find_by_id(p)
-            .one(&state.db)
-            .await?
-            .is_some();
-        if selected.contains(&p) || !exists {
-            errors.add("successor_parent", "form.choose");
-        }
+    let today = state.clock.today();
+    let units = listing::unit_choices(&state.db, None, today, |_| true).await?;
+    let parent = picked(
+        &units,
+        form.get("successor_parent"),
+        true,
+        "successor_parent",
+        &mut errors,
+    );
+    if parent.is_some_and(|p| selected.contains(&p)) {
+        errors.add("successor_parent", "form.choose");
     }
     let legal_basis = non_empty(form.get("legal_basis"));
     if legal_basis.is_none() {
@@ -327,6 +397,7 @@ pub async fn post_merge(
             &state,
             &page,
             StatusCode::UNPROCESSABLE_ENTITY,
+            &ListQuery::default(),
             values,
             selected,
             errors,
@@ -362,9 +433,14 @@ pub async fn post_abolish(
     if effective_date.is_none() {
         errors.add("abolish_date", "form.date");
     }
-    let unit = match form.get("abolish_unit").trim().parse::<i64>() {
+    let choices = listing::unit_choices(&state.db, None, state.clock.today(), |_| true).await?;
+    let unit = match search::resolve(&choices, form.get("abolish_unit")) {
         Ok(id) => org_unit::Entity::find_by_id(id).one(&state.db).await?,
-        Err(_) => None,
+        Err(search::Unresolved::Empty) => None,
+        Err(why) => {
+            errors.add("abolish_unit", why.key());
+            None
+        }
     };
     match (&unit, effective_date) {
         (None, _) => errors.add("abolish_unit", "form.choose"),
@@ -387,6 +463,7 @@ pub async fn post_abolish(
             &state,
             &page,
             StatusCode::UNPROCESSABLE_ENTITY,
+            &ListQuery::default(),
             FormValues::of(&form),
             Vec::new(),
             errors,

@@ -105,3 +105,17 @@ pub async fn readable_units(
     let scope = user.scope(state).await?;
     Ok(crate::plans::repo::readable_units(&state.db, &scope, user.org_unit_id).await?)
 }
+
+/// Agencies as picker choices: "UBND xã — Xã Hòa Mỹ (CODE)", active ones only.
+pub fn choices(rows: Vec<AgencyRow>) -> Vec<crate::web::search::Choice> {
+    rows.into_iter()
+        .filter(|r| r.agency.active)
+        .map(|r| {
+            crate::web::search::Choice::new(
+                r.agency.id,
+                format!("{} — {}", r.agency.name, r.unit_name),
+                &r.agency.code,
+            )
+        })
+        .collect()
+}

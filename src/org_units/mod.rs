@@ -1,6 +1,7 @@
 //! Administrative units: the effective-dated tree, lineage (merge, split, rename) and scope.
 
 pub mod handlers;
+pub mod listing;
 pub mod repo;
 pub mod scope;
 

@@ -30,36 +30,66 @@ pub async fn tree(
 ) -> Result<Vec<TreeRow>, DbErr> {
     let all = org_unit::Entity::find()
         .order_by_asc(org_unit::Column::Name)
+        .order_by_asc(org_unit::Column::Id)
         .all(db)
         .await?;
+    Ok(tree_of(all, visible, today))
+}
+
+/// The depth-first order of `all` (read in name order): each unit followed by its children.
+pub fn tree_of(
+    all: Vec<org_unit::Model>,
+    visible: Option<&crate::org_units::scope::Scope>,
+    today: NaiveDate,
+) -> Vec<TreeRow> {
     let shown = |u: &org_unit::Model| visible.is_none_or(|s| s.contains(u.id));
-    let mut out = Vec::with_capacity(all.len());
+    let ids: std::collections::HashSet<i64> =
+        all.iter().filter(|u| shown(u)).map(|u| u.id).collect();
+    let mut children: std::collections::HashMap<i64, Vec<&org_unit::Model>> =
+        std::collections::HashMap::new();
     // Roots: units without a parent, or whose parent the viewer cannot see.
-    let mut stack: Vec<(&org_unit::Model, usize)> = all
-        .iter()
-        .filter(|u| shown(u))
-        .filter(|u| {
-            u.parent_id
-                .is_none_or(|p| !all.iter().any(|x| x.id == p && shown(x)))
-        })
-        .rev()
-        .map(|u| (u, 0))
-        .collect();
+    let mut roots = Vec::new();
+    for u in all.iter().filter(|u| shown(u)) {
+        match u.parent_id.filter(|p| ids.contains(p)) {
+            Some(p) => children.entry(p).or_default().push(u),
+            None => roots.push(u),
+        }
+    }
+    let mut out = Vec::with_capacity(ids.len());
+    let mut stack: Vec<(&org_unit::Model, usize)> =
+        roots.into_iter().rev().map(|u| (u, 0)).collect();
     while let Some((u, depth)) = stack.pop() {
         out.push(TreeRow {
             unit: u.clone(),
             depth,
             current: is_current(u, today),
         });
-        let children: Vec<_> = all
-            .iter()
-            .filter(|c| c.parent_id == Some(u.id) && shown(c))
-            .collect();
-        for c in children.into_iter().rev() {
+        for c in children.get(&u.id).into_iter().flatten().rev() {
             stack.push((c, depth + 1));
         }
     }
-    Ok(out)
+    out
+}
+
+/// The province of every unit: the nearest province at or above it (none above a root that
+/// is not one).
+pub fn provinces_of(all: &[org_unit::Model]) -> std::collections::HashMap<i64, i64> {
+    let by_id: std::collections::HashMap<i64, &org_unit::Model> =
+        all.iter().map(|u| (u.id, u)).collect();
+    all.iter()
+        .filter_map(|u| {
+            let mut at = Some(u);
+            // Bounded walk: a cycle in bad data cannot hang the page.
+            for _ in 0..16 {
+                let here = at?;
+                if here.kind == "province" {
+                    return Some((u.id, here.id));
+                }
+                at = here.parent_id.and_then(|p| by_id.get(&p).copied());
+            }
+            None
+        })
+        .collect()
 }
 
 #[derive(Serialize)]

@@ -135,6 +135,14 @@ pub struct TaskFilter {
     from: Option<String>,
     #[serde(default)]
     to: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    /// Words of the title (accents ignored); the board only, not the exports.
+    #[serde(default)]
+    q: Option<String>,
+    /// The board's keyset cursor: the due date and id of the last task shown ("2025-06-30_42").
+    #[serde(default)]
+    after: Option<String>,
 }
 
 impl TaskFilter {
@@ -160,12 +168,101 @@ impl TaskFilter {
         if let Some(t) = self.to.as_deref().and_then(parse_date) {
             c = c.add(coordination_task::Column::RequestedOn.lte(t));
         }
+        if let Some(s) = self
+            .status
+            .as_deref()
+            .filter(|s| service::STATUSES.contains(s))
+        {
+            c = c.add(coordination_task::Column::Status.eq(s));
+        }
         c
+    }
+
+    /// Tasks due after the cursor, in the board's order (due date, then id).
+    fn after_cursor(&self) -> Condition {
+        let Some((date, id)) = self
+            .after
+            .as_deref()
+            .and_then(crate::activities::repo::parse_cursor)
+        else {
+            return Condition::all();
+        };
+        Condition::all()
+            .add(coordination_task::Column::DueDate.gte(date))
+            .add(
+                Condition::any()
+                    .add(coordination_task::Column::DueDate.gt(date))
+                    .add(coordination_task::Column::Id.gt(id)),
+            )
+    }
+
+    /// The link to the page after `last`, with the same filters.
+    fn next_link(&self, last: &coordination_task::Model) -> String {
+        let mut next = self.clone();
+        next.after = Some(format!("{}_{}", last.due_date, last.id));
+        format!(
+            "/tasks?{}",
+            serde_urlencoded::to_string(&next).unwrap_or_default()
+        )
     }
 }
 
-/// The most tasks the board shows.
-const BOARD_LIMIT: u64 = 1000;
+/// Tasks on one page of the board.
+const BOARD_PAGE: usize = 100;
+
+/// A page of the board: the tasks the user sees kept by the filter, in due-date order after
+/// the cursor, and whether more follow. Words of the title are matched in Rust (folded, as
+/// everywhere): the matching ids are found on a narrow read of id, title and due date, and
+/// only the page's tasks are read whole.
+async fn board_page(
+    state: &AppState,
+    user: &CurrentUser,
+    scope: &Scope,
+    filter: &TaskFilter,
+    agency: Option<i64>,
+) -> AppResult<(Vec<coordination_task::Model>, bool)> {
+    let mut condition = Condition::all()
+        .add(visible(state, user, scope).await?)
+        .add(filter.condition())
+        .add(filter.after_cursor());
+    if let Some(a) = agency {
+        condition = condition.add(
+            Condition::any()
+                .add(coordination_task::Column::LeadAgencyId.eq(a))
+                .add(coordination_task::Column::PartnerAgencyId.eq(a)),
+        );
+    }
+    let ordered = coordination_task::Entity::find()
+        .filter(condition)
+        .order_by_asc(coordination_task::Column::DueDate)
+        .order_by_asc(coordination_task::Column::Id);
+    let words = crate::web::search::words(filter.q.as_deref().unwrap_or(""));
+    let mut tasks = if words.is_empty() {
+        ordered.limit(BOARD_PAGE as u64 + 1).all(&state.db).await?
+    } else {
+        let ids: Vec<i64> = ordered
+            .select_only()
+            .column(coordination_task::Column::Id)
+            .column(coordination_task::Column::Title)
+            .into_tuple::<(i64, String)>()
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .filter(|(_, title)| crate::web::search::matches(&words, &[&crate::text::fold(title)]))
+            .map(|(id, _)| id)
+            .take(BOARD_PAGE + 1)
+            .collect();
+        let mut found = coordination_task::Entity::find()
+            .filter(coordination_task::Column::Id.is_in(ids))
+            .all(&state.db)
+            .await?;
+        found.sort_by_key(|t| (t.due_date, t.id));
+        found
+    };
+    let more = tasks.len() > BOARD_PAGE;
+    tasks.truncate(BOARD_PAGE);
+    Ok((tasks, more))
+}
 
 pub async fn get_tasks(
     State(state): State<AppState>,
@@ -174,13 +271,37 @@ pub async fn get_tasks(
     Query(filter): Query<TaskFilter>,
 ) -> AppResult<Response> {
     let scope = user.scope(&state).await?;
-    let tasks = coordination_task::Entity::find()
-        .filter(visible(&state, &user, &scope).await?)
-        .filter(filter.condition())
-        .order_by_asc(coordination_task::Column::DueDate)
-        .limit(BOARD_LIMIT)
-        .all(&state.db)
-        .await?;
+    let agency_choices = crate::agencies::choices(crate::agencies::for_user(&state, &user).await?);
+    let raw_agency = filter.agency.clone().unwrap_or_default();
+    let mut errors = FieldErrors::default();
+    let agency = match crate::web::search::resolve(&agency_choices, &raw_agency) {
+        Ok(id) => Some(id),
+        Err(crate::web::search::Unresolved::Empty) => None,
+        // An agency of another scope named by id, or words matching none or several: the
+        // board is not filtered by a guess; the field says why.
+        Err(why) => {
+            errors.add("agency", why.key());
+            None
+        }
+    };
+    let mut unfiltered = filter.clone();
+    unfiltered.agency = None;
+    let (tasks, more) = if errors.is_empty() {
+        board_page(&state, &user, &scope, &unfiltered, agency).await?
+    } else {
+        (Vec::new(), false)
+    };
+    let next = more
+        .then(|| tasks.last().map(|t| filter.next_link(t)))
+        .flatten();
+    let first = filter.after.is_some().then(|| {
+        let mut from_start = filter.clone();
+        from_start.after = None;
+        format!(
+            "/tasks?{}",
+            serde_urlencoded::to_string(&from_start).unwrap_or_default()
+        )
+    });
     let rows = rows_of(&state, &user, tasks).await?;
     let columns: Vec<(&str, Vec<&TaskRow>)> = service::STATUSES
         .iter()
@@ -188,12 +309,14 @@ pub async fn get_tasks(
         .collect();
     let escalated = rows.iter().filter(|r| r.late.is_some()).count();
     let kinds = crate::codes::list(&state.db, "task_kind").await?;
-    let agencies = crate::agencies::for_user(&state, &user).await?;
+    let agencies = crate::web::search::Picker::new(agency_choices, &raw_agency);
     page.render(
         &state,
         "tasks/board.html",
         context! {
             columns => columns, escalated => escalated, filter => filter, kinds => kinds, agencies => agencies,
+            statuses => service::STATUSES, errors => errors,
+            list => context! { next => next, first => first },
             can_create => user.can(Capability::WriteTasks),
         },
     )
@@ -302,25 +425,67 @@ async fn show_form(
             .collect();
         plans.push(context! { title => p.title, items => items });
     }
-    let all = crate::agencies::list_in(&state.db, Some(&plan_units)).await?;
-    let leads: Vec<_> = all
-        .iter()
-        .filter(|a| {
-            a.agency.id == user.agency_id
-                || (matches!(user.role, Role::Planner | Role::Compiler)
-                    && scope.contains(a.agency.org_unit_id))
-        })
-        .collect();
+    let (leads, partners) = task_agencies(state, user, &scope).await?;
+    let raw = |name: &str| {
+        values
+            .get_attr(name)
+            .ok()
+            .filter(|v| !v.is_undefined() && !v.is_none())
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    };
+    let leads = crate::web::search::Picker::new(leads, &raw("lead_agency_id"));
+    let partners = crate::web::search::Picker::new(partners, &raw("partner_agency_id"));
     page.render_status(
         state,
         status,
         "tasks/form.html",
         context! {
             kinds => crate::codes::list(&state.db, "task_kind").await?, plans => plans,
-            leads => leads, partners => all.iter().filter(|a| a.agency.active).collect::<Vec<_>>(),
+            leads => leads, partners => partners,
             values => values, errors => errors,
         },
     )
+}
+
+/// The agencies a task form offers as lead (the user's own, or for a planner or compiler those
+/// of their scope) and as partner (the active agencies of the scope and the units above it).
+async fn task_agencies(
+    state: &AppState,
+    user: &CurrentUser,
+    scope: &Scope,
+) -> AppResult<(
+    Vec<crate::web::search::Choice>,
+    Vec<crate::web::search::Choice>,
+)> {
+    let plan_units = crate::plans::repo::readable_units(&state.db, scope, user.org_unit_id).await?;
+    let all = crate::agencies::list_in(&state.db, Some(&plan_units)).await?;
+    let leads = all
+        .iter()
+        .filter(|a| {
+            a.agency.id == user.agency_id
+                || (matches!(user.role, Role::Planner | Role::Compiler)
+                    && scope.contains(a.agency.org_unit_id))
+        })
+        .cloned()
+        .collect();
+    Ok((
+        crate::agencies::choices(leads),
+        crate::agencies::choices(all),
+    ))
+}
+
+/// An agency picker's value: the id it names among `choices`, or 0 and the message at its field.
+fn agency_field(
+    form: &RawForm,
+    field: &str,
+    choices: &[crate::web::search::Choice],
+    errors: &mut FieldErrors,
+) -> i64 {
+    crate::web::search::resolve(choices, form.get(field)).unwrap_or_else(|why| {
+        errors.add(field, why.key());
+        0
+    })
 }
 
 pub async fn get_new_task(
@@ -399,7 +564,8 @@ pub async fn post_task(
 ) -> AppResult<Response> {
     let scope = user.scope(&state).await?;
     let mut errors = FieldErrors::default();
-    let lead = id_field(&form, "lead_agency_id", &mut errors);
+    let (leads, partners) = task_agencies(&state, &user, &scope).await?;
+    let lead = agency_field(&form, "lead_agency_id", &leads, &mut errors);
     let lead_ok = match agency::Entity::find_by_id(lead).one(&state.db).await? {
         Some(a) => {
             a.id == user.agency_id
@@ -424,7 +590,7 @@ pub async fn post_task(
         title: form.get("title").trim().to_owned(),
         plan_item_id: id_field(&form, "plan_item_id", &mut errors),
         lead_agency_id: lead,
-        partner_agency_id: id_field(&form, "partner_agency_id", &mut errors),
+        partner_agency_id: agency_field(&form, "partner_agency_id", &partners, &mut errors),
         ack_due_date: ack.unwrap_or_default(),
         due_date: due.unwrap_or_default(),
         note: non_empty(form.get("note")),

@@ -185,6 +185,8 @@ const EXPECTED: &[(&str, &str, Who)] = &[
     ("GET", "/stats/import/{import_id}", STATS_ENTRY),
     ("POST", "/stats/import/{import_id}", STATS_ENTRY),
     ("GET", "/org-units", Who::Roles(ALL_ROLES)),
+    ("GET", "/org-units/search.json", Who::Roles(ALL_ROLES)),
+    ("GET", "/agencies/search.json", Who::Roles(ALL_ROLES)),
     ("GET", "/admin/users", ADMIN),
     ("GET", "/admin/users/new", ADMIN),
     ("POST", "/admin/users", ADMIN),

@@ -53,6 +53,7 @@ browser_tests!(
     an_unplanned_activity_and_a_month_of_statistics_kept_offline_are_stored_once,
     a_phone_that_believes_it_is_online_without_data_loses_nothing,
     every_role_s_main_pages_fit_both_widths_and_the_dashboard_reads_at_a_glance,
+    the_administration_pages_stay_light_with_the_whole_country,
 );
 
 pub struct Browser {
@@ -317,6 +318,22 @@ impl Browser {
             "{}: accessibility violations",
             self.path().await
         );
+    }
+
+    /// Waits (up to 5 s) until `css` matches something: what a script adds after a request.
+    pub async fn wait_until_suggested(&self, css: &str) {
+        for _ in 0..50 {
+            let n = self
+                .script(&format!(
+                    "return document.querySelectorAll({css:?}).length;"
+                ))
+                .await;
+            if n.as_u64().unwrap_or(0) > 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("nothing matched {css} on {}", self.path().await);
     }
 
     /// Every check of a page a user sees.
@@ -1594,4 +1611,52 @@ async fn every_role_s_main_pages_fit_both_widths_and_the_dashboard_reads_at_a_gl
         );
     }
     assert_ne!(facts["a"], facts["b"], "two colours: {facts}");
+/// Issue 27: with the national data of `gen-data` (34 provinces, 3,334 units and agencies),
+/// the administrator's lists of units, agencies and tasks and the merge form stay under the
+/// page budget at phone width (fifty rows a page, pickers as search boxes), pass axe, and a
+/// picker's search box offers suggestions as one types.
+async fn the_administration_pages_stay_light_with_the_whole_country(app: &TestApp, b: &Browser) {
+    let r = kehoach::gen_data::generate(
+        &app.db,
+        &kehoach::gen_data::Options {
+            activities: 4_000,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(r.units > 3_300 && r.agencies > 3_300);
+    b.resize(PHONE).await;
+    b.login("admin").await;
+    for path in [
+        "/admin/agencies",
+        "/admin/agencies?q=mau+001&status=active",
+        "/admin/org-units",
+        "/admin/org-units?q=hoa",
+        "/admin/org-units/merge",
+        "/admin/org-units/merge?q=mau+000",
+        "/org-units",
+        "/org-units?kind=province",
+        "/tasks",
+        "/tasks?q=phoi+hop",
+    ] {
+        b.open(path).await;
+        let rows = b
+            .script("return document.querySelectorAll('tbody tr, .board li').length;")
+            .await;
+        assert!(rows.as_u64().unwrap() <= 100, "{path}: {rows} rows");
+        b.check_page().await;
+        b.keep_screenshot(&format!("national{path}")).await;
+    }
+    // The unit picker of the agency form: suggestions from the server as one types.
+    b.open("/admin/agencies").await;
+    b.fill("#f-org_unit_id", "mau 0012").await;
+    b.wait_until_suggested("#dl-org_unit_id option").await;
+    let first = b
+        .script("return document.querySelector('#dl-org_unit_id option').value;")
+        .await;
+    assert!(
+        first.as_str().unwrap().starts_with("Xã Mẫu 0012"),
+        "{first}"
+    );
 }

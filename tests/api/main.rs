@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod activities;
 mod admin;
+mod admin_lists;
 mod attacks;
 mod audit;
 mod authz;

@@ -1,0 +1,257 @@
+//! Issue 27, "administration that stays light": the lists of units, agencies and tasks are
+//! searched without accents, filtered and paged by keyset; the pickers of units and agencies
+//! take typed words (resolved on the server, so a phone without JavaScript can use them) and
+//! refuse what matches nothing or several units, writing nothing.
+
+use crate::db_tests;
+use crate::helpers::TestApp;
+use reqwest::StatusCode;
+use std::collections::BTreeSet;
+
+db_tests!(
+    searching_hoa_finds_hoa_with_its_accent_on_every_list,
+    a_national_list_pages_by_keyset_and_filters_by_province_kind_and_status,
+    a_unit_typed_in_a_picker_is_found_and_an_ambiguous_one_is_refused,
+);
+
+/// The codes a list shows after `prefix` (`<code>G5-`: the code begins after the tag), in page
+/// order.
+fn codes_in(html: &str, prefix: &str) -> Vec<String> {
+    let tag = prefix.rfind('>').map_or(0, |i| i + 1);
+    html.match_indices(prefix)
+        .map(|(i, _)| {
+            html[i + tag..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect()
+        })
+        .collect()
+}
+
+async fn searching_hoa_finds_hoa_with_its_accent_on_every_list(app: TestApp) {
+    app.login_as("admin").await;
+    for path in ["/admin/org-units?q=hoa", "/org-units?q=hoa"] {
+        let (status, html) = app.get_text(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(html.contains("Xã Hòa Phong"), "{path}");
+    }
+    // A unit whose name lacks the word is not listed (the form's select below still offers it).
+    let (_, html) = app.get_text("/admin/org-units?q=hoa").await;
+    let listed = codes_in(&html, "<code>PY");
+    assert!(listed.contains(&"PY-TH-HOAPHONG".to_owned()), "{listed:?}");
+    assert!(!listed.contains(&"PY-TH-PHUTHU".to_owned()), "{listed:?}");
+    let (_, html) = app.get_text("/org-units?q=hoa").await;
+    assert!(!html.contains("Phú Thứ"));
+    // Case and accents ignored both ways: "HÒA PHONG" and "hoa phong" find the same unit.
+    let (_, upper) = app.get_text("/admin/org-units?q=H%C3%92A%20PHONG").await;
+    assert_eq!(
+        codes_in(&upper, "<code>PY"),
+        vec!["PY-TH-HOAPHONG".to_owned()]
+    );
+    let (_, agencies) = app.get_text("/admin/agencies?q=hoa%20phong").await;
+    assert!(agencies.contains("TH-HOAPHONG-UBND"));
+    assert!(!agencies.contains("TH-HOATHINH-UBND"));
+    // The pickers' suggestions: the same folding, as JSON.
+    let found: Vec<serde_json::Value> = app
+        .get("/org-units/search.json?q=hoa")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!found.is_empty());
+    assert!(
+        found
+            .iter()
+            .any(|c| c["text"].as_str().unwrap().starts_with("Xã Hòa Phong"))
+    );
+    for c in &found {
+        let text = kehoach::text::fold(c["text"].as_str().unwrap());
+        assert!(text.contains("hoa"), "{text}");
+    }
+    let agencies: Vec<serde_json::Value> = app
+        .get("/agencies/search.json?q=hoa%20phong")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        agencies
+            .iter()
+            .any(|c| c["text"].as_str().unwrap().contains("(TH-HOAPHONG-UBND)"))
+    );
+    // A commune officer's suggestions stay in their own scope.
+    let commune = app.another_browser();
+    commune.login_as("commune").await;
+    let own: Vec<serde_json::Value> = commune
+        .get("/org-units/search.json?q=hoa")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(own.len() < found.len(), "{own:?}");
+}
+
+async fn a_national_list_pages_by_keyset_and_filters_by_province_kind_and_status(app: TestApp) {
+    let r = kehoach::gen_data::generate(
+        &app.db,
+        &kehoach::gen_data::Options {
+            provinces: 2,
+            units: 130,
+            activities: 400,
+            seed: 5,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.units, 132);
+    app.login_as("admin").await;
+    let province = app
+        .scalar("SELECT id AS n FROM org_units WHERE code = 'G5-P01'")
+        .await;
+    let in_province = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM org_units WHERE id = {province} OR parent_id = {province}"
+        ))
+        .await;
+    assert!(in_province > 60, "{in_province}");
+    // Every unit of the province, page after page, each once, nothing from elsewhere.
+    let mut seen = Vec::new();
+    let mut next = format!("/admin/org-units?province={province}");
+    let mut pages = 0;
+    loop {
+        let (status, html) = app.get_text(&next).await;
+        assert_eq!(status, StatusCode::OK, "{next}");
+        let codes = codes_in(&html, "<code>G5-");
+        assert!(codes.len() <= 50, "{next}: {}", codes.len());
+        // The first province's communes are the first 65 (`gen_data` shares them out in order).
+        assert!(
+            codes
+                .iter()
+                .all(|c| c == "G5-P01" || c["G5-C".len()..].parse::<u32>().unwrap() <= 65),
+            "{codes:?}"
+        );
+        seen.extend(codes);
+        pages += 1;
+        match html.split("rel=\"next\"").next().and_then(|before| {
+            before.rfind("href=\"").map(|i| {
+                before[i + 6..]
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .replace("&amp;", "&")
+            })
+        }) {
+            Some(link) if html.contains("rel=\"next\"") => next = link,
+            _ => break,
+        }
+        assert!(pages < 10, "the pages never end");
+    }
+    assert!(pages >= 2);
+    let distinct: BTreeSet<&String> = seen.iter().collect();
+    assert_eq!(distinct.len(), seen.len(), "a unit on two pages");
+    assert_eq!(seen.len() as i64, in_province);
+    // Kind and status: the province itself only; closed units only (none yet).
+    let (_, html) = app
+        .get_text(&format!(
+            "/admin/org-units?province={province}&kind=province"
+        ))
+        .await;
+    assert_eq!(codes_in(&html, "<code>G5-"), vec!["G5-P01".to_owned()]);
+    let (_, html) = app.get_text("/org-units?status=closed&q=mau").await;
+    assert!(codes_in(&html, "<code>G5-").is_empty());
+    // Agencies filtered by province and status, paged the same way.
+    let (_, html) = app
+        .get_text(&format!(
+            "/admin/agencies?province={province}&status=active"
+        ))
+        .await;
+    let agencies = codes_in(&html, "<td>G5-");
+    assert_eq!(agencies.len(), 50);
+    assert!(
+        agencies.iter().all(|c| c == "G5-P01-UBND"
+            || c["G5-C".len().."G5-C0001".len()].parse::<u32>().unwrap() <= 65)
+    );
+    assert!(html.contains("rel=\"next\""));
+    // The task board: a search of titles without accents, every shown task matching.
+    let (status, html) = app.get_text("/tasks?q=phoi%20hop%20xa%20mau%200001").await;
+    assert_eq!(status, StatusCode::OK);
+    let shown = html.matches("Phối hợp hỗ trợ tại Xã Mẫu").count();
+    assert_eq!(
+        shown as i64,
+        app.scalar("SELECT COUNT(*) FROM coordination_tasks WHERE title LIKE '%Xã Mẫu 0001%'")
+            .await
+    );
+    // The whole country's pages stay small: fifty rows, not every unit.
+    let (_, all) = app.get_text("/admin/org-units").await;
+    assert!(codes_in(&all, "<code>").len() <= 50);
+}
+
+async fn a_unit_typed_in_a_picker_is_found_and_an_ambiguous_one_is_refused(app: TestApp) {
+    kehoach::gen_data::generate(
+        &app.db,
+        &kehoach::gen_data::Options {
+            provinces: 1,
+            units: 80,
+            activities: 100,
+            seed: 6,
+        },
+    )
+    .await
+    .unwrap();
+    app.login_as("admin").await;
+    // More units than a select offers: the form shows a search box, no list of every unit.
+    let (_, html) = app.get_text("/admin/agencies").await;
+    assert!(html.contains("data-suggest=\"/org-units/search.json\""));
+    assert!(!html.contains("<option value=\"") || html.matches("<option").count() < 60);
+    let before = app.count("agencies").await;
+    let create = |unit: &'static str, code: &'static str| {
+        let app = &app;
+        async move {
+            app.post_form(
+                "/admin/agencies",
+                &[
+                    ("code", code),
+                    ("name", "Công an xã"),
+                    ("short_name", "CA xã"),
+                    ("kind", "police"),
+                    ("org_unit_id", unit),
+                ],
+            )
+            .await
+        }
+    };
+    // Several units match "mau 007" (0070 to 0079 and 0007): refused at the field, nothing written.
+    let r = create("mau 007", "G6-CA-1").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Có nhiều mục khớp"), "{html}");
+    // The suggestions come back with the form, for a phone without JavaScript.
+    assert!(html.contains("<option value=\"Xã Mẫu 0070"));
+    let r = create("xa khong co", "G6-CA-1").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Không tìm thấy mục nào khớp")
+    );
+    // Another unit's id that does not exist is refused too.
+    let r = create("99999999", "G6-CA-1").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("agencies").await, before);
+    // Words without accents naming one unit, or a suggestion as chosen: created there.
+    let r = create("xa mau 0012", "G6-CA-1").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = create("Xã Mẫu 0013 — Tỉnh Mẫu 01 (G6-C0013)", "G6-CA-2").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    for (agency, unit) in [("G6-CA-1", "G6-C0012"), ("G6-CA-2", "G6-C0013")] {
+        assert_eq!(
+            app.scalar(&format!(
+                "SELECT COUNT(*) FROM agencies a JOIN org_units u ON u.id = a.org_unit_id \
+                 WHERE a.code = '{agency}' AND u.code = '{unit}'"
+            ))
+            .await,
+            1
+        );
+    }
+}
