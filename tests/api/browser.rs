@@ -1611,6 +1611,8 @@ async fn every_role_s_main_pages_fit_both_widths_and_the_dashboard_reads_at_a_gl
         );
     }
     assert_ne!(facts["a"], facts["b"], "two colours: {facts}");
+}
+
 /// Issue 27: with the national data of `gen-data` (34 provinces, 3,334 units and agencies),
 /// the administrator's lists of units, agencies and tasks and the merge form stay under the
 /// page budget at phone width (fifty rows a page, pickers as search boxes), pass axe, and a
