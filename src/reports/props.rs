@@ -201,6 +201,7 @@ fn figures() -> impl Strategy<Value = Figures> {
                 coverage,
                 training,
                 victims,
+                direction: Default::default(),
             },
         )
 }

@@ -567,8 +567,7 @@ pub fn labelled_sections(
             let number = match (k.as_str(), area) {
                 (_, Some(a)) => format!("II.{}. ", a.number + offset),
                 ("funding", _) => format!("II.{}. ", f.areas.len() + 2),
-                ("shortcomings", _) if level == Level::Compiled => "III.2. ".to_owned(),
-                ("shortcomings", _) => "III. ".to_owned(),
+                ("shortcomings", _) => "III.2. ".to_owned(),
                 _ => String::new(),
             };
             let label = area.map(|a| a.heading.clone());
