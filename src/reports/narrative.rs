@@ -402,12 +402,31 @@ mod tests {
             area_draft(&a),
             "Trong kỳ, đã tổ chức 25 hoạt động nói chuyện chuyên đề với 1.250 lượt người tham dự, \
              trong đó 640 lượt nữ và 120 lượt người dân tộc thiểu số. Cấp phát 500 tờ rơi. \
-             So với cùng kỳ năm trước, tăng 5 hoạt động."
+             So với cùng kỳ năm trước, số hoạt động tăng 5 (từ 20 lên 25)."
         );
+        // Nothing recorded: nothing drafted, and the document leaves the area out.
+        assert_eq!(area_draft(&AreaFigures::default()), "");
+        // An area with only statistics says what they are and nothing about activities.
+        let stats_only = Figures {
+            areas: vec![AreaFigures {
+                number: 1,
+                area: "victim_support".into(),
+                heading: "Tiếp nhận, hỗ trợ nạn nhân".into(),
+                ..Default::default()
+            }],
+            victims: crate::reports::figures::Victims {
+                received: 4,
+                received_women: 4,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let d = drafts(&stats_only, Level::Compiled);
         assert_eq!(
-            area_draft(&AreaFigures::default()),
-            "Trong kỳ, chưa có hoạt động nào được ghi nhận cho nội dung này."
+            d["area_1"],
+            "Tiếp nhận 4 nạn nhân bị mua bán trở về (cả 4 đều là nữ)."
         );
+        assert!(!d["shortcomings"].contains("Tiếp nhận, hỗ trợ nạn nhân"));
     }
 
     #[test]
@@ -427,7 +446,7 @@ mod tests {
             d.get("results").map(String::as_str),
             Some(
                 "Trong kỳ, cơ quan chưa chủ trì tổ chức hoạt động tuyên truyền nào. \
-                 Phối hợp hoàn thành 2 nhiệm vụ, hỗ trợ 3 lượt người; 1 nhiệm vụ đang thực hiện."
+                 Hoàn thành 2 nhiệm vụ phối hợp, hỗ trợ 3 người; 1 nhiệm vụ đang thực hiện."
             )
         );
         assert_eq!(
@@ -437,7 +456,8 @@ mod tests {
                 "recommendations",
                 "results",
                 "shortcomings",
-                "situation"
+                "situation",
+                "strengths"
             ]
         );
         let held = Figures {

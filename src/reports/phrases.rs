@@ -630,3 +630,410 @@ pub fn doubled_words(text: &str) -> Option<String> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reports::figures::{MaterialCount, ReportsIn, SupportLine, TypeCount};
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn talks(sessions: i64, participants: i64, women: i64) -> AreaFigures {
+        AreaFigures {
+            sessions,
+            participants,
+            women,
+            by_type: vec![TypeCount {
+                code: "talk".into(),
+                name: "Nói chuyện chuyên đề".into(),
+                sessions,
+                participants,
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn women_agree_with_the_group() {
+        assert_eq!(women_of(0, 4, ""), None);
+        assert_eq!(women_of(1, 1, "").as_deref(), Some("là nữ"));
+        assert_eq!(women_of(4, 4, "").as_deref(), Some("cả 4 đều là nữ"));
+        assert_eq!(women_of(3, 4, "").as_deref(), Some("trong đó 3 nữ"));
+        assert_eq!(
+            women_of(640, 1250, "lượt").as_deref(),
+            Some("trong đó 640 lượt nữ")
+        );
+    }
+
+    #[test]
+    fn year_on_year_only_with_an_earlier_year() {
+        assert_eq!(year_on_year(68, 0, "hoạt động"), None);
+        assert_eq!(
+            year_on_year(25, 20, "hoạt động").as_deref(),
+            Some("So với cùng kỳ năm trước, số hoạt động tăng 5 (từ 20 lên 25).")
+        );
+        assert_eq!(
+            year_on_year(18, 20, "hoạt động").as_deref(),
+            Some("So với cùng kỳ năm trước, số hoạt động giảm 2 (từ 20 xuống 18).")
+        );
+        assert_eq!(
+            year_on_year(0, 3, "hoạt động").as_deref(),
+            Some("So với cùng kỳ năm trước, số hoạt động giảm 3 (từ 3 xuống 0).")
+        );
+        assert_eq!(
+            year_on_year(7, 7, "hoạt động").as_deref(),
+            Some("Số hoạt động bằng cùng kỳ năm trước (7 hoạt động).")
+        );
+    }
+
+    #[test]
+    fn the_territory_follows_the_kind_of_unit() {
+        assert_eq!(on_territory("thị trấn"), "trên địa bàn thị trấn");
+        assert_eq!(on_territory("Phường"), "trên địa bàn phường");
+        assert_eq!(on_territory("đặc khu"), "trên địa bàn đặc khu");
+        assert_eq!(on_territory(""), "trên địa bàn");
+        assert_eq!(
+            totals("thị trấn", 0, 0),
+            "Trong kỳ, trên địa bàn thị trấn chưa tổ chức hoạt động phòng, chống mua bán người nào."
+        );
+        assert_eq!(
+            totals("xã", 1, 0),
+            "Trong kỳ, trên địa bàn xã đã tổ chức 1 hoạt động phòng, chống mua bán người."
+        );
+        assert_eq!(
+            totals("phường", 12, 1250),
+            "Trong kỳ, trên địa bàn phường đã tổ chức 12 hoạt động phòng, chống mua bán người, thu hút 1.250 lượt người tham dự."
+        );
+    }
+
+    #[test]
+    fn activities_count_attendances_as_luot() {
+        assert_eq!(activities(&AreaFigures::default()), None);
+        assert_eq!(
+            activities(&talks(1, 0, 0)).as_deref(),
+            Some("Trong kỳ, đã tổ chức 1 hoạt động nói chuyện chuyên đề.")
+        );
+        let mut a = talks(25, 1250, 640);
+        a.ethnic_minority = 120;
+        assert_eq!(
+            activities(&a).as_deref(),
+            Some(
+                "Trong kỳ, đã tổ chức 25 hoạt động nói chuyện chuyên đề với 1.250 lượt người \
+                 tham dự, trong đó 640 lượt nữ và 120 lượt người dân tộc thiểu số."
+            )
+        );
+        assert_eq!(
+            activities(&talks(2, 40, 40)).as_deref(),
+            Some(
+                "Trong kỳ, đã tổ chức 2 hoạt động nói chuyện chuyên đề với 40 lượt người \
+                 tham dự, toàn bộ là nữ."
+            )
+        );
+        let mut classes = talks(3, 90, 0);
+        classes.by_type.push(TypeCount {
+            code: "training".into(),
+            name: "Tập huấn".into(),
+            sessions: 1,
+            participants: 30,
+        });
+        assert!(
+            activities(&classes)
+                .unwrap()
+                .starts_with("Trong kỳ, đã tổ chức 3 hoạt động nói chuyện chuyên đề và 1 lớp tập huấn với")
+        );
+    }
+
+    #[test]
+    fn materials_broadcasts_tasks_and_money() {
+        let mut a = AreaFigures::default();
+        assert_eq!(materials(&a), None);
+        a.materials = vec![
+            MaterialCount {
+                code: "leaflet".into(),
+                name: "Tờ rơi".into(),
+                produced: 600,
+                distributed: 500,
+            },
+            MaterialCount {
+                code: "poster".into(),
+                name: "Áp phích".into(),
+                produced: 10,
+                distributed: 0,
+            },
+        ];
+        assert_eq!(materials(&a).as_deref(), Some("Cấp phát 500 tờ rơi."));
+        assert_eq!(broadcasts(0, 30), None);
+        assert_eq!(
+            broadcasts(1, 0).as_deref(),
+            Some("Phát thanh 1 lần trên hệ thống truyền thanh cơ sở.")
+        );
+        assert_eq!(
+            broadcasts(12, 180).as_deref(),
+            Some("Phát thanh 12 lần với thời lượng 180 phút trên hệ thống truyền thanh cơ sở.")
+        );
+        assert_eq!(tasks(0, 0, 5), None);
+        assert_eq!(
+            tasks(2, 1, 3).as_deref(),
+            Some("Hoàn thành 2 nhiệm vụ phối hợp, hỗ trợ 3 người; 1 nhiệm vụ đang thực hiện.")
+        );
+        assert_eq!(
+            tasks(0, 2, 0).as_deref(),
+            Some("2 nhiệm vụ đang thực hiện.")
+        );
+        assert_eq!(area_budget(0), None);
+        assert_eq!(
+            area_budget(15_000_000).as_deref(),
+            Some("Kinh phí đã chi cho nội dung này 15.000.000 đồng.")
+        );
+        assert_eq!(funding(&[("Ngân sách xã".into(), 0)]), None);
+        assert_eq!(
+            funding(&[("Ngân sách huyện".into(), 2_000_000), ("Xã hội hóa".into(), 500_000)])
+                .as_deref(),
+            Some("Tổng kinh phí đã chi 2.500.000 đồng, gồm: ngân sách huyện 2.000.000 đồng và xã hội hóa 500.000 đồng.")
+        );
+    }
+
+    #[test]
+    fn victims_are_people_and_support_is_acts() {
+        assert_eq!(victims(&Victims::default()), None);
+        let four = Victims {
+            received: 4,
+            received_women: 4,
+            supported: vec![
+                SupportLine {
+                    code: "a".into(),
+                    name: "Hỗ trợ tâm lý".into(),
+                    legal_basis: String::new(),
+                    persons: 10,
+                },
+                SupportLine {
+                    code: "b".into(),
+                    name: "Hỗ trợ y tế".into(),
+                    legal_basis: String::new(),
+                    persons: 0,
+                },
+            ],
+            ..Default::default()
+        };
+        assert_eq!(
+            victims(&four).as_deref(),
+            Some(
+                "Tiếp nhận 4 nạn nhân bị mua bán trở về (cả 4 đều là nữ). \
+                 Thực hiện 10 lượt hỗ trợ nạn nhân, gồm: hỗ trợ tâm lý 10 lượt."
+            )
+        );
+        let one = Victims {
+            received: 1,
+            received_women: 1,
+            ..Default::default()
+        };
+        assert_eq!(
+            victims(&one).as_deref(),
+            Some("Tiếp nhận 1 nạn nhân bị mua bán trở về (là nữ).")
+        );
+        let some = Victims {
+            received: 5,
+            received_women: 3,
+            received_children: 1,
+            ..Default::default()
+        };
+        assert_eq!(
+            victims(&some).as_deref(),
+            Some("Tiếp nhận 5 nạn nhân bị mua bán trở về (trong đó 3 nữ, 1 trẻ em dưới 16 tuổi).")
+        );
+        let children = Victims {
+            received: 2,
+            received_children: 2,
+            ..Default::default()
+        };
+        assert_eq!(
+            victims(&children).as_deref(),
+            Some("Tiếp nhận 2 nạn nhân bị mua bán trở về (cả 2 đều là trẻ em dưới 16 tuổi).")
+        );
+        // Only statistics, nobody received: the support acts alone.
+        let acts = Victims {
+            supported: four.supported.clone(),
+            ..Default::default()
+        };
+        assert_eq!(
+            victims(&acts).as_deref(),
+            Some("Thực hiện 10 lượt hỗ trợ nạn nhân, gồm: hỗ trợ tâm lý 10 lượt.")
+        );
+        let withheld = Victims {
+            withheld: true,
+            ..four
+        };
+        assert_eq!(victims(&withheld), None);
+    }
+
+    fn plan(number: Option<&str>) -> PlanRef {
+        PlanRef {
+            number: number.map(str::to_owned),
+            issued_on: Some(d(2026, 1, 15)),
+            issuer: "UBND huyện Tây Hòa".into(),
+            title: "thực hiện công tác phòng, chống mua bán người năm 2026".into(),
+        }
+    }
+
+    #[test]
+    fn direction_says_what_was_issued_amended_requested_and_assigned() {
+        assert!(direction(&Direction::default()).is_empty());
+        let district = Direction {
+            kind_word: "huyện".into(),
+            plan: Some(plan(Some("12/KH-UBND"))),
+            period_start: d(2026, 1, 1),
+            period_end: d(2026, 6, 30),
+            due_date: Some(d(2026, 7, 10)),
+            amendments: vec![d(2026, 3, 10)],
+            tasks_assigned: 5,
+            tasks_assigned_done: 3,
+            reports: Some(ReportsIn {
+                expected: 14,
+                received: 12,
+                late: vec!["Xã Hòa Mỹ".into()],
+                missing: vec!["Xã A".into(), "Xã B".into()],
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            direction(&district),
+            [
+                "UBND huyện Tây Hòa đã ban hành Kế hoạch số 12/KH-UBND ngày 15/01/2026 về thực hiện công tác phòng, chống mua bán người năm 2026, giao nhiệm vụ cho các cơ quan, đơn vị liên quan.",
+                "Trong kỳ, Kế hoạch được điều chỉnh 1 lần (ngày 10/03/2026).",
+                "Đã đề nghị 14 đơn vị báo cáo kết quả thực hiện từ ngày 01/01/2026 đến ngày 30/06/2026, thời hạn gửi báo cáo ngày 10/07/2026; đã nhận 12/14 báo cáo.",
+                "Trong kỳ, đã giao 5 nhiệm vụ phối hợp cho các cơ quan, đơn vị; đã hoàn thành 3 nhiệm vụ.",
+            ]
+        );
+        let town = Direction {
+            kind_word: "thị trấn".into(),
+            plan: Some(PlanRef {
+                issuer: "UBND thị trấn Phú Thứ".into(),
+                number: Some("05/KH-UBND".into()),
+                ..plan(None)
+            }),
+            superior: Some(plan(Some("12/KH-UBND"))),
+            ..Default::default()
+        };
+        assert_eq!(
+            direction(&town),
+            ["Thực hiện Kế hoạch số 12/KH-UBND ngày 15/01/2026 của UBND huyện Tây Hòa, UBND thị trấn Phú Thứ đã ban hành Kế hoạch số 05/KH-UBND ngày 15/01/2026 để triển khai trên địa bàn thị trấn."]
+        );
+        assert_eq!(tasks_assigned(0, 0), None);
+        assert_eq!(
+            tasks_assigned(2, 2).as_deref(),
+            Some("Trong kỳ, đã giao 2 nhiệm vụ phối hợp cho các cơ quan, đơn vị, tất cả đã hoàn thành.")
+        );
+        let none_in = Direction {
+            reports: Some(ReportsIn {
+                expected: 3,
+                ..Default::default()
+            }),
+            ..district.clone()
+        };
+        assert!(request(&none_in).unwrap().ends_with("; đến nay chưa nhận được báo cáo nào."));
+    }
+
+    fn target(name: &str, target: i64, result: i64) -> TargetLine {
+        TargetLine {
+            indicator: "x".into(),
+            name: name.into(),
+            target,
+            result,
+        }
+    }
+
+    #[test]
+    fn targets_met_missed_and_at_risk() {
+        let met = target("Số buổi tuyên truyền", 10, 12);
+        let short = target("Số lượt người tham dự", 1000, 300);
+        let close = target("Số lớp tập huấn", 4, 3);
+        assert_eq!(targets_met(&[]), None);
+        assert_eq!(targets_met(&[&short]), None);
+        assert_eq!(
+            targets_met(&[&met]).as_deref(),
+            Some("Đạt và vượt cả 1 chỉ tiêu kế hoạch: số buổi tuyên truyền (kế hoạch 10, thực hiện 12).")
+        );
+        assert!(targets_met(&[&met, &short]).unwrap().starts_with("Đạt và vượt 1/2 chỉ tiêu"));
+        // Over: what is short is missed.
+        assert_eq!(
+            targets_missed(&[&met, &short], Some(100)).as_deref(),
+            Some("Còn 1 chỉ tiêu chưa đạt: số lượt người tham dự (kế hoạch 1.000, thực hiện 300, đạt 30%).")
+        );
+        // Half-way: behind the time gone is at risk, ahead of it is not.
+        assert_eq!(
+            targets_missed(&[&short, &close], Some(50)).as_deref(),
+            Some("Có 1 chỉ tiêu tiến độ thực hiện chậm, có nguy cơ không đạt kế hoạch: số lượt người tham dự (kế hoạch 1.000, thực hiện 300, đạt 30%).")
+        );
+        assert_eq!(targets_missed(&[&met], None), None);
+    }
+
+    #[test]
+    fn coverage_idle_units_reports_and_overdue_tasks() {
+        assert_eq!(coverage_reached(0, 14, "xã"), None);
+        assert_eq!(
+            coverage_reached(14, 14, "xã, thị trấn").as_deref(),
+            Some("Tất cả 14 xã, thị trấn đều tổ chức hoạt động trong kỳ.")
+        );
+        assert_eq!(
+            coverage_reached(12, 14, "xã").as_deref(),
+            Some("12/14 xã đã tổ chức hoạt động trong kỳ.")
+        );
+        assert_eq!(units_without_activity(&[], 14, "xã"), None);
+        assert_eq!(
+            units_without_activity(&["Xã A".into(), "Xã B".into()], 14, "xã").as_deref(),
+            Some("Còn 2/14 xã chưa tổ chức hoạt động nào trong kỳ: Xã A, Xã B.")
+        );
+        assert_eq!(
+            units_without_activity(&["Xã A".into()], 1, "xã").as_deref(),
+            Some("Chưa xã nào tổ chức hoạt động trong kỳ.")
+        );
+        assert!(reports_behind(&[], &[]).is_empty());
+        assert_eq!(
+            reports_behind(&["Xã C".into()], &["Xã A".into()]),
+            [
+                "Còn 1 đơn vị chưa gửi báo cáo: Xã A.",
+                "1 đơn vị gửi báo cáo chậm so với thời hạn: Xã C."
+            ]
+        );
+        assert_eq!(overdue_tasks(0), None);
+        assert_eq!(
+            overdue_tasks(2).as_deref(),
+            Some("Còn 2 nhiệm vụ phối hợp quá hạn nhưng chưa hoàn thành.")
+        );
+        assert_eq!(idle_areas(&[]), None);
+        assert_eq!(
+            idle_areas(&["Kiểm tra, giám sát".into()]).as_deref(),
+            Some("Nội dung \"Kiểm tra, giám sát\" chưa có kết quả được ghi nhận trong kỳ.")
+        );
+    }
+
+    #[test]
+    fn the_next_period_from_plan_items_and_shortcomings() {
+        assert_eq!(next_items(&[]), None);
+        assert_eq!(
+            next_items(&[("1.2. Tuyên truyền tại cộng đồng".into(), 5)]).as_deref(),
+            Some("Tiếp tục triển khai các nội dung của Kế hoạch trong kỳ tới: 1.2. Tuyên truyền tại cộng đồng (5 hoạt động dự kiến).")
+        );
+        assert!(remedies(&[], 0, 0).is_empty());
+        assert_eq!(
+            remedies(&["Xã A".into(), "Xã B".into()], 1, 2),
+            [
+                "Đôn đốc, hướng dẫn Xã A và Xã B tổ chức hoạt động trong kỳ tới.",
+                "Tập trung thực hiện các chỉ tiêu chưa đạt hoặc có nguy cơ không đạt.",
+                "Hoàn thành 2 nhiệm vụ phối hợp quá hạn."
+            ]
+        );
+    }
+
+    #[test]
+    fn doubled_words_are_found() {
+        assert_eq!(
+            doubled_words("Trên đây là báo cáo báo cáo kết quả").as_deref(),
+            Some("báo cáo")
+        );
+        assert_eq!(doubled_words("cả 4 đều là nữ"), None);
+        assert_eq!(doubled_words("từ 20 lên 20 hoạt động"), None);
+    }
+}
