@@ -396,7 +396,8 @@ pub fn annexes(f: &Figures, attached: &str) -> Vec<Annex> {
         && v.hotline_received == 0
         && v.loans_count == 0;
     let kept = [
-        !f.units.is_empty(),
+        // A table of communes where nothing was held would only print "Tổng cộng 0".
+        f.units.iter().any(|u| u.sessions > 0),
         !f.training.is_empty(),
         !v_empty,
         !f.budget.is_empty(),

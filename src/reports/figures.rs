@@ -798,18 +798,24 @@ async fn next_items(
         .all(db)
         .await?;
     items.sort_by_key(|i| (i.plan_id, i.position, i.id));
-    Ok(items
-        .into_iter()
-        .map(|i| {
+    // The same item copied into several communes' plans is one line, its counts added.
+    let mut out: Vec<(String, i64)> = Vec::new();
+    let lines = items.into_iter().map(|i| {
             let label = i.label.trim().trim_end_matches('.');
             let name = if label.is_empty() || label == "-" || label == "+" {
                 i.heading.trim().to_owned()
             } else {
                 format!("{label}. {}", i.heading.trim())
             };
-            (name, count.get(&i.id).copied().unwrap_or(0))
-        })
-        .collect())
+        (name, count.get(&i.id).copied().unwrap_or(0))
+    });
+    for (name, n) in lines {
+        match out.iter_mut().find(|(x, _)| *x == name) {
+            Some(line) => line.1 += n,
+            None => out.push((name, n)),
+        }
+    }
+    Ok(out)
 }
 
 /// Sums the monthly support statistics of the units over the months of the period.

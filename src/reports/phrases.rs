@@ -127,7 +127,7 @@ pub fn direction(d: &Direction) -> Vec<String> {
                 plan_citation(sup),
                 on_territory(&d.kind_word)
             ),
-            (None, false) => String::new(),
+            (None, false) => format!("{} triển khai thực hiện Kế hoạch về {}.", p.issuer, p.title),
         };
         if !own.is_empty() {
             out.push(own);
@@ -507,14 +507,14 @@ pub fn idle_areas(headings: &[String]) -> Option<String> {
     match headings.len() {
         0 => None,
         1 => Some(format!(
-            "Nội dung \"{}\" chưa có kết quả được ghi nhận trong kỳ.",
+            "Nội dung “{}” chưa có kết quả được ghi nhận trong kỳ.",
             headings[0]
         )),
         _ => Some(format!(
             "Các nội dung chưa có kết quả được ghi nhận trong kỳ: {}.",
             headings
                 .iter()
-                .map(|h| format!("\"{h}\""))
+                .map(|h| format!("“{h}”"))
                 .collect::<Vec<_>>()
                 .join(", ")
         )),
@@ -1005,7 +1005,7 @@ mod tests {
         assert_eq!(idle_areas(&[]), None);
         assert_eq!(
             idle_areas(&["Kiểm tra, giám sát".into()]).as_deref(),
-            Some("Nội dung \"Kiểm tra, giám sát\" chưa có kết quả được ghi nhận trong kỳ.")
+            Some("Nội dung “Kiểm tra, giám sát” chưa có kết quả được ghi nhận trong kỳ.")
         );
     }
 

@@ -583,7 +583,7 @@ fn annex_figures(f: &Figures) -> Vec<i64> {
         |u: &UnitRow| u.broadcasts,
     ];
     // An annex with nothing to show is left out of the document, its totals with it.
-    if !f.units.is_empty() {
+    if f.units.iter().any(|u| u.sessions > 0) {
         for g in columns {
             let column = units(g);
             out.push(column.iter().sum());
@@ -622,7 +622,12 @@ fn annex_figures(f: &Figures) -> Vec<i64> {
 /// The texts of the annex tables, as cells.
 fn annex_texts(f: &Figures) -> Vec<String> {
     let mut out = Vec::new();
-    for u in &f.units {
+    let units = if f.units.iter().any(|u| u.sessions > 0) {
+        &f.units[..]
+    } else {
+        &[]
+    };
+    for u in units {
         let mut name = u.name.clone();
         if u.ethnic_minority {
             name.push_str(" (DTTS)");

@@ -26,6 +26,7 @@ mod password_reset;
 mod plans;
 mod privacy;
 mod query_plans;
+mod report_writing;
 mod reports;
 mod setup;
 mod shell;
