@@ -771,7 +771,8 @@ proptest! {
         }
         let unit = drafts(&f, Level::Unit);
         if f.activities_held > 0 {
-            prop_assert!(unit["results"].contains(&format!("đã tổ chức {} hoạt động", format_number(f.activities_held))));
+            let cited = format!("đã tổ chức {} hoạt động", format_number(f.activities_held));
+            prop_assert!(unit["results"].contains(&cited));
         } else {
             prop_assert!(unit["results"].contains("chưa tổ chức hoạt động"));
         }
