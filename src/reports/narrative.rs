@@ -471,6 +471,31 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_required_section_is_named() {
+        let mut n = Narrative::new();
+        assert_eq!(missing_required(&n, Level::Unit), Some("results"));
+        n.insert(
+            "leadership".into(),
+            Section {
+                draft: "  ".into(),
+                text: None,
+            },
+        );
+        assert_eq!(missing_required(&n, Level::Compiled), Some("leadership"));
+        n.insert(
+            "leadership".into(),
+            Section {
+                draft: String::new(),
+                text: Some("Đã ban hành Kế hoạch.".into()),
+            },
+        );
+        assert_eq!(missing_required(&n, Level::Compiled), None);
+        // Drafted from the figures, a unit's results always say something.
+        let d = drafts(&Figures::default(), Level::Unit);
+        assert!(!d["results"].is_empty());
+    }
+
+    #[test]
     fn a_refresh_keeps_what_people_wrote() {
         let f = Figures::default();
         let mut n = refresh(&Narrative::new(), &f, Level::Unit);

@@ -2,10 +2,87 @@
 //! district's and the province's of today, compiled and unit alike) is exported as DOCX over
 //! HTTP and its text checked against the rules of docs/report-writing.md.
 
+use crate::db_tests;
 use crate::helpers::{Backend, TestApp, spawn_fresh_app};
+use crate::reports::{open_period, report_of};
+use reqwest::StatusCode;
 use chrono::TimeZone;
 use kehoach::entities::{activity, org_unit, report, reporting_period};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+db_tests!(the_editor_has_a_box_per_area_saves_a_section_and_keeps_the_others);
+
+/// The editor: one box per content area labelled from the plan, growing with its text; a
+/// section's own button saves and returns to it, keeping what the other sections hold.
+async fn the_editor_has_a_box_per_area_saves_a_section_and_keeps_the_others(app: TestApp) {
+    let commune = app.another_browser();
+    commune.login_as("commune").await;
+    app.login_as("compiler").await;
+    let period = open_period(&app).await;
+    let report = report_of(&app, period, "PY-TH-HOAPHONG").await;
+    let (status, page) = commune.get_text(&format!("/reports/{report}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let areas = app
+        .count(&format!(
+            "plan_items WHERE plan_id = (SELECT plan_id FROM reporting_periods WHERE id = {period}) AND area_code IS NOT NULL"
+        ))
+        .await;
+    let boxes = page.matches("name=\"section_area_").count() as i64;
+    assert!(boxes >= 1 && (areas == 0 || boxes == areas), "{boxes} boxes, {areas} areas");
+    assert_eq!(
+        page.matches("data-grow").count(),
+        page.matches("name=\"section_").count()
+    );
+    assert!(page.contains("name=\"save_section\" value=\"situation\""));
+    assert!(page.contains(&format!("href=\"/reports/{report}/print\"")));
+    assert!(page.contains("Xem trước bản in"));
+    let version = |app: &TestApp| {
+        let app = app.another_browser();
+        async move {
+            app.scalar(&format!("SELECT version AS n FROM reports WHERE id = {report}"))
+                .await
+                .to_string()
+        }
+    };
+    let v = version(&app).await;
+    let r = commune
+        .post_form(
+            &format!("/reports/{report}"),
+            &[
+                ("version", &v),
+                ("section_recommendations", "Đề nghị hỗ trợ tài liệu."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let v = version(&app).await;
+    let r = commune
+        .post_form(
+            &format!("/reports/{report}"),
+            &[
+                ("version", &v),
+                ("save_section", "situation"),
+                ("section_situation", "Tình hình ổn định."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.ends_with(&format!("/reports/{report}#s-situation")), "{to}");
+    let (_, page) = commune.get_text(&format!("/reports/{report}")).await;
+    assert!(page.contains("Tình hình ổn định."));
+    assert!(page.contains("Đề nghị hỗ trợ tài liệu."), "the other section is kept");
+    // A section name that is not one is no redirect target.
+    let v = version(&app).await;
+    let r = commune
+        .post_form(
+            &format!("/reports/{report}"),
+            &[("version", &v), ("save_section", "x\"><script>")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(!r.headers()["location"].to_str().unwrap().contains("script"));
+}
 
 /// The demo seeded on a fixed day, as `serve --demo` seeds it.
 async fn demo(backend: Backend) -> TestApp {
