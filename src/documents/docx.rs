@@ -148,10 +148,18 @@ pub fn render_docx(doc: &OfficialDocument) -> Result<Vec<u8>, DocumentError> {
     docx = docx
         .created_at(&dated)
         .updated_at(&dated)
-        .custom_property("Issuer", issuer.clone());
+        // docx-rs writes a custom property's text as given: escaped here.
+        .custom_property("Issuer", xml_escape(&issuer));
     let mut buf = Cursor::new(Vec::new());
     docx.pack(&mut buf).map_err(docx_rs::DocxError::from)?;
     with_creator(&buf.into_inner(), &issuer)
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// "2026-12-03T00:00:00Z": the document's date, or the first day of its year while undated.
@@ -194,10 +202,7 @@ fn with_creator(packed: &[u8], creator: &str) -> Result<Vec<u8>, DocumentError> 
     let io_err = |e: std::io::Error| DocumentError::Package(e.to_string());
     let mut archive = zip::ZipArchive::new(Cursor::new(packed)).map_err(zip_err)?;
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let escaped = creator
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
+    let escaped = xml_escape(creator);
     for i in 0..archive.len() {
         let mut entry = archive.by_index(i).map_err(zip_err)?;
         let name = entry.name().to_owned();
