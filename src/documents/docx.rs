@@ -175,7 +175,7 @@ fn issuer_name(doc: &OfficialDocument) -> String {
     let lines: Vec<String> = doc
         .issuer
         .iter()
-        .map(|l| l.text.trim().to_owned())
+        .map(|l| nfc(&l.text).trim().to_owned())
         .filter(|l| !l.is_empty())
         .collect();
     match lines.split_first() {
