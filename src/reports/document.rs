@@ -536,6 +536,7 @@ pub fn xlsx(d: &ReportDoc<'_>) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let cell = Format::new()
         .set_border(FormatBorder::Thin)
         .set_font_name("Times New Roman");
+    let plain = Format::new().set_font_name("Times New Roman");
     let num = Format::new()
         .set_border(FormatBorder::Thin)
         .set_num_format("#,##0")
@@ -552,14 +553,31 @@ pub fn xlsx(d: &ReportDoc<'_>) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         let ws = wb.add_worksheet();
         // "Phụ lục I": accents kept, within Excel's 31 characters and allowed characters.
         ws.set_name(&annex.title)?;
+        let header_row = 3u32;
+        ws.set_paper_size(9);
         if annex.landscape {
             ws.set_landscape();
         }
-        ws.set_paper_size(9);
         ws.set_print_fit_to_pages(1, 0);
+        ws.set_repeat_rows(header_row, header_row)?;
         ws.write_with_format(0, 0, &annex.title, &title)?;
-        ws.write(1, 0, &annex.subtitle)?;
-        let header_row = 3u32;
+        ws.write_with_format(1, 0, &annex.subtitle, &plain)?;
+        if let Some(note) = &annex.note {
+            ws.write_with_format(2, 0, note.replace('\n', " "), &plain)?;
+        }
+        let headers = annex.table.header_rows.iter().flatten().enumerate().filter_map(|(c, h)| {
+            let width = annex.table.column_widths.get(c).copied().unwrap_or(10);
+            match &h.value {
+                crate::documents::CellValue::Text(s) => {
+                    Some((s.as_str(), f64::from(width.max(6)) * 0.9))
+                }
+                crate::documents::CellValue::Number(_) => None,
+            }
+        });
+        ws.set_row_height(
+            header_row,
+            crate::spreadsheets::sheet::header_height(headers),
+        )?;
         for (c, h) in annex.table.header_rows.iter().flatten().enumerate() {
             let col = u16::try_from(c).unwrap_or(0);
             if let crate::documents::CellValue::Text(s) = &h.value {

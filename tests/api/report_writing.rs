@@ -290,6 +290,25 @@ async fn check_demo_reports(backend: Backend) {
         }
     }
     assert!(units_with_results >= 5, "{units_with_results}");
+    // The province's XLSX annex re-read: sheet names with accents, tall header rows, page
+    // setup, and every cell in Times New Roman.
+    let province = reports.iter().find(|r| r.level == "compiled" && r.period_id == reports.iter().map(|r| r.period_id).max().unwrap()).unwrap();
+    let bytes = admin
+        .get(&format!("/reports/{}/xlsx", province.id))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let workbook = crate::reports::part(&bytes, "xl/workbook.xml");
+    assert!(workbook.contains("name=\"Phụ lục I\""), "{workbook}");
+    let sheet = crate::reports::part(&bytes, "xl/worksheets/sheet1.xml");
+    assert!(sheet.contains("<row r=\"4\"") && sheet.contains("customHeight=\"1\""), "{sheet}");
+    assert!(sheet.contains("paperSize=\"9\"") && sheet.contains("orientation=\"landscape\""));
+    assert!(workbook.contains("_xlnm.Print_Titles"));
+    // Every written cell carries a style: none falls back to the default font.
+    assert!(!sheet.contains("<c r=\"A2\" t=\"s\">"), "{sheet}");
+    let styles = crate::reports::part(&bytes, "xl/styles.xml");
+    assert!(styles.contains("<name val=\"Times New Roman\"/>"));
 }
 
 #[tokio::test]
