@@ -321,3 +321,111 @@ async fn the_demo_reports_read_as_a_clerk_signs_them_sqlite() {
 async fn the_demo_reports_read_as_a_clerk_signs_them_postgres() {
     check_demo_reports(Backend::Postgres).await;
 }
+
+/// Renders a DOCX to PDF with LibreOffice; returns each page's text and whether it is landscape.
+fn render(docx: &[u8], dir: &std::path::Path, name: &str) -> Vec<(String, bool)> {
+    use std::process::Command;
+    let path = dir.join(format!("{name}.docx"));
+    std::fs::write(&path, docx).unwrap();
+    let profile = format!("-env:UserInstallation=file://{}/lo-profile", dir.display());
+    let status = Command::new("soffice")
+        .args([profile.as_str(), "--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(dir)
+        .arg(&path)
+        .status()
+        .expect("soffice (libreoffice-writer-nogui)");
+    assert!(status.success());
+    let pdf = dir.join(format!("{name}.pdf"));
+    let text = Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    let info = Command::new("pdfinfo")
+        .args(["-f", "1", "-l", "999"])
+        .arg(&pdf)
+        .output()
+        .expect("pdfinfo (poppler-utils)");
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    // "Page    3 size: 841.89 x 595.28 pts (A4)"
+    let landscape: Vec<bool> = info
+        .lines()
+        .filter(|l| l.starts_with("Page") && l.contains(" size: "))
+        .map(|l| {
+            let dims: Vec<f64> = l
+                .split(" size: ")
+                .nth(1)
+                .unwrap()
+                .split_whitespace()
+                .filter_map(|w| w.parse().ok())
+                .collect();
+            dims[0] > dims[1]
+        })
+        .collect();
+    let pages: Vec<String> = text.split('\u{c}').map(str::to_owned).collect();
+    landscape
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| (pages.get(i).cloned().unwrap_or_default(), l))
+        .collect()
+}
+
+/// The district's report and a commune's, rendered by LibreOffice: the closing paragraph shares
+/// its page with the signature, and the wide annex's pages are landscape.
+async fn rendered_reports(backend: Backend) {
+    let app = demo(backend).await;
+    let admin = app.another_browser();
+    admin.login_as("admin").await;
+    let dir = tempfile::tempdir().unwrap();
+    for (code, level) in [("PY-TH", "compiled"), ("PY-TH-PHUTHU", "unit")] {
+        let unit = org_unit::Entity::find()
+            .filter(org_unit::Column::Code.eq(code))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let r = report::Entity::find()
+            .filter(report::Column::OrgUnitId.eq(unit.id))
+            .filter(report::Column::Level.eq(level))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let bytes = admin
+            .get(&format!("/reports/{}/docx", r.id))
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        let pages = render(&bytes, dir.path(), code);
+        assert!(!pages.is_empty(), "{code}: no page");
+        let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let closing = pages
+            .iter()
+            .position(|(t, _)| squash(t).contains("Trên đây là báo cáo"))
+            .unwrap_or_else(|| panic!("{code}: no closing"));
+        let signer = r.signer_name.trim();
+        assert!(!signer.is_empty(), "{code}: no signer");
+        let signed = pages
+            .iter()
+            .position(|(t, _)| squash(t).contains(signer))
+            .unwrap_or_else(|| panic!("{code}: no signature"));
+        assert_eq!(closing, signed, "{code}: the closing and the signature part");
+        let mut wide = 0;
+        for (text, landscape) in &pages {
+            if squash(text).contains("KẾT QUẢ TRUYỀN THÔNG THEO ĐƠN VỊ") {
+                assert!(landscape, "{code}: the wide annex is portrait");
+                wide += 1;
+            }
+        }
+        assert!(wide > 0, "{code}: the wide annex was not found");
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs LibreOffice"]
+async fn the_district_and_a_commune_report_render_with_the_signature_by_the_closing() {
+    rendered_reports(Backend::Sqlite).await;
+}
