@@ -191,7 +191,10 @@ pub fn official(d: &ReportDoc<'_>) -> OfficialDocument {
             ("lessons", "Bài học kinh nghiệm"),
         ]
     } else {
-        &[("strengths", "Ưu điểm"), ("shortcomings", "Tồn tại, hạn chế")]
+        &[
+            ("strengths", "Ưu điểm"),
+            ("shortcomings", "Tồn tại, hạn chế"),
+        ]
     };
     for (key, title) in parts {
         assessment.add(*title, section_text(n, key));
@@ -565,15 +568,21 @@ pub fn xlsx(d: &ReportDoc<'_>) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         if let Some(note) = &annex.note {
             ws.write_with_format(2, 0, note.replace('\n', " "), &plain)?;
         }
-        let headers = annex.table.header_rows.iter().flatten().enumerate().filter_map(|(c, h)| {
-            let width = annex.table.column_widths.get(c).copied().unwrap_or(10);
-            match &h.value {
-                crate::documents::CellValue::Text(s) => {
-                    Some((s.as_str(), f64::from(width.max(6)) * 0.9))
+        let headers = annex
+            .table
+            .header_rows
+            .iter()
+            .flatten()
+            .enumerate()
+            .filter_map(|(c, h)| {
+                let width = annex.table.column_widths.get(c).copied().unwrap_or(10);
+                match &h.value {
+                    crate::documents::CellValue::Text(s) => {
+                        Some((s.as_str(), f64::from(width.max(6)) * 0.9))
+                    }
+                    crate::documents::CellValue::Number(_) => None,
                 }
-                crate::documents::CellValue::Number(_) => None,
-            }
-        });
+            });
         ws.set_row_height(
             header_row,
             crate::spreadsheets::sheet::header_height(headers),

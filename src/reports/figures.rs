@@ -801,12 +801,12 @@ async fn next_items(
     // The same item copied into several communes' plans is one line, its counts added.
     let mut out: Vec<(String, i64)> = Vec::new();
     let lines = items.into_iter().map(|i| {
-            let label = i.label.trim().trim_end_matches('.');
-            let name = if label.is_empty() || label == "-" || label == "+" {
-                i.heading.trim().to_owned()
-            } else {
-                format!("{label}. {}", i.heading.trim())
-            };
+        let label = i.label.trim().trim_end_matches('.');
+        let name = if label.is_empty() || label == "-" || label == "+" {
+            i.heading.trim().to_owned()
+        } else {
+            format!("{label}. {}", i.heading.trim())
+        };
         (name, count.get(&i.id).copied().unwrap_or(0))
     });
     for (name, n) in lines {

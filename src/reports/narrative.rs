@@ -127,7 +127,11 @@ pub fn area_draft(a: &AreaFigures) -> String {
         phrases::area_budget(a.budget_spent),
         phrases::year_on_year(a.sessions, a.previous_sessions, "hoạt động"),
     ];
-    sentences.into_iter().flatten().collect::<Vec<_>>().join(" ")
+    sentences
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The sentence drafted from the victim figures (empty when there are none).
@@ -180,11 +184,7 @@ fn strengths(f: &Figures, level: Level) -> String {
             &unit_kinds(f),
         ));
     } else {
-        let active = f
-            .areas
-            .iter()
-            .filter(|a| !area_draft(a).is_empty())
-            .count();
+        let active = f.areas.iter().filter(|a| !area_draft(a).is_empty()).count();
         if active > 0 && !f.areas.is_empty() {
             parts.push(Some(if active == f.areas.len() {
                 format!(
@@ -227,7 +227,11 @@ fn shortcomings(f: &Figures, level: Level) -> String {
     parts.push(phrases::idle_areas(&idle_areas(f)));
     parts.push(phrases::targets_missed(&targets(f), d.time_gone));
     if let Some(r) = &d.reports {
-        parts.extend(phrases::reports_behind(&r.late, &r.missing).into_iter().map(Some));
+        parts.extend(
+            phrases::reports_behind(&r.late, &r.missing)
+                .into_iter()
+                .map(Some),
+        );
     }
     parts.push(phrases::overdue_tasks(d.tasks_overdue));
     lines(parts)
@@ -278,12 +282,7 @@ pub fn drafts(f: &Figures, level: Level) -> BTreeMap<String, String> {
                 "Trong kỳ, cơ quan chưa chủ trì tổ chức hoạt động tuyên truyền nào.".to_owned()
             }];
             // An agency's share of the plan is often coordination work rather than events.
-            results.extend(
-                f.areas
-                    .iter()
-                    .map(area_draft)
-                    .filter(|t| !t.is_empty()),
-            );
+            results.extend(f.areas.iter().map(area_draft).filter(|t| !t.is_empty()));
             out.insert("results".to_owned(), results.join(" "));
         }
         Level::Compiled => {

@@ -176,11 +176,7 @@ pub fn request(d: &Direction) -> Option<String> {
     s.push_str(&match r.received {
         0 => "; đến nay chưa nhận được báo cáo nào.".to_owned(),
         n if n == r.expected => format!("; đã nhận đủ {} báo cáo.", number(n)),
-        n => format!(
-            "; đã nhận {}/{} báo cáo.",
-            number(n),
-            number(r.expected)
-        ),
+        n => format!("; đã nhận {}/{} báo cáo.", number(n), number(r.expected)),
     });
     Some(s)
 }
@@ -195,7 +191,7 @@ pub fn tasks_assigned(assigned: i64, done: i64) -> Option<String> {
         number(assigned)
     );
     s.push_str(&match done {
-        0 => "; chưa nhiệm vụ nào hoàn thành.".to_owned(),
+        0 => "; chưa có nhiệm vụ nào hoàn thành.".to_owned(),
         d if d >= assigned => ", tất cả đã hoàn thành.".to_owned(),
         d => format!("; đã hoàn thành {} nhiệm vụ.", number(d)),
     });
@@ -206,7 +202,9 @@ pub fn tasks_assigned(assigned: i64, done: i64) -> Option<String> {
 pub fn totals(kind_word: &str, held: i64, participants: i64) -> String {
     let place = on_territory(kind_word);
     match (held, participants) {
-        (0, _) => format!("Trong kỳ, {place} chưa tổ chức hoạt động phòng, chống mua bán người nào."),
+        (0, _) => {
+            format!("Trong kỳ, {place} chưa tổ chức hoạt động phòng, chống mua bán người nào.")
+        }
         (h, 0) => format!(
             "Trong kỳ, {place} đã tổ chức {} hoạt động phòng, chống mua bán người.",
             number(h)
@@ -350,7 +348,9 @@ pub fn victims(v: &Victims) -> Option<String> {
         }
         // "trong đó" is said once: "(trong đó 3 nữ, 1 trẻ em dưới 16 tuổi)".
         if let Some(first) = of_whom.first_mut()
-            && !(first.starts_with("trong đó") || first.starts_with("cả") || first.starts_with("là "))
+            && !(first.starts_with("trong đó")
+                || first.starts_with("cả")
+                || first.starts_with("là "))
         {
             *first = format!("trong đó {first}");
         }
@@ -415,7 +415,11 @@ pub fn targets_met(targets: &[&TargetLine]) -> Option<String> {
     }
     let all = targets.iter().filter(|t| t.target > 0).count();
     Some(if met.len() == all {
-        format!("Đạt và vượt cả {} chỉ tiêu kế hoạch: {}.", met.len(), met.join("; "))
+        format!(
+            "Đạt và vượt cả {} chỉ tiêu kế hoạch: {}.",
+            met.len(),
+            met.join("; ")
+        )
     } else {
         format!(
             "Đạt và vượt {}/{} chỉ tiêu kế hoạch: {}.",
@@ -490,9 +494,7 @@ pub fn coverage_reached(reached: i64, units: i64, kinds: &str) -> Option<String>
 pub fn units_without_activity(names: &[String], units: i64, kinds: &str) -> Option<String> {
     match names.len() {
         0 => None,
-        n if n as i64 >= units => Some(format!(
-            "Chưa {kinds} nào tổ chức hoạt động trong kỳ."
-        )),
+        n if n as i64 >= units => Some(format!("Chưa {kinds} nào tổ chức hoạt động trong kỳ.")),
         n => Some(format!(
             "Còn {}/{} {kinds} chưa tổ chức hoạt động nào trong kỳ: {}.",
             n,
@@ -622,7 +624,10 @@ pub fn doubled_words(text: &str) -> Option<String> {
     // One- and two-syllable repeats: "báo cáo báo cáo", "cả cả".
     for n in [2usize, 1] {
         for w in words.windows(2 * n) {
-            if w[..n] == w[n..] && w[..n].iter().all(|x| !x.chars().all(|c| c.is_ascii_digit()))
+            if w[..n] == w[n..]
+                && w[..n]
+                    .iter()
+                    .all(|x| !x.chars().all(|c| c.is_ascii_digit()))
             {
                 return Some(w[..n].join(" "));
             }
@@ -738,11 +743,9 @@ mod tests {
             sessions: 1,
             participants: 30,
         });
-        assert!(
-            activities(&classes)
-                .unwrap()
-                .starts_with("Trong kỳ, đã tổ chức 3 hoạt động nói chuyện chuyên đề và 1 lớp tập huấn với")
-        );
+        assert!(activities(&classes).unwrap().starts_with(
+            "Trong kỳ, đã tổ chức 3 hoạt động nói chuyện chuyên đề và 1 lớp tập huấn với"
+        ));
     }
 
     #[test]
@@ -789,9 +792,14 @@ mod tests {
         );
         assert_eq!(funding(&[("Ngân sách xã".into(), 0)]), None);
         assert_eq!(
-            funding(&[("Ngân sách huyện".into(), 2_000_000), ("Xã hội hóa".into(), 500_000)])
-                .as_deref(),
-            Some("Tổng kinh phí đã chi 2.500.000 đồng, gồm: ngân sách huyện 2.000.000 đồng và xã hội hóa 500.000 đồng.")
+            funding(&[
+                ("Ngân sách huyện".into(), 2_000_000),
+                ("Xã hội hóa".into(), 500_000)
+            ])
+            .as_deref(),
+            Some(
+                "Tổng kinh phí đã chi 2.500.000 đồng, gồm: ngân sách huyện 2.000.000 đồng và xã hội hóa 500.000 đồng."
+            )
         );
     }
 
@@ -918,12 +926,16 @@ mod tests {
         };
         assert_eq!(
             direction(&town),
-            ["Thực hiện Kế hoạch số 12/KH-UBND ngày 15/01/2026 của UBND huyện Tây Hòa, UBND thị trấn Phú Thứ đã ban hành Kế hoạch số 05/KH-UBND ngày 15/01/2026 để triển khai trên địa bàn thị trấn."]
+            [
+                "Thực hiện Kế hoạch số 12/KH-UBND ngày 15/01/2026 của UBND huyện Tây Hòa, UBND thị trấn Phú Thứ đã ban hành Kế hoạch số 05/KH-UBND ngày 15/01/2026 để triển khai trên địa bàn thị trấn."
+            ]
         );
         assert_eq!(tasks_assigned(0, 0), None);
         assert_eq!(
             tasks_assigned(2, 2).as_deref(),
-            Some("Trong kỳ, đã giao 2 nhiệm vụ phối hợp cho các cơ quan, đơn vị, tất cả đã hoàn thành.")
+            Some(
+                "Trong kỳ, đã giao 2 nhiệm vụ phối hợp cho các cơ quan, đơn vị, tất cả đã hoàn thành."
+            )
         );
         let none_in = Direction {
             reports: Some(ReportsIn {
@@ -932,7 +944,11 @@ mod tests {
             }),
             ..district.clone()
         };
-        assert!(request(&none_in).unwrap().ends_with("; đến nay chưa nhận được báo cáo nào."));
+        assert!(
+            request(&none_in)
+                .unwrap()
+                .ends_with("; đến nay chưa nhận được báo cáo nào.")
+        );
     }
 
     fn target(name: &str, target: i64, result: i64) -> TargetLine {
@@ -953,18 +969,28 @@ mod tests {
         assert_eq!(targets_met(&[&short]), None);
         assert_eq!(
             targets_met(&[&met]).as_deref(),
-            Some("Đạt và vượt cả 1 chỉ tiêu kế hoạch: số buổi tuyên truyền (kế hoạch 10, thực hiện 12).")
+            Some(
+                "Đạt và vượt cả 1 chỉ tiêu kế hoạch: số buổi tuyên truyền (kế hoạch 10, thực hiện 12)."
+            )
         );
-        assert!(targets_met(&[&met, &short]).unwrap().starts_with("Đạt và vượt 1/2 chỉ tiêu"));
+        assert!(
+            targets_met(&[&met, &short])
+                .unwrap()
+                .starts_with("Đạt và vượt 1/2 chỉ tiêu")
+        );
         // Over: what is short is missed.
         assert_eq!(
             targets_missed(&[&met, &short], Some(100)).as_deref(),
-            Some("Còn 1 chỉ tiêu chưa đạt: số lượt người tham dự (kế hoạch 1.000, thực hiện 300, đạt 30%).")
+            Some(
+                "Còn 1 chỉ tiêu chưa đạt: số lượt người tham dự (kế hoạch 1.000, thực hiện 300, đạt 30%)."
+            )
         );
         // Half-way: behind the time gone is at risk, ahead of it is not.
         assert_eq!(
             targets_missed(&[&short, &close], Some(50)).as_deref(),
-            Some("Có 1 chỉ tiêu tiến độ thực hiện chậm, có nguy cơ không đạt kế hoạch: số lượt người tham dự (kế hoạch 1.000, thực hiện 300, đạt 30%).")
+            Some(
+                "Có 1 chỉ tiêu tiến độ thực hiện chậm, có nguy cơ không đạt kế hoạch: số lượt người tham dự (kế hoạch 1.000, thực hiện 300, đạt 30%)."
+            )
         );
         assert_eq!(targets_missed(&[&met], None), None);
     }
@@ -1014,7 +1040,9 @@ mod tests {
         assert_eq!(next_items(&[]), None);
         assert_eq!(
             next_items(&[("1.2. Tuyên truyền tại cộng đồng".into(), 5)]).as_deref(),
-            Some("Tiếp tục triển khai các nội dung của Kế hoạch trong kỳ tới: 1.2. Tuyên truyền tại cộng đồng (5 hoạt động dự kiến).")
+            Some(
+                "Tiếp tục triển khai các nội dung của Kế hoạch trong kỳ tới: 1.2. Tuyên truyền tại cộng đồng (5 hoạt động dự kiến)."
+            )
         );
         assert!(remedies(&[], 0, 0).is_empty());
         assert_eq!(

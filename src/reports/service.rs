@@ -413,7 +413,9 @@ async fn direction_of(
     if let Some(p) = &reported {
         d.plan = Some(plan_ref(db, p).await?);
         let span = std::cmp::max((p.period_end - p.period_start).num_days(), 1);
-        let gone = (period.period_end - p.period_start).num_days().clamp(0, span);
+        let gone = (period.period_end - p.period_start)
+            .num_days()
+            .clamp(0, span);
         d.time_gone = Some(gone * 100 / span);
         d.amendments = plan_amendment::Entity::find()
             .filter(plan_amendment::Column::PlanId.eq(p.id))
@@ -474,7 +476,9 @@ async fn reports_in(
         // A returned report is not in until it is sent again.
         if r.status == SUBMITTED || r.status == APPROVED {
             out.received += 1;
-            if r.submitted_at.is_some_and(|at| at.date_naive() > period.due_date) {
+            if r.submitted_at
+                .is_some_and(|at| at.date_naive() > period.due_date)
+            {
                 out.late.push(name(r));
             }
         } else {

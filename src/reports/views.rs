@@ -718,7 +718,12 @@ pub async fn post_report(
     // nothing typed elsewhere on the page is lost.
     let section = form.get("save_section").trim().to_owned();
     match result {
-        Ok(_) if !section.is_empty() && section.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+        Ok(_)
+            if !section.is_empty()
+                && section
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
             Ok(flash::redirect(
                 &state.config,
                 &format!("/reports/{id}#s-{section}"),

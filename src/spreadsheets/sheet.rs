@@ -143,7 +143,10 @@ impl<'a> XlsxSheet<'a> {
         }
         page_setup(ws, columns.iter().map(|c| c.width).sum(), 1)?;
         ws.write_string_with_format(0, 0, neutralise(title).as_ref(), &bold)?;
-        ws.set_row_height(1, header_height(columns.iter().map(|c| (c.header.as_str(), c.width))))?;
+        ws.set_row_height(
+            1,
+            header_height(columns.iter().map(|c| (c.header.as_str(), c.width))),
+        )?;
         for (i, c) in columns.iter().enumerate() {
             let col = u16::try_from(i).unwrap_or(u16::MAX);
             ws.write_string_with_format(1, col, &c.header, &head)?;

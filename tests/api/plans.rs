@@ -1006,10 +1006,17 @@ async fn the_seeded_plan_exports_as_an_official_ke_hoach(app: TestApp) {
         core.contains("<dc:creator>Ủy ban nhân dân huyện Tây Hòa</dc:creator>"),
         "{core}"
     );
-    assert!(core.contains(">2024-01-01T00:00:00Z<") && !core.contains("1970"), "{core}");
+    assert!(
+        core.contains(">2024-01-01T00:00:00Z<") && !core.contains("1970"),
+        "{core}"
+    );
     assert!(docx_part(&bytes, "docProps/custom.xml").contains("Ủy ban nhân dân huyện Tây Hòa"));
     // Legal bases: those the preamble already cites are not said twice; another is printed.
-    assert_eq!(xml.matches("Kế hoạch số 41/KH-SLĐTBXH ngày 16/4/2024").count(), 1);
+    assert_eq!(
+        xml.matches("Kế hoạch số 41/KH-SLĐTBXH ngày 16/4/2024")
+            .count(),
+        1
+    );
     use sea_orm::{ActiveModelTrait, Set};
     plan_legal_basis::ActiveModel {
         plan_id: Set(p.id),

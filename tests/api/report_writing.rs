@@ -5,9 +5,9 @@
 use crate::db_tests;
 use crate::helpers::{Backend, TestApp, spawn_fresh_app};
 use crate::reports::{open_period, report_of};
-use reqwest::StatusCode;
 use chrono::TimeZone;
 use kehoach::entities::{activity, org_unit, report, reporting_period};
+use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 db_tests!(the_editor_has_a_box_per_area_saves_a_section_and_keeps_the_others);
@@ -28,7 +28,10 @@ async fn the_editor_has_a_box_per_area_saves_a_section_and_keeps_the_others(app:
         ))
         .await;
     let boxes = page.matches("name=\"section_area_").count() as i64;
-    assert!(boxes >= 1 && (areas == 0 || boxes == areas), "{boxes} boxes, {areas} areas");
+    assert!(
+        boxes >= 1 && (areas == 0 || boxes == areas),
+        "{boxes} boxes, {areas} areas"
+    );
     assert_eq!(
         page.matches("data-grow").count(),
         page.matches("name=\"section_").count()
@@ -39,9 +42,11 @@ async fn the_editor_has_a_box_per_area_saves_a_section_and_keeps_the_others(app:
     let version = |app: &TestApp| {
         let app = app.another_browser();
         async move {
-            app.scalar(&format!("SELECT version AS n FROM reports WHERE id = {report}"))
-                .await
-                .to_string()
+            app.scalar(&format!(
+                "SELECT version AS n FROM reports WHERE id = {report}"
+            ))
+            .await
+            .to_string()
         }
     };
     let v = version(&app).await;
@@ -68,10 +73,16 @@ async fn the_editor_has_a_box_per_area_saves_a_section_and_keeps_the_others(app:
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let to = r.headers()["location"].to_str().unwrap().to_owned();
-    assert!(to.ends_with(&format!("/reports/{report}#s-situation")), "{to}");
+    assert!(
+        to.ends_with(&format!("/reports/{report}#s-situation")),
+        "{to}"
+    );
     let (_, page) = commune.get_text(&format!("/reports/{report}")).await;
     assert!(page.contains("Tình hình ổn định."));
-    assert!(page.contains("Đề nghị hỗ trợ tài liệu."), "the other section is kept");
+    assert!(
+        page.contains("Đề nghị hỗ trợ tài liệu."),
+        "the other section is kept"
+    );
     // A section name that is not one is no redirect target.
     let v = version(&app).await;
     let r = commune
@@ -183,13 +194,19 @@ async fn check_demo_reports(backend: Backend) {
             .position(|p| p == "BÁO CÁO")
             .and_then(|i| text.get(i + 1))
             .unwrap();
-        assert!(!subject.to_lowercase().starts_with("báo cáo"), "{who}: {subject}");
+        assert!(
+            !subject.to_lowercase().starts_with("báo cáo"),
+            "{who}: {subject}"
+        );
         // The authority line over a People's Committee's signature.
         if r.agency_id.is_none() {
             assert!(all.contains("TM. ỦY BAN NHÂN DÂN"), "{who}");
         }
         // Recipients never empty, ending with the records line.
-        assert!(all.contains("Nơi nhận:") && all.contains("- Lưu: VT"), "{who}");
+        assert!(
+            all.contains("Nơi nhận:") && all.contains("- Lưu: VT"),
+            "{who}"
+        );
         // A comparison with the year before only when that year holds data.
         if all.contains("cùng kỳ năm trước") {
             let year_before = activity::Entity::find()
@@ -199,7 +216,8 @@ async fn check_demo_reports(backend: Backend) {
                         .gte(period.period_start - chrono::Duration::days(366)),
                 )
                 .filter(
-                    activity::Column::StartDate.lte(period.period_end - chrono::Duration::days(365)),
+                    activity::Column::StartDate
+                        .lte(period.period_end - chrono::Duration::days(365)),
                 )
                 .count(&app.db)
                 .await
@@ -232,11 +250,11 @@ async fn check_demo_reports(backend: Backend) {
         // Every annex headed in capitals and attached to the report, and pointed to.
         for (i, p) in text.iter().enumerate() {
             if p.starts_with("Phụ lục ") && p.len() < 20 {
+                assert!(text[i + 1].chars().all(|c| !c.is_lowercase()), "{who}: {p}");
                 assert!(
-                    text[i + 1].chars().all(|c| !c.is_lowercase()),
+                    text[i + 2].starts_with("(Kèm theo Báo cáo số"),
                     "{who}: {p}"
                 );
-                assert!(text[i + 2].starts_with("(Kèm theo Báo cáo số"), "{who}: {p}");
                 let roman = p.trim_start_matches("Phụ lục ");
                 let cited = text[..closing]
                     .iter()
@@ -292,7 +310,13 @@ async fn check_demo_reports(backend: Backend) {
     assert!(units_with_results >= 5, "{units_with_results}");
     // The province's XLSX annex re-read: sheet names with accents, tall header rows, page
     // setup, and every cell in Times New Roman.
-    let province = reports.iter().find(|r| r.level == "compiled" && r.period_id == reports.iter().map(|r| r.period_id).max().unwrap()).unwrap();
+    let province = reports
+        .iter()
+        .find(|r| {
+            r.level == "compiled"
+                && r.period_id == reports.iter().map(|r| r.period_id).max().unwrap()
+        })
+        .unwrap();
     let bytes = admin
         .get(&format!("/reports/{}/xlsx", province.id))
         .await
@@ -302,7 +326,10 @@ async fn check_demo_reports(backend: Backend) {
     let workbook = crate::reports::part(&bytes, "xl/workbook.xml");
     assert!(workbook.contains("name=\"Phụ lục I\""), "{workbook}");
     let sheet = crate::reports::part(&bytes, "xl/worksheets/sheet1.xml");
-    assert!(sheet.contains("<row r=\"4\"") && sheet.contains("customHeight=\"1\""), "{sheet}");
+    assert!(
+        sheet.contains("<row r=\"4\"") && sheet.contains("customHeight=\"1\""),
+        "{sheet}"
+    );
     assert!(sheet.contains("paperSize=\"9\"") && sheet.contains("orientation=\"landscape\""));
     assert!(workbook.contains("_xlnm.Print_Titles"));
     // Every written cell carries a style: none falls back to the default font.
@@ -329,7 +356,13 @@ fn render(docx: &[u8], dir: &std::path::Path, name: &str) -> Vec<(String, bool)>
     std::fs::write(&path, docx).unwrap();
     let profile = format!("-env:UserInstallation=file://{}/lo-profile", dir.display());
     let status = Command::new("soffice")
-        .args([profile.as_str(), "--headless", "--convert-to", "pdf", "--outdir"])
+        .args([
+            profile.as_str(),
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+        ])
         .arg(dir)
         .arg(&path)
         .status()
@@ -412,7 +445,10 @@ async fn rendered_reports(backend: Backend) {
             .iter()
             .position(|(t, _)| squash(t).contains(signer))
             .unwrap_or_else(|| panic!("{code}: no signature"));
-        assert_eq!(closing, signed, "{code}: the closing and the signature part");
+        assert_eq!(
+            closing, signed,
+            "{code}: the closing and the signature part"
+        );
         let mut wide = 0;
         for (text, landscape) in &pages {
             if squash(text).contains("KẾT QUẢ TRUYỀN THÔNG THEO ĐƠN VỊ") {
