@@ -59,3 +59,15 @@ document.addEventListener("submit", function (event) {
     }, 200);
   });
 })();
+
+// Text boxes that grow with their text where CSS `field-sizing: content` is not supported.
+(function () {
+  if (window.CSS && CSS.supports && CSS.supports('field-sizing', 'content')) return;
+  function grow(t) { t.style.height = 'auto'; t.style.height = (t.scrollHeight + 2) + 'px'; }
+  document.addEventListener('input', function (e) {
+    if (e.target.matches && e.target.matches('textarea[data-grow]')) grow(e.target);
+  });
+  document.addEventListener('DOMContentLoaded', function () {
+    document.querySelectorAll('textarea[data-grow]').forEach(grow);
+  });
+})();

@@ -142,9 +142,86 @@ pub fn render_docx(doc: &OfficialDocument) -> Result<Vec<u8>, DocumentError> {
         }
     }
 
+    // The document's properties: its date (not docx-rs's epoch) and its issuing body.
+    let dated = document_date(&doc.date);
+    let issuer = issuer_name(doc);
+    docx = docx
+        .created_at(&dated)
+        .updated_at(&dated)
+        // docx-rs writes a custom property's text as given: escaped here.
+        .custom_property("Issuer", xml_escape(&issuer));
     let mut buf = Cursor::new(Vec::new());
     docx.pack(&mut buf).map_err(docx_rs::DocxError::from)?;
-    Ok(buf.into_inner())
+    with_creator(&buf.into_inner(), &issuer)
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// "2026-12-03T00:00:00Z": the document's date, or the first day of its year while undated.
+fn document_date(date: &super::IssueDate) -> String {
+    match date {
+        super::IssueDate::On(d) => format!("{}T00:00:00Z", d.format("%Y-%m-%d")),
+        super::IssueDate::Undated { year } => format!("{year:04}-01-01T00:00:00Z"),
+    }
+}
+
+/// "Ủy ban nhân dân tỉnh Đắk Lắk": the issuing body's lines as one name.
+fn issuer_name(doc: &OfficialDocument) -> String {
+    let lines: Vec<String> = doc
+        .issuer
+        .iter()
+        .map(|l| nfc(&l.text).trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect();
+    match lines.split_first() {
+        Some((first, rest)) if !rest.is_empty() => {
+            let rest: Vec<String> = rest
+                .iter()
+                .map(|l| match crate::org_units::split_name(l) {
+                    (Some(w), name) => format!("{} {name}", w.to_lowercase()),
+                    (None, name) => name.to_owned(),
+                })
+                .collect();
+            format!("{first} {}", rest.join(" "))
+        }
+        _ => lines.join(" "),
+    }
+}
+
+/// docx-rs 0.4 cannot set the creator (it writes "unknown"): the packed file is rewritten with
+/// the issuing body in `docProps/core.xml`, every other entry copied as it is. Deterministic:
+/// entries keep their order and the fixed DOS-epoch time.
+fn with_creator(packed: &[u8], creator: &str) -> Result<Vec<u8>, DocumentError> {
+    use std::io::{Read, Write};
+    let zip_err = |e: zip::result::ZipError| DocumentError::Package(e.to_string());
+    let io_err = |e: std::io::Error| DocumentError::Package(e.to_string());
+    let mut archive = zip::ZipArchive::new(Cursor::new(packed)).map_err(zip_err)?;
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let escaped = xml_escape(creator);
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).map_err(zip_err)?;
+        let name = entry.name().to_owned();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).map_err(io_err)?;
+        if name == "docProps/core.xml" {
+            let xml = String::from_utf8_lossy(&bytes).replace(
+                "<dc:creator>unknown</dc:creator>",
+                &format!("<dc:creator>{escaped}</dc:creator>"),
+            );
+            bytes = xml.into_bytes();
+        }
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(entry.compression())
+            .last_modified_time(zip::DateTime::default());
+        out.start_file(name, options).map_err(zip_err)?;
+        out.write_all(&bytes).map_err(io_err)?;
+    }
+    Ok(out.finish().map_err(zip_err)?.into_inner())
 }
 
 /// What a section holds, in order.

@@ -49,6 +49,9 @@ pub enum DocumentError {
     /// The DOCX writer failed (in practice only on an I/O error of the in-memory buffer).
     #[error("could not write the DOCX package: {0}")]
     Write(#[from] docx_rs::DocxError),
+    /// Rewriting the packed file (its document properties) failed.
+    #[error("could not rewrite the DOCX package: {0}")]
+    Package(String),
 }
 
 /// One official document: header block, title, body, closing block and annexes.

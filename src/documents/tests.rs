@@ -497,8 +497,15 @@ fn the_same_document_renders_to_the_same_bytes() {
     assert!(first == second, "two renders on one thread differ");
     assert!(first == other_thread, "renders on two threads differ");
 
-    // Nothing from the clock: fixed package dates and DOS-epoch ZIP entries.
-    assert!(part(&first, "docProps/core.xml").contains("1970-01-01T00:00:00Z"));
+    // Nothing from the clock: the document's own date in its properties, its issuing body as
+    // the creator, and DOS-epoch ZIP entries.
+    let core = part(&first, "docProps/core.xml");
+    let dated = match doc.date {
+        IssueDate::On(d) => format!("{}T00:00:00Z", d.format("%Y-%m-%d")),
+        IssueDate::Undated { year } => format!("{year}-01-01T00:00:00Z"),
+    };
+    assert!(core.contains(&dated) && !core.contains("1970"), "{core}");
+    assert!(!core.contains("<dc:creator>unknown<"), "{core}");
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&first)).expect("a zip archive");
     for i in 0..archive.len() {
         let entry = archive.by_index(i).expect("an entry");

@@ -115,9 +115,40 @@ fn close_body(body: &mut [Block]) {
     }
 }
 
+/// "Căn cứ …;": one paragraph per legal basis of the plan, in its order, unless the preamble
+/// already cites it in its own words (a basis is then not said twice).
+pub fn legal_bases(view: &PlanView) -> Vec<Block> {
+    let preamble = crate::text::fold(&view.plan.preamble);
+    let bases: Vec<String> = view
+        .legal_bases
+        .iter()
+        .map(|b| {
+            b.text
+                .trim()
+                .trim_end_matches([';', '.', ','])
+                .trim()
+                .to_owned()
+        })
+        .filter(|b| !b.is_empty() && !preamble.contains(&crate::text::fold(b)))
+        .collect();
+    bases
+        .iter()
+        .map(|b| Block::paragraph(format!("Căn cứ {};", without_base_word(b).unwrap_or(b))))
+        .collect()
+}
+
+/// A basis typed with its own "Căn cứ" keeps one.
+fn without_base_word(b: &str) -> Option<&str> {
+    let lower = b.to_lowercase();
+    lower
+        .starts_with("căn cứ ")
+        .then(|| b["căn cứ ".len()..].trim_start())
+}
+
 pub fn official_document(view: &PlanView, unit: &org_unit::Model) -> OfficialDocument {
     let p = &view.plan;
     let mut body = Vec::new();
+    body.extend(legal_bases(view));
     if !p.preamble.trim().is_empty() {
         body.push(Block::paragraph(p.preamble.trim()));
     }

@@ -13,6 +13,14 @@ use sea_orm::{
     Set,
 };
 
+/// The demo's commune chairs who sign their units' reports.
+const SIGNERS: [&str; 4] = [
+    "Nguyễn Văn Hùng",
+    "Trần Thị Lan",
+    "Lê Minh Tuấn",
+    "Phạm Thị Hoa",
+];
+
 fn date(y: i32, m: u32, d: u32) -> anyhow::Result<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, d).context("date")
 }
@@ -79,12 +87,11 @@ pub async fn demo_reports(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow
         .filter(report::Column::PeriodId.eq(period.id))
         .all(db)
         .await?;
-    let units: std::collections::HashMap<i64, String> = org_unit::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.code))
-        .collect();
+    let all_units = org_unit::Entity::find().all(db).await?;
+    let units: std::collections::HashMap<i64, String> =
+        all_units.iter().map(|u| (u.id, u.code.clone())).collect();
+    let names: std::collections::HashMap<i64, String> =
+        all_units.into_iter().map(|u| (u.id, u.name)).collect();
     let on = |d: NaiveDate| d.and_hms_opt(3, 0, 0).map(|t| t.and_utc());
     for r in reports {
         let code = units.get(&r.org_unit_id).cloned().unwrap_or_default();
@@ -114,9 +121,19 @@ pub async fn demo_reports(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow
             _ => (service::DRAFT, None, None),
         };
         if r.level == service::UNIT && status != service::DRAFT {
+            // "trên địa bàn thị trấn" for a town: the unit's own kind word.
+            let name = names.get(&r.org_unit_id).cloned().unwrap_or_default();
+            let kind = crate::org_units::split_name(&name)
+                .0
+                .map_or_else(|| "xã".to_owned(), str::to_lowercase);
             let mut n = narrative::Narrative::new();
-            n.insert("situation".into(), narrative::Section { draft: String::new(), text: Some("Tình hình an ninh trật tự trên địa bàn xã ổn định; chưa phát hiện trường hợp mua bán người.".into()) });
+            n.insert("situation".into(), narrative::Section { draft: String::new(), text: Some(format!("Tình hình an ninh trật tự trên địa bàn {kind} ổn định; chưa phát hiện trường hợp mua bán người.")) });
             row.narrative = Set(serde_json::to_string(&n)?);
+            // Sent by its leader as the unit's own document: signed, numbered and dated.
+            row.signer_name = Set(SIGNERS[(r.org_unit_id as usize) % SIGNERS.len()].to_owned());
+            let serial = 10 + (r.org_unit_id % 40);
+            row.document_number = Set(Some(format!("{serial:02}/BC-UBND")));
+            row.document_date = Set(submitted.map(|at| at.date_naive()));
         }
         if r.level == service::COMPILED {
             let mut n = narrative::Narrative::new();
@@ -133,7 +150,14 @@ pub async fn demo_reports(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow
             let f = service::figures_of(db, &saved, &period)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
+            // Approval keeps the drafts of the frozen figures, as `service::approve` does.
+            let n = narrative::refresh(
+                &service::narrative_of(&saved),
+                &f,
+                narrative::Level::of(&saved),
+            );
             let mut row: report::ActiveModel = saved.into();
+            row.narrative = Set(serde_json::to_string(&n)?);
             row.snapshot = Set(Some(serde_json::to_string(&f)?));
             row.approved_at = Set(on(date(2024, 7, 6)?));
             row.approved_by = Set(Some(compiler.id));

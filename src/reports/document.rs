@@ -53,13 +53,51 @@ fn text(n: &Narrative, key: &str) -> String {
         .unwrap_or_default()
 }
 
-fn paragraphs(n: &Narrative, key: &str, out: &mut Vec<Block>) {
-    for p in text(n, key)
+/// A section's text as paragraphs, one a line; none for an empty section.
+fn section_text(n: &Narrative, key: &str) -> Vec<Block> {
+    text(n, key)
         .split('\n')
         .map(str::trim)
         .filter(|p| !p.is_empty())
-    {
-        out.push(Block::paragraph(p));
+        .map(Block::paragraph)
+        .collect()
+}
+
+/// The Roman-numbered sections of the body: one with nothing to say is left out and the rest
+/// keep consecutive numbers.
+#[derive(Default)]
+struct Sections {
+    blocks: Vec<Block>,
+    count: u32,
+}
+
+impl Sections {
+    fn add(&mut self, title: &str, content: Vec<Block>) {
+        if content.is_empty() {
+            return;
+        }
+        self.count += 1;
+        self.blocks.push(Block::section(self.count, title));
+        self.blocks.extend(content);
+    }
+}
+
+/// The numbered items of a section ("1.", "2."…), likewise without empty ones.
+#[derive(Default)]
+struct Items {
+    blocks: Vec<Block>,
+    count: usize,
+}
+
+impl Items {
+    fn add(&mut self, title: impl Into<String>, content: Vec<Block>) {
+        if content.is_empty() {
+            return;
+        }
+        self.count += 1;
+        self.blocks
+            .push(Block::item(self.count.to_string(), title.into(), None));
+        self.blocks.extend(content);
     }
 }
 
@@ -113,59 +151,58 @@ pub fn official(d: &ReportDoc<'_>) -> OfficialDocument {
         lower_first(without_word(&d.plan.title, "kế hoạch")),
     );
     body.push(Block::paragraph(basis));
-    body.push(Block::section(1, "Đặc điểm tình hình"));
-    paragraphs(n, "situation", &mut body);
-    body.push(Block::section(2, "Kết quả thực hiện"));
-    if d.report.level == crate::reports::service::COMPILED {
-        body.push(Block::item("1", "Công tác lãnh đạo, chỉ đạo", None));
-        paragraphs(n, "leadership", &mut body);
+    let compiled = d.report.level == crate::reports::service::COMPILED;
+    let mut sections = Sections::default();
+    sections.add("Đặc điểm tình hình", section_text(n, "situation"));
+    let mut results = Vec::new();
+    if compiled {
+        let mut items = Items::default();
+        items.add("Công tác lãnh đạo, chỉ đạo", section_text(n, "leadership"));
         for a in &f.areas {
-            body.push(Block::item(
-                (a.number + 1).to_string(),
-                a.heading.clone(),
-                None,
-            ));
-            paragraphs(n, &format!("area_{}", a.number), &mut body);
-            targets_of(a, &mut body);
+            let mut content = section_text(n, &format!("area_{}", a.number));
+            targets_of(a, &mut content);
+            items.add(a.heading.clone(), content);
         }
-        body.push(Block::item(
-            (f.areas.len() + 2).to_string(),
-            "Kinh phí thực hiện",
-            None,
-        ));
-        paragraphs(n, "funding", &mut body);
-        body.extend(annex_reference(&attached));
-        body.push(Block::section(3, "Đánh giá chung"));
-        for (i, (key, title)) in [
+        items.add("Kinh phí thực hiện", section_text(n, "funding"));
+        results.extend(items.blocks);
+    } else {
+        results.extend(section_text(n, "results"));
+        // A unit's own work under its plan's content areas; an agency's is one text.
+        if d.agency.is_none() {
+            let mut items = Items::default();
+            for a in &f.areas {
+                let mut content = section_text(n, &format!("area_{}", a.number));
+                targets_of(a, &mut content);
+                items.add(a.heading.clone(), content);
+            }
+            results.extend(items.blocks);
+        }
+    }
+    if !results.is_empty() {
+        results.extend(annex_reference(&attached));
+    }
+    sections.add("Kết quả thực hiện", results);
+    let mut assessment = Items::default();
+    let parts: &[(&str, &str)] = if compiled {
+        &[
             ("strengths", "Ưu điểm"),
             ("shortcomings", "Tồn tại, hạn chế"),
             ("causes", "Nguyên nhân"),
             ("lessons", "Bài học kinh nghiệm"),
         ]
-        .iter()
-        .enumerate()
-        {
-            body.push(Block::item((i + 1).to_string(), *title, None));
-            paragraphs(n, key, &mut body);
-        }
     } else {
-        paragraphs(n, "results", &mut body);
-        // A unit's own work under its plan's content areas; an agency's is one text.
-        if d.agency.is_none() {
-            for a in &f.areas {
-                body.push(Block::item(a.number.to_string(), a.heading.clone(), None));
-                paragraphs(n, &format!("area_{}", a.number), &mut body);
-                targets_of(a, &mut body);
-            }
-        }
-        body.extend(annex_reference(&attached));
-        body.push(Block::section(3, "Tồn tại, hạn chế"));
-        paragraphs(n, "shortcomings", &mut body);
+        &[
+            ("strengths", "Ưu điểm"),
+            ("shortcomings", "Tồn tại, hạn chế"),
+        ]
+    };
+    for (key, title) in parts {
+        assessment.add(*title, section_text(n, key));
     }
-    body.push(Block::section(4, "Phương hướng, nhiệm vụ"));
-    paragraphs(n, "next_tasks", &mut body);
-    body.push(Block::section(5, "Kiến nghị, đề xuất"));
-    paragraphs(n, "recommendations", &mut body);
+    sections.add("Đánh giá chung", assessment.blocks);
+    sections.add("Phương hướng, nhiệm vụ", section_text(n, "next_tasks"));
+    sections.add("Kiến nghị, đề xuất", section_text(n, "recommendations"));
+    body.extend(sections.blocks);
     body.push(Block::paragraph(format!(
         "Trên đây là báo cáo {} của {reporter}./.",
         lower_first(without_kind_word(&d.period.title)),
@@ -362,7 +399,8 @@ pub fn annexes(f: &Figures, attached: &str) -> Vec<Annex> {
         && v.hotline_received == 0
         && v.loans_count == 0;
     let kept = [
-        !f.units.is_empty(),
+        // A table of communes where nothing was held would only print "Tổng cộng 0".
+        f.units.iter().any(|u| u.sessions > 0),
         !f.training.is_empty(),
         !v_empty,
         !f.budget.is_empty(),
@@ -501,6 +539,7 @@ pub fn xlsx(d: &ReportDoc<'_>) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let cell = Format::new()
         .set_border(FormatBorder::Thin)
         .set_font_name("Times New Roman");
+    let plain = Format::new().set_font_name("Times New Roman");
     let num = Format::new()
         .set_border(FormatBorder::Thin)
         .set_num_format("#,##0")
@@ -517,14 +556,37 @@ pub fn xlsx(d: &ReportDoc<'_>) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         let ws = wb.add_worksheet();
         // "Phụ lục I": accents kept, within Excel's 31 characters and allowed characters.
         ws.set_name(&annex.title)?;
+        let header_row = 3u32;
+        ws.set_paper_size(9);
         if annex.landscape {
             ws.set_landscape();
         }
-        ws.set_paper_size(9);
         ws.set_print_fit_to_pages(1, 0);
+        ws.set_repeat_rows(header_row, header_row)?;
         ws.write_with_format(0, 0, &annex.title, &title)?;
-        ws.write(1, 0, &annex.subtitle)?;
-        let header_row = 3u32;
+        ws.write_with_format(1, 0, &annex.subtitle, &plain)?;
+        if let Some(note) = &annex.note {
+            ws.write_with_format(2, 0, note.replace('\n', " "), &plain)?;
+        }
+        let headers = annex
+            .table
+            .header_rows
+            .iter()
+            .flatten()
+            .enumerate()
+            .filter_map(|(c, h)| {
+                let width = annex.table.column_widths.get(c).copied().unwrap_or(10);
+                match &h.value {
+                    crate::documents::CellValue::Text(s) => {
+                        Some((s.as_str(), f64::from(width.max(6)) * 0.9))
+                    }
+                    crate::documents::CellValue::Number(_) => None,
+                }
+            });
+        ws.set_row_height(
+            header_row,
+            crate::spreadsheets::sheet::header_height(headers),
+        )?;
         for (c, h) in annex.table.header_rows.iter().flatten().enumerate() {
             let col = u16::try_from(c).unwrap_or(0);
             if let crate::documents::CellValue::Text(s) = &h.value {
@@ -556,6 +618,11 @@ pub fn xlsx(d: &ReportDoc<'_>) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         }
     }
     wb.save_to_buffer()
+}
+
+/// A plan's subject as the text cites it after "về": "Kế hoạch thực hiện …" → "thực hiện …".
+pub fn plan_subject(title: &str) -> String {
+    lower_first(without_word(title, "kế hoạch"))
 }
 
 fn lower_first(text: &str) -> String {

@@ -145,6 +145,55 @@ pub struct Figures {
     pub coverage: Coverage,
     pub training: Vec<TrainingRow>,
     pub victims: Victims,
+    /// What the report says about direction, assessment and the next period.
+    #[serde(default)]
+    pub direction: Direction,
+}
+
+/// A plan as a report cites it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PlanRef {
+    pub number: Option<String>,
+    pub issued_on: Option<NaiveDate>,
+    /// "UBND huyện Tây Hòa".
+    pub issuer: String,
+    /// Its subject, without the word "Kế hoạch".
+    pub title: String,
+}
+
+/// The unit reports of a period, for the compiled report.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ReportsIn {
+    pub expected: i64,
+    pub received: i64,
+    /// Responders who sent theirs after the due date.
+    pub late: Vec<String>,
+    /// Responders who have not sent theirs.
+    pub missing: Vec<String>,
+}
+
+/// The rows behind II.1 (direction), III (assessment) and IV (next period), besides the
+/// activity figures: the plan issued and the plan it implements, its amendments, the report
+/// requested, the tasks assigned, and the plan items with activities scheduled next period.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Direction {
+    /// The reporter's kind word in lower case ("thị trấn", "huyện"); empty for an agency.
+    pub kind_word: String,
+    pub plan: Option<PlanRef>,
+    /// The superior plan a unit's own plan implements.
+    pub superior: Option<PlanRef>,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub due_date: Option<NaiveDate>,
+    /// The percentage of the plan's time gone at the period's end (100 once the plan ended).
+    pub time_gone: Option<i64>,
+    pub amendments: Vec<NaiveDate>,
+    pub tasks_assigned: i64,
+    pub tasks_assigned_done: i64,
+    pub tasks_overdue: i64,
+    pub reports: Option<ReportsIn>,
+    /// "1.2. Tuyên truyền tại cộng đồng" and its activities scheduled in the next period.
+    pub next_items: Vec<(String, i64)>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -525,6 +574,20 @@ pub async fn compute_for(
             f.tasks_open += 1;
         }
     }
+    let mut direction = Direction {
+        period_start: from,
+        period_end: to,
+        ..Direction::default()
+    };
+    let assigned: Vec<&coordination_task::Model> =
+        tasks.iter().filter(|t| t.requested_on >= from).collect();
+    direction.tasks_assigned = assigned.len() as i64;
+    direction.tasks_assigned_done = assigned.iter().filter(|t| t.status == "done").count() as i64;
+    direction.tasks_overdue = tasks
+        .iter()
+        .filter(|t| crate::tasks::service::is_open(&t.status) && t.due_date < to)
+        .count() as i64;
+    direction.next_items = next_items(db, subject, to, to + (to - from)).await?;
     // Targets of the plan and of the plans made from it (communes), by area.
     let mut plan_ids = Vec::new();
     if let Subject::Units(_) = subject {
@@ -707,7 +770,52 @@ pub async fn compute_for(
         coverage,
         training,
         victims,
+        direction,
     })
+}
+
+/// The plan items with activities scheduled in the next period, as "label heading" with how
+/// many, in the plan's order.
+async fn next_items(
+    db: &impl ConnectionTrait,
+    subject: Subject<'_>,
+    after: NaiveDate,
+    until: NaiveDate,
+) -> Result<Vec<(String, i64)>, DbErr> {
+    let planned = activity::Entity::find()
+        .filter(subject.activities())
+        .filter(activity::Column::Status.eq("planned"))
+        .filter(activity::Column::StartDate.gt(after))
+        .filter(activity::Column::StartDate.lte(until))
+        .all(db)
+        .await?;
+    let mut count: HashMap<i64, i64> = HashMap::new();
+    for a in &planned {
+        *count.entry(a.plan_item_id).or_default() += 1;
+    }
+    let mut items = plan_item::Entity::find()
+        .filter(plan_item::Column::Id.is_in(count.keys().copied()))
+        .all(db)
+        .await?;
+    items.sort_by_key(|i| (i.plan_id, i.position, i.id));
+    // The same item copied into several communes' plans is one line, its counts added.
+    let mut out: Vec<(String, i64)> = Vec::new();
+    let lines = items.into_iter().map(|i| {
+        let label = i.label.trim().trim_end_matches('.');
+        let name = if label.is_empty() || label == "-" || label == "+" {
+            i.heading.trim().to_owned()
+        } else {
+            format!("{label}. {}", i.heading.trim())
+        };
+        (name, count.get(&i.id).copied().unwrap_or(0))
+    });
+    for (name, n) in lines {
+        match out.iter_mut().find(|(x, _)| *x == name) {
+            Some(line) => line.1 += n,
+            None => out.push((name, n)),
+        }
+    }
+    Ok(out)
 }
 
 /// Sums the monthly support statistics of the units over the months of the period.

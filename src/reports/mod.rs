@@ -7,6 +7,7 @@ pub mod document;
 pub mod export;
 pub mod figures;
 pub mod narrative;
+pub mod phrases;
 pub mod privacy;
 pub mod service;
 pub mod views;

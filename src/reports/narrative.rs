@@ -3,6 +3,7 @@
 //! drafts; an edited text is kept (and marked when its draft has changed since).
 
 use crate::reports::figures::{AreaFigures, Figures};
+use crate::reports::phrases;
 use crate::web::format::number;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -76,16 +77,34 @@ pub const COMPILED_TAIL: &[&str] = &[
 ];
 
 /// The sections of a unit's report after its content areas.
-pub const UNIT_TAIL: &[&str] = &["shortcomings", "next_tasks", "recommendations"];
+pub const UNIT_TAIL: &[&str] = &["strengths", "shortcomings", "next_tasks", "recommendations"];
 
 /// The sections of a partner agency's report: its own work is not organised by the plan's areas.
 pub const AGENCY: &[&str] = &[
     "situation",
     "results",
+    "strengths",
     "shortcomings",
     "next_tasks",
     "recommendations",
 ];
+
+/// The section that must say something before a report of this level is approved: section II's
+/// opening (direction for the compiled report, the unit's own results otherwise).
+pub fn required(level: Level) -> &'static str {
+    match level {
+        Level::Compiled => "leadership",
+        Level::Unit | Level::Agency => "results",
+    }
+}
+
+/// The required section left empty, if any.
+pub fn missing_required(n: &Narrative, level: Level) -> Option<&'static str> {
+    let key = required(level);
+    n.get(key)
+        .is_none_or(|s| s.current().trim().is_empty())
+        .then_some(key)
+}
 
 /// The area that carries the victim-support figures: the plan's victim-support area, else its
 /// inspection and statistics area.
@@ -96,262 +115,224 @@ fn victims_area(f: &Figures) -> Option<usize> {
         .map(|a| a.number)
 }
 
-/// "a, b và c".
-fn list(parts: &[String]) -> String {
-    match parts.split_last() {
-        None => String::new(),
-        Some((last, [])) => last.clone(),
-        Some((last, first)) => format!("{} và {}", first.join(", "), last),
-    }
-}
-
-/// "Tổ chức 25 buổi nói chuyện chuyên đề với 1.250 lượt người tham dự, trong đó 640 lượt nữ…"
+/// What an area's own rows say: activities by type, materials, broadcasts, coordination tasks
+/// and what they achieved, money spent, and the year-on-year comparison where the earlier year
+/// holds data. Empty when the area has nothing recorded.
 pub fn area_draft(a: &AreaFigures) -> String {
-    if a.sessions == 0 && a.tasks_done == 0 && a.tasks_open == 0 {
-        return "Trong kỳ, chưa có hoạt động nào được ghi nhận cho nội dung này.".to_owned();
-    }
-    let mut sentences = Vec::new();
-    if a.sessions > 0 {
-        let kinds: Vec<String> = a
-            .by_type
-            .iter()
-            .map(|t| format!("{} hoạt động {}", number(t.sessions), t.name.to_lowercase()))
-            .collect();
-        let mut s = format!("Trong kỳ, đã tổ chức {}", list(&kinds));
-        if a.participants > 0 {
-            s.push_str(&format!(
-                " với {} lượt người tham dự",
-                number(a.participants)
-            ));
-            let mut of_whom = Vec::new();
-            if a.women > 0 {
-                of_whom.push(format!("{} lượt nữ", number(a.women)));
-            }
-            if a.ethnic_minority > 0 {
-                of_whom.push(format!(
-                    "{} lượt người dân tộc thiểu số",
-                    number(a.ethnic_minority)
-                ));
-            }
-            if a.children > 0 {
-                of_whom.push(format!("{} lượt trẻ em", number(a.children)));
-            }
-            if !of_whom.is_empty() {
-                s.push_str(&format!(", trong đó {}", list(&of_whom)));
-            }
-        }
-        s.push('.');
-        sentences.push(s);
-    }
-    let distributed: Vec<String> = a
-        .materials
-        .iter()
-        .filter(|m| m.distributed > 0)
-        .map(|m| format!("{} {}", number(m.distributed), m.name.to_lowercase()))
-        .collect();
-    if !distributed.is_empty() {
-        sentences.push(format!("Cấp phát {}.", list(&distributed)));
-    }
-    if a.broadcasts > 0 {
-        sentences.push(format!(
-            "Phát thanh {} lần với thời lượng {} phút trên hệ thống truyền thanh cơ sở.",
-            number(a.broadcasts),
-            number(a.broadcast_minutes)
-        ));
-    }
-    if a.trainings > 0 {
-        sentences.push(format!(
-            "Tổ chức {} lớp tập huấn cho {} lượt cán bộ.",
-            number(a.trainings),
-            number(a.trainees)
-        ));
-    }
-    if a.tasks_done > 0 || a.tasks_open > 0 {
-        let mut s = format!("Phối hợp hoàn thành {} nhiệm vụ", number(a.tasks_done));
-        if a.persons_supported > 0 {
-            s.push_str(&format!(
-                ", hỗ trợ {} lượt người",
-                number(a.persons_supported)
-            ));
-        }
-        if a.tasks_open > 0 {
-            s.push_str(&format!(
-                "; {} nhiệm vụ đang thực hiện",
-                number(a.tasks_open)
-            ));
-        }
-        s.push('.');
-        sentences.push(s);
-    }
-    // A comparison only where the same period a year earlier holds data.
-    if a.previous_sessions > 0 {
-        let diff = a.sessions - a.previous_sessions;
-        sentences.push(match diff {
-            0 => "Số hoạt động bằng cùng kỳ năm trước.".to_owned(),
-            d if d > 0 => format!("So với cùng kỳ năm trước, tăng {} hoạt động.", number(d)),
-            d => format!("So với cùng kỳ năm trước, giảm {} hoạt động.", number(-d)),
-        });
-    }
-    sentences.join(" ")
-}
-
-fn coverage_draft(f: &Figures) -> String {
-    let c = &f.coverage;
-    let mut s = format!(
-        "{}/{} xã, thị trấn có tổ chức hoạt động tuyên truyền trong kỳ",
-        number(c.units_reached),
-        number(c.units)
-    );
-    if c.ethnic_units > 0 {
-        s.push_str(&format!(
-            "; {}/{} xã có đồng bào dân tộc thiểu số",
-            number(c.ethnic_reached),
-            number(c.ethnic_units)
-        ));
-    }
-    if c.border_units > 0 {
-        s.push_str(&format!(
-            "; {}/{} xã vùng giáp ranh",
-            number(c.border_reached),
-            number(c.border_units)
-        ));
-    }
-    s.push('.');
-    s
-}
-
-fn funding_draft(f: &Figures) -> String {
-    let spent: Vec<String> = f
-        .budget
-        .iter()
-        .filter(|b| b.spent > 0)
-        .map(|b| format!("{} {} đồng", b.name.to_lowercase(), number(b.spent)))
-        .collect();
-    if spent.is_empty() {
-        "Trong kỳ, chưa ghi nhận kinh phí đã chi cho các hoạt động.".to_owned()
-    } else {
-        let total: i64 = f.budget.iter().map(|b| b.spent).sum();
-        format!(
-            "Tổng kinh phí đã chi {} đồng, gồm: {}.",
-            number(total),
-            list(&spent)
-        )
-    }
+    let sentences = [
+        phrases::activities(a),
+        phrases::materials(a),
+        phrases::broadcasts(a.broadcasts, a.broadcast_minutes),
+        phrases::tasks(a.tasks_done, a.tasks_open, a.persons_supported),
+        phrases::area_budget(a.budget_spent),
+        phrases::year_on_year(a.sessions, a.previous_sessions, "hoạt động"),
+    ];
+    sentences
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The sentence drafted from the victim figures (empty when there are none).
 pub fn victims_draft(f: &Figures) -> String {
-    let v = &f.victims;
-    if v.received == 0 && v.supported.is_empty() && v.hotline_received == 0 {
-        return String::new();
+    phrases::victims(&f.victims).unwrap_or_default()
+}
+
+/// "xã, phường, thị trấn": the kinds of the units counted, as their names say.
+fn unit_kinds(f: &Figures) -> String {
+    let mut kinds: Vec<String> = Vec::new();
+    for u in &f.units {
+        if let (Some(w), _) = crate::org_units::split_name(&u.name) {
+            let w = w.to_lowercase();
+            if !kinds.contains(&w) {
+                kinds.push(w);
+            }
+        }
     }
-    let mut s = format!(
-        "Tiếp nhận {} nạn nhân bị mua bán trở về",
-        number(v.received)
-    );
-    let mut of_whom = Vec::new();
-    if v.received_women > 0 {
-        of_whom.push(format!("{} nữ", number(v.received_women)));
+    if kinds.is_empty() {
+        "đơn vị".to_owned()
+    } else {
+        kinds.join(", ")
     }
-    if v.received_children > 0 {
-        of_whom.push(format!(
-            "{} trẻ em dưới 16 tuổi",
-            number(v.received_children)
-        ));
-    }
-    if !of_whom.is_empty() {
-        s.push_str(&format!(" (trong đó {})", list(&of_whom)));
-    }
-    s.push('.');
-    let supported: Vec<String> = v
-        .supported
+}
+
+fn targets(f: &Figures) -> Vec<&crate::reports::figures::TargetLine> {
+    f.areas.iter().flat_map(|a| &a.targets).collect()
+}
+
+fn idle_units(f: &Figures) -> Vec<String> {
+    f.units
         .iter()
-        .filter(|l| l.persons > 0)
-        .map(|l| format!("{} {} lượt", l.name.to_lowercase(), number(l.persons)))
-        .collect();
-    if !supported.is_empty() {
-        s.push_str(&format!(" Đã hỗ trợ: {}.", list(&supported)));
+        .filter(|u| u.sessions == 0)
+        .map(|u| u.name.clone())
+        .collect()
+}
+
+fn lines(parts: impl IntoIterator<Item = Option<String>>) -> String {
+    parts.into_iter().flatten().collect::<Vec<_>>().join("\n")
+}
+
+/// III.1: what went well, from the data.
+fn strengths(f: &Figures, level: Level) -> String {
+    let t = targets(f);
+    let mut parts = vec![phrases::targets_met(&t)];
+    if level == Level::Compiled {
+        parts.push(phrases::coverage_reached(
+            f.coverage.units_reached,
+            f.coverage.units,
+            &unit_kinds(f),
+        ));
+    } else {
+        let active = f.areas.iter().filter(|a| !area_draft(a).is_empty()).count();
+        if active > 0 && !f.areas.is_empty() {
+            parts.push(Some(if active == f.areas.len() {
+                format!(
+                    "Cả {} nội dung của Kế hoạch đều có kết quả trong kỳ.",
+                    f.areas.len()
+                )
+            } else {
+                format!(
+                    "Đã triển khai {}/{} nội dung của Kế hoạch.",
+                    active,
+                    f.areas.len()
+                )
+            }));
+        }
     }
-    if v.hotline_received > 0 {
-        s.push_str(&format!(
-            " Tiếp nhận {} thông tin qua Tổng đài 111, xử lý {}, chuyển tuyến {}.",
-            number(v.hotline_received),
-            number(v.hotline_handled),
-            number(v.hotline_referred)
+    lines(parts)
+}
+
+fn idle_areas(f: &Figures) -> Vec<String> {
+    let victims_in = victims_area(f);
+    let has_victims = !victims_draft(f).is_empty();
+    f.areas
+        .iter()
+        .filter(|a| area_draft(a).is_empty() && !(has_victims && victims_in == Some(a.number)))
+        .map(|a| a.heading.clone())
+        .collect()
+}
+
+/// III.2: the shortcomings the data shows; their causes are the writer's.
+fn shortcomings(f: &Figures, level: Level) -> String {
+    let d = &f.direction;
+    let mut parts = Vec::new();
+    if level == Level::Compiled {
+        parts.push(phrases::units_without_activity(
+            &idle_units(f),
+            f.coverage.units,
+            &unit_kinds(f),
         ));
     }
-    if v.loans_count > 0 {
-        s.push_str(&format!(
-            " Giải ngân {} hồ sơ vay vốn với tổng số tiền {} đồng.",
-            number(v.loans_count),
-            number(v.loans_amount)
-        ));
+    parts.push(phrases::idle_areas(&idle_areas(f)));
+    parts.push(phrases::targets_missed(&targets(f), d.time_gone));
+    if let Some(r) = &d.reports {
+        parts.extend(
+            phrases::reports_behind(&r.late, &r.missing)
+                .into_iter()
+                .map(Some),
+        );
     }
-    s
+    parts.push(phrases::overdue_tasks(d.tasks_overdue));
+    lines(parts)
+}
+
+/// IV: the next period's plan items and what the shortcomings ask.
+fn next_tasks(f: &Figures, level: Level) -> String {
+    let d = &f.direction;
+    let idle = if level == Level::Compiled {
+        idle_units(f)
+    } else {
+        Vec::new()
+    };
+    let missed = targets(f)
+        .iter()
+        .filter(|t| t.target > 0 && t.result < t.target)
+        .count();
+    let missed = if phrases::targets_missed(&targets(f), d.time_gone).is_some() {
+        missed
+    } else {
+        0
+    };
+    let mut parts = vec![phrases::next_items(&d.next_items)];
+    // Naming every idle commune twice says nothing new when most are idle.
+    let idle = if idle.len() <= 5 { idle } else { Vec::new() };
+    parts.extend(
+        phrases::remedies(&idle, missed, d.tasks_overdue)
+            .into_iter()
+            .map(Some),
+    );
+    lines(parts)
 }
 
 /// The drafts written from the figures, section by section.
 pub fn drafts(f: &Figures, level: Level) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    let total = format!(
-        "Trong kỳ, toàn địa bàn tổ chức {} hoạt động tuyên truyền, thu hút {} lượt người tham dự.",
-        number(f.activities_held),
-        number(f.participants)
-    );
-    if level == Level::Agency {
-        out.insert("situation".to_owned(), String::new());
-        let mut results = vec![if f.activities_held > 0 {
-            format!(
-                "Trong kỳ, cơ quan đã chủ trì tổ chức {} hoạt động tuyên truyền, thu hút {} lượt người tham dự.",
-                number(f.activities_held),
-                number(f.participants)
-            )
-        } else {
-            "Trong kỳ, cơ quan chưa chủ trì tổ chức hoạt động tuyên truyền nào.".to_owned()
-        }];
-        // An agency's share of the plan is often coordination work rather than events.
-        results.extend(
-            f.areas
-                .iter()
-                .filter(|a| a.sessions > 0 || a.tasks_done > 0 || a.tasks_open > 0)
-                .map(area_draft),
-        );
-        out.insert("results".to_owned(), results.join(" "));
-        for k in ["shortcomings", "next_tasks", "recommendations"] {
-            out.insert(k.to_owned(), String::new());
+    let d = &f.direction;
+    out.insert("situation".to_owned(), String::new());
+    match level {
+        Level::Agency => {
+            let mut results = vec![if f.activities_held > 0 {
+                format!(
+                    "Trong kỳ, cơ quan đã chủ trì tổ chức {} hoạt động tuyên truyền, thu hút {} lượt người tham dự.",
+                    number(f.activities_held),
+                    number(f.participants)
+                )
+            } else {
+                "Trong kỳ, cơ quan chưa chủ trì tổ chức hoạt động tuyên truyền nào.".to_owned()
+            }];
+            // An agency's share of the plan is often coordination work rather than events.
+            results.extend(f.areas.iter().map(area_draft).filter(|t| !t.is_empty()));
+            out.insert("results".to_owned(), results.join(" "));
         }
-    } else if level == Level::Compiled {
-        out.insert("situation".to_owned(), String::new());
-        out.insert(
-            "leadership".to_owned(),
-            format!("{} {}", total, coverage_draft(f)),
-        );
-        for a in &f.areas {
-            out.insert(format!("area_{}", a.number), area_draft(a));
+        Level::Compiled => {
+            let mut lead = phrases::direction(d);
+            if lead.is_empty()
+                && let Some(p) = &d.plan
+            {
+                lead.push(format!(
+                    "{} triển khai thực hiện Kế hoạch về {}.",
+                    p.issuer, p.title
+                ));
+            }
+            out.insert("leadership".to_owned(), lead.join(" "));
+            for a in &f.areas {
+                out.insert(format!("area_{}", a.number), area_draft(a));
+            }
+            let spent: Vec<(String, i64)> =
+                f.budget.iter().map(|b| (b.name.clone(), b.spent)).collect();
+            out.insert(
+                "funding".to_owned(),
+                phrases::funding(&spent).unwrap_or_default(),
+            );
+            add_victims(&mut out, f, "leadership");
+            for k in ["causes", "lessons"] {
+                out.insert(k.to_owned(), String::new());
+            }
         }
-        out.insert("funding".to_owned(), funding_draft(f));
-        add_victims(&mut out, f, "leadership");
-        for k in [
-            "strengths",
-            "shortcomings",
-            "causes",
-            "lessons",
-            "next_tasks",
-            "recommendations",
-        ] {
-            out.insert(k.to_owned(), String::new());
-        }
-    } else {
-        out.insert("situation".to_owned(), String::new());
-        out.insert("results".to_owned(), total);
-        for a in &f.areas {
-            out.insert(format!("area_{}", a.number), area_draft(a));
-        }
-        add_victims(&mut out, f, "results");
-        for k in ["shortcomings", "next_tasks", "recommendations"] {
-            out.insert(k.to_owned(), String::new());
+        Level::Unit => {
+            // The unit's own plan made from the superior one; the basis line cites the latter.
+            let mut results = if d.superior.is_some() {
+                phrases::direction(d)
+            } else {
+                phrases::amendments(&d.amendments).into_iter().collect()
+            };
+            results.push(phrases::totals(
+                &d.kind_word,
+                f.activities_held,
+                f.participants,
+            ));
+            out.insert("results".to_owned(), results.join(" "));
+            for a in &f.areas {
+                out.insert(format!("area_{}", a.number), area_draft(a));
+            }
+            add_victims(&mut out, f, "results");
         }
     }
+    out.insert("strengths".to_owned(), strengths(f, level));
+    out.insert("shortcomings".to_owned(), shortcomings(f, level));
+    out.insert("next_tasks".to_owned(), next_tasks(f, level));
+    out.insert("recommendations".to_owned(), String::new());
     out
 }
 
@@ -420,12 +401,31 @@ mod tests {
             area_draft(&a),
             "Trong kỳ, đã tổ chức 25 hoạt động nói chuyện chuyên đề với 1.250 lượt người tham dự, \
              trong đó 640 lượt nữ và 120 lượt người dân tộc thiểu số. Cấp phát 500 tờ rơi. \
-             So với cùng kỳ năm trước, tăng 5 hoạt động."
+             So với cùng kỳ năm trước, số hoạt động tăng 5 (từ 20 lên 25)."
         );
+        // Nothing recorded: nothing drafted, and the document leaves the area out.
+        assert_eq!(area_draft(&AreaFigures::default()), "");
+        // An area with only statistics says what they are and nothing about activities.
+        let stats_only = Figures {
+            areas: vec![AreaFigures {
+                number: 1,
+                area: "victim_support".into(),
+                heading: "Tiếp nhận, hỗ trợ nạn nhân".into(),
+                ..Default::default()
+            }],
+            victims: crate::reports::figures::Victims {
+                received: 4,
+                received_women: 4,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let d = drafts(&stats_only, Level::Compiled);
         assert_eq!(
-            area_draft(&AreaFigures::default()),
-            "Trong kỳ, chưa có hoạt động nào được ghi nhận cho nội dung này."
+            d["area_1"],
+            "Tiếp nhận 4 nạn nhân bị mua bán trở về (cả 4 đều là nữ)."
         );
+        assert!(!d["shortcomings"].contains("Tiếp nhận, hỗ trợ nạn nhân"));
     }
 
     #[test]
@@ -445,7 +445,7 @@ mod tests {
             d.get("results").map(String::as_str),
             Some(
                 "Trong kỳ, cơ quan chưa chủ trì tổ chức hoạt động tuyên truyền nào. \
-                 Phối hợp hoàn thành 2 nhiệm vụ, hỗ trợ 3 lượt người; 1 nhiệm vụ đang thực hiện."
+                 Hoàn thành 2 nhiệm vụ phối hợp, hỗ trợ 3 người; 1 nhiệm vụ đang thực hiện."
             )
         );
         assert_eq!(
@@ -455,7 +455,8 @@ mod tests {
                 "recommendations",
                 "results",
                 "shortcomings",
-                "situation"
+                "situation",
+                "strengths"
             ]
         );
         let held = Figures {
@@ -466,6 +467,31 @@ mod tests {
         assert!(drafts(&held, Level::Agency)["results"].starts_with(
             "Trong kỳ, cơ quan đã chủ trì tổ chức 3 hoạt động tuyên truyền, thu hút 1.250 lượt"
         ));
+    }
+
+    #[test]
+    fn an_empty_required_section_is_named() {
+        let mut n = Narrative::new();
+        assert_eq!(missing_required(&n, Level::Unit), Some("results"));
+        n.insert(
+            "leadership".into(),
+            Section {
+                draft: "  ".into(),
+                text: None,
+            },
+        );
+        assert_eq!(missing_required(&n, Level::Compiled), Some("leadership"));
+        n.insert(
+            "leadership".into(),
+            Section {
+                draft: String::new(),
+                text: Some("Đã ban hành Kế hoạch.".into()),
+            },
+        );
+        assert_eq!(missing_required(&n, Level::Compiled), None);
+        // Drafted from the figures, a unit's results always say something.
+        let d = drafts(&Figures::default(), Level::Unit);
+        assert!(!d["results"].is_empty());
     }
 
     #[test]

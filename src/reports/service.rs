@@ -347,39 +347,147 @@ pub async fn figures_of(
         return Ok(f);
     }
     let units = units_of(db, r).await?;
-    if let Some(agency_id) = r.agency_id {
+    let mut plan_id = period.plan_id;
+    let mut own = None;
+    let mut f = if let Some(agency_id) = r.agency_id {
         // The agency's own work anywhere in its unit's subtree, measured against no targets.
         let subject = figures::Subject::Agency {
             id: agency_id,
             units: &units,
         };
-        return Ok(figures::compute_for(
-            db,
-            subject,
-            period.period_start,
-            period.period_end,
-            period.plan_id,
-        )
-        .await?);
-    }
-    if r.level == COMPILED {
-        return Ok(figures::compute(
-            db,
-            &units,
-            period.period_start,
-            period.period_end,
-            period.plan_id,
-        )
-        .await?);
-    }
-    // A unit reports under its own plan made from the period's plan (its areas and targets);
-    // without one, under the period's plan's areas with no targets of its own.
-    let subject = figures::Subject::UnitsUnderPlan(&units);
-    let (subject, plan_id) = match own_plan(db, r, period).await? {
-        Some(p) => (figures::Subject::Units(&units), p.id),
-        None => (subject, period.plan_id),
+        figures::compute_for(db, subject, period.period_start, period.period_end, plan_id).await?
+    } else if r.level == COMPILED {
+        figures::compute(db, &units, period.period_start, period.period_end, plan_id).await?
+    } else {
+        // A unit reports under its own plan made from the period's plan (its areas and
+        // targets); without one, under the period's plan's areas with no targets of its own.
+        own = own_plan(db, r, period).await?;
+        let subject = match &own {
+            Some(p) => {
+                plan_id = p.id;
+                figures::Subject::Units(&units)
+            }
+            None => figures::Subject::UnitsUnderPlan(&units),
+        };
+        figures::compute_for(db, subject, period.period_start, period.period_end, plan_id).await?
     };
-    Ok(figures::compute_for(db, subject, period.period_start, period.period_end, plan_id).await?)
+    direction_of(db, r, period, own.as_ref(), &mut f.direction).await?;
+    Ok(f)
+}
+
+/// A plan as the report cites it.
+async fn plan_ref(db: &impl ConnectionTrait, p: &plan::Model) -> Result<figures::PlanRef, DbErr> {
+    let unit = org_unit::Entity::find_by_id(p.org_unit_id).one(db).await?;
+    Ok(figures::PlanRef {
+        number: p.number.clone().filter(|n| !n.trim().is_empty()),
+        issued_on: p.issued_on,
+        issuer: unit
+            .as_ref()
+            .map(crate::reports::document::committee_of)
+            .unwrap_or_default(),
+        title: crate::reports::document::plan_subject(&p.title),
+    })
+}
+
+/// Fills what the report says about direction: the reporter's kind, the plan (and the superior
+/// plan a unit's own plan implements), amendments, the report requested and, for the compiled
+/// report, which unit reports came in late or not at all.
+async fn direction_of(
+    db: &impl ConnectionTrait,
+    r: &report::Model,
+    period: &reporting_period::Model,
+    own: Option<&plan::Model>,
+    d: &mut figures::Direction,
+) -> Result<(), DbErr> {
+    use crate::entities::plan_amendment;
+    if r.agency_id.is_none()
+        && let Some(unit) = org_unit::Entity::find_by_id(r.org_unit_id).one(db).await?
+    {
+        d.kind_word = crate::org_units::split_name(&unit.name)
+            .0
+            .map(str::to_lowercase)
+            .unwrap_or_default();
+    }
+    let period_plan = plan::Entity::find_by_id(period.plan_id).one(db).await?;
+    let reported = own.cloned().or(period_plan.clone());
+    if let Some(p) = &reported {
+        d.plan = Some(plan_ref(db, p).await?);
+        let span = std::cmp::max((p.period_end - p.period_start).num_days(), 1);
+        let gone = (period.period_end - p.period_start)
+            .num_days()
+            .clamp(0, span);
+        d.time_gone = Some(gone * 100 / span);
+        d.amendments = plan_amendment::Entity::find()
+            .filter(plan_amendment::Column::PlanId.eq(p.id))
+            .filter(plan_amendment::Column::AmendedOn.gte(period.period_start))
+            .filter(plan_amendment::Column::AmendedOn.lte(period.period_end))
+            .order_by_asc(plan_amendment::Column::AmendedOn)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| a.amended_on)
+            .collect();
+    }
+    if let (Some(_), Some(sup)) = (own, &period_plan) {
+        d.superior = Some(plan_ref(db, sup).await?);
+    }
+    d.due_date = Some(period.due_date);
+    if r.level == COMPILED {
+        d.reports = Some(reports_in(db, period).await?);
+    }
+    Ok(())
+}
+
+/// Which responders' reports came in, late or not at all.
+async fn reports_in(
+    db: &impl ConnectionTrait,
+    period: &reporting_period::Model,
+) -> Result<figures::ReportsIn, DbErr> {
+    let rows = report::Entity::find()
+        .filter(report::Column::PeriodId.eq(period.id))
+        .filter(report::Column::Level.ne(COMPILED))
+        .all(db)
+        .await?;
+    let units: std::collections::HashMap<i64, String> = org_unit::Entity::find()
+        .filter(org_unit::Column::Id.is_in(rows.iter().map(|r| r.org_unit_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let agencies: std::collections::HashMap<i64, String> = agency::Entity::find()
+        .filter(agency::Column::Id.is_in(rows.iter().filter_map(|r| r.agency_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
+    let name = |r: &report::Model| {
+        r.agency_id
+            .and_then(|a| agencies.get(&a).cloned())
+            .or_else(|| units.get(&r.org_unit_id).cloned())
+            .unwrap_or_default()
+    };
+    let mut out = figures::ReportsIn {
+        expected: rows.len() as i64,
+        ..Default::default()
+    };
+    for r in &rows {
+        // A returned report is not in until it is sent again.
+        if r.status == SUBMITTED || r.status == APPROVED {
+            out.received += 1;
+            if r.submitted_at
+                .is_some_and(|at| at.date_naive() > period.due_date)
+            {
+                out.late.push(name(r));
+            }
+        } else {
+            out.missing.push(name(r));
+        }
+    }
+    out.late.sort();
+    out.missing.sort();
+    Ok(out)
 }
 
 /// The plan a unit made from the period's plan, if any: its report follows that plan.
@@ -779,6 +887,13 @@ pub async fn approve(
         .map_err(ReportError::from_figures)?;
     let snapshot = serde_json::to_string(&f).unwrap_or_default();
     let n = narrative::refresh(&narrative_of(r), &f, Level::of(r));
+    // A required section never goes out empty: the message names it.
+    if let Some(key) = narrative::missing_required(&n, Level::of(r)) {
+        return Err(ReportError::field(
+            &format!("section_{key}"),
+            &format!("report.error.required.{key}"),
+        ));
+    }
     let now = actor.now;
     let user = actor.user_id;
     // Statistics are entered per unit: an agency's report freezes its activities, not months.

@@ -573,8 +573,7 @@ pub fn labelled_sections(
             let number = match (k.as_str(), area) {
                 (_, Some(a)) => format!("II.{}. ", a.number + offset),
                 ("funding", _) => format!("II.{}. ", f.areas.len() + 2),
-                ("shortcomings", _) if level == Level::Compiled => "III.2. ".to_owned(),
-                ("shortcomings", _) => "III. ".to_owned(),
+                ("shortcomings", _) => "III.2. ".to_owned(),
                 _ => String::new(),
             };
             let label = area.map(|a| a.heading.clone());
@@ -601,6 +600,10 @@ async fn render_report(
         ..
     } = doc_parts(state, user, &a, "page").await?;
     let sections = labelled_sections(&figures, Level::of(&a.report), &n);
+    // The required section still empty: flagged on the page before anyone tries to approve.
+    let missing = (a.report.status != service::APPROVED)
+        .then(|| narrative::missing_required(&n, Level::of(&a.report)))
+        .flatten();
     let responder = agency
         .as_ref()
         .map_or_else(|| unit.name.clone(), |ag| ag.name.clone());
@@ -619,6 +622,7 @@ async fn render_report(
             scope_unit => scope_unit, today => state.clock.today(),
             can_reopen => user.can(Capability::ManageReporting),
             can_see_victims => !figures.victims.withheld,
+            missing => missing,
         },
     )
 }
@@ -716,7 +720,24 @@ pub async fn post_report(
         signer,
     )
     .await;
-    after(&state, &page, &user, id, result, "flash.saved").await
+    // A section's own save button returns to that section; every box posted is saved, so
+    // nothing typed elsewhere on the page is lost.
+    let section = form.get("save_section").trim().to_owned();
+    match result {
+        Ok(_)
+            if !section.is_empty()
+                && section
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
+            Ok(flash::redirect(
+                &state.config,
+                &format!("/reports/{id}#s-{section}"),
+                "flash.saved",
+            ))
+        }
+        result => after(&state, &page, &user, id, result, "flash.saved").await,
+    }
 }
 
 pub async fn post_report_action(

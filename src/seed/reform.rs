@@ -646,6 +646,10 @@ async fn period(
         if n == 3 {
             continue;
         }
+        // Signed by the commune's chair: the unit's own official document.
+        let mut signed: report::ActiveModel = r.into();
+        signed.signer_name = Set(["Nguyễn Văn Hùng", "Trần Thị Lan", "Lê Minh Tuấn"][n].to_owned());
+        let r = signed.update(db).await?;
         let number = match n {
             0 => "25/BC-UBND",
             1 => "18/BC-UBND",

@@ -86,8 +86,36 @@ pub fn csv_head(columns: &[Column]) -> String {
 pub struct XlsxSheet<'a> {
     ws: &'a mut Worksheet,
     next_row: u32,
+    text: Format,
     date: Format,
     int: Format,
+}
+
+/// The font of every exported sheet, as of the official documents.
+pub const FONT: &str = "Times New Roman";
+
+/// Print setup of an exported sheet: A4, landscape when its columns are wider than a portrait
+/// page holds (about 90 characters), fitted to the page width, header rows repeated on every page.
+pub fn page_setup(ws: &mut Worksheet, width: f64, header_row: u32) -> Result<(), XlsxError> {
+    ws.set_paper_size(9);
+    if width > 90.0 {
+        ws.set_landscape();
+    }
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(header_row, header_row)?;
+    Ok(())
+}
+
+/// A header row's height in points, tall enough for its longest wrapped header: one 15-point
+/// line per column width of text.
+pub fn header_height<'h>(headers: impl Iterator<Item = (&'h str, f64)>) -> f64 {
+    let lines = headers
+        .map(|(h, width)| {
+            let per_line = (width - 1.0).max(4.0);
+            (h.chars().count() as f64 / per_line).ceil().max(1.0)
+        })
+        .fold(1.0, f64::max);
+    lines * 15.0 + 4.0
 }
 
 /// The first data row of every exported sheet.
@@ -101,17 +129,24 @@ impl<'a> XlsxSheet<'a> {
         columns: &[Column],
     ) -> Result<Self, XlsxError> {
         ws.set_name(name)?;
-        let bold = Format::new().set_bold();
-        let head = Format::new()
+        let font = || Format::new().set_font_name(FONT);
+        let bold = font().set_bold();
+        let head = font()
             .set_bold()
             .set_text_wrap()
             .set_align(FormatAlign::Center)
+            .set_align(FormatAlign::VerticalCenter)
             .set_background_color("#DDEBF7");
         for (i, c) in columns.iter().enumerate() {
             let col = u16::try_from(i).unwrap_or(u16::MAX);
             ws.set_column_width(col, c.width)?;
         }
+        page_setup(ws, columns.iter().map(|c| c.width).sum(), 1)?;
         ws.write_string_with_format(0, 0, neutralise(title).as_ref(), &bold)?;
+        ws.set_row_height(
+            1,
+            header_height(columns.iter().map(|c| (c.header.as_str(), c.width))),
+        )?;
         for (i, c) in columns.iter().enumerate() {
             let col = u16::try_from(i).unwrap_or(u16::MAX);
             ws.write_string_with_format(1, col, &c.header, &head)?;
@@ -120,8 +155,9 @@ impl<'a> XlsxSheet<'a> {
         Ok(XlsxSheet {
             ws,
             next_row: FIRST_DATA_ROW,
-            date: Format::new().set_num_format("dd/mm/yyyy"),
-            int: Format::new().set_num_format("#,##0"),
+            text: font(),
+            date: font().set_num_format("dd/mm/yyyy"),
+            int: font().set_num_format("#,##0"),
         })
     }
 
@@ -131,7 +167,8 @@ impl<'a> XlsxSheet<'a> {
             let col = u16::try_from(i).unwrap_or(u16::MAX);
             match c {
                 Cell::Text(s) if !s.is_empty() => {
-                    self.ws.write_string(r, col, neutralise(s).as_ref())?;
+                    self.ws
+                        .write_string_with_format(r, col, neutralise(s).as_ref(), &self.text)?;
                 }
                 Cell::Int(n) => {
                     // Counts stay far below 2^53, where f64 is exact.

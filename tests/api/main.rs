@@ -28,6 +28,7 @@ mod password_reset;
 mod plans;
 mod privacy;
 mod query_plans;
+mod report_writing;
 mod reports;
 mod rollout;
 mod setup;

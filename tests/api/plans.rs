@@ -48,7 +48,7 @@ async fn the_seeded_plan_has_the_seven_content_areas_with_their_text_and_agencie
         .unwrap()
         .expect("the 2024 plan");
     assert_eq!(p.signer_name, "Phan Công Trình");
-    assert_eq!(p.signer_authority, "KT. CHỦ TỊCH");
+    assert_eq!(p.signer_authority, "TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH");
     let bases = plan_legal_basis::Entity::find()
         .filter(plan_legal_basis::Column::PlanId.eq(p.id))
         .order_by_asc(plan_legal_basis::Column::Position)
@@ -998,4 +998,46 @@ async fn the_seeded_plan_exports_as_an_official_ke_hoach(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(bytes, again);
+    // The authority lines, and the document's properties: its issuing body and its date (an
+    // undated plan: the first day of its year), never docx-rs's "unknown" of 1970.
+    assert!(xml.contains(">TM. ỦY BAN NHÂN DÂN<"));
+    let core = docx_part(&bytes, "docProps/core.xml");
+    assert!(
+        core.contains("<dc:creator>Ủy ban nhân dân huyện Tây Hòa</dc:creator>"),
+        "{core}"
+    );
+    assert!(
+        core.contains(">2024-01-01T00:00:00Z<") && !core.contains("1970"),
+        "{core}"
+    );
+    assert!(docx_part(&bytes, "docProps/custom.xml").contains("Ủy ban nhân dân huyện Tây Hòa"));
+    // Legal bases: those the preamble already cites are not said twice; another is printed.
+    assert_eq!(
+        xml.matches("Kế hoạch số 41/KH-SLĐTBXH ngày 16/4/2024")
+            .count(),
+        1
+    );
+    use sea_orm::{ActiveModelTrait, Set};
+    plan_legal_basis::ActiveModel {
+        plan_id: Set(p.id),
+        position: Set(0),
+        text: Set("Luật Phòng, chống mua bán người ngày 28/11/2024.".to_owned()),
+        created_at: Set(chrono::Utc::now()),
+        updated_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let bytes = app
+        .get(&format!("/plans/{}/docx", p.id))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let xml = docx_part(&bytes, "word/document.xml");
+    assert!(
+        xml.contains(">Căn cứ Luật Phòng, chống mua bán người ngày 28/11/2024;<"),
+        "the legal basis is printed"
+    );
 }

@@ -167,6 +167,13 @@ async fn the_activity_xlsx_has_real_dates_numbers_and_neutralised_formulas(app: 
     assert!(xml.contains("<v>1250</v>"), "figures as numbers");
     // 10/06/2024 as an Excel serial date.
     assert!(xml.contains("<v>45453</v>"), "dates as dates");
+    // Printable: A4 landscape fitted to the width, the header row repeated on every page and
+    // tall enough for its wrapped headers; Times New Roman throughout.
+    assert!(xml.contains("paperSize=\"9\"") && xml.contains("orientation=\"landscape\""));
+    assert!(xml.contains("fitToWidth=\"1\"") || xml.contains("<pageSetUpPr fitToPage=\"1\"/>"));
+    assert!(xml.contains("_xlnm.Print_Titles"), "repeated header row");
+    assert!(xml.contains("<row r=\"2\"") && xml.contains("customHeight=\"1\""));
+    assert!(xml.contains("<name val=\"Times New Roman\"/>"));
     // English headers for an English-speaking user.
     app.post_form("/lang", &[("lang", "en"), ("next", "/")])
         .await;
