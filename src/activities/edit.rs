@@ -572,10 +572,11 @@ pub async fn post_log(
         Err(ActivityError::Invalid(errors))
     };
     match result {
-        // Straight to the photos: a log is usually followed by a picture of the event.
+        // The confirmation stays at the top of the page, with the photo upload and the next
+        // activity to log one tap away.
         Ok(saved) => Ok(flash::redirect(
             &state.config,
-            &format!("/activities/{}#evidence", saved.id),
+            &format!("/activities/{}?logged=1", saved.id),
             "flash.logged",
         )),
         Err(ActivityError::Invalid(errors)) => {
