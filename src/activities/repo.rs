@@ -621,6 +621,20 @@ pub fn item_title(i: &plan_item::Model) -> String {
     }
 }
 
+/// An item's whole text for a picker: its number, then its heading or text, never cut.
+pub fn item_full_title(i: &plan_item::Model) -> String {
+    let text = if i.heading.trim().is_empty() {
+        i.body.clone().unwrap_or_default()
+    } else {
+        i.heading.clone()
+    };
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match i.label.trim() {
+        "" | "-" | "–" => text,
+        label => format!("{}. {text}", label.trim_end_matches('.')),
+    }
+}
+
 /// Everything the activity page shows.
 #[derive(Serialize)]
 pub struct Detail {
