@@ -272,6 +272,20 @@ pub async fn list(
     Ok((rows, next))
 }
 
+/// The list's result count is counted up to this many (and shown as "1000+").
+pub const COUNT_CAP: u64 = 1000;
+
+/// How many activities match the filter in the scope, counted up to [`COUNT_CAP`]: a province's
+/// unfiltered list would otherwise count every row it holds for each page shown.
+pub async fn count(db: &impl ConnectionTrait, scope: &Scope, filter: &Filter) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    activity::Entity::find()
+        .filter(filter.condition(scope))
+        .limit(COUNT_CAP)
+        .count(db)
+        .await
+}
+
 /// Runs a statement of [`per_unit`] (or any reading whole activity rows).
 pub async fn fetch(
     db: &impl ConnectionTrait,

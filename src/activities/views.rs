@@ -88,6 +88,7 @@ pub async fn get_activities(
     let scope = user.scope(&state).await?;
     filter.resolve(&state.db, &scope).await?;
     let (rows, next) = repo::list(&state.db, &scope, &filter, PAGE_SIZE).await?;
+    let total = repo::count(&state.db, &scope, &filter).await?;
     let names = repo::names_for(&state.db, &rows).await?;
     let options = filter_options(&state, &user, &filter).await?;
     page.render(
@@ -95,6 +96,7 @@ pub async fn get_activities(
         "activities/index.html",
         context! {
             rows => rows, names => names, next => next, filter => filter,
+            total => total, total_more => total >= repo::COUNT_CAP,
             query => query_of(&filter), options => options,
             can_write => user.can(Capability::WriteActivities), today => state.clock.today(),
         },
@@ -239,6 +241,7 @@ pub async fn get_calendar(
             week => week.map(|_| first), first => first, last => last, prev => prev, next => next,
             filter => q.filter, query => query_of(&q.filter), options => options, truncated => truncated,
             weekdays => weekdays, can_write => user.can(Capability::WriteActivities),
+            today => state.clock.today(),
         },
     )
 }
