@@ -277,7 +277,11 @@ pub const COUNT_CAP: u64 = 1000;
 
 /// How many activities match the filter in the scope, counted up to [`COUNT_CAP`]: a province's
 /// unfiltered list would otherwise count every row it holds for each page shown.
-pub async fn count(db: &impl ConnectionTrait, scope: &Scope, filter: &Filter) -> Result<u64, DbErr> {
+pub async fn count(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    filter: &Filter,
+) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;
     activity::Entity::find()
         .filter(filter.condition(scope))

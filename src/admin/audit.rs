@@ -273,9 +273,7 @@ impl Names {
             "task" => "task",
             _ => return None,
         };
-        self.titles
-            .get(&(kind, row.object_id?))
-            .map(String::as_str)
+        self.titles.get(&(kind, row.object_id?)).map(String::as_str)
     }
 
     fn user(&self, id: Option<i64>) -> Option<&user::Model> {

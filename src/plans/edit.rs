@@ -496,7 +496,10 @@ pub async fn post_item_move(
     )
     .await;
     handlers::after_plan_action(&state, &page, &user, &p, result, |_| {
-        (format!("/plans/{plan_id}?edit=1#item-{item_id}"), "flash.saved")
+        (
+            format!("/plans/{plan_id}?edit=1#item-{item_id}"),
+            "flash.saved",
+        )
     })
     .await
 }

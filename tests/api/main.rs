@@ -15,6 +15,7 @@ mod crash;
 mod dashboard;
 mod email;
 mod evidence;
+mod flows;
 mod i18n;
 mod ics;
 mod imports;
