@@ -112,7 +112,10 @@ async fn an_error_summary_names_and_links_each_field(app: TestApp) {
         html.contains("<a href=\"#f-planned_participants\">Số lượt người tham dự (dự kiến): Số không được âm.</a>"),
         "the summary names the field and links to it: {html}"
     );
-    assert!(html.contains("id=\"f-planned_participants\""), "the link has its target");
+    assert!(
+        html.contains("id=\"f-planned_participants\""),
+        "the link has its target"
+    );
     set(&mut f, "planned_participants", "80");
     let r = app.post_form("/activities", &pairs(&f)).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -130,7 +133,10 @@ async fn an_error_summary_names_and_links_each_field(app: TestApp) {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(html.contains("class=\"alert error-summary\""), "{html}");
-    assert!(html.contains("<a href=\"#f-due_date\">Hạn hoàn thành: "), "{html}");
+    assert!(
+        html.contains("<a href=\"#f-due_date\">Hạn hoàn thành: "),
+        "{html}"
+    );
     assert!(html.contains("id=\"f-due_date\""));
 }
 
@@ -411,6 +417,70 @@ async fn plan_pages_show_labels_and_an_edit_mode(app: TestApp) {
     let plan = app.scalar("SELECT MIN(id) AS n FROM plans").await;
     let (_, page) = app.get_text(&format!("/plans/{plan}")).await;
     assert!(!page.contains("chưa có số"), "no 'number: none' line");
+    // A target on the item the commune's talks belong to, then one talk held: the plan page
+    // shows how far the target is reached.
+    let f = fields(&app, "PY-TH-HOAPHONG", "TH-HOAPHONG-UBND", "2024-06-18").await;
+    let leaf = f
+        .iter()
+        .find(|(k, _)| k == "plan_item_id")
+        .unwrap()
+        .1
+        .clone();
+    let leaf_plan = app
+        .scalar(&format!(
+            "SELECT plan_id AS n FROM plan_items WHERE id = {leaf}"
+        ))
+        .await;
+    let code = |list: &str, c: &str| {
+        format!("SELECT id AS n FROM codes WHERE list = '{list}' AND code = '{c}'")
+    };
+    let sessions = app.scalar(&code("indicator", "sessions")).await.to_string();
+    let talk = app.scalar(&code("activity_type", "talk")).await.to_string();
+    let r = app
+        .post_form(
+            &format!("/plans/{leaf_plan}/items/{leaf}/targets"),
+            &[
+                ("indicator_id", sessions.as_str()),
+                ("activity_type_id", talk.as_str()),
+                ("value", "4"),
+                ("unit", ""),
+                ("amended_on", "2024-06-20"),
+                ("reason", "Bổ sung chỉ tiêu"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let commune = app.another_browser();
+    commune.login_as("commune").await;
+    let id = create(&commune, &f).await;
+    let version = commune
+        .scalar(&format!(
+            "SELECT version AS n FROM activities WHERE id = {id}"
+        ))
+        .await
+        .to_string();
+    let r = commune
+        .post_form(
+            &format!("/activities/{id}/log"),
+            &[
+                ("version", version.as_str()),
+                ("held_on", "2024-06-18"),
+                ("actual_participants", "40"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, progress) = app.get_text(&format!("/plans/{leaf_plan}")).await;
+    assert!(
+        progress.contains("Đã đạt 1/4 (25%)"),
+        "the target's progress: {progress}"
+    );
+    assert!(progress.contains("<meter min=\"0\" max=\"100\""));
     let edit_links = format!("/plans/{plan}/items/");
     let plain_links = page.matches(&format!("href=\"{edit_links}")).count();
     let (_, editing) = app.get_text(&format!("/plans/{plan}?edit=1")).await;
