@@ -319,9 +319,9 @@ async fn the_activity_list_is_a_table_with_a_result_count(app: TestApp) {
         create(&app, &f).await;
     }
     let expected = app
-        .scalar(&format!(
-            "SELECT COUNT(*) FROM activities WHERE org_unit_id = (SELECT id FROM org_units WHERE code = 'PY-TH-HOAPHONG')"
-        ))
+        .scalar(
+            "SELECT COUNT(*) FROM activities WHERE org_unit_id = (SELECT id FROM org_units WHERE code = 'PY-TH-HOAPHONG')",
+        )
         .await;
     let (status, html) = app.get_text("/activities").await;
     assert_eq!(status, StatusCode::OK);
