@@ -71,3 +71,36 @@ document.addEventListener("submit", function (event) {
     document.querySelectorAll('textarea[data-grow]').forEach(grow);
   });
 })();
+
+// Tables marked data-sortable: each column heading with data-sort becomes a button that sorts
+// the rows shown (by a cell's data-value, else its text), and aria-sort says the order.
+(function () {
+  function key(row, i, kind) {
+    var cell = row.cells[i];
+    var v = cell ? (cell.getAttribute("data-value") || cell.textContent.trim()) : "";
+    return kind === "number" ? (parseFloat(v) || 0) : v;
+  }
+  function sort(table, th) {
+    var i = th.cellIndex, kind = th.getAttribute("data-sort");
+    var asc = th.getAttribute("aria-sort") !== "ascending";
+    var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = key(a, i, kind), y = key(b, i, kind);
+      var c = kind === "number" ? x - y : String(x).localeCompare(String(y), document.documentElement.lang || "vi");
+      return asc ? c : -c;
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+    Array.prototype.forEach.call(table.querySelectorAll("th[aria-sort]"), function (h) { h.removeAttribute("aria-sort"); });
+    th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("table[data-sortable]"), function (table) {
+    Array.prototype.forEach.call(table.querySelectorAll("th[data-sort]"), function (th) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "sort";
+      while (th.firstChild) b.appendChild(th.firstChild);
+      th.appendChild(b);
+      b.addEventListener("click", function () { sort(table, th); });
+    });
+  });
+})();

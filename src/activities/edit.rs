@@ -51,7 +51,6 @@ impl Writer {
 struct ItemChoice {
     id: i64,
     title: String,
-    depth: usize,
 }
 
 #[derive(Serialize)]
@@ -93,35 +92,29 @@ async fn form_choices(state: &AppState, user: &CurrentUser, w: &Writer) -> AppRe
         .collect();
     let mut plans = Vec::new();
     for (p, items) in service::plan_items_for(&state.db, &w.plan_units).await? {
-        let depth = |item: &crate::entities::plan_item::Model| {
-            let (mut d, mut parent) = (0, item.parent_id);
-            while let Some(pid) = parent {
-                d += 1;
-                parent = items.iter().find(|x| x.id == pid).and_then(|x| x.parent_id);
-            }
-            d
-        };
-        // Depth-first order so the select reads like the plan.
-        let mut ordered: Vec<&crate::entities::plan_item::Model> = Vec::new();
+        // Only the items an activity can belong to (no section heading), in the plan's order,
+        // each with its whole text: a phone shows the chosen option on lines of its own.
+        let mut leaves: Vec<&crate::entities::plan_item::Model> = Vec::new();
         let mut stack: Vec<&crate::entities::plan_item::Model> = {
             let mut roots: Vec<_> = items.iter().filter(|i| i.parent_id.is_none()).collect();
             roots.sort_by_key(|i| std::cmp::Reverse((i.position, i.id)));
             roots
         };
         while let Some(i) = stack.pop() {
-            ordered.push(i);
             let mut kids: Vec<_> = items.iter().filter(|c| c.parent_id == Some(i.id)).collect();
+            if kids.is_empty() {
+                leaves.push(i);
+            }
             kids.sort_by_key(|c| std::cmp::Reverse((c.position, c.id)));
             stack.extend(kids);
         }
         plans.push(PlanChoice {
             title: p.title.clone(),
-            items: ordered
+            items: leaves
                 .into_iter()
                 .map(|i| ItemChoice {
                     id: i.id,
-                    title: crate::activities::repo::item_title(i),
-                    depth: depth(i),
+                    title: crate::activities::repo::item_full_title(i),
                 })
                 .collect(),
         });
@@ -572,10 +565,11 @@ pub async fn post_log(
         Err(ActivityError::Invalid(errors))
     };
     match result {
-        // Straight to the photos: a log is usually followed by a picture of the event.
+        // The confirmation stays at the top of the page, with the photo upload and the next
+        // activity to log one tap away.
         Ok(saved) => Ok(flash::redirect(
             &state.config,
-            &format!("/activities/{}#evidence", saved.id),
+            &format!("/activities/{}?logged=1", saved.id),
             "flash.logged",
         )),
         Err(ActivityError::Invalid(errors)) => {

@@ -272,6 +272,24 @@ pub async fn list(
     Ok((rows, next))
 }
 
+/// The list's result count is counted up to this many (and shown as "1000+").
+pub const COUNT_CAP: u64 = 1000;
+
+/// How many activities match the filter in the scope, counted up to [`COUNT_CAP`]: a province's
+/// unfiltered list would otherwise count every row it holds for each page shown.
+pub async fn count(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    filter: &Filter,
+) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    activity::Entity::find()
+        .filter(filter.condition(scope))
+        .limit(COUNT_CAP)
+        .count(db)
+        .await
+}
+
 /// Runs a statement of [`per_unit`] (or any reading whole activity rows).
 pub async fn fetch(
     db: &impl ConnectionTrait,
@@ -618,6 +636,20 @@ pub fn item_title(i: &plan_item::Model) -> String {
         format!("– {short}{ellipsis}")
     } else {
         format!("{}. {short}{ellipsis}", i.label)
+    }
+}
+
+/// An item's whole text for a picker: its number, then its heading or text, never cut.
+pub fn item_full_title(i: &plan_item::Model) -> String {
+    let text = if i.heading.trim().is_empty() {
+        i.body.clone().unwrap_or_default()
+    } else {
+        i.heading.clone()
+    };
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match i.label.trim() {
+        "" | "-" | "–" => text,
+        label => format!("{}. {text}", label.trim_end_matches('.')),
     }
 }
 

@@ -60,6 +60,16 @@ pub struct Ctx<'a> {
     pub today: NaiveDate,
 }
 
+/// A plan item with items of its own is a section heading: an activity belongs to one of them.
+async fn is_heading(db: &impl ConnectionTrait, item_id: i64) -> Result<bool, DbErr> {
+    use sea_orm::PaginatorTrait;
+    Ok(plan_item::Entity::find()
+        .filter(plan_item::Column::ParentId.eq(item_id))
+        .count(db)
+        .await?
+        > 0)
+}
+
 /// Checks everything the input points at: codes of the right lists, a plan item of a readable
 /// plan, a unit and an organising agency the user may write for.
 async fn check_refs(
@@ -79,6 +89,8 @@ async fn check_refs(
         let plan_unit = crate::plans::repo::unit_of_item(db, input.plan_item_id).await?;
         if plan_unit.is_none_or(|u| !ctx.plan_units.contains(&u)) {
             errors.add("plan_item_id", "form.choose");
+        } else if is_heading(db, input.plan_item_id).await? {
+            errors.add("plan_item_id", "activity.error.item_heading");
         }
     }
     if input.org_unit_id != 0 {

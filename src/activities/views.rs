@@ -88,6 +88,7 @@ pub async fn get_activities(
     let scope = user.scope(&state).await?;
     filter.resolve(&state.db, &scope).await?;
     let (rows, next) = repo::list(&state.db, &scope, &filter, PAGE_SIZE).await?;
+    let total = repo::count(&state.db, &scope, &filter).await?;
     let names = repo::names_for(&state.db, &rows).await?;
     let options = filter_options(&state, &user, &filter).await?;
     page.render(
@@ -95,6 +96,7 @@ pub async fn get_activities(
         "activities/index.html",
         context! {
             rows => rows, names => names, next => next, filter => filter,
+            total => total, total_more => total >= repo::COUNT_CAP,
             query => query_of(&filter), options => options,
             can_write => user.can(Capability::WriteActivities), today => state.clock.today(),
         },
@@ -239,8 +241,27 @@ pub async fn get_calendar(
             week => week.map(|_| first), first => first, last => last, prev => prev, next => next,
             filter => q.filter, query => query_of(&q.filter), options => options, truncated => truncated,
             weekdays => weekdays, can_write => user.can(Capability::WriteActivities),
+            today => state.clock.today(),
         },
     )
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ShowQuery {
+    /// Set by the redirect after a log: the page then offers the next activity to log.
+    #[serde(default)]
+    logged: Option<String>,
+}
+
+/// The latest past activity of the user's scope still to log, after one was just logged.
+async fn next_to_log(
+    state: &AppState,
+    user: &CurrentUser,
+) -> AppResult<Option<crate::entities::activity::Model>> {
+    let scope = user.scope(state).await?;
+    let partner = (user.role == crate::auth::Role::Partner).then_some(user.agency_id);
+    let q = repo::home_queries(&scope, partner, state.clock.today(), UPCOMING_DAYS, 1);
+    Ok(repo::fetch(&state.db, q.to_log).await?.into_iter().next())
 }
 
 pub async fn get_activity(
@@ -248,8 +269,15 @@ pub async fn get_activity(
     page: Page,
     user: CurrentUser,
     Path(activity_id): Path<i64>,
+    Query(q): Query<ShowQuery>,
 ) -> AppResult<Response> {
     let (a, scope) = access::readable(&state, &user, activity_id).await?;
+    let logged = q.logged.is_some() && a.status == crate::activities::service::HELD;
+    let next_log = if logged {
+        next_to_log(&state, &user).await?
+    } else {
+        None
+    };
     let can_write = access::may_write(&user, &scope, a.org_unit_id, a.agency_id);
     let files = crate::activities::evidence::files_of(&state.db, a.id).await?;
     let detail = repo::detail(&state.db, a).await?;
@@ -260,6 +288,7 @@ pub async fn get_activity(
         context! {
             d => detail, can_write => can_write, today => state.clock.today(), files => files,
             material_kinds => material_kinds, errors => crate::web::forms::FieldErrors::default(),
+            logged => logged, next_log => next_log,
         },
     )
 }

@@ -203,10 +203,20 @@ impl Filter {
     }
 }
 
-/// Names of the users and units the rows mention.
+/// Names of the users, units and objects the rows mention.
 struct Names {
     users: HashMap<i64, user::Model>,
     units: HashMap<i64, String>,
+    /// (object type, id) → title, for activities, plans and tasks.
+    titles: HashMap<(&'static str, i64), String>,
+}
+
+/// The ids of the rows' objects of one type.
+fn ids_of(rows: &[audit_event::Model], object_type: &str) -> Vec<i64> {
+    rows.iter()
+        .filter(|r| r.object_type == object_type)
+        .filter_map(|r| r.object_id)
+        .collect()
 }
 
 impl Names {
@@ -227,7 +237,43 @@ impl Names {
             .into_iter()
             .map(|u| (u.id, u.name))
             .collect();
-        Ok(Names { users, units })
+        let mut titles = HashMap::new();
+        for a in crate::entities::activity::Entity::find()
+            .filter(crate::entities::activity::Column::Id.is_in(ids_of(rows, "activity")))
+            .all(db)
+            .await?
+        {
+            titles.insert(("activity", a.id), a.title);
+        }
+        for p in crate::entities::plan::Entity::find()
+            .filter(crate::entities::plan::Column::Id.is_in(ids_of(rows, "plan")))
+            .all(db)
+            .await?
+        {
+            titles.insert(("plan", p.id), p.title);
+        }
+        for t in crate::entities::coordination_task::Entity::find()
+            .filter(crate::entities::coordination_task::Column::Id.is_in(ids_of(rows, "task")))
+            .all(db)
+            .await?
+        {
+            titles.insert(("task", t.id), t.title);
+        }
+        Ok(Names {
+            users,
+            units,
+            titles,
+        })
+    }
+
+    fn title(&self, row: &audit_event::Model) -> Option<&str> {
+        let kind = match row.object_type.as_str() {
+            "activity" => "activity",
+            "plan" => "plan",
+            "task" => "task",
+            _ => return None,
+        };
+        self.titles.get(&(kind, row.object_id?)).map(String::as_str)
     }
 
     fn user(&self, id: Option<i64>) -> Option<&user::Model> {
@@ -303,6 +349,9 @@ pub async fn get_audit(
                 user_name => who.map(|u| u.display_name.clone()),
                 user_email => who.map(|u| u.email.clone()),
                 action => r.action,
+                // The sentence's phrase: `audit.does.<object>.<verb>`.
+                phrase => format!("audit.does.{}", r.action.replace(':', ".")),
+                title => names.title(r),
                 object_type => r.object_type,
                 object_id => r.object_id,
                 link => link(r, admin),

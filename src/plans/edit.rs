@@ -359,7 +359,7 @@ pub async fn post_item(
     match result {
         Ok(item) => Ok(flash::redirect(
             &state.config,
-            &format!("/plans/{plan_id}#item-{}", item.id),
+            &format!("/plans/{plan_id}?edit=1#item-{}", item.id),
             "flash.saved",
         )),
         Err(e) => {
@@ -496,7 +496,10 @@ pub async fn post_item_move(
     )
     .await;
     handlers::after_plan_action(&state, &page, &user, &p, result, |_| {
-        (format!("/plans/{plan_id}#item-{item_id}"), "flash.saved")
+        (
+            format!("/plans/{plan_id}?edit=1#item-{item_id}"),
+            "flash.saved",
+        )
     })
     .await
 }

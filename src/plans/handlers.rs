@@ -31,22 +31,35 @@ pub async fn get_plans(
     )
 }
 
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PlanQuery {
+    /// `?edit=1`: the edit mode, each item with its actions.
+    #[serde(default)]
+    edit: Option<String>,
+}
+
 pub async fn get_plan(
     State(state): State<AppState>,
     page: Page,
     user: CurrentUser,
     Path(plan_id): Path<i64>,
+    axum::extract::Query(q): axum::extract::Query<PlanQuery>,
 ) -> AppResult<Response> {
     let p = access::readable(&state, &user, plan_id).await?;
-    render_plan(
-        &state,
-        &page,
-        &user,
-        &p,
-        StatusCode::OK,
-        FieldErrors::default(),
-    )
-    .await
+    let shown = Shown {
+        status: StatusCode::OK,
+        errors: FieldErrors::default(),
+        edit_mode: q.edit.is_some(),
+    };
+    render_plan_as(&state, &page, &user, &p, shown).await
+}
+
+/// How the plan page is shown: its status, the errors of a failed action, and whether each
+/// item shows its actions (the edit mode).
+pub struct Shown {
+    pub status: StatusCode,
+    pub errors: FieldErrors,
+    pub edit_mode: bool,
 }
 
 /// The plan page, with the actions this user may take on it. Also shown again (422) when one of
@@ -59,6 +72,28 @@ pub async fn render_plan(
     status: StatusCode,
     errors: FieldErrors,
 ) -> AppResult<Response> {
+    // A failed action on an item is shown in the edit mode it was taken from.
+    let edit_mode = !errors.is_empty();
+    let shown = Shown {
+        status,
+        errors,
+        edit_mode,
+    };
+    render_plan_as(state, page, user, p, shown).await
+}
+
+pub async fn render_plan_as(
+    state: &AppState,
+    page: &Page,
+    user: &CurrentUser,
+    p: &plan::Model,
+    shown: Shown,
+) -> AppResult<Response> {
+    let Shown {
+        status,
+        errors,
+        edit_mode,
+    } = shown;
     let view = repo::load(&state.db, p.id)
         .await?
         .ok_or(crate::error::AppError::NotFound)?;
@@ -101,7 +136,7 @@ pub async fn render_plan(
             view => view, can_edit => can_edit, can_issue => can_issue, can_cascade => can_cascade,
             own_made => own_made, derived => derived, parent => parent, amendments => amendments,
             can_clone => user.can(Capability::EditPlans) && scope.contains(p.org_unit_id),
-            errors => errors, today => state.clock.today(),
+            errors => errors, today => state.clock.today(), edit_mode => edit_mode && can_edit,
         },
     )
 }

@@ -48,6 +48,12 @@ pub struct TargetView {
     pub activity_type: Option<code::Model>,
     pub value: i64,
     pub unit: String,
+    /// On the plan page: what the held activities under the item reached, where they measure
+    /// the indicator, and that as a percentage of the target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub percent: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -126,6 +132,8 @@ async fn rollup(
                 activity_type: t.activity_type_id.and_then(|a| codes.get(&a).cloned()),
                 value: t.value,
                 unit: t.unit,
+                result: None,
+                percent: None,
             }),
         }
     }
@@ -139,7 +147,7 @@ async fn results(
     db: &impl ConnectionTrait,
     plan_id: i64,
     items: &[plan_item::Model],
-) -> Result<HashMap<i64, (i64, i64)>, DbErr> {
+) -> Result<HashMap<i64, Results>, DbErr> {
     use sea_orm::QuerySelect;
     let derived_plans: Vec<i64> = plan::Entity::find()
         .filter(plan::Column::ParentPlanId.eq(plan_id))
@@ -154,9 +162,10 @@ async fn results(
         .await?;
     let mut ids: Vec<i64> = items.iter().map(|i| i.id).collect();
     ids.extend(derived.iter().map(|i| i.id));
-    let sums: Vec<(i64, i64, Option<i64>)> = crate::entities::activity::Entity::find()
+    let sums: Vec<(i64, i64, i64, Option<i64>)> = crate::entities::activity::Entity::find()
         .select_only()
         .column(crate::entities::activity::Column::PlanItemId)
+        .column(crate::entities::activity::Column::ActivityTypeId)
         .column_as(crate::entities::activity::Column::Id.count(), "held")
         .column_as(
             // PostgreSQL sums a BIGINT into NUMERIC: cast back so both backends decode an i64.
@@ -172,6 +181,7 @@ async fn results(
         .filter(crate::entities::activity::Column::PlanItemId.is_in(ids))
         .filter(crate::entities::activity::Column::Status.eq("held"))
         .group_by(crate::entities::activity::Column::PlanItemId)
+        .group_by(crate::entities::activity::Column::ActivityTypeId)
         .into_tuple()
         .all(db)
         .await?;
@@ -190,17 +200,40 @@ async fn results(
             }
         }
     };
-    let mut out: HashMap<i64, (i64, i64)> = HashMap::new();
-    for (item, held, participants) in sums {
+    let mut out: HashMap<i64, Results> = HashMap::new();
+    for (item, kind, held, participants) in sums {
         let mut cursor = anchor(item);
         while let Some(id) = cursor {
-            let e = out.entry(id).or_insert((0, 0));
-            e.0 = e.0.saturating_add(held);
-            e.1 = e.1.saturating_add(participants.unwrap_or(0));
+            let e = out.entry(id).or_default();
+            e.held = e.held.saturating_add(held);
+            e.participants = e.participants.saturating_add(participants.unwrap_or(0));
+            let by = e.held_by_type.entry(kind).or_insert(0);
+            *by = by.saturating_add(held);
             cursor = own.get(&id).and_then(|i| i.parent_id);
         }
     }
     Ok(out)
+}
+
+/// What was held under an item: activities, by activity type, and participants.
+#[derive(Default)]
+struct Results {
+    held: i64,
+    participants: i64,
+    held_by_type: HashMap<i64, i64>,
+}
+
+impl Results {
+    /// A target's result where the held activities measure it (sessions, of a type or all,
+    /// and participants); `None` for an indicator they do not measure.
+    fn of(&self, indicator: &str, activity_type: Option<i64>) -> Option<i64> {
+        match (indicator, activity_type) {
+            ("sessions", Some(kind)) => Some(self.held_by_type.get(&kind).copied().unwrap_or(0)),
+            ("sessions", None) => Some(self.held),
+            ("participants", _) => Some(self.participants),
+            _ => None,
+        }
+    }
 }
 
 /// The unit whose plan holds this item, if the item exists: what decides whether an activity
@@ -348,12 +381,21 @@ pub async fn load(db: &impl ConnectionTrait, plan_id: i64) -> Result<Option<Plan
                     .iter()
                     .filter(|t| t.plan_item_id == it.id)
                     .filter_map(|t| {
+                        let indicator = codes.get(&t.indicator_id)?.clone();
+                        let result = match results.get(&it.id) {
+                            Some(r) => r.of(&indicator.code, t.activity_type_id),
+                            None => Results::default().of(&indicator.code, t.activity_type_id),
+                        };
                         Some(TargetView {
                             id: t.id,
-                            indicator: codes.get(&t.indicator_id)?.clone(),
                             activity_type: t.activity_type_id.and_then(|a| codes.get(&a).cloned()),
                             value: t.value,
                             unit: t.unit.clone(),
+                            percent: result
+                                .filter(|_| t.value > 0)
+                                .map(|r| r.saturating_mul(100) / t.value),
+                            result,
+                            indicator,
                         })
                     })
                     .collect(),
@@ -368,8 +410,8 @@ pub async fn load(db: &impl ConnectionTrait, plan_id: i64) -> Result<Option<Plan
                     })
                     .collect(),
                 rollup: rollups.remove(&it.id).unwrap_or_default(),
-                held: results.get(&it.id).map_or(0, |r| r.0),
-                participants: results.get(&it.id).map_or(0, |r| r.1),
+                held: results.get(&it.id).map_or(0, |r| r.held),
+                participants: results.get(&it.id).map_or(0, |r| r.participants),
                 item: it,
                 children: Vec::new(),
             },

@@ -63,6 +63,8 @@ struct Shown<'a> {
     lines: usize,
     typed: &'a MonthInput,
     locked: Option<chrono::DateTime<chrono::Utc>>,
+    /// The month has a saved row (the one-tap "no case" is offered only before that).
+    entered: bool,
     errors: FieldErrors,
 }
 
@@ -98,7 +100,7 @@ async fn render(
             cap => s.typed.received_total() + s.typed.carried_over,
             support_total => s.typed.support.values().sum::<i64>(),
             referral_total => s.typed.referrals.values().sum::<i64>(),
-            locked => s.locked, can_reopen => user.can(Capability::ReopenStats), errors => s.errors,
+            locked => s.locked, entered => s.entered, can_reopen => user.can(Capability::ReopenStats), errors => s.errors,
         },
     )?;
     Ok(no_store(shown))
@@ -148,6 +150,7 @@ pub async fn get_entry(
         values: input::values_of(&stored, lines),
         lines,
         typed: &stored,
+        entered: row.is_some(),
         locked: row.and_then(|r| r.locked_at),
         errors: FieldErrors::default(),
     };
@@ -170,11 +173,17 @@ pub async fn post_entry(
     };
     let codes = codes::form_codes(&state.db, m, &stored).await?;
     let mut errors = FieldErrors::default();
-    let typed = input::from_form(&form, &codes.choices(), &mut errors);
+    // "No case this month" in one tap: every figure of the month is zero, whatever else came.
+    let typed = if form.checked("no_case") {
+        MonthInput::default()
+    } else {
+        input::from_form(&form, &codes.choices(), &mut errors)
+    };
     // Every message at once: the rules run on what could be read, even if a field failed.
     input::check(&typed, &mut errors);
     let lines = input::line_count(&form).max(1);
     let locked = row.as_ref().and_then(|r| r.locked_at);
+    let entered = row.is_some();
     let shown = |values, lines, errors| Shown {
         unit: &unit,
         month: m,
@@ -183,6 +192,7 @@ pub async fn post_entry(
         lines,
         typed: &typed,
         locked,
+        entered,
         errors,
     };
     // "More lines" shows the form again with what was typed and room for more groups.
@@ -262,6 +272,7 @@ pub async fn post_reopen(
                 values,
                 lines,
                 typed: &stored,
+                entered: row.is_some(),
                 locked: row.and_then(|r| r.locked_at),
                 errors,
             };

@@ -672,7 +672,14 @@ async fn render_task(
         .all(&state.db)
         .await?
         .into_iter()
-        .map(|u| (u.id, u.display_name))
+        .map(|u| {
+            let name = if u.display_name.trim().is_empty() {
+                u.email
+            } else {
+                u.display_name
+            };
+            (u.id, name)
+        })
         .collect();
     let who = |id: Option<i64>| id.and_then(|i| users.get(&i).cloned()).unwrap_or_default();
     let outcomes = task_outcome::Entity::find()
@@ -734,11 +741,17 @@ async fn render_task(
             .map(|u| u.name),
         None => None,
     };
+    // Days the acknowledgement came after its due date (Vietnamese calendar days).
+    let ack_late_days = t
+        .acknowledged_at
+        .map(|at| (crate::state::vn_date(at) - t.ack_due_date).num_days())
+        .filter(|d| *d > 0);
     page.render_status(
         state,
         status,
         "tasks/show.html",
         context! {
+            ack_late_days => ack_late_days,
             r => row, lead_side => acc.lead, partner_side => acc.partner,
             can_comment => (acc.lead || acc.partner) && user.can(Capability::ActOnTasks),
             comments => comments.into_iter().map(|c| CommentRow { who: who(c.user_id), comment: c }).collect::<Vec<_>>(),

@@ -13,6 +13,13 @@
 //! again with it after fixing what was wrong. Keys are kept for [`KEEP`] and purged by the
 //! server's housekeeping.
 //!
+//! Ordinary forms carry a key the server made when it showed the form ([`FORM_PREFIX`], see
+//! [`new_form_key`]): a double tap, or going back and sending the page again, is then answered
+//! once. Such a key stands for the form as shown, so it is stored together with the fingerprint
+//! of what was sent: going back and sending *other* content is a new request, not a refused
+//! key. A second sending that arrives while the first is running waits for its answer rather
+//! than getting a 409 page, since the browser shows only the last answer.
+//!
 //! The handler runs in a task of its own, so a phone that loses its signal mid-request does not
 //! cancel the write half-way through its bookkeeping: the answer is stored all the same and
 //! the retry gets it.
@@ -41,6 +48,10 @@ pub const KEEP: Duration = Duration::days(7);
 /// A key still marked as running after this long belongs to a request whose process died;
 /// the key may then be used afresh.
 const ABANDONED_AFTER: Duration = Duration::minutes(10);
+/// The start of the keys the server renders in its own forms.
+pub const FORM_PREFIX: &str = "form-";
+/// How long a form sent again waits for the first sending to finish.
+const WAIT_FOR_FIRST: std::time::Duration = std::time::Duration::from_secs(10);
 /// Form bodies are read whole to find the field (the CSRF guard reads them too).
 const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
 /// Answers larger than this are kept without their body (a redirect or JSON never is).
@@ -90,6 +101,8 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
             .into_iter()
             .find(|(k, _)| k == FIELD)
             .map(|(_, v)| v.trim().to_owned())
+            // An empty field is a form shown without a key (and no script to make one).
+            .filter(|v| !v.is_empty())
     } else {
         None
     };
@@ -110,20 +123,42 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         req.headers(),
         &bytes,
     );
-    let now = state.clock.now();
-    match claim(&state.db, user_id, &key, &method, &path, &fp, now).await {
-        Ok(Claim::Fresh(row_id)) => run_and_store(state, req, next, row_id).await,
-        Ok(Claim::Existing(row)) => {
-            if row.method != method || row.path != path || row.fingerprint != fp {
-                refuse(&state, &req, KeyProblem::Reused)
-            } else if row.status.is_none() {
-                refuse(&state, &req, KeyProblem::Pending)
-            } else {
-                replay(&row)
+    let server_form = key.starts_with(FORM_PREFIX);
+    let key = if server_form {
+        format!("{key}:{}", &fp[..16])
+    } else {
+        key
+    };
+    let waited_since = tokio::time::Instant::now();
+    loop {
+        let now = state.clock.now();
+        match claim(&state.db, user_id, &key, &method, &path, &fp, now).await {
+            Ok(Claim::Fresh(row_id)) => return run_and_store(state, req, next, row_id).await,
+            Ok(Claim::Existing(row)) => {
+                if row.method != method || row.path != path || row.fingerprint != fp {
+                    return refuse(&state, &req, KeyProblem::Reused);
+                } else if row.status.is_some() {
+                    return replay(&row);
+                } else if !server_form || waited_since.elapsed() > WAIT_FOR_FIRST {
+                    return refuse(&state, &req, KeyProblem::Pending);
+                }
+                // A double tap: the browser shows only this answer, so it is the first's.
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }
+            Err(e) => return crate::error::AppError::from(e).into_response(),
         }
-        Err(e) => crate::error::AppError::from(e).into_response(),
     }
+}
+
+/// A fresh key for a form the server shows (the hidden `idempotency_key` field).
+pub fn new_form_key() -> String {
+    let mut bytes = [0u8; 16];
+    // Without randomness the form simply carries no key and is handled as before.
+    if getrandom::fill(&mut bytes).is_err() {
+        return String::new();
+    }
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{FORM_PREFIX}{hex}")
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -33,6 +33,19 @@ impl Templates {
             }
             minijinja::escape_formatter(out, state, value)
         });
+        let labels = Arc::clone(&i18n);
+        // The name of a form field for an error summary (`field.<name>`), empty when it has none.
+        env.add_function("field_label", move |name: &str| -> String {
+            let locale = RENDER_LOCALE.with(Cell::get);
+            let key = format!("field.{name}");
+            labels.table(locale).get(&key).cloned().unwrap_or_default()
+        });
+        let known = Arc::clone(&i18n);
+        // Whether a key has a text (for keys made from data, such as an audit action).
+        env.add_function("has_t", move |key: &str| -> bool {
+            known.table(RENDER_LOCALE.with(Cell::get)).contains_key(key)
+        });
+        env.add_function("form_key", crate::web::idempotency::new_form_key);
         env.add_function("t", move |key: &str, kwargs: Kwargs| {
             let locale = RENDER_LOCALE.with(Cell::get);
             let mut text = i18n.t(locale, key).to_owned();

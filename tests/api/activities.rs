@@ -149,7 +149,7 @@ async fn a_commune_officer_schedules_and_logs_a_talk(app: TestApp) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         r.headers()["location"],
-        format!("/activities/{id}#evidence").as_str()
+        format!("/activities/{id}?logged=1").as_str()
     );
     assert_eq!(
         app.scalar(&format!(

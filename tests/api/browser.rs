@@ -54,6 +54,7 @@ browser_tests!(
     a_phone_that_believes_it_is_online_without_data_loses_nothing,
     every_role_s_main_pages_fit_both_widths_and_the_dashboard_reads_at_a_glance,
     the_administration_pages_stay_light_with_the_whole_country,
+    the_activity_list_is_a_sortable_table_on_a_desktop_and_cards_on_a_phone,
 );
 
 pub struct Browser {
@@ -1661,4 +1662,71 @@ async fn the_administration_pages_stay_light_with_the_whole_country(app: &TestAp
         first.as_str().unwrap().starts_with("Xã Mẫu 0012"),
         "{first}"
     );
+}
+
+/// Issue 23: the activity list is a table whose headings sort the rows at 1366 px, and the
+/// cards at 390 px; neither scrolls sideways. The log confirmation is in view at the top.
+async fn the_activity_list_is_a_sortable_table_on_a_desktop_and_cards_on_a_phone(
+    app: &TestApp,
+    b: &Browser,
+) {
+    app.login_as("commune").await;
+    for (date, title) in [
+        ("2024-07-02", "Nói chuyện tại thôn Mỹ Thạnh"),
+        ("2024-07-09", "Cấp phát tờ rơi tại chợ Phong Niên"),
+        ("2024-07-16", "Phát thanh trên loa xã Hòa Phong"),
+    ] {
+        let mut f =
+            crate::activities::fields(app, "PY-TH-HOAPHONG", "TH-HOAPHONG-UBND", date).await;
+        crate::activities::set(&mut f, "title", title);
+        crate::activities::create(app, &f).await;
+    }
+    b.login("commune").await;
+    b.resize((1366, 900)).await;
+    b.open("/activities").await;
+    b.assert_no_horizontal_scroll().await;
+    let shown = b
+        .script(
+            "return [getComputedStyle(document.querySelector('.act-table-wrap')).display, \
+             getComputedStyle(document.querySelector('.act-list')).display];",
+        )
+        .await;
+    assert_eq!(
+        shown,
+        serde_json::json!(["block", "none"]),
+        "the table on a desktop"
+    );
+    let titles = "return Array.from(document.querySelectorAll('.act-table tbody tr td:nth-child(2) a')).map(a => a.textContent.trim());";
+    let before: Vec<String> = serde_json::from_value(b.script(titles).await).unwrap();
+    assert!(before.len() > 1, "{before:?}");
+    b.click(".act-table th:nth-child(2) button.sort").await;
+    let sorted: Vec<String> = serde_json::from_value(b.script(titles).await).unwrap();
+    assert_eq!(sorted.len(), before.len());
+    assert_ne!(sorted, before, "the newest-first order changed");
+    assert_eq!(
+        b.script(
+            "return document.querySelector('.act-table th:nth-child(2)').getAttribute('aria-sort');"
+        )
+        .await,
+        "ascending"
+    );
+    assert!(
+        sorted
+            .windows(2)
+            .all(|w| kehoach::text::fold(&w[0]) <= kehoach::text::fold(&w[1])),
+        "sorted by title: {sorted:?}"
+    );
+    b.keep_screenshot("activities-table-1366").await;
+    b.resize(PHONE).await;
+    b.open("/activities").await;
+    b.assert_no_horizontal_scroll().await;
+    let shown = b
+        .script(
+            "return [getComputedStyle(document.querySelector('.act-table-wrap')).display, \
+             getComputedStyle(document.querySelector('.act-list')).display];",
+        )
+        .await;
+    assert_eq!(shown[0], "none", "no table on a phone");
+    assert_ne!(shown[1], "none", "the cards on a phone");
+    b.keep_screenshot("activities-cards-390").await;
 }

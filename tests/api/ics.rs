@@ -149,13 +149,18 @@ async fn schedule(app: &TestApp, by: &Actor, p: Plan<'_>) -> activity::Model {
         .await
         .unwrap()
         .unwrap();
-    let item = plan_item::Entity::find()
+    // The plan's first item an activity can belong to (a section heading cannot).
+    let items = plan_item::Entity::find()
         .filter(plan_item::Column::PlanId.eq(plan.id))
         .order_by_asc(plan_item::Column::Id)
-        .one(&app.db)
+        .all(&app.db)
         .await
-        .unwrap()
         .unwrap();
+    let item = items
+        .iter()
+        .find(|i| !items.iter().any(|c| c.parent_id == Some(i.id)))
+        .unwrap()
+        .clone();
     let talk = code::Entity::find()
         .filter(code::Column::List.eq("activity_type"))
         .filter(code::Column::Code.eq("talk"))

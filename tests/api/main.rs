@@ -17,6 +17,7 @@ mod dashboard;
 mod email;
 mod evidence;
 mod homes;
+mod flows;
 mod i18n;
 mod ics;
 mod imports;

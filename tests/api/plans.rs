@@ -261,7 +261,7 @@ pub(crate) async fn draft_with_item(app: &TestApp) -> (i64, i64) {
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let item_id = location_id(&r, &format!("/plans/{plan_id}#item-"));
+    let item_id = location_id(&r, &format!("/plans/{plan_id}?edit=1#item-"));
     (plan_id, item_id)
 }
 
@@ -662,7 +662,7 @@ async fn a_commune_plan_rolls_up_into_the_district_plan(app: TestApp) {
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let own_item = location_id(&r, &format!("/plans/{commune_plan}#item-"));
+    let own_item = location_id(&r, &format!("/plans/{commune_plan}?edit=1#item-"));
     let broadcasts = code_id(&app, "indicator", "broadcasts").await;
     for (item, value) in [(own_item, "12"), (inherited_area, "3")] {
         let r = app
