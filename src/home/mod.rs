@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 
 /// How far ahead the home page looks for coming activities.
-const UPCOMING_DAYS: i64 = 30;
+pub(crate) const UPCOMING_DAYS: i64 = 30;
 const HOME_ROWS: u64 = 20;
 
 pub async fn get_home(
