@@ -28,6 +28,7 @@ pub mod entry;
 pub mod export;
 pub mod figures;
 pub mod input;
+pub mod lattice;
 pub mod period;
 pub mod service;
 pub mod suppress;
