@@ -268,12 +268,22 @@ fn protect_year(
     let mut all: Vec<Table<i64>> = Vec::new();
     let mut mine: Vec<(usize, Cut)> = Vec::new();
     let mut trend_at: Option<(usize, Vec<code::Model>)> = None;
-    for u in family_units(root, root_unit) {
-        let part = (u.id != root_unit.id).then(|| part_of(root, root_unit.id, u.id));
+    // Each member's tables by period, marked with their period: the parts of the root's.
+    let mut members: Vec<(i64, Vec<Vec<Table<i64>>>)> = Vec::new();
+    let mut root_tables: Vec<Vec<Table<i64>>> = Vec::new();
+    let mut family = family_units(root, root_unit);
+    // The root's own figures (a district office's own entries) are a member of the family too:
+    // the root's figures are its units' and its own.
+    if family.len() > 1 {
+        family.push(root_unit.clone());
+    }
+    for (index, u) in family.iter().enumerate() {
+        let is_root = index == 0;
+        let part = (!is_root).then(|| part_of(root, root_unit.id, u.id));
         let base = part.as_ref().unwrap_or(root);
-        let is_root = u.id == root_unit.id;
         let mark = |t: Table<i64>| if is_root { t } else { t.about("unit", u.id) };
         let mut per_period: Vec<Vec<Table<i64>>> = Vec::new();
+        let mut marked: Vec<Vec<Table<i64>>> = Vec::new();
         for p in &periods {
             let data = lattice::within(base, *p);
             let sel = Selection {
@@ -292,22 +302,27 @@ fn protect_year(
             }
             let tables: Vec<Table<i64>> =
                 built.specs.iter().map(|s| mark(s.table.clone())).collect();
-            let at = all.len();
             // Persons carried over into a period are those of its first month: the same figure
             // as the carried-over of the quarter it starts with, so it takes that quarter's key.
             let starts = periods
                 .iter()
                 .find(|q| q.from == p.from && q.from.span(q.to) == 3)
                 .map_or(p.key(), |q| q.key());
-            all.extend(tables.iter().cloned().map(|t| {
-                let key = if STOCKS.contains(&t.measure.as_str()) {
-                    starts
-                } else {
-                    p.key()
-                };
-                t.about("period", key)
-            }));
-            if u.id == view_unit {
+            let in_period: Vec<Table<i64>> = tables
+                .iter()
+                .cloned()
+                .map(|t| {
+                    let key = if STOCKS.contains(&t.measure.as_str()) {
+                        starts
+                    } else {
+                        p.key()
+                    };
+                    t.about("period", key)
+                })
+                .collect();
+            let at = all.len();
+            all.extend(in_period.iter().cloned());
+            if u.id == view_unit && (is_root || index + 1 < family.len()) {
                 mine.push((
                     at,
                     Cut {
@@ -321,6 +336,7 @@ fn protect_year(
                 ));
             }
             per_period.push(tables);
+            marked.push(in_period);
         }
         for (whole, parts) in lattice::GROUPS {
             let key = |i: usize| periods.get(i).map_or(0, |p| p.key());
@@ -329,15 +345,30 @@ fn protect_year(
                 parts.iter().map(|i| (key(*i), tables(*i))).collect();
             all.extend(suppress::period_links(
                 "period",
-                (&key(whole), tables(whole)),
+                (Some(&key(whole)), tables(whole)),
                 &parts,
                 STOCKS,
             ));
         }
-        if with_trend && u.id == view_unit {
+        if with_trend && u.id == view_unit && (is_root || index + 1 < family.len()) {
             let (table, sexes) = trend_table(base, year);
             trend_at = Some((all.len(), sexes));
             all.push(mark(table));
+        }
+        if is_root {
+            root_tables = marked;
+        } else {
+            members.push((u.id, marked));
+        }
+    }
+    // Each period's figures of the root are the sums of its members' (its units' and its own).
+    if members.len() > 1 {
+        for (i, whole) in root_tables.iter().enumerate() {
+            let parts: Vec<(i64, &[Table<i64>])> = members
+                .iter()
+                .map(|(id, t)| (*id, t.get(i).map_or(&[][..], Vec::as_slice)))
+                .collect();
+            all.extend(suppress::period_links("unit", (None, whole), &parts, &[]));
         }
     }
     let mut protected = suppress::suppress_linked(&all);

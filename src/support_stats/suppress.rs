@@ -202,12 +202,15 @@ impl<K: Clone + Ord + Debug> Table<K> {
         k
     }
 
-    /// Whether two tables lay out the same figures (for different periods).
-    fn same_layout(&self, other: &Table<K>) -> bool {
+    /// Whether two tables lay out the same figures (for different values of `dim`).
+    fn same_layout(&self, other: &Table<K>, dim: &str) -> bool {
+        let fixed = |t: &Table<K>| -> Vec<(&'static str, K)> {
+            t.fixed.iter().filter(|(d, _)| *d != dim).cloned().collect()
+        };
         self.measure == other.measure
             && self.row_dim == other.row_dim
             && self.col_dim == other.col_dim
-            && self.fixed == other.fixed
+            && fixed(self) == fixed(other)
     }
 }
 
@@ -217,6 +220,8 @@ impl<K: Clone + Ord + Debug> Table<K> {
 ///
 /// `whole` and every part are the tables of one period, in the same layouts, **not** marked
 /// with their period; the tables actually protected are those marked `about(dim, period)`.
+/// A whole given without a value of `dim` (a unit's tables, whose parts are its units below,
+/// each marked `about("unit", …)`) keeps its own keys.
 /// For each table of `whole`, three tables are made: its inner cells, its row totals and its
 /// column totals, each with one row per part, so that every column reads "the parts of this
 /// figure add up to the whole's" and every row "a part's figures add up to its total".
@@ -224,13 +229,17 @@ impl<K: Clone + Ord + Debug> Table<K> {
 /// are left out: the caller gives them the key of the part they are the same figure as.
 pub fn period_links<K: Clone + Ord + Debug>(
     dim: &'static str,
-    whole: (&K, &[Table<K>]),
+    whole: (Option<&K>, &[Table<K>]),
     parts: &[(K, &[Table<K>])],
     stocks: &[&str],
 ) -> Vec<Table<K>> {
     let (whole_key, whole_tables) = whole;
     let mut out = Vec::new();
-    for w in whole_tables.iter().filter(|w| !stocks.contains(&w.measure.as_str())) {
+    // A table across the values of `dim` (the table by unit) is no sum of its parts' tables.
+    let summed = |w: &&Table<K>| {
+        !stocks.contains(&w.measure.as_str()) && w.row_dim != dim && w.col_dim != dim
+    };
+    for w in whole_tables.iter().filter(summed) {
         let (n, m) = (w.rows.len(), w.cols.len());
         let inner: Vec<(usize, usize)> = (0..n).flat_map(|i| (0..m).map(move |j| (i, j))).collect();
         let row_totals: Vec<(usize, usize)> = (0..n).map(|i| (i, m)).collect();
@@ -238,7 +247,7 @@ pub fn period_links<K: Clone + Ord + Debug>(
         let found: Vec<(&K, Option<(&Table<K>, Vec<Vec<i64>>)>)> = parts
             .iter()
             .map(|(p, tables)| {
-                let t = tables.iter().find(|t| t.same_layout(w));
+                let t = tables.iter().find(|t| t.same_layout(w, dim));
                 (p, t.map(|t| (t, t.augmented())))
             })
             .collect();
@@ -258,6 +267,9 @@ pub fn period_links<K: Clone + Ord + Debug>(
                 _ => 0,
             }
         };
+        let Some(filler) = w.rows.first().or(w.cols.first()) else {
+            continue;
+        };
         for cells in [inner, row_totals, col_totals] {
             if cells.is_empty() {
                 continue;
@@ -275,18 +287,20 @@ pub fn period_links<K: Clone + Ord + Debug>(
                     row
                 })
                 .collect();
-            let mut total: Vec<CellKey<K>> = cells
-                .iter()
-                .map(|(i, j)| w.key_about(*i, *j, dim, whole_key))
-                .collect();
-            total.push(w.key_about(n, m, dim, whole_key));
+            let whole_cell = |i: usize, j: usize| match whole_key {
+                Some(v) => w.key_about(i, j, dim, v),
+                None => w.key(i, j),
+            };
+            let mut total: Vec<CellKey<K>> = cells.iter().map(|(i, j)| whole_cell(*i, *j)).collect();
+            total.push(whole_cell(n, m));
             keys.push(total);
             out.push(Table {
                 measure: w.measure.clone(),
                 row_dim: dim,
                 col_dim: "cell",
                 rows: found.iter().map(|(p, _)| (*p).clone()).collect(),
-                cols: vec![whole_key.clone(); cells.len()],
+                // Column values are never read: every key is given.
+                cols: vec![filler.clone(); cells.len()],
                 values,
                 fixed: Vec::new(),
                 whole: None,
