@@ -280,6 +280,11 @@ fn protect_year(
     for (index, u) in family.iter().enumerate() {
         let is_root = index == 0;
         let part = (!is_root).then(|| part_of(root, root_unit.id, u.id));
+        // A member without a figure all year adds only zeros, which are never hidden and
+        // never hide anything: it changes no cell's fate, and is left out to save the work.
+        if part.as_ref().is_some_and(|d| d.months.is_empty()) && u.id != view_unit {
+            continue;
+        }
         let base = part.as_ref().unwrap_or(root);
         let mark = |t: Table<i64>| if is_root { t } else { t.about("unit", u.id) };
         let mut per_period: Vec<Vec<Table<i64>>> = Vec::new();

@@ -18,6 +18,7 @@ mod evidence;
 mod i18n;
 mod ics;
 mod imports;
+mod lattice_attack;
 mod notices;
 mod offline;
 mod org_units;
