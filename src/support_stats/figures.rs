@@ -142,18 +142,17 @@ fn lattice_specs(data: &Data, sel: &Selection) -> Vec<Spec> {
             carried.add(&row, &0, m.carried_over);
         }
         loans.add(&row, &0, m.loans_count);
-        for (t, n) in hotline.iter_mut().zip([
-            m.hotline_received,
-            m.hotline_handled,
-            m.hotline_referred,
-        ]) {
+        for (t, n) in
+            hotline
+                .iter_mut()
+                .zip([m.hotline_received, m.hotline_handled, m.hotline_referred])
+        {
             t.add(&row, &0, n);
         }
     }
     [carried, loans]
         .into_iter()
         .chain(hotline)
-        .into_iter()
         .map(|table| Spec {
             slot: Slot::Lattice,
             id: format!("lattice_{}", table.measure),
@@ -387,9 +386,8 @@ fn protect_year(
             cut
         })
         .collect();
-    let trend = trend_at.and_then(|(at, sexes)| {
-        (at < protected.len()).then(|| (sexes, protected.swap_remove(at)))
-    });
+    let trend = trend_at
+        .and_then(|(at, sexes)| (at < protected.len()).then(|| (sexes, protected.swap_remove(at))));
     YearViews { cuts, trend }
 }
 
@@ -601,11 +599,7 @@ async fn family_root(
 /// it, or the year of its last month when it spans two years (the pages refuse that before).
 pub fn lattice_period(sel: &Selection) -> Period {
     Period::snap(sel.from, sel.to)
-        .or_else(|| {
-            lattice::year_periods(sel.to.year())
-                .last()
-                .copied()
-        })
+        .or_else(|| lattice::year_periods(sel.to.year()).last().copied())
         .unwrap_or(Period {
             from: sel.from,
             to: sel.to,

@@ -21,12 +21,8 @@ pub struct Period {
 
 /// Which parts make up which whole: the year is its quarters and its halves, each half its two
 /// quarters. Indexes into [`year_periods`].
-pub const GROUPS: [(usize, &[usize]); 4] = [
-    (6, &[0, 1, 2, 3]),
-    (6, &[4, 5]),
-    (4, &[0, 1]),
-    (5, &[2, 3]),
-];
+pub const GROUPS: [(usize, &[usize]); 4] =
+    [(6, &[0, 1, 2, 3]), (6, &[4, 5]), (4, &[0, 1]), (5, &[2, 3])];
 
 fn month(year: i32, m: u32) -> Option<YearMonth> {
     YearMonth::new(year, m)

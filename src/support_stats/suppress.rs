@@ -22,8 +22,8 @@
 //!
 //! Limits (see `docs/privacy.md`): the audit is a relaxation of the linear program (bounds
 //! line by line). Tables of several views are protected together by passing them together:
-//! `figures::report` does so for a unit and its parent's family; differencing two overlapping
-//! periods is not yet prevented.
+//! `figures::protect_year` does so for a family of units over the periods of a year's
+//! publication lattice, tied by the tables of [`period_links`].
 
 use serde::{Serialize, Serializer};
 use std::collections::BTreeSet;
@@ -214,6 +214,9 @@ impl<K: Clone + Ord + Debug> Table<K> {
     }
 }
 
+/// A part's table in the layout of the whole's, with its augmented grid.
+type Found<'a, K> = (&'a Table<K>, Vec<Vec<i64>>);
+
 /// Tables shown nowhere that tie every figure of a whole period to the same figure of its parts
 /// (a year to its quarters, a half to its two quarters), so that suppression protects the
 /// periods together: without them, a year minus its first quarter gives the rest.
@@ -244,7 +247,7 @@ pub fn period_links<K: Clone + Ord + Debug>(
         let inner: Vec<(usize, usize)> = (0..n).flat_map(|i| (0..m).map(move |j| (i, j))).collect();
         let row_totals: Vec<(usize, usize)> = (0..n).map(|i| (i, m)).collect();
         let col_totals: Vec<(usize, usize)> = (0..m).map(|j| (n, j)).collect();
-        let found: Vec<(&K, Option<(&Table<K>, Vec<Vec<i64>>)>)> = parts
+        let found: Vec<(&K, Option<Found<'_, K>>)> = parts
             .iter()
             .map(|(p, tables)| {
                 let t = tables.iter().find(|t| t.same_layout(w, dim));
@@ -281,8 +284,10 @@ pub fn period_links<K: Clone + Ord + Debug>(
             let mut keys: Vec<Vec<CellKey<K>>> = found
                 .iter()
                 .map(|(p, _)| {
-                    let mut row: Vec<CellKey<K>> =
-                        cells.iter().map(|(i, j)| w.key_about(*i, *j, dim, p)).collect();
+                    let mut row: Vec<CellKey<K>> = cells
+                        .iter()
+                        .map(|(i, j)| w.key_about(*i, *j, dim, p))
+                        .collect();
                     row.push(w.key_about(n, m, dim, p));
                     row
                 })
@@ -291,7 +296,8 @@ pub fn period_links<K: Clone + Ord + Debug>(
                 Some(v) => w.key_about(i, j, dim, v),
                 None => w.key(i, j),
             };
-            let mut total: Vec<CellKey<K>> = cells.iter().map(|(i, j)| whole_cell(*i, *j)).collect();
+            let mut total: Vec<CellKey<K>> =
+                cells.iter().map(|(i, j)| whole_cell(*i, *j)).collect();
             total.push(whole_cell(n, m));
             keys.push(total);
             out.push(Table {

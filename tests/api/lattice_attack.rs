@@ -55,7 +55,8 @@ fn world() -> impl Strategy<Value = Vec<Entry>> {
 /// The lattice of a year as `(from, to)` months.
 const PERIODS: [(u32, u32); 7] = [(1, 3), (4, 6), (7, 9), (10, 12), (1, 6), (7, 12), (1, 12)];
 /// Which periods add up to which: (whole, parts), indexes into `PERIODS`.
-const GROUPS: [(usize, &[usize]); 4] = [(6, &[0, 1, 2, 3]), (6, &[4, 5]), (4, &[0, 1]), (5, &[2, 3])];
+const GROUPS: [(usize, &[usize]); 4] =
+    [(6, &[0, 1, 2, 3]), (6, &[4, 5]), (4, &[0, 1]), (5, &[2, 3])];
 
 /// A figure's identity as the attacker names it: measure, unit, period, then dimension values.
 type Key = String;
@@ -106,7 +107,11 @@ impl Published {
             let mut u = unit.to_owned();
             if let Some(r) = r {
                 if row_dim == "unit" {
-                    u = if r == own_code { "own".into() } else { r.into() };
+                    u = if r == own_code {
+                        "own".into()
+                    } else {
+                        r.into()
+                    };
                 } else {
                     dims.push((row_dim, r));
                 }
@@ -120,14 +125,24 @@ impl Published {
         let mut keys = Vec::new();
         for row in t["rows"].as_array().unwrap() {
             let code = row["code"].as_str().unwrap();
-            let mut g: Vec<Option<i64>> = row["cells"].as_array().unwrap().iter().map(figure).collect();
+            let mut g: Vec<Option<i64>> = row["cells"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(figure)
+                .collect();
             let mut k: Vec<Key> = cols.iter().map(|c| cell(Some(code), Some(c))).collect();
             g.push(figure(&row["total"]));
             k.push(cell(Some(code), None));
             grid.push(g);
             keys.push(k);
         }
-        let mut g: Vec<Option<i64>> = t["col_totals"].as_array().unwrap().iter().map(figure).collect();
+        let mut g: Vec<Option<i64>> = t["col_totals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(figure)
+            .collect();
         let mut k: Vec<Key> = cols.iter().map(|c| cell(None, Some(c))).collect();
         g.push(figure(&t["total"]));
         k.push(cell(None, None));
@@ -198,7 +213,9 @@ async fn read(app: &TestApp, unit: &str, year: i32, (from, to): (u32, u32)) -> V
 async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: TestApp) {
     let district = crate::support_stats::unit(&app, "PY-TH-HOAPHONG").await;
     let district = app
-        .scalar(&format!("SELECT parent_id AS n FROM org_units WHERE id = {district}"))
+        .scalar(&format!(
+            "SELECT parent_id AS n FROM org_units WHERE id = {district}"
+        ))
         .await
         .to_string();
     let officer_unit = app
@@ -260,16 +277,25 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
 
         // Every unit and period each reader may ask for; the answers of every reader agree.
         let mut answers: BTreeMap<(String, usize), Value> = BTreeMap::new();
-        let units: Vec<String> = std::iter::once(district.clone()).chain(communes.clone()).collect();
+        let units: Vec<String> = std::iter::once(district.clone())
+            .chain(communes.clone())
+            .collect();
         for unit in &units {
             for (p, period) in PERIODS.iter().enumerate() {
                 let leader = read(&browsers[0], unit, year, *period).await;
                 assert_eq!(leader["exact"], false);
-                assert!(leader["summary"]["loans_amount"].is_null(), "no exact amount");
+                assert!(
+                    leader["summary"]["loans_amount"].is_null(),
+                    "no exact amount"
+                );
                 // The others read a sample (their own commune all year, for the officer): the
                 // figures do not depend on who reads them, only on whether they may.
                 let sampled = (*unit == district && p == 6) || (*unit == communes[0] && p == 0);
-                let readers = if sampled { &browsers[1..] } else { &browsers[3..] };
+                let readers = if sampled {
+                    &browsers[1..]
+                } else {
+                    &browsers[3..]
+                };
                 for b in readers {
                     let r = b
                         .get(&format!(
@@ -291,19 +317,28 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
             }
             // A month or a range off the lattice is answered with the lattice period holding it.
             let snapped = read(&browsers[0], unit, year, (2, 2)).await;
-            assert_eq!(snapped["requested"], serde_json::json!([format!("{year}-02"), format!("{year}-02")]));
+            assert_eq!(
+                snapped["requested"],
+                serde_json::json!([format!("{year}-02"), format!("{year}-02")])
+            );
             assert_eq!(snapped["received"], answers[&(unit.clone(), 0)]["received"]);
             let snapped = read(&browsers[0], unit, year, (2, 5)).await;
             assert_eq!(snapped["summary"], answers[&(unit.clone(), 4)]["summary"]);
         }
         // The commune officer reads another commune: 404, as if it did not exist.
         let other = browsers[3]
-            .get(&format!("/api/v1/support-stats?unit={}&from={year}-01&to={year}-12", communes[1]))
+            .get(&format!(
+                "/api/v1/support-stats?unit={}&from={year}-01&to={year}-12",
+                communes[1]
+            ))
             .await;
         assert_eq!(other.status(), StatusCode::NOT_FOUND);
         // Periods across two years are refused, naming the field.
         let across = browsers[0]
-            .get(&format!("/api/v1/support-stats?unit={district}&from={year}-11&to={}-02", year + 1))
+            .get(&format!(
+                "/api/v1/support-stats?unit={district}&from={year}-11&to={}-02",
+                year + 1
+            ))
             .await;
         assert_eq!(across.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let body: Value = across.json().await.unwrap();
@@ -311,10 +346,20 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
 
         // The attacker's system.
         let mut pubd = Published::default();
-        let name = |u: &str| if *u == district { "district".to_owned() } else { u.to_owned() };
+        let name = |u: &str| {
+            if *u == district {
+                "district".to_owned()
+            } else {
+                u.to_owned()
+            }
+        };
         for ((unit, p), a) in &answers {
             let u = name(unit);
-            let dims = [("age_sex", "age", "sex"), ("purpose_manner", "purpose", "manner"), ("where_manner", "where", "manner")];
+            let dims = [
+                ("age_sex", "age", "sex"),
+                ("purpose_manner", "purpose", "manner"),
+                ("where_manner", "where", "manner"),
+            ];
             for t in a["received"].as_array().unwrap() {
                 let (_, r, c) = dims.iter().find(|d| d.0 == t["id"]).unwrap();
                 pubd.table(t, &u, unit, *p, (r, c));
@@ -322,37 +367,65 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
             if a["by_unit"].is_object() {
                 pubd.table(&a["by_unit"], &u, unit, *p, ("unit", "sex"));
             }
-            pubd.single(figure(&a["summary"]["received"]), key("received", &u, *p, &[]));
-            pubd.single(figure(&a["summary"]["loans_count"]), key("loans", &u, *p, &[]));
-            pubd.single(figure(&a["summary"]["hotline"]["received"]), key("tips", &u, *p, &[]));
+            pubd.single(
+                figure(&a["summary"]["received"]),
+                key("received", &u, *p, &[]),
+            );
+            pubd.single(
+                figure(&a["summary"]["loans_count"]),
+                key("loans", &u, *p, &[]),
+            );
+            pubd.single(
+                figure(&a["summary"]["hotline"]["received"]),
+                key("tips", &u, *p, &[]),
+            );
         }
         // Every figure of every period is the sum of its parts; the district's, of its communes'.
         let all_keys: BTreeSet<Key> = pubd.keys.iter().flatten().flatten().cloned().collect();
         for k in &all_keys {
             let mut parts = k.splitn(4, '|');
-            let (m, u, p) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+            let (m, u, p) = (
+                parts.next().unwrap(),
+                parts.next().unwrap(),
+                parts.next().unwrap(),
+            );
             let rest = parts.next().map(|r| format!("|{r}")).unwrap_or_default();
             let p: usize = p.parse().unwrap();
             for (whole, members) in GROUPS {
                 if whole == p {
-                    let ks: Vec<Key> = members.iter().map(|q| format!("{m}|{u}|{q}{rest}")).collect();
+                    let ks: Vec<Key> = members
+                        .iter()
+                        .map(|q| format!("{m}|{u}|{q}{rest}"))
+                        .collect();
                     if ks.iter().all(|x| all_keys.contains(x)) {
                         pubd.sum(ks, k.clone());
                     }
                 }
             }
             if u == "district" {
-                let ks: Vec<Key> = communes.iter().map(|c| format!("{m}|{c}|{p}{rest}")).collect();
+                let ks: Vec<Key> = communes
+                    .iter()
+                    .map(|c| format!("{m}|{c}|{p}{rest}"))
+                    .collect();
                 if ks.iter().all(|x| all_keys.contains(x)) {
                     pubd.sum(ks, k.clone());
                 }
             }
         }
-        let ids: BTreeMap<Key, usize> = all_keys.iter().cloned().enumerate().map(|(i, k)| (k, i)).collect();
+        let ids: BTreeMap<Key, usize> = all_keys
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(i, k)| (k, i))
+            .collect();
         let links: Vec<Vec<Vec<usize>>> = pubd
             .keys
             .iter()
-            .map(|g| g.iter().map(|r| r.iter().map(|k| ids[k]).collect()).collect())
+            .map(|g| {
+                g.iter()
+                    .map(|r| r.iter().map(|k| ids[k]).collect())
+                    .collect()
+            })
             .collect();
         // The figures published anywhere are known everywhere they stand.
         let mut known: BTreeMap<&Key, i64> = BTreeMap::new();
@@ -369,7 +442,11 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
         let grids: Vec<Vec<Vec<Option<i64>>>> = pubd
             .keys
             .iter()
-            .map(|g| g.iter().map(|r| r.iter().map(|k| known.get(k).copied()).collect()).collect())
+            .map(|g| {
+                g.iter()
+                    .map(|r| r.iter().map(|k| known.get(k).copied()).collect())
+                    .collect()
+            })
             .collect();
         let ranges = attack(&grids, &links);
         let mut hidden_small = 0;
@@ -380,7 +457,10 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
                         continue;
                     }
                     let v = i128::from(truth(&world, &communes, k));
-                    assert!(*lo <= v && v <= *hi, "case {case}: false bound on {k}: {v} not in [{lo}, {hi}]");
+                    assert!(
+                        *lo <= v && v <= *hi,
+                        "case {case}: false bound on {k}: {v} not in [{lo}, {hi}]"
+                    );
                     if (1..i128::from(THRESHOLD)).contains(&v) {
                         hidden_small += 1;
                         assert!(
@@ -395,12 +475,18 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
         for ((unit, p), a) in &answers {
             let s = &a["summary"];
             if s["loans_count"] == "x" {
-                assert!(s["loans_amount_band"].is_null(), "{unit} {p}: a band with a hidden count");
+                assert!(
+                    s["loans_amount_band"].is_null(),
+                    "{unit} {p}: a band with a hidden count"
+                );
             } else if let Some(band) = s["loans_amount_band"].as_array() {
                 let (lo, hi) = (band[0].as_i64().unwrap(), band[1].as_i64().unwrap());
                 assert_eq!(hi - lo, kehoach::support_stats::lattice::AMOUNT_BAND);
             }
         }
-        eprintln!("case {case}: {} entries, {hidden_small} hidden small counts attacked", world.len());
+        eprintln!(
+            "case {case}: {} entries, {hidden_small} hidden small counts attacked",
+            world.len()
+        );
     }
 }
