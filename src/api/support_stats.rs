@@ -36,7 +36,11 @@ pub async fn get_api_support_stats(
         i18n: &state.i18n,
         locale: user.locale,
     };
-    let report = figures::report_for(&state.db, &data, &sel, &user, &tr).await?;
+    let mut report = figures::report_for(&state.db, &data, &sel, &user, &tr).await?;
+    // Snapped to the publication lattice: say what was asked for.
+    if let Some((from, to)) = w.requested {
+        report.requested = Some([from, to]);
+    }
     audit_read(
         &state.db,
         &user,

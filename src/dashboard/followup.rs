@@ -178,6 +178,14 @@ pub async fn support(state: &AppState, user: &CurrentUser, period: &Period) -> A
     // its last ten years.
     let earliest = YearMonth::from_key(to.key() - (MAX_SPAN / 12) * 100).unwrap_or(to);
     let from = YearMonth::of(period.from).max(earliest);
+    // Readers without exact access get the lattice period holding the dashboard's months
+    // within the year of its last month (`support_stats::lattice`).
+    let (from, to) = if user.can(crate::auth::Capability::SensitiveStats) {
+        (from, to)
+    } else {
+        let from = from.max(YearMonth::new(to.year(), 1).unwrap_or(from));
+        crate::support_stats::lattice::Period::snap(from, to).map_or((from, to), |p| (p.from, p.to))
+    };
     let (unit, scope) =
         crate::support_stats::access::readable_unit(state, user, user.org_unit_id).await?;
     let sel = Selection { unit, from, to };
@@ -196,6 +204,7 @@ pub async fn support(state: &AppState, user: &CurrentUser, period: &Period) -> A
         unit_id: sel.unit.id,
         from,
         to,
+        requested: None,
     };
     audit_read(
         &state.db,

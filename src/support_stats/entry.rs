@@ -131,6 +131,7 @@ pub async fn get_entry(
         unit_id,
         from: m,
         to: m,
+        requested: None,
     };
     audit_read(
         &state.db,

@@ -88,7 +88,11 @@ pub fn lines(report: &Report, tr: &Tr) -> Vec<Line> {
         ("stats.summary.loans_count", value(s.loans_count)),
         (
             "stats.summary.loans_amount",
-            s.loans_amount.map_or(hidden.clone(), |a| a.to_string()),
+            match (s.loans_amount, s.loans_amount_band) {
+                (Some(a), _) => a.to_string(),
+                (None, Some([low, high])) => format!("{low}–{high}"),
+                (None, None) => hidden.clone(),
+            },
         ),
     ] {
         line(&mut out, [&summary, &tr.t(key), "", &v]);

@@ -3,9 +3,11 @@
 //! through [`suppress`] before anyone without the sensitive capability sees them.
 
 use crate::auth::{Capability, CurrentUser};
+use crate::entities::{code, org_unit};
 use crate::support_stats::data::{Data, Selection};
+use crate::support_stats::lattice::{self, Period};
 use crate::support_stats::period::YearMonth;
-use crate::support_stats::suppress::{self, Shown, Table};
+use crate::support_stats::suppress::{self, Protected, Shown, Table};
 use crate::support_stats::tables::{
     Lists, Slot, Spec, by_unit_spec, received_specs, row_unit, single, support_specs,
 };
@@ -27,8 +29,12 @@ pub struct Summary {
     pub received: Shown,
     pub carried_over: Shown,
     pub loans_count: Shown,
-    /// Hidden (null) whenever the count is: one loan's amount is that person's loan.
+    /// The exact total, for readers with exact access only (null for everyone else).
     pub loans_amount: Option<i64>,
+    /// For readers without exact access: the band `[low, high)` of `lattice::AMOUNT_BAND` đồng
+    /// holding the total, and only when the count is shown (one loan's amount is that
+    /// person's loan).
+    pub loans_amount_band: Option<[i64; 2]>,
     pub hotline: Hotline,
 }
 
@@ -52,6 +58,9 @@ pub struct Report {
     pub to: YearMonth,
     /// Whether small counts are shown (the compiling office) or hidden.
     pub exact: bool,
+    /// The period asked for, when it was not on the publication lattice and `from`–`to` is the
+    /// lattice period holding it (readers without exact access; `lattice`).
+    pub requested: Option<[YearMonth; 2]>,
     /// Months with figures from at least one unit.
     pub months_with_figures: usize,
     pub summary: Summary,
@@ -71,7 +80,6 @@ pub struct Report {
 struct Built {
     specs: Vec<Spec>,
     loans_amount: i64,
-    hotline: (i64, i64, i64),
 }
 
 fn build(data: &Data, sel: &Selection, tr: &Tr) -> Built {
@@ -94,12 +102,14 @@ fn build(data: &Data, sel: &Selection, tr: &Tr) -> Built {
     specs.extend(support_specs(data, sel, &lists, tr));
     specs.push(single(Slot::Carried, "carried", carried));
     specs.push(single(Slot::Loans, "loans", loans));
+    specs.push(single(Slot::Hotline, "hotline_received", hotline.0));
+    specs.push(single(Slot::Hotline, "hotline_handled", hotline.1));
+    specs.push(single(Slot::Hotline, "hotline_referred", hotline.2));
     specs.extend(by_unit_spec(data, sel, &lists, tr));
     specs.extend(lattice_specs(data, sel));
     Built {
         specs,
         loans_amount,
-        hotline,
     }
 }
 
@@ -118,17 +128,31 @@ fn lattice_specs(data: &Data, sel: &Selection) -> Vec<Spec> {
         .filter(|u| row_unit(&units, sel.unit.id, u.id) == u.id)
         .map(|u| u.id)
         .collect();
-    let mut carried = Table::column("carried", "unit", rows.clone(), 0);
-    let mut loans = Table::column("loans", "unit", rows, 0);
+    let column = |measure: &str| Table::column(measure, "unit", rows.clone(), 0);
+    let mut carried = column("carried");
+    let mut loans = column("loans");
+    let mut hotline = [
+        column("hotline_received"),
+        column("hotline_handled"),
+        column("hotline_referred"),
+    ];
     for m in &data.months {
         let row = row_unit(&units, sel.unit.id, m.org_unit_id);
         if m.year_month == sel.from.key() {
             carried.add(&row, &0, m.carried_over);
         }
         loans.add(&row, &0, m.loans_count);
+        for (t, n) in
+            hotline
+                .iter_mut()
+                .zip([m.hotline_received, m.hotline_handled, m.hotline_referred])
+        {
+            t.add(&row, &0, n);
+        }
     }
     [carried, loans]
         .into_iter()
+        .chain(hotline)
         .map(|table| Spec {
             slot: Slot::Lattice,
             id: format!("lattice_{}", table.measure),
@@ -189,75 +213,226 @@ fn part_of(root: &Data, root_id: i64, unit_id: i64) -> Data {
     }
 }
 
-/// The tables of a family of views — a unit and the units directly below it — other than the
-/// view's own, each unit's tables marked with its unit so that its totals are the same figures
-/// as its row in the parent's tables across units.
-fn family_tables(sel: &Selection, root: &Data, root_sel: &Selection, tr: &Tr) -> Vec<Table<i64>> {
-    let mut out: Vec<Table<i64>> = Vec::new();
-    if root_sel.unit.id != sel.unit.id {
-        out.extend(build(root, root_sel, tr).specs.into_iter().map(|s| s.table));
-    }
-    let mut children: Vec<&crate::entities::org_unit::Model> = root
+/// The units whose views are protected together with a unit's: `root` (the unit whose table of
+/// units below shows them) and every row of that table.
+fn family_units(root: &Data, root_unit: &org_unit::Model) -> Vec<org_unit::Model> {
+    let units: HashMap<i64, &org_unit::Model> = root.units.iter().map(|u| (u.id, u)).collect();
+    let mut rows: Vec<org_unit::Model> = root
         .units
         .iter()
-        .filter(|u| u.parent_id == Some(root_sel.unit.id) && u.id != sel.unit.id)
+        .filter(|u| u.id != root_unit.id && row_unit(&units, root_unit.id, u.id) == u.id)
+        .cloned()
         .collect();
-    children.sort_by_key(|u| u.id);
-    for c in children {
-        let part = part_of(root, root_sel.unit.id, c.id);
-        let child_sel = Selection {
-            unit: c.clone(),
-            from: root_sel.from,
-            to: root_sel.to,
-        };
-        out.extend(
-            build(&part, &child_sel, tr)
-                .specs
-                .into_iter()
-                .map(|s| s.table.about("unit", c.id)),
-        );
-    }
+    rows.sort_by_key(|u| u.id);
+    let mut out = vec![root_unit.clone()];
+    out.extend(rows);
     out
 }
 
-/// Builds the report of a selection for a reader: every table protected together, so that a
-/// figure hidden in one is hidden in all. For a reader without exact access, `family` is the
-/// data of the unit whose units-below table shows this unit (its parent, or the unit itself when
-/// it has units below it): the whole family is protected at once, the same way in each of its
-/// views, so that no view can be subtracted from another (`docs/privacy.md`).
-pub fn report(
-    data: &Data,
-    sel: &Selection,
-    family: Option<(&Data, &Selection)>,
-    user: &CurrentUser,
+/// Measures that are stocks at the start of a period rather than sums over its months.
+const STOCKS: &[&str] = &["carried"];
+
+/// One period of the lattice of the viewed unit, protected.
+struct Cut {
+    period: Period,
+    data: Data,
+    sel: Selection,
+    specs: Vec<Spec>,
+    loans_amount: i64,
+    protected: Vec<Protected<i64>>,
+}
+
+/// What [`protect_year`] gives the viewed unit: every period of its lattice, and its trend by
+/// quarter (persons received by sex) when asked for.
+struct YearViews {
+    cuts: Vec<Cut>,
+    trend: Option<(Vec<code::Model>, Protected<i64>)>,
+}
+
+/// Protects a family of units over the whole publication lattice of a year at once: every
+/// table of every unit of the family (`family_units`) in every period of the lattice
+/// (`lattice::year_periods`), each marked with its unit and its period, tied unit to parent by
+/// the tables across units (`Slot::Lattice`, the table by unit) and period to parts by
+/// `suppress::period_links`. Every view of the family and the year computes this same system,
+/// so each publishes the same hidden pattern for the figures the views share (`docs/privacy.md`).
+fn protect_year(
+    root: &Data,
+    root_unit: &org_unit::Model,
+    view_unit: i64,
+    year: i32,
+    with_trend: bool,
     tr: &Tr,
-) -> Report {
-    let exact = data.exact_for(user);
-    let Built {
-        specs,
-        loans_amount,
-        hotline: (hot_received, hot_handled, hot_referred),
-    } = build(data, sel, tr);
-    let own: Vec<Table<i64>> = specs
-        .iter()
-        .map(|s| match family {
-            Some((_, root_sel)) if root_sel.unit.id != sel.unit.id => {
-                s.table.clone().about("unit", sel.unit.id)
+) -> YearViews {
+    let periods = lattice::year_periods(year);
+    let mut all: Vec<Table<i64>> = Vec::new();
+    let mut mine: Vec<(usize, Cut)> = Vec::new();
+    let mut trend_at: Option<(usize, Vec<code::Model>)> = None;
+    // Each member's tables by period, marked with their period: the parts of the root's.
+    let mut members: Vec<(i64, Vec<Vec<Table<i64>>>)> = Vec::new();
+    let mut root_tables: Vec<Vec<Table<i64>>> = Vec::new();
+    let mut family = family_units(root, root_unit);
+    // The root's own figures (a district office's own entries) are a member of the family too:
+    // the root's figures are its units' and its own.
+    if family.len() > 1 {
+        family.push(root_unit.clone());
+    }
+    for (index, u) in family.iter().enumerate() {
+        let is_root = index == 0;
+        let part = (!is_root).then(|| part_of(root, root_unit.id, u.id));
+        // A member without a figure all year adds only zeros, which are never hidden and
+        // never hide anything: it changes no cell's fate, and is left out to save the work.
+        if part.as_ref().is_some_and(|d| d.months.is_empty()) && u.id != view_unit {
+            continue;
+        }
+        let base = part.as_ref().unwrap_or(root);
+        let mark = |t: Table<i64>| if is_root { t } else { t.about("unit", u.id) };
+        let mut per_period: Vec<Vec<Table<i64>>> = Vec::new();
+        let mut marked: Vec<Vec<Table<i64>>> = Vec::new();
+        for p in &periods {
+            let data = lattice::within(base, *p);
+            let sel = Selection {
+                unit: u.clone(),
+                from: p.from,
+                to: p.to,
+            };
+            let mut built = build(&data, &sel, tr);
+            // A unit of the family with units of its own below it (a district before the
+            // reform) is protected here with its own figures only: its tables across its
+            // units belong to its own family, whose root it is (`docs/privacy.md`, section 6).
+            if !is_root {
+                built
+                    .specs
+                    .retain(|s| s.table.row_dim != "unit" && s.table.col_dim != "unit");
             }
-            _ => s.table.clone(),
+            let tables: Vec<Table<i64>> =
+                built.specs.iter().map(|s| mark(s.table.clone())).collect();
+            // Persons carried over into a period are those of its first month: the same figure
+            // as the carried-over of the quarter it starts with, so it takes that quarter's key.
+            let starts = periods
+                .iter()
+                .find(|q| q.from == p.from && q.from.span(q.to) == 3)
+                .map_or(p.key(), |q| q.key());
+            let in_period: Vec<Table<i64>> = tables
+                .iter()
+                .cloned()
+                .map(|t| {
+                    let key = if STOCKS.contains(&t.measure.as_str()) {
+                        starts
+                    } else {
+                        p.key()
+                    };
+                    t.about("period", key)
+                })
+                .collect();
+            let at = all.len();
+            all.extend(in_period.iter().cloned());
+            if u.id == view_unit && (is_root || index + 1 < family.len()) {
+                mine.push((
+                    at,
+                    Cut {
+                        period: *p,
+                        data,
+                        sel,
+                        specs: built.specs,
+                        loans_amount: built.loans_amount,
+                        protected: Vec::new(),
+                    },
+                ));
+            }
+            per_period.push(tables);
+            marked.push(in_period);
+        }
+        for (whole, parts) in lattice::GROUPS {
+            let key = |i: usize| periods.get(i).map_or(0, |p| p.key());
+            let tables = |i: usize| per_period.get(i).map_or(&[][..], Vec::as_slice);
+            let parts: Vec<(i64, &[Table<i64>])> =
+                parts.iter().map(|i| (key(*i), tables(*i))).collect();
+            all.extend(suppress::period_links(
+                "period",
+                (Some(&key(whole)), tables(whole)),
+                &parts,
+                STOCKS,
+            ));
+        }
+        if with_trend && u.id == view_unit && (is_root || index + 1 < family.len()) {
+            let (table, sexes) = trend_table(base, year);
+            trend_at = Some((all.len(), sexes));
+            all.push(mark(table));
+        }
+        if is_root {
+            root_tables = marked;
+        } else {
+            members.push((u.id, marked));
+        }
+    }
+    // Each period's figures of the root are the sums of its members' (its units' and its own).
+    if members.len() > 1 {
+        for (i, whole) in root_tables.iter().enumerate() {
+            let parts: Vec<(i64, &[Table<i64>])> = members
+                .iter()
+                .map(|(id, t)| (*id, t.get(i).map_or(&[][..], Vec::as_slice)))
+                .collect();
+            all.extend(suppress::period_links("unit", (None, whole), &parts, &[]));
+        }
+    }
+    let mut protected = suppress::suppress_linked(&all);
+    let cuts = mine
+        .into_iter()
+        .map(|(at, mut cut)| {
+            cut.protected = protected
+                .get(at..at + cut.specs.len())
+                .map(<[_]>::to_vec)
+                .unwrap_or_default();
+            cut
         })
         .collect();
-    let protected = if exact {
-        suppress::exact(&own)
-    } else if let Some((root, root_sel)) = family {
-        let mut all = own.clone();
-        all.extend(family_tables(sel, root, root_sel, tr));
-        let mut p = suppress::suppress_linked(&all);
-        p.truncate(own.len());
-        p
-    } else {
-        suppress::suppress_linked(&own)
-    };
+    let trend = trend_at
+        .and_then(|(at, sexes)| (at < protected.len()).then(|| (sexes, protected.swap_remove(at))));
+    YearViews { cuts, trend }
+}
+
+/// Persons received by quarter and sex over a year, its total row being the year's: the
+/// trend as readers without exact access get it, linked to the quarters' and the year's tables.
+fn trend_table(data: &Data, year: i32) -> (Table<i64>, Vec<code::Model>) {
+    let quarters = lattice::quarters(year);
+    let used: BTreeSet<i64> = data.received.iter().map(|r| r.sex_id).collect();
+    let sexes = data.list("sex", &used);
+    let whole = lattice::year_periods(year)
+        .last()
+        .map_or(0, |p: &Period| p.key());
+    let mut t = Table::new(
+        "received",
+        "period",
+        quarters.iter().map(|q| q.key()).collect(),
+        "sex",
+        sexes.iter().map(|c| c.id).collect(),
+    )
+    .totalled_as(whole);
+    let month_of: HashMap<i64, i32> = data.months.iter().map(|m| (m.id, m.year_month)).collect();
+    for r in &data.received {
+        let Some(ym) = month_of.get(&r.month_id) else {
+            continue;
+        };
+        if let Some(q) = quarters
+            .iter()
+            .find(|q| (q.from.key()..=q.to.key()).contains(ym))
+        {
+            t.add(&q.key(), &r.sex_id, r.persons);
+        }
+    }
+    (t, sexes)
+}
+
+/// The report of a selection from its tables, once protected.
+fn assemble(
+    data: &Data,
+    sel: &Selection,
+    specs: Vec<Spec>,
+    protected: Vec<Protected<i64>>,
+    loans_amount: i64,
+    exact: bool,
+    detail: Option<Vec<DetailLine>>,
+) -> Report {
     let views: Vec<(Slot, TableView)> = specs
         .into_iter()
         .zip(protected)
@@ -279,6 +454,8 @@ pub fn report(
     let received = take(Slot::Received);
     let support = take(Slot::Support);
     let loans_count = total_of(Slot::Loans);
+    let hotline: Vec<Shown> = take(Slot::Hotline).iter().map(|v| v.total).collect();
+    let hot = |i: usize| hotline.get(i).copied().unwrap_or(Shown::Suppressed);
     // The rule is proved by the tests of `suppress`; this guards the wiring around it.
     debug_assert!(exact || views.iter().all(|(_, v)| !v.gives_a_cell_away()));
     Report {
@@ -287,6 +464,7 @@ pub fn report(
         from: sel.from,
         to: sel.to,
         exact,
+        requested: None,
         months_with_figures: data
             .months
             .iter()
@@ -297,11 +475,13 @@ pub fn report(
             received: received.first().map_or(Shown::Exact(0), |t| t.total),
             carried_over: total_of(Slot::Carried),
             loans_count,
-            loans_amount: (!loans_count.is_suppressed()).then_some(loans_amount),
+            loans_amount: exact.then_some(loans_amount),
+            loans_amount_band: (!exact && !loans_count.is_suppressed())
+                .then(|| lattice::amount_band(loans_amount)),
             hotline: Hotline {
-                received: suppress::lone(hot_received, exact),
-                handled: suppress::lone(hot_handled, exact),
-                referred: suppress::lone(hot_referred, exact),
+                received: hot(0),
+                handled: hot(1),
+                referred: hot(2),
             },
         },
         laws_split: support.len() > 1,
@@ -309,8 +489,53 @@ pub fn report(
         support,
         referrals: take(Slot::Referrals).into_iter().next().unwrap_or_default(),
         by_unit: take(Slot::ByUnit).into_iter().next(),
-        detail: (exact && user.can(Capability::SensitiveStats)).then(|| detail_lines(data, tr)),
+        detail,
     }
+}
+
+/// The report of a selection with every figure exact: for the compiling office, and for
+/// figures at the compiling level only (`Data::exact_for`).
+pub fn exact_report(data: &Data, sel: &Selection, user: &CurrentUser, tr: &Tr) -> Report {
+    let Built {
+        specs,
+        loans_amount,
+    } = build(data, sel, tr);
+    let tables: Vec<Table<i64>> = specs.iter().map(|s| s.table.clone()).collect();
+    let detail = user
+        .can(Capability::SensitiveStats)
+        .then(|| detail_lines(data, tr));
+    assemble(
+        data,
+        sel,
+        specs,
+        suppress::exact(&tables),
+        loans_amount,
+        true,
+        detail,
+    )
+}
+
+/// The report of one period of the lattice for a reader without exact access, protected with
+/// its whole family and year (`protect_year`). `root` holds the family root's rows for the
+/// whole year.
+pub fn lattice_report(
+    root: &Data,
+    root_unit: &org_unit::Model,
+    unit_id: i64,
+    period: Period,
+    tr: &Tr,
+) -> Option<Report> {
+    let views = protect_year(root, root_unit, unit_id, period.from.year(), false, tr);
+    let cut = views.cuts.into_iter().find(|c| c.period == period)?;
+    Some(assemble(
+        &cut.data,
+        &cut.sel,
+        cut.specs,
+        cut.protected,
+        cut.loans_amount,
+        false,
+        None,
+    ))
 }
 
 fn detail_lines(data: &Data, tr: &Tr) -> Vec<DetailLine> {
@@ -347,8 +572,43 @@ fn detail_lines(data: &Data, tr: &Tr) -> Vec<DetailLine> {
         .collect()
 }
 
-/// [`report`] with its family looked up: for a reader without exact access, the unit itself
-/// when it has units below it, else its parent, loaded for the same months.
+/// The unit whose table of units below shows `sel`'s unit (the unit itself when it has units
+/// below it, else its parent), with its rows for the whole `year`.
+async fn family_root(
+    db: &impl sea_orm::ConnectionTrait,
+    data: &Data,
+    sel: &Selection,
+    year: i32,
+) -> crate::error::AppResult<(org_unit::Model, Data)> {
+    use sea_orm::EntityTrait;
+    let parent = match sel.unit.parent_id {
+        Some(p) if data.units.len() < 2 => org_unit::Entity::find_by_id(p).one(db).await?,
+        _ => None,
+    };
+    let root = parent.unwrap_or_else(|| sel.unit.clone());
+    let whole = Selection {
+        unit: root.clone(),
+        from: YearMonth::new(year, 1).unwrap_or(sel.from),
+        to: YearMonth::new(year, 12).unwrap_or(sel.to),
+    };
+    let root_data = crate::support_stats::data::load(db, &whole).await?;
+    Ok((root, root_data))
+}
+
+/// The lattice period a reader without exact access gets for `sel`: the smallest one holding
+/// it, or the year of its last month when it spans two years (the pages refuse that before).
+pub fn lattice_period(sel: &Selection) -> Period {
+    Period::snap(sel.from, sel.to)
+        .or_else(|| lattice::year_periods(sel.to.year()).last().copied())
+        .unwrap_or(Period {
+            from: sel.from,
+            to: sel.to,
+        })
+}
+
+/// The report of a selection for a reader: exact for those entitled; for everyone else, the
+/// lattice period holding the selection, protected together with its family of units and the
+/// other periods of its year.
 pub async fn report_for(
     db: &impl sea_orm::ConnectionTrait,
     data: &Data,
@@ -356,35 +616,92 @@ pub async fn report_for(
     user: &CurrentUser,
     tr: &Tr<'_>,
 ) -> crate::error::AppResult<Report> {
-    use sea_orm::EntityTrait;
     if data.exact_for(user) {
-        return Ok(report(data, sel, None, user, tr));
+        return Ok(exact_report(data, sel, user, tr));
     }
-    if data.units.len() > 1 {
-        return Ok(report(data, sel, Some((data, sel)), user, tr));
+    let period = lattice_period(sel);
+    let (root_unit, root) = family_root(db, data, sel, period.from.year()).await?;
+    let mut report = lattice_report(&root, &root_unit, sel.unit.id, period, tr)
+        .ok_or_else(|| crate::error::AppError::NotFound)?;
+    if period.from != sel.from || period.to != sel.to {
+        report.requested = Some([sel.from, sel.to]);
     }
-    let parent = match sel.unit.parent_id {
-        Some(p) => {
-            crate::entities::org_unit::Entity::find_by_id(p)
-                .one(db)
-                .await?
-        }
-        None => None,
-    };
-    let Some(parent) = parent else {
-        return Ok(report(data, sel, None, user, tr));
-    };
-    let parent_sel = Selection {
-        unit: parent,
-        from: sel.from,
-        to: sel.to,
-    };
-    let parent_data = crate::support_stats::data::load(db, &parent_sel).await?;
-    Ok(report(
-        data,
-        sel,
-        Some((&parent_data, &parent_sel)),
-        user,
-        tr,
-    ))
+    Ok(report)
+}
+
+/// The trend of a selection for a reader: by month for those entitled; for everyone else, by
+/// quarter of the lattice year holding the selection, protected with the whole lattice.
+pub async fn trend_for(
+    db: &impl sea_orm::ConnectionTrait,
+    data: &Data,
+    sel: &Selection,
+    user: &CurrentUser,
+    tr: &Tr<'_>,
+) -> crate::error::AppResult<crate::support_stats::trend::TrendReport> {
+    use crate::support_stats::trend;
+    if data.exact_for(user) {
+        return Ok(trend::trend(data, sel, user, tr));
+    }
+    let year = lattice_period(sel).from.year();
+    let (root_unit, root) = family_root(db, data, sel, year).await?;
+    let views = protect_year(&root, &root_unit, sel.unit.id, year, true, tr);
+    let quarters = lattice::quarters(year);
+    let label = |p: &Period| trend::period_label(*p, tr);
+    let received = views
+        .trend
+        .map(|(sexes, p)| {
+            TableView::new(
+                "trend",
+                tr.t("stats.table.trend_quarter"),
+                None,
+                quarters
+                    .iter()
+                    .map(|q| crate::support_stats::views_model::Label {
+                        code: format!("{}-{}", q.from.iso(), q.to.iso()),
+                        label: label(q),
+                    })
+                    .collect(),
+                sexes.iter().map(|c| tr.code(c)).collect(),
+                p,
+                false,
+            )
+        })
+        .unwrap_or_default();
+    let hotline = quarters
+        .iter()
+        .map(|q| {
+            let shown = views
+                .cuts
+                .iter()
+                .find(|c| c.period == *q)
+                .map(|c| {
+                    c.specs
+                        .iter()
+                        .zip(&c.protected)
+                        .filter(|(s, _)| s.slot == Slot::Hotline)
+                        .map(|(_, p)| p.total)
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default();
+            let at = |i: usize| shown.get(i).copied().unwrap_or(Shown::Suppressed);
+            trend::HotlineMonth {
+                month: q.from,
+                label: label(q),
+                received: at(0),
+                handled: at(1),
+                referred: at(2),
+            }
+        })
+        .collect();
+    Ok(trend::TrendReport {
+        unit_id: sel.unit.id,
+        unit_name: sel.unit.name.clone(),
+        from: quarters.first().map_or(sel.from, |q| q.from),
+        to: quarters.last().map_or(sel.to, |q| q.to),
+        exact: false,
+        by_quarter: true,
+        year,
+        received,
+        hotline,
+    })
 }

@@ -14,11 +14,10 @@
 //!   compiling office);
 //! - every view and export is written to the audit log.
 //!
-//! Known limits: suppression holds within one view (one page, one API answer, one export),
-//! audited there by an interval attacker (`suppress::attack`), and across the views of a unit's
-//! family (its parent and the parent's units below, `figures::report_for`). A reader who
-//! compares two different periods — two overlapping ones, or the trend and a month — can
-//! sometimes difference them; the audit log records every such read (see `docs/privacy.md`).
+//! Readers without exact access get the periods of a publication lattice only (quarters,
+//! halves, years: `lattice`), and each view is protected together with every period of its
+//! year and every unit of its family, as one system (`figures::report_for`), so that no two
+//! views can be subtracted. Known limits are in `docs/privacy.md`, section 7.
 
 pub mod access;
 pub mod codes;
@@ -28,6 +27,7 @@ pub mod entry;
 pub mod export;
 pub mod figures;
 pub mod input;
+pub mod lattice;
 pub mod period;
 pub mod service;
 pub mod suppress;

@@ -22,8 +22,8 @@
 //!
 //! Limits (see `docs/privacy.md`): the audit is a relaxation of the linear program (bounds
 //! line by line). Tables of several views are protected together by passing them together:
-//! `figures::report` does so for a unit and its parent's family; differencing two overlapping
-//! periods is not yet prevented.
+//! `figures::protect_year` does so for a family of units over the periods of a year's
+//! publication lattice, tied by the tables of [`period_links`].
 
 use serde::{Serialize, Serializer};
 use std::collections::BTreeSet;
@@ -82,6 +82,12 @@ pub struct Table<K> {
     /// Dimensions every cell of the table shares (the unit a table of one unit is about), so
     /// that its figures link with the same figures in a table across units.
     fixed: Vec<(&'static str, K)>,
+    /// The value of the row dimension that the total row is (a year is the total of its
+    /// quarters), or none when the total row is the dimension summed away.
+    whole: Option<K>,
+    /// The key of every cell of the augmented grid, given rather than computed: for the tables
+    /// that tie a period to its parts ([`period_links`]).
+    keys: Option<Vec<Vec<CellKey<K>>>>,
 }
 
 impl<K: Clone + Ord + Debug> Table<K> {
@@ -101,7 +107,16 @@ impl<K: Clone + Ord + Debug> Table<K> {
             cols,
             values,
             fixed: Vec::new(),
+            whole: None,
+            keys: None,
         }
+    }
+
+    /// The same table, its total row being the figure of `whole`, a value of its row dimension
+    /// (the year below the rows of its quarters), so that it links with the tables of `whole`.
+    pub fn totalled_as(mut self, whole: K) -> Self {
+        self.whole = Some(whole);
+        self
     }
 
     /// The same table, its every figure marked as being about one value of a dimension it does
@@ -160,8 +175,11 @@ impl<K: Clone + Ord + Debug> Table<K> {
 
     /// The identity of a cell of the augmented grid, shared by every table showing that figure.
     fn key(&self, i: usize, j: usize) -> CellKey<K> {
+        if let Some(k) = self.keys.as_ref().and_then(|k| k.get(i)?.get(j)) {
+            return k.clone();
+        }
         let mut dims = self.fixed.clone();
-        if let Some(r) = self.rows.get(i) {
+        if let Some(r) = self.rows.get(i).or(self.whole.as_ref()) {
             dims.push((self.row_dim, r.clone()));
         }
         if !self.col_dim.is_empty()
@@ -175,6 +193,128 @@ impl<K: Clone + Ord + Debug> Table<K> {
             dims,
         }
     }
+
+    /// The key of a cell in the same table marked `about(dim, value)`.
+    fn key_about(&self, i: usize, j: usize, dim: &'static str, value: &K) -> CellKey<K> {
+        let mut k = self.key(i, j);
+        k.dims.push((dim, value.clone()));
+        k.dims.sort();
+        k
+    }
+
+    /// Whether two tables lay out the same figures (for different values of `dim`).
+    fn same_layout(&self, other: &Table<K>, dim: &str) -> bool {
+        let fixed = |t: &Table<K>| -> Vec<(&'static str, K)> {
+            t.fixed.iter().filter(|(d, _)| *d != dim).cloned().collect()
+        };
+        self.measure == other.measure
+            && self.row_dim == other.row_dim
+            && self.col_dim == other.col_dim
+            && fixed(self) == fixed(other)
+    }
+}
+
+/// A part's table in the layout of the whole's, with its augmented grid.
+type Found<'a, K> = (&'a Table<K>, Vec<Vec<i64>>);
+
+/// Tables shown nowhere that tie every figure of a whole period to the same figure of its parts
+/// (a year to its quarters, a half to its two quarters), so that suppression protects the
+/// periods together: without them, a year minus its first quarter gives the rest.
+///
+/// `whole` and every part are the tables of one period, in the same layouts, **not** marked
+/// with their period; the tables actually protected are those marked `about(dim, period)`.
+/// A whole given without a value of `dim` (a unit's tables, whose parts are its units below,
+/// each marked `about("unit", …)`) keeps its own keys.
+/// For each table of `whole`, three tables are made: its inner cells, its row totals and its
+/// column totals, each with one row per part, so that every column reads "the parts of this
+/// figure add up to the whole's" and every row "a part's figures add up to its total".
+/// Measures in `stocks` (persons carried over into a period) do not add up over periods and
+/// are left out: the caller gives them the key of the part they are the same figure as.
+pub fn period_links<K: Clone + Ord + Debug>(
+    dim: &'static str,
+    whole: (Option<&K>, &[Table<K>]),
+    parts: &[(K, &[Table<K>])],
+    stocks: &[&str],
+) -> Vec<Table<K>> {
+    let (whole_key, whole_tables) = whole;
+    let mut out = Vec::new();
+    // A table across the values of `dim` (the table by unit) is no sum of its parts' tables.
+    let summed = |w: &&Table<K>| {
+        !stocks.contains(&w.measure.as_str()) && w.row_dim != dim && w.col_dim != dim
+    };
+    for w in whole_tables.iter().filter(summed) {
+        let (n, m) = (w.rows.len(), w.cols.len());
+        let inner: Vec<(usize, usize)> = (0..n).flat_map(|i| (0..m).map(move |j| (i, j))).collect();
+        let row_totals: Vec<(usize, usize)> = (0..n).map(|i| (i, m)).collect();
+        let col_totals: Vec<(usize, usize)> = (0..m).map(|j| (n, j)).collect();
+        let found: Vec<(&K, Option<Found<'_, K>>)> = parts
+            .iter()
+            .map(|(p, tables)| {
+                let t = tables.iter().find(|t| t.same_layout(w, dim));
+                (p, t.map(|t| (t, t.augmented())))
+            })
+            .collect();
+        // A part's figure at a cell of the whole's grid, found by its row and column keys.
+        let figure = |part: Option<&(&Table<K>, Vec<Vec<i64>>)>, (i, j): (usize, usize)| {
+            let Some((t, grid)) = part else { return 0 };
+            let a = match w.rows.get(i) {
+                Some(r) => t.rows.iter().position(|x| x == r),
+                None => Some(t.rows.len()),
+            };
+            let b = match w.cols.get(j) {
+                Some(c) => t.cols.iter().position(|x| x == c),
+                None => Some(t.cols.len()),
+            };
+            match (a, b) {
+                (Some(a), Some(b)) => grid.get(a).and_then(|r| r.get(b)).copied().unwrap_or(0),
+                _ => 0,
+            }
+        };
+        let Some(filler) = w.rows.first().or(w.cols.first()) else {
+            continue;
+        };
+        for cells in [inner, row_totals, col_totals] {
+            if cells.is_empty() {
+                continue;
+            }
+            let values: Vec<Vec<i64>> = found
+                .iter()
+                .map(|(_, part)| cells.iter().map(|c| figure(part.as_ref(), *c)).collect())
+                .collect();
+            let mut keys: Vec<Vec<CellKey<K>>> = found
+                .iter()
+                .map(|(p, _)| {
+                    let mut row: Vec<CellKey<K>> = cells
+                        .iter()
+                        .map(|(i, j)| w.key_about(*i, *j, dim, p))
+                        .collect();
+                    row.push(w.key_about(n, m, dim, p));
+                    row
+                })
+                .collect();
+            let whole_cell = |i: usize, j: usize| match whole_key {
+                Some(v) => w.key_about(i, j, dim, v),
+                None => w.key(i, j),
+            };
+            let mut total: Vec<CellKey<K>> =
+                cells.iter().map(|(i, j)| whole_cell(*i, *j)).collect();
+            total.push(whole_cell(n, m));
+            keys.push(total);
+            out.push(Table {
+                measure: w.measure.clone(),
+                row_dim: dim,
+                col_dim: "cell",
+                rows: found.iter().map(|(p, _)| (*p).clone()).collect(),
+                // Column values are never read: every key is given.
+                cols: vec![filler.clone(); cells.len()],
+                values,
+                fixed: Vec::new(),
+                whole: None,
+                keys: Some(keys),
+            });
+        }
+    }
+    out
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -263,6 +403,8 @@ pub fn suppress<K: Clone + Ord + Debug>(table: &Table<K>) -> Protected<K> {
 /// fewer than [`MIN_RANGE`] + 1 values.
 pub fn suppress_linked<K: Clone + Ord + Debug>(tables: &[Table<K>]) -> Vec<Protected<K>> {
     let grids: Vec<Vec<Vec<i64>>> = tables.iter().map(Table::augmented).collect();
+    // Cells with the same key must be the same figure; the callers' wiring is checked here.
+    debug_assert!(consistent(tables, &grids));
     let mut forced: BTreeSet<CellKey<K>> = BTreeSet::new();
     loop {
         let hidden = settle(tables, &grids, &mut forced);
@@ -279,6 +421,22 @@ pub fn suppress_linked<K: Clone + Ord + Debug>(tables: &[Table<K>]) -> Vec<Prote
                 .collect();
         }
     }
+}
+
+/// Whether every key stands for one figure across the tables: two different values under one
+/// key would make the attacker's equations contradict each other.
+fn consistent<K: Clone + Ord + Debug>(tables: &[Table<K>], grids: &[Vec<Vec<i64>>]) -> bool {
+    let mut seen: std::collections::BTreeMap<CellKey<K>, i64> = Default::default();
+    for (t, g) in tables.iter().zip(grids) {
+        for (i, row) in g.iter().enumerate() {
+            for (j, v) in row.iter().enumerate() {
+                if *seen.entry(t.key(i, j)).or_insert(*v) != *v {
+                    return false;
+                }
+            }
+        }
+    }
+    true
 }
 
 /// Hides what the line rule and the links between tables demand, starting from `forced` (which
@@ -333,6 +491,13 @@ pub type RangeGrid = Vec<Vec<(i128, i128)>>;
 
 /// An upper bound the attacker cannot improve on.
 const UNBOUNDED: i128 = 1 << 100;
+/// Bounds from here up count as unbounded: one derived from an unbounded total minus a few
+/// figures is no real bound, and sums of many of them must not overflow.
+const OPEN: i128 = 1 << 90;
+
+fn is_open(h: i128) -> bool {
+    h >= OPEN
+}
 
 /// What an interval attacker learns from published grids: for every cell of every grid, the
 /// smallest and largest value consistent with every row and column equation of every grid,
@@ -405,34 +570,31 @@ pub fn attack(grids: &[ShownGrid], link: &[LinkGrid]) -> Vec<RangeGrid> {
             // only make the others' derived bounds looser, never wrong.
             let (all_lo, all_hi) = (sum(&lo), sum(&hi));
             // The upper bounds that are still unbounded, and the sum of the others.
-            let open = members
-                .iter()
-                .filter(|m| get(&hi, **m) >= UNBOUNDED)
-                .count();
+            let open = members.iter().filter(|m| is_open(get(&hi, **m))).count();
             let finite_hi: i128 = members
                 .iter()
                 .map(|m| get(&hi, *m))
-                .filter(|h| *h < UNBOUNDED)
-                .sum();
+                .filter(|h| !is_open(*h))
+                .fold(0i128, i128::saturating_add);
             changed |= tighten(&mut lo, &mut hi, *total, all_lo, all_hi);
             let (t_lo, t_hi) = (get(&lo, *total), get(&hi, *total));
             for m in members {
-                let others_lo = all_lo - get(&lo, *m);
+                let others_lo = all_lo.saturating_sub(get(&lo, *m));
                 let own_hi = get(&hi, *m);
-                let others_hi = match (open, own_hi >= UNBOUNDED) {
-                    (0, _) => finite_hi - own_hi,
-                    (1, true) => finite_hi,
+                let others_hi = match (open, is_open(own_hi)) {
+                    (0, _) if finite_hi < OPEN => finite_hi.saturating_sub(own_hi),
+                    (1, true) if finite_hi < OPEN => finite_hi,
                     _ => UNBOUNDED,
                 };
-                let upper = if t_hi >= UNBOUNDED {
+                let upper = if is_open(t_hi) {
                     UNBOUNDED
                 } else {
-                    t_hi - others_lo
+                    t_hi.saturating_sub(others_lo)
                 };
-                let lower = if others_hi >= UNBOUNDED {
+                let lower = if is_open(others_hi) {
                     0
                 } else {
-                    t_lo - others_hi
+                    t_lo.saturating_sub(others_hi)
                 };
                 changed |= tighten(&mut lo, &mut hi, *m, lower, upper);
             }

@@ -74,6 +74,8 @@ pub enum Slot {
     Referrals,
     Carried,
     Loans,
+    /// Hotline-111 tips: received, handled, referred (three single figures).
+    Hotline,
     ByUnit,
     /// Published nowhere: a table across units that links a unit's figures to its parent's
     /// (`figures::family`), so that suppression holds across their views.
@@ -209,7 +211,10 @@ pub fn received_specs(data: &Data, l: &Lists, tr: &Tr) -> Vec<Spec> {
 pub fn support_specs(data: &Data, sel: &Selection, l: &Lists, tr: &Tr) -> Vec<Spec> {
     let mut out = Vec::new();
     for (gi, g) in law_groups(data, sel).into_iter().enumerate() {
-        let mut table = Table::column(format!("support:{gi}"), "support_type", ids(&g.codes), 0);
+        // The measure names the law, not its place in the list: the same law is the same
+        // measure in every period (`lattice`), whether or not the period spans two laws.
+        let law = g.basis.as_deref().unwrap_or("-");
+        let mut table = Table::column(format!("support:{law}"), "support_type", ids(&g.codes), 0);
         for s in &data.support {
             table.add(&s.support_type_id, &0, s.persons);
         }

@@ -4,6 +4,7 @@
 use crate::auth::CurrentUser;
 use crate::entities::code;
 use crate::support_stats::data::{Data, Selection};
+use crate::support_stats::lattice::Period;
 use crate::support_stats::period::YearMonth;
 use crate::support_stats::suppress::{self, Shown, Table};
 use crate::support_stats::views_model::{Label, TableView, Tr};
@@ -26,6 +27,10 @@ pub struct TrendReport {
     pub from: YearMonth,
     pub to: YearMonth,
     pub exact: bool,
+    /// Readers without exact access get the quarters of the lattice year, not months.
+    pub by_quarter: bool,
+    /// The year of the quarters, when `by_quarter`.
+    pub year: i32,
     pub received: TableView,
     pub hotline: Vec<HotlineMonth>,
 }
@@ -102,7 +107,18 @@ pub fn trend(data: &Data, sel: &Selection, user: &CurrentUser, tr: &Tr) -> Trend
         from: sel.from,
         to: sel.to,
         exact,
+        by_quarter: false,
+        year: sel.to.year(),
         received,
         hotline,
     }
+}
+
+/// A lattice period as a reader writes it: "Quý I/2024", "6 tháng đầu năm 2024", "Năm 2024".
+pub fn period_label(p: Period, tr: &Tr) -> String {
+    tr.i18n.format(
+        tr.locale,
+        &format!("stats.lattice.{}", p.kind()),
+        &[("year", p.from.year().to_string())],
+    )
 }

@@ -8,11 +8,12 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::support_stats::access::readable_unit;
 use crate::support_stats::data::{self, Selection};
+use crate::support_stats::export;
 use crate::support_stats::figures;
+use crate::support_stats::lattice::Period;
 use crate::support_stats::period::YearMonth;
 use crate::support_stats::service;
 use crate::support_stats::views_model::Tr;
-use crate::support_stats::{export, trend};
 use crate::web::Page;
 use crate::web::forms::FieldErrors;
 use axum::extract::{Query, State};
@@ -48,6 +49,9 @@ pub struct Wanted {
     pub unit_id: i64,
     pub from: YearMonth,
     pub to: YearMonth,
+    /// The months asked for, when they were snapped to the publication lattice (`from`–`to`
+    /// being the lattice period that holds them).
+    pub requested: Option<(YearMonth, YearMonth)>,
 }
 
 impl StatsQuery {
@@ -97,8 +101,30 @@ impl StatsQuery {
                 errors.add("to", "stats.error.span");
             }
         }
+        // Readers without exact access get the periods of the publication lattice only.
+        let mut requested = None;
+        let (from, to) = if errors.is_empty() && !user.can(Capability::SensitiveStats) {
+            match Period::snap(from, to) {
+                Some(p) if p.from == from && p.to == to => (from, to),
+                Some(p) => {
+                    requested = Some((from, to));
+                    (p.from, p.to)
+                }
+                None => {
+                    errors.add("from", "stats.error.lattice");
+                    (from, to)
+                }
+            }
+        } else {
+            (from, to)
+        };
         if errors.is_empty() {
-            Ok(Wanted { unit_id, from, to })
+            Ok(Wanted {
+                unit_id,
+                from,
+                to,
+                requested,
+            })
         } else {
             Err(errors)
         }
@@ -186,6 +212,13 @@ pub fn no_store(mut r: Response) -> Response {
     r
 }
 
+/// The name of the lattice period shown ("Quý I/2024"), when the reader is held to the lattice.
+fn lattice_label(w: &Wanted, tr: &Tr) -> Option<String> {
+    Period::snap(w.from, w.to)
+        .filter(|p| p.from == w.from && p.to == w.to)
+        .map(|p| crate::support_stats::trend::period_label(p, tr))
+}
+
 fn query_of(w: &Wanted) -> String {
     format!("unit={}&from={}&to={}", w.unit_id, w.from.iso(), w.to.iso())
 }
@@ -230,6 +263,10 @@ pub async fn get_stats(
             q => q, w => context! {
                 unit => w.unit_id, from => w.from, to => w.to, single => w.from == w.to,
                 from_label => w.from.label(), to_label => w.to.label(),
+                lattice => lattice_label(&w, &tr),
+                requested => w.requested.map(|(a, b)| context! { from => a.label(), to => b.label() }),
+                entry_month => w.requested.filter(|(a, b)| a == b).map_or(w.from, |(a, _)| a),
+                entry_single => w.from == w.to || w.requested.is_some_and(|(a, b)| a == b),
             },
             errors => FieldErrors::default(), units => units, report => report, query => query_of(&w),
             locked => month.and_then(|m| m.locked_at),
@@ -254,7 +291,7 @@ pub async fn get_trend(
         i18n: &state.i18n,
         locale: page.locale,
     };
-    let report = trend::trend(&data, &sel, &user, &tr);
+    let report = figures::trend_for(&state.db, &data, &sel, &user, &tr).await?;
     audit_read(
         &state.db,
         &user,
@@ -273,6 +310,8 @@ pub async fn get_trend(
             q => q, w => context! {
                 unit => w.unit_id, from => w.from, to => w.to,
                 from_label => w.from.label(), to_label => w.to.label(),
+                lattice => lattice_label(&w, &tr),
+                requested => w.requested.map(|(a, b)| context! { from => a.label(), to => b.label() }),
             },
             errors => FieldErrors::default(), units => units, report => report, query => query_of(&w),
         },

@@ -21,6 +21,7 @@ mod flows;
 mod i18n;
 mod ics;
 mod imports;
+mod lattice_attack;
 mod notices;
 mod offline;
 mod org_units;
