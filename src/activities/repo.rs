@@ -653,6 +653,27 @@ pub fn item_full_title(i: &plan_item::Model) -> String {
     }
 }
 
+/// Items as exports name them: the code and the whole text ("2.1. Tổ chức …"); a bullet, which
+/// has no code of its own, under its parent's code ("2.1 – Xây dựng …").
+pub fn export_titles(items: &[plan_item::Model]) -> HashMap<i64, String> {
+    let code = |i: &plan_item::Model| {
+        let label = i.label.trim().trim_end_matches('.').to_owned();
+        Some(label).filter(|l| !matches!(l.as_str(), "" | "-" | "–"))
+    };
+    let codes: HashMap<i64, Option<String>> = items.iter().map(|i| (i.id, code(i))).collect();
+    items
+        .iter()
+        .map(|i| {
+            let parent = i.parent_id.and_then(|p| codes.get(&p).cloned().flatten());
+            let title = match (code(i), parent) {
+                (None, Some(parent)) => format!("{parent} – {}", item_full_title(i)),
+                _ => item_full_title(i),
+            };
+            (i.id, title)
+        })
+        .collect()
+}
+
 /// Everything the activity page shows.
 #[derive(Serialize)]
 pub struct Detail {

@@ -27,6 +27,20 @@ pub const HELD: &str = "held";
 pub const POSTPONED: &str = "postponed";
 pub const CANCELLED: &str = "cancelled";
 
+/// Every activity status, in the order lists show them.
+pub const STATUSES: [&str; 4] = [PLANNED, HELD, POSTPONED, CANCELLED];
+
+/// An activity status in words: one wording (the key `activity.status.<status>`) for pages,
+/// CSV and XLSX exports, calendar feeds, imports and mail alike.
+pub fn status_label(
+    i18n: &crate::web::i18n::I18n,
+    locale: crate::web::i18n::Locale,
+    status: &str,
+) -> String {
+    i18n.t(locale, &format!("activity.status.{status}"))
+        .to_owned()
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ActivityError {
     #[error("invalid input")]

@@ -138,6 +138,7 @@ mod tests {
 mod data {
     use super::{List, Template};
     use crate::activities::edit::Writer;
+    use crate::activities::service;
     use crate::auth::{CurrentUser, Role};
     use crate::entities::{agency, code, org_unit};
     use crate::error::AppResult;
@@ -221,7 +222,9 @@ mod data {
             ),
             list(
                 "status",
-                vec![t("activity.status.planned"), t("activity.status.held")],
+                [service::PLANNED, service::HELD]
+                    .map(|s| service::status_label(&state.i18n, user.locale, s))
+                    .to_vec(),
                 false,
             ),
         ];

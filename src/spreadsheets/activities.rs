@@ -3,8 +3,9 @@
 //! into a constant-memory sheet (rows go to a temporary file, not to memory).
 
 use crate::activities::repo::{self, Filter};
+use crate::activities::service::status_label;
 use crate::auth::CurrentUser;
-use crate::entities::{activity, activity_target_group, agency, code, org_unit};
+use crate::entities::{activity, activity_target_group, agency, code, org_unit, plan_item};
 use crate::error::AppResult;
 use crate::org_units::scope::Scope;
 use crate::spreadsheets::sheet::{Cell, Column, XlsxSheet, csv_head, csv_line};
@@ -27,7 +28,7 @@ pub const COLUMNS: &[(&str, f64)] = &[
     ("id", 9.0),
     ("title", 48.0),
     ("activity_type", 22.0),
-    ("plan_item", 12.0),
+    ("plan_item", 40.0),
     ("org_unit", 22.0),
     ("agency", 22.0),
     ("start_date", 12.0),
@@ -62,6 +63,8 @@ pub struct Lookups {
     units: HashMap<i64, String>,
     agencies: HashMap<i64, String>,
     codes: HashMap<i64, code::Model>,
+    /// Plan items by id, as their code and title (`repo::export_titles`).
+    items: HashMap<i64, String>,
     status: HashMap<String, String>,
     locale: Locale,
 }
@@ -69,12 +72,9 @@ pub struct Lookups {
 impl Lookups {
     pub async fn load(state: &AppState, locale: Locale) -> Result<Lookups, DbErr> {
         let db = &state.db;
-        let status = ["planned", "held", "postponed", "cancelled"]
+        let status = crate::activities::service::STATUSES
             .iter()
-            .map(|s| {
-                let key = format!("activity.status.{s}");
-                ((*s).to_owned(), state.i18n.t(locale, &key).to_owned())
-            })
+            .map(|s| ((*s).to_owned(), status_label(&state.i18n, locale, s)))
             .collect();
         Ok(Lookups {
             units: org_unit::Entity::find()
@@ -95,6 +95,7 @@ impl Lookups {
                 .into_iter()
                 .map(|c| (c.id, c))
                 .collect(),
+            items: repo::export_titles(&plan_item::Entity::find().all(db).await?),
             status,
             locale,
         })
@@ -113,7 +114,7 @@ impl Lookups {
             Cell::Int(a.id),
             Cell::text(&a.title),
             Cell::text(self.code(a.activity_type_id)),
-            Cell::Int(a.plan_item_id),
+            Cell::text(self.items.get(&a.plan_item_id).cloned().unwrap_or_default()),
             Cell::text(self.units.get(&a.org_unit_id).cloned().unwrap_or_default()),
             Cell::text(self.agencies.get(&a.agency_id).cloned().unwrap_or_default()),
             Cell::Date(a.start_date),

@@ -22,6 +22,7 @@ db_tests!(
     a_commune_officer_cannot_make_a_feed_beyond_their_commune,
     revoked_made_up_and_orphaned_tokens_answer_an_empty_404,
     only_the_owner_can_revoke_a_feed,
+    planned_reads_the_same_on_the_page_the_csv_the_xlsx_and_the_feed,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -454,7 +455,7 @@ async fn a_planners_unit_feed_is_valid_icalendar_with_the_districts_activities(a
     assert_eq!(e["LAST-MODIFIED"], "20240620T020000Z");
     assert!(e["DESCRIPTION"].contains("Xã Hòa Phong"));
     assert!(e["DESCRIPTION"].contains("Nói chuyện chuyên đề"));
-    assert!(e["DESCRIPTION"].contains("Đã lên kế hoạch"));
+    assert!(e["DESCRIPTION"].contains("Tình trạng: Đã lên lịch"));
 
     let e = cal
         .event(&format!("activity-{}@kehoach", timed.id))
@@ -749,4 +750,73 @@ async fn only_the_owner_can_revoke_a_feed(app: TestApp) {
         0
     );
     feed_ok(&app, &path).await;
+}
+
+/// Every XML part of an XLSX file, concatenated.
+fn xlsx_xml(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut out = String::new();
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        if f.name().ends_with(".xml") {
+            f.read_to_string(&mut out).unwrap();
+        }
+    }
+    out
+}
+
+async fn planned_reads_the_same_on_the_page_the_csv_the_xlsx_and_the_feed(app: TestApp) {
+    let commune = actor(&app, "commune@kehoach.demo").await;
+    let a = schedule(
+        &app,
+        &commune,
+        Plan::new("Tuyên truyền tại chợ", "PY-TH-HOAPHONG", "TH-HOAPHONG-UBND"),
+    )
+    .await;
+    assert_eq!(a.status, "planned");
+    app.login_as("commune").await;
+    for (locale, word, other) in [
+        ("vi", "Đã lên lịch", "Đã lên kế hoạch"),
+        ("en", "Planned", "Scheduled"),
+    ] {
+        app.post_form("/lang", &[("locale", locale), ("next", "/")])
+            .await;
+        let (status, page) = app.get_text(&format!("/activities/{}", a.id)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains(&format!(">{word}</span>")), "page, {locale}");
+        let csv = app
+            .get("/activities/export.csv?q=ch%E1%BB%A3")
+            .await
+            .text()
+            .await
+            .unwrap();
+        let row = csv
+            .lines()
+            .find(|l| l.contains("Tuyên truyền tại chợ"))
+            .expect("the activity in the CSV");
+        assert!(row.split(',').any(|c| c == word), "CSV, {locale}: {row}");
+        let xlsx = app
+            .get("/activities/export.xlsx?q=ch%E1%BB%A3")
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        assert!(
+            xlsx_xml(&xlsx).contains(&format!(">{word}</t>")),
+            "XLSX, {locale}"
+        );
+        // The feed speaks the language of its owner at the time it is fetched.
+        let path = create_feed(&app, "user", None).await;
+        let cal = feed_ok(&app, &path).await;
+        let e = cal.event(&format!("activity-{}@kehoach", a.id)).unwrap();
+        let status_line = e["DESCRIPTION"].lines().last().unwrap().to_owned();
+        assert!(
+            status_line.ends_with(&format!(": {word}")),
+            "ICS, {locale}: {status_line}"
+        );
+        for text in [&page, &csv, &e["DESCRIPTION"]] {
+            assert!(!text.contains(other), "{locale}: no second wording");
+        }
+    }
 }

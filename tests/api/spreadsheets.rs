@@ -14,6 +14,7 @@ db_tests!(
     every_export_writes_an_audit_row,
     a_non_compiler_statistics_export_never_holds_a_count_from_1_to_4,
     tasks_and_completeness_export_in_both_formats,
+    the_activity_exports_name_the_plan_item_by_its_code_and_title,
 );
 
 const INJECTED: &str = "=HYPERLINK(\"http://evil.example\",\"Hòa Phong\")";
@@ -332,4 +333,71 @@ async fn tasks_and_completeness_export_in_both_formats(app: TestApp) {
     )
     .await;
     assert_ne!(status, StatusCode::OK);
+}
+
+async fn the_activity_exports_name_the_plan_item_by_its_code_and_title(app: TestApp) {
+    use kehoach::entities::{activity, plan_item};
+    use sea_orm::EntityTrait;
+    app.login_as("commune").await;
+    let id = create(
+        &app,
+        "PY-TH-HOAPHONG",
+        "TH-HOAPHONG-UBND",
+        "Nói chuyện chuyên đề ở thôn",
+        "2024-06-10",
+    )
+    .await;
+    let a = activity::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let item = plan_item::Entity::find_by_id(a.plan_item_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    // Its code, then its heading, or its text when it has no heading.
+    let text = match item.heading.trim() {
+        "" => item.body.clone().unwrap_or_default(),
+        h => h.to_owned(),
+    };
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // This item is a bullet ("-"), which has no code of its own: its parent's code leads.
+    assert_eq!(item.label, "-");
+    let parent = plan_item::Entity::find_by_id(item.parent_id.unwrap())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let code = parent.label.trim_end_matches('.').to_owned();
+    assert!(!code.is_empty() && !text.is_empty());
+    let expected = format!("{code} – {text}");
+    let (_, _, csv) = bytes(
+        &app,
+        "/activities/export.csv?q=chuy%C3%AAn%20%C4%91%E1%BB%81",
+    )
+    .await;
+    let csv = String::from_utf8(csv).unwrap();
+    let row = csv
+        .lines()
+        .find(|l| l.contains("Nói chuyện chuyên đề ở thôn"))
+        .expect("the activity in the CSV");
+    assert!(row.contains(&expected), "code and title in the CSV: {row}");
+    // The fourth column, after id, title and type: the item's code first, not its id.
+    let cell = row.split(',').nth(3).unwrap().trim_start_matches('"');
+    assert!(
+        cell.starts_with(&format!("{code} – ")),
+        "the plan item column starts with its code: {row}"
+    );
+    let (_, _, xlsx) = bytes(
+        &app,
+        "/activities/export.xlsx?q=chuy%C3%AAn%20%C4%91%E1%BB%81",
+    )
+    .await;
+    let xml = xlsx_xml(&xlsx);
+    assert!(
+        xml.contains(&format!(">{expected}</t>")),
+        "code and title in the XLSX"
+    );
 }

@@ -4,7 +4,7 @@
 //! left the owner's scope answers an empty 404 at the next fetch.
 
 use crate::activities::ics::format::{self, Event, Status, When};
-use crate::activities::service::{CANCELLED, HELD, PLANNED, POSTPONED};
+use crate::activities::service::{CANCELLED, POSTPONED, status_label};
 use crate::auth::identity::scope_of;
 use crate::auth::{Role, tokens};
 use crate::entities::{activity, agency, code, ics_token, org_unit, user};
@@ -216,18 +216,19 @@ impl<'a> Names<'a> {
     /// the status only: notes and free-text descriptions stay in the app.
     fn event(&self, a: &activity::Model) -> Event {
         let name = |map: &HashMap<i64, String>, id: i64| map.get(&id).cloned().unwrap_or_default();
-        let (status, status_key) = match a.status.as_str() {
-            CANCELLED => (Status::Cancelled, "calendar.status.cancelled"),
-            POSTPONED => (Status::Tentative, "calendar.status.postponed"),
-            HELD => (Status::Confirmed, "calendar.status.held"),
-            PLANNED => (Status::Confirmed, "calendar.status.planned"),
-            _ => (Status::Confirmed, "calendar.status.planned"),
+        let status = match a.status.as_str() {
+            CANCELLED => Status::Cancelled,
+            POSTPONED => Status::Tentative,
+            _ => Status::Confirmed,
         };
         let description = [
             ("calendar.event.type", name(&self.types, a.activity_type_id)),
             ("calendar.event.unit", name(&self.units, a.org_unit_id)),
             ("calendar.event.agency", name(&self.agencies, a.agency_id)),
-            ("calendar.event.status", self.t(status_key).to_owned()),
+            (
+                "calendar.event.status",
+                status_label(&self.state.i18n, self.locale, &a.status),
+            ),
         ]
         .iter()
         .map(|(label, value)| format!("{}: {value}", self.t(label)))

@@ -63,6 +63,11 @@ pub struct Lookups {
     agency_rows: HashMap<i64, agency::Model>,
     /// Plan item → the unit of its plan.
     item_plan_unit: HashMap<i64, i64>,
+    /// Plan item → its plan's period and its code and title as the export writes it
+    /// (`activities::repo::export_titles`).
+    items: HashMap<i64, ItemRef>,
+    /// Folded code and title → the items of that wording (several plans may repeat one).
+    item_titles: HashMap<String, Vec<i64>>,
     /// Codes by id, for the preview.
     codes: HashMap<i64, code::Model>,
     statuses: HashMap<String, &'static str>,
@@ -96,33 +101,37 @@ impl Lookups {
             agency_names.add(&a.short_name, a.id);
             agency_names.add(&a.name, a.id);
         }
-        let plans: HashMap<i64, i64> = plan::Entity::find()
+        let plans: HashMap<i64, plan::Model> = plan::Entity::find()
             .all(db)
             .await?
             .into_iter()
-            .map(|p| (p.id, p.org_unit_id))
+            .map(|p| (p.id, p))
             .collect();
-        let item_plan_unit = plan_item::Entity::find()
-            .select_only()
-            .column(plan_item::Column::Id)
-            .column(plan_item::Column::PlanId)
-            .into_tuple::<(i64, i64)>()
-            .all(db)
-            .await?
-            .into_iter()
-            .filter_map(|(item, p)| plans.get(&p).map(|u| (item, *u)))
-            .collect();
+        let mut item_plan_unit = HashMap::new();
+        let mut items = HashMap::new();
+        let mut item_titles: HashMap<String, Vec<i64>> = HashMap::new();
+        let all_items = plan_item::Entity::find().all(db).await?;
+        let mut titles = crate::activities::repo::export_titles(&all_items);
+        for i in all_items {
+            let Some(p) = plans.get(&i.plan_id) else {
+                continue;
+            };
+            let title = titles.remove(&i.id).unwrap_or_default();
+            item_plan_unit.insert(i.id, p.org_unit_id);
+            item_titles.entry(fold(&title)).or_default().push(i.id);
+            items.insert(
+                i.id,
+                ItemRef {
+                    period: (p.period_start, p.period_end),
+                    title,
+                },
+            );
+        }
         let mut statuses = HashMap::new();
-        for s in [
-            service::PLANNED,
-            service::HELD,
-            service::POSTPONED,
-            service::CANCELLED,
-        ] {
+        for s in service::STATUSES {
             statuses.insert(fold(s), s);
             for locale in [crate::web::i18n::Locale::Vi, crate::web::i18n::Locale::En] {
-                let key = format!("activity.status.{s}");
-                statuses.insert(fold(i18n.t(locale, &key)), s);
+                statuses.insert(fold(&service::status_label(i18n, locale, s)), s);
             }
         }
         Ok(Lookups {
@@ -133,10 +142,18 @@ impl Lookups {
             agencies: agency_names,
             agency_rows: agencies.into_iter().map(|a| (a.id, a)).collect(),
             item_plan_unit,
+            items,
+            item_titles,
             codes: codes.into_iter().map(|c| (c.id, c)).collect(),
             statuses,
         })
     }
+}
+
+/// What a row's plan item is checked and shown against.
+struct ItemRef {
+    period: (NaiveDate, NaiveDate),
+    title: String,
 }
 
 /// Who imports: what the rules of the service need.
@@ -247,7 +264,10 @@ pub fn shown(
         String::new(),
         i.title.clone(),
         name(i.activity_type_id),
-        i.plan_item_id.to_string(),
+        lk.items
+            .get(&i.plan_item_id)
+            .map(|it| it.title.clone())
+            .unwrap_or_else(|| i.plan_item_id.to_string()),
         lk.unit_rows
             .get(&i.org_unit_id)
             .map(|u| u.name.clone())
@@ -264,8 +284,7 @@ pub fn shown(
             .map(|g| name(*g))
             .collect::<Vec<_>>()
             .join("; "),
-        i18n.t(locale, &format!("activity.status.{status}"))
-            .to_owned(),
+        service::status_label(i18n, locale, status),
         i.held_on.map(crate::web::format::date).unwrap_or_default(),
         n(i.planned.participants),
         n(i.actual.participants),

@@ -269,27 +269,48 @@ fn read_row(r: &mut RowReader<'_>, lk: &Lookups, who: &Importer<'_>) -> (Activit
     (input, held)
 }
 
-/// The plan item: its id (the export's column), possibly followed by its title as the
-/// template's list shows it ("12 — II.1 ...").
+/// The plan item: its code and title as the export writes it ("2.1. Tổ chức …"), or its id
+/// as the template's list shows it ("12 — II.1. …"). When several readable plans repeat one
+/// wording, the plan whose period holds the row's start date wins, then the latest item.
 fn plan_item(r: &mut RowReader<'_>, lk: &Lookups, who: &Importer<'_>) -> i64 {
     let raw = r.cell("plan_item").text();
     if raw.is_empty() {
         r.problem("plan_item", "form.required");
         return 0;
     }
+    let readable = |id: &i64| {
+        lk.item_plan_unit
+            .get(id)
+            .is_some_and(|u| who.plan_units.contains(u))
+    };
+    let found = match item_id(&raw) {
+        Some(id) => Some(id).filter(readable),
+        None => {
+            let start = date(r.cell("start_date")).ok().flatten();
+            lk.item_titles.get(&fold(&raw)).and_then(|ids| {
+                ids.iter().copied().filter(readable).max_by_key(|id| {
+                    let within = lk.items.get(id).is_some_and(|it| {
+                        start.is_some_and(|d| it.period.0 <= d && d <= it.period.1)
+                    });
+                    (within, *id)
+                })
+            })
+        }
+    };
+    found.unwrap_or_else(|| {
+        r.unknown("plan_item");
+        0
+    })
+}
+
+/// The id of a cell written as an id alone or as the template's "id — title".
+fn item_id(raw: &str) -> Option<i64> {
+    let raw = raw.trim();
     let digits: String = raw.chars().take_while(char::is_ascii_digit).collect();
-    match digits.parse::<i64>() {
-        Ok(id)
-            if lk
-                .item_plan_unit
-                .get(&id)
-                .is_some_and(|u| who.plan_units.contains(u)) =>
-        {
-            id
-        }
-        _ => {
-            r.unknown("plan_item");
-            0
-        }
+    let rest = raw[digits.len()..].trim_start();
+    if rest.is_empty() || rest.starts_with('—') {
+        digits.parse().ok()
+    } else {
+        None
     }
 }
