@@ -101,6 +101,61 @@ impl Items {
     }
 }
 
+/// The number each printed section carries in the document ("I.", "II.2.", "III.2."), by
+/// the rules of [`official`]: a section with nothing to print has no number and the ones after
+/// it move up. The editor labels its sections with these, so the page and the DOCX agree.
+pub fn section_numbers(
+    f: &Figures,
+    n: &Narrative,
+    level: crate::reports::narrative::Level,
+) -> std::collections::HashMap<String, String> {
+    use crate::reports::narrative::Level;
+    let printed = |key: &str| !text(n, key).is_empty();
+    let area = |a: &crate::reports::figures::AreaFigures| {
+        let key = format!("area_{}", a.number);
+        (printed(&key) || !a.targets.is_empty()).then_some(key)
+    };
+    let mut out = std::collections::HashMap::new();
+    let mut count = 0u32;
+    let mut section = |out: &mut std::collections::HashMap<String, String>,
+                       head: Option<String>,
+                       items: Vec<String>| {
+        if head.is_none() && items.is_empty() {
+            return;
+        }
+        count += 1;
+        let r = crate::documents::roman(count);
+        if let Some(h) = head {
+            out.insert(h, format!("{r}. "));
+        }
+        for (i, key) in items.into_iter().enumerate() {
+            out.insert(key, format!("{r}.{}. ", i + 1));
+        }
+    };
+    let own = |key: &str| printed(key).then(|| key.to_owned());
+    section(&mut out, own("situation"), Vec::new());
+    let (results_head, results) = match level {
+        Level::Compiled => {
+            let mut items: Vec<String> = own("leadership").into_iter().collect();
+            items.extend(f.areas.iter().filter_map(area));
+            items.extend(own("funding"));
+            (None, items)
+        }
+        Level::Unit => (own("results"), f.areas.iter().filter_map(area).collect()),
+        Level::Agency => (own("results"), Vec::new()),
+    };
+    section(&mut out, results_head, results);
+    let parts: &[&str] = match level {
+        Level::Compiled => &["strengths", "shortcomings", "causes", "lessons"],
+        _ => &["strengths", "shortcomings"],
+    };
+    let assessment = parts.iter().filter_map(|k| own(k)).collect();
+    section(&mut out, None, assessment);
+    section(&mut out, own("next_tasks"), Vec::new());
+    section(&mut out, own("recommendations"), Vec::new());
+    out
+}
+
 /// "UBND tỉnh Đắk Lắk", "UBND thị trấn Phú Thứ": the People's Committee of a unit, as the
 /// body text names it.
 pub fn committee_of(unit: &org_unit::Model) -> String {

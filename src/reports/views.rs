@@ -562,20 +562,14 @@ pub fn labelled_sections(
     level: Level,
     n: &narrative::Narrative,
 ) -> Vec<(String, String, Option<String>, narrative::Section)> {
-    // Section II opens with leadership in a compiled report, with the overall results in a
-    // unit's: the areas follow as II.2, II.3… or II.1, II.2….
-    let offset = usize::from(level == Level::Compiled);
+    // Numbered as the document numbers them (`document::section_numbers`).
+    let numbers = crate::reports::document::section_numbers(f, n, level);
     level
         .sections(f)
         .into_iter()
         .map(|k| {
             let area = f.areas.iter().find(|a| format!("area_{}", a.number) == k);
-            let number = match (k.as_str(), area) {
-                (_, Some(a)) => format!("II.{}. ", a.number + offset),
-                ("funding", _) => format!("II.{}. ", f.areas.len() + 2),
-                ("shortcomings", _) => "III.2. ".to_owned(),
-                _ => String::new(),
-            };
+            let number = numbers.get(&k).cloned().unwrap_or_default();
             let label = area.map(|a| a.heading.clone());
             let section = n.get(&k).cloned().unwrap_or_default();
             (k, number, label, section)

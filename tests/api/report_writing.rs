@@ -146,6 +146,58 @@ fn is_item(p: &str) -> bool {
         .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// The editor's (or the read-only page's) section labels that carry a number ("II.2. …").
+fn numbered_labels(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for open in ["<label for=\"s-", "<h3>"] {
+        for (i, _) in html.match_indices(open) {
+            let rest = &html[i..];
+            let start = rest.find('>').unwrap() + 1;
+            let end = rest.find("</").unwrap();
+            out.push(
+                rest[start..end]
+                    .replace("&#x2f;", "/")
+                    .replace("&#x27;", "'")
+                    .replace("&quot;", "\"")
+                    .replace("&lt;", "<")
+                    .replace("&gt;", ">")
+                    .replace("&amp;", "&"),
+            );
+        }
+    }
+    out.retain(|l| {
+        l.split_once(". ").is_some_and(|(n, _)| {
+            n.split('.')
+                .next()
+                .is_some_and(|r| !r.is_empty() && r.chars().all(|c| "IVX".contains(c)))
+        })
+    });
+    out
+}
+
+/// Whether the document prints a label of the page: "III. TITLE" as a section heading, "III.2.
+/// Title" as the second item under section III.
+fn numbered_in(docx: &[String], label: &str) -> bool {
+    let (number, title) = label.split_once(". ").unwrap();
+    match number.split_once('.') {
+        None => docx
+            .iter()
+            .any(|p| is_section(p) && *p == format!("{number}. {}", title.to_uppercase())),
+        Some((roman, k)) => {
+            let Some(start) = docx
+                .iter()
+                .position(|p| is_section(p) && p.starts_with(&format!("{roman}. ")))
+            else {
+                return false;
+            };
+            docx[start + 1..]
+                .iter()
+                .take_while(|p| !is_section(p))
+                .any(|p| *p == format!("{k}. {title}"))
+        }
+    }
+}
+
 async fn check_demo_reports(backend: Backend) {
     let app = demo(backend).await;
     let admin = app.another_browser();
@@ -180,6 +232,13 @@ async fn check_demo_reports(backend: Backend) {
                 None,
                 "{who}: {p}"
             );
+        }
+        // The page numbers its sections as the document does, empty ones left out.
+        let (_, page) = admin.get_text(&format!("/reports/{}", r.id)).await;
+        let labels = numbered_labels(&page);
+        assert!(!labels.is_empty(), "{who}: numbered sections on the page");
+        for label in labels {
+            assert!(numbered_in(&text, &label), "{who}: {label} not in the DOCX");
         }
         // DỰ THẢO exactly on the unnumbered drafts.
         let numbered = r
