@@ -8,7 +8,8 @@ use crate::entities::{code, org_unit};
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::Page;
-use axum::extract::{Path, Query, State};
+use crate::web::query::Query;
+use axum::extract::{Path, State};
 use axum::response::Response;
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use minijinja::context;
@@ -260,7 +261,13 @@ async fn next_to_log(
 ) -> AppResult<Option<crate::entities::activity::Model>> {
     let scope = user.scope(state).await?;
     let partner = (user.role == crate::auth::Role::Partner).then_some(user.agency_id);
-    let q = repo::home_queries(&scope, partner, state.clock.today(), crate::home::UPCOMING_DAYS, 1);
+    let q = repo::home_queries(
+        &scope,
+        partner,
+        state.clock.today(),
+        crate::home::UPCOMING_DAYS,
+        1,
+    );
     Ok(repo::fetch(&state.db, q.to_log).await?.into_iter().next())
 }
 
