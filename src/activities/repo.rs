@@ -21,9 +21,9 @@ pub const PAGE_SIZE: u64 = 50;
 /// The filters of the list, the calendar, the exports and the API, as query parameters.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct Filter {
-    #[serde(default, deserialize_with = "from_text")]
+    #[serde(default, deserialize_with = "crate::web::query::from_date")]
     pub from: Option<String>,
-    #[serde(default, deserialize_with = "to_text")]
+    #[serde(default, deserialize_with = "crate::web::query::to_date")]
     pub to: Option<String>,
     #[serde(default)]
     pub unit: Option<String>,
@@ -92,14 +92,6 @@ fn like_escape(word: &str) -> String {
 }
 
 // A filter that cannot be read names its field (`crate::web::query`); an empty one is no filter.
-fn from_text<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
-    crate::web::query::date_text(de, "from")
-}
-
-fn to_text<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
-    crate::web::query::date_text(de, "to")
-}
-
 fn status_text<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
     use super::service::{CANCELLED, HELD, PLANNED, POSTPONED};
     crate::web::query::one_of(de, "status", &[PLANNED, HELD, POSTPONED, CANCELLED])

@@ -132,9 +132,9 @@ pub struct TaskFilter {
     agency: Option<String>,
     #[serde(default)]
     item: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::query::from_date")]
     from: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::query::to_date")]
     to: Option<String>,
     #[serde(default)]
     status: Option<String>,

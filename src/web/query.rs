@@ -86,6 +86,16 @@ pub fn date_text<'de, D: Deserializer<'de>>(
     }
 }
 
+/// `from` as a [`date_text`].
+pub fn from_date<'de, D: Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    date_text(de, "from")
+}
+
+/// `to` as a [`date_text`].
+pub fn to_date<'de, D: Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    date_text(de, "to")
+}
+
 /// An optional text that must be one of `allowed` when not empty.
 pub fn one_of<'de, D: Deserializer<'de>>(
     de: D,
@@ -109,12 +119,8 @@ mod tests {
     struct Q {
         #[serde(default)]
         page: Option<u32>,
-        #[serde(default, deserialize_with = "from")]
+        #[serde(default, deserialize_with = "from_date")]
         from: Option<String>,
-    }
-
-    fn from<'de, D: Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
-        date_text(de, "from")
     }
 
     #[test]
