@@ -85,7 +85,8 @@ fn one_of(names: &[&'static str]) -> impl Strategy<Value = String> + use<> {
 /// nearly right; or a few such fields followed by a valid activity, whose fields they override
 /// (a form's first value of a field is the one read), so that valid inputs are common.
 fn form() -> impl Strategy<Value = RawForm> {
-    let figure = (one_of(&["planned_", "actual_"]), one_of(&FIGURES)).prop_map(|(p, f)| p + f.as_str());
+    let figure =
+        (one_of(&["planned_", "actual_"]), one_of(&FIGURES)).prop_map(|(p, f)| p + f.as_str());
     let known = prop_oneof![
         pair(one_of(&TEXT_FIELDS), free_text()),
         pair(

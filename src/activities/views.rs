@@ -260,7 +260,13 @@ async fn next_to_log(
 ) -> AppResult<Option<crate::entities::activity::Model>> {
     let scope = user.scope(state).await?;
     let partner = (user.role == crate::auth::Role::Partner).then_some(user.agency_id);
-    let q = repo::home_queries(&scope, partner, state.clock.today(), crate::home::UPCOMING_DAYS, 1);
+    let q = repo::home_queries(
+        &scope,
+        partner,
+        state.clock.today(),
+        crate::home::UPCOMING_DAYS,
+        1,
+    );
     Ok(repo::fetch(&state.db, q.to_log).await?.into_iter().next())
 }
 
