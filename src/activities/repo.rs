@@ -21,9 +21,9 @@ pub const PAGE_SIZE: u64 = 50;
 /// The filters of the list, the calendar, the exports and the API, as query parameters.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct Filter {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::query::from_date")]
     pub from: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::query::to_date")]
     pub to: Option<String>,
     #[serde(default)]
     pub unit: Option<String>,
@@ -31,7 +31,7 @@ pub struct Filter {
     pub activity_type: Option<String>,
     #[serde(default)]
     pub item: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "status_text")]
     pub status: Option<String>,
     #[serde(default)]
     pub group: Option<String>,
@@ -109,6 +109,12 @@ fn like_escape(word: &str) -> String {
     word.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")
+}
+
+// A filter that cannot be read names its field (`crate::web::query`); an empty one is no filter.
+fn status_text<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    use super::service::{CANCELLED, HELD, PLANNED, POSTPONED};
+    crate::web::query::one_of(de, "status", &[PLANNED, HELD, POSTPONED, CANCELLED])
 }
 
 impl Filter {
