@@ -12,9 +12,11 @@ use crate::org_units::scope::Scope;
 use crate::state::AppState;
 use crate::web::format::parse_date;
 use crate::web::forms::{FieldErrors, FormValues, RawForm};
+use crate::web::search::{self, Choice, Picker};
+use crate::web::query::Query;
 use crate::web::{Page, flash};
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::{Value, context};
@@ -59,20 +61,26 @@ struct PlanChoice {
     items: Vec<ItemChoice>,
 }
 
-/// The choices of the activity form, limited to what this user may pick.
-async fn form_choices(state: &AppState, user: &CurrentUser, w: &Writer) -> AppResult<Value> {
+/// The units and agencies the activity form offers this user, as picker choices: the current
+/// units of the scope, and the active agencies of the open units they may plan for.
+async fn unit_agency_choices(
+    state: &AppState,
+    user: &CurrentUser,
+    w: &Writer,
+) -> AppResult<(Vec<Choice>, Vec<Choice>)> {
+    let today = state.clock.today();
     let mut units = org_unit::Entity::find().order_by_asc(org_unit::Column::Name);
     if !w.scope.all {
         units = units.filter(org_unit::Column::Id.is_in(w.scope.ids()));
     }
-    let units: Vec<org_unit::Model> = units
+    let units: Vec<Choice> = units
         .all(&state.db)
         .await?
         .into_iter()
-        .filter(|u| crate::org_units::repo::is_current(u, state.clock.today()))
+        .filter(|u| crate::org_units::repo::is_current(u, today))
+        .map(|u| Choice::new(u.id, u.name, &u.code))
         .collect();
     // Agencies of units that still exist: a closed district's offices organise nothing new.
-    let today = state.clock.today();
     let open_units: Vec<i64> = org_unit::Entity::find()
         .filter(org_unit::Column::Id.is_in(w.plan_units.clone()))
         .all(&state.db)
@@ -81,7 +89,7 @@ async fn form_choices(state: &AppState, user: &CurrentUser, w: &Writer) -> AppRe
         .filter(|u| crate::org_units::repo::is_current(u, today))
         .map(|u| u.id)
         .collect();
-    let agencies: Vec<agency::Model> = agency::Entity::find()
+    let agencies: Vec<Choice> = agency::Entity::find()
         .filter(agency::Column::OrgUnitId.is_in(open_units))
         .filter(agency::Column::Active.eq(true))
         .order_by_asc(agency::Column::Name)
@@ -89,7 +97,58 @@ async fn form_choices(state: &AppState, user: &CurrentUser, w: &Writer) -> AppRe
         .await?
         .into_iter()
         .filter(|a| user.role != crate::auth::Role::Partner || a.id == user.agency_id)
+        .map(|a| Choice::new(a.id, a.name, &a.code))
         .collect();
+    Ok((units, agencies))
+}
+
+/// The form with the unit and agency pickers' typed words replaced by the ids they name; words
+/// naming none or several choices leave the field as typed, with the message at the field. Ids
+/// pass through as sent: the service checks them against the user's scope.
+async fn resolve_pickers(
+    state: &AppState,
+    user: &CurrentUser,
+    w: &Writer,
+    form: &RawForm,
+    errors: &mut FieldErrors,
+) -> AppResult<RawForm> {
+    let typed = |f: &str| {
+        let v = form.get(f).trim();
+        !v.is_empty() && v.parse::<i64>().is_err()
+    };
+    if !typed("org_unit_id") && !typed("agency_id") {
+        return Ok(RawForm(form.0.clone()));
+    }
+    let (units, agencies) = unit_agency_choices(state, user, w).await?;
+    let mut resolved = form.0.clone();
+    for (field, choices) in [("org_unit_id", &units), ("agency_id", &agencies)] {
+        if !typed(field) {
+            continue;
+        }
+        match search::resolve(choices, form.get(field)) {
+            Ok(id) => {
+                for (_, v) in resolved.iter_mut().filter(|(k, _)| k == field) {
+                    *v = id.to_string();
+                }
+            }
+            Err(why) => errors.add(field, why.key()),
+        }
+    }
+    Ok(RawForm(resolved))
+}
+
+/// The choices of the activity form, limited to what this user may pick; the unit and agency
+/// pickers hold `values`' unit and agency (an id, or the words typed).
+async fn form_choices(
+    state: &AppState,
+    user: &CurrentUser,
+    w: &Writer,
+    values: &BTreeMap<String, String>,
+) -> AppResult<Value> {
+    let (units, agencies) = unit_agency_choices(state, user, w).await?;
+    let held = |f: &str| values.get(f).map_or("", String::as_str);
+    let units = Picker::new(units, held("org_unit_id"));
+    let agencies = Picker::new(agencies, held("agency_id"));
     let mut plans = Vec::new();
     for (p, items) in service::plan_items_for(&state.db, &w.plan_units).await? {
         // Only the items an activity can belong to (no section heading), in the plan's order,
@@ -203,7 +262,7 @@ async fn show_form(
     multi: BTreeMap<String, Vec<String>>,
     errors: FieldErrors,
 ) -> AppResult<Response> {
-    let choices = form_choices(state, user, w).await?;
+    let choices = form_choices(state, user, w, &values).await?;
     page.render_status(
         state,
         status,
@@ -331,7 +390,8 @@ pub async fn post_activity(
 ) -> AppResult<Response> {
     let w = Writer::of(&state, &user).await?;
     let mut errors = FieldErrors::default();
-    let typed = input::from_form(&form, &mut errors);
+    let resolved = resolve_pickers(&state, &user, &w, &form, &mut errors).await?;
+    let typed = input::from_form(&resolved, &mut errors);
     let held = form.get("held") == "1";
     if !errors.is_empty() {
         return after_error(
@@ -340,7 +400,7 @@ pub async fn post_activity(
             &user,
             &w,
             None,
-            &form,
+            &resolved,
             &typed,
             ActivityError::Invalid(errors),
         )
@@ -370,7 +430,7 @@ pub async fn post_activity(
             "flash.saved",
         )),
         Ok(None) => Ok(flash::redirect(&state.config, "/activities", "flash.saved")),
-        Err(e) => after_error(&state, &page, &user, &w, None, &form, &typed, e).await,
+        Err(e) => after_error(&state, &page, &user, &w, None, &resolved, &typed, e).await,
     }
 }
 
@@ -427,7 +487,8 @@ pub async fn post_activity_update(
     let w = Writer::of(&state, &user).await?;
     let version = version_of(&form)?;
     let mut errors = FieldErrors::default();
-    let typed = input::from_form(&form, &mut errors);
+    let resolved = resolve_pickers(&state, &user, &w, &form, &mut errors).await?;
+    let typed = input::from_form(&resolved, &mut errors);
     let result = if errors.is_empty() {
         service::update(&state.db, &w.ctx(&state, &user), &a, version, typed.clone()).await
     } else {
@@ -439,7 +500,7 @@ pub async fn post_activity_update(
             &format!("/activities/{}", saved.id),
             "flash.saved",
         )),
-        Err(e) => after_error(&state, &page, &user, &w, Some(&a), &form, &typed, e).await,
+        Err(e) => after_error(&state, &page, &user, &w, Some(&a), &resolved, &typed, e).await,
     }
 }
 

@@ -21,9 +21,9 @@ pub const PAGE_SIZE: u64 = 50;
 /// The filters of the list, the calendar, the exports and the API, as query parameters.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct Filter {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::query::from_date")]
     pub from: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::query::to_date")]
     pub to: Option<String>,
     #[serde(default)]
     pub unit: Option<String>,
@@ -31,7 +31,7 @@ pub struct Filter {
     pub activity_type: Option<String>,
     #[serde(default)]
     pub item: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "status_text")]
     pub status: Option<String>,
     #[serde(default)]
     pub group: Option<String>,
@@ -56,6 +56,10 @@ pub struct Filter {
     /// bound falls back on the form's limit, `MAX_DAYS`).
     #[serde(skip)]
     pub longest_span: Option<i64>,
+    /// Why the unit typed in the filter names no unit of the scope (matching none or several),
+    /// filled by [`Filter::resolve`]: the filter then lists nothing rather than a guess.
+    #[serde(skip)]
+    pub unit_error: Option<&'static str>,
 }
 
 /// The longest span (end date minus start date, in days) of any stored activity: how long
@@ -76,6 +80,22 @@ pub async fn longest_span(db: &impl ConnectionTrait) -> Result<i64, sea_orm::DbE
     Ok(row.and_then(|r| r.n).unwrap_or(0))
 }
 
+/// Every unit of `scope` (past ones too: the list reaches back in time) as picker choices.
+pub async fn unit_choices_in(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+) -> Result<Vec<crate::web::search::Choice>, DbErr> {
+    let mut q = org_unit::Entity::find().order_by_asc(org_unit::Column::Name);
+    if !scope.all {
+        q = q.filter(org_unit::Column::Id.is_in(scope.ids()));
+    }
+    Ok(q.all(db)
+        .await?
+        .into_iter()
+        .map(|u| crate::web::search::Choice::new(u.id, u.name, &u.code))
+        .collect())
+}
+
 fn id_of(v: &Option<String>) -> Option<i64> {
     v.as_deref().and_then(|s| s.trim().parse().ok())
 }
@@ -91,6 +111,12 @@ fn like_escape(word: &str) -> String {
         .replace('_', "\\_")
 }
 
+// A filter that cannot be read names its field (`crate::web::query`); an empty one is no filter.
+fn status_text<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    use super::service::{CANCELLED, HELD, PLANNED, POSTPONED};
+    crate::web::query::one_of(de, "status", &[PLANNED, HELD, POSTPONED, CANCELLED])
+}
+
 impl Filter {
     /// Looks up what the filter needs from the database: the subtree of the chosen unit.
     pub async fn resolve(
@@ -99,6 +125,7 @@ impl Filter {
         scope: &Scope,
     ) -> Result<(), crate::error::AppError> {
         self.longest_span = Some(longest_span(db).await?);
+        self.resolve_typed_unit(db, scope).await?;
         if let Some(unit) = self.unit_id() {
             let sub = Scope::of_unit(db, unit).await?;
             self.unit_ids = Some(
@@ -110,6 +137,25 @@ impl Filter {
         }
         if let Some(item) = id_of(&self.item) {
             self.item_ids = Some(items_under_item(db, item).await?);
+        }
+        Ok(())
+    }
+
+    /// Words typed in the unit picker (not an id) become the id of the one unit of the scope
+    /// they name, or the reason they name none.
+    async fn resolve_typed_unit(
+        &mut self,
+        db: &impl ConnectionTrait,
+        scope: &Scope,
+    ) -> Result<(), DbErr> {
+        let typed = match self.unit.as_deref().map(str::trim) {
+            Some(t) if !t.is_empty() && t.parse::<i64>().is_err() => t.to_owned(),
+            _ => return Ok(()),
+        };
+        let choices = unit_choices_in(db, scope).await?;
+        match crate::web::search::resolve(&choices, &typed) {
+            Ok(id) => self.unit = Some(id.to_string()),
+            Err(why) => self.unit_error = Some(why.key()),
         }
         Ok(())
     }
@@ -137,6 +183,9 @@ impl Filter {
     /// The units whose rows the filter can match within a scope (`None`: every unit). A unit
     /// filter means the unit and what lies below it, within the scope.
     pub fn units(&self, scope: &Scope) -> Option<Vec<i64>> {
+        if self.unit_error.is_some() {
+            return Some(Vec::new());
+        }
         let chosen = self
             .unit_id()
             .map(|u| self.unit_ids.clone().unwrap_or(vec![u]));

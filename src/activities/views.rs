@@ -4,72 +4,36 @@
 use crate::activities::access;
 use crate::activities::repo::{self, Filter, PAGE_SIZE};
 use crate::auth::{Capability, CurrentUser};
-use crate::entities::{code, org_unit};
+use crate::entities::code;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::Page;
-use axum::extract::{Path, Query, State};
+use crate::web::query::Query;
+use axum::extract::{Path, State};
 use axum::response::Response;
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use minijinja::context;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
 use serde::{Deserialize, Serialize};
 
-/// Past this many units in scope, the unit filter lists only the units above communes, and the
-/// chosen unit's own: a national scope is 3,300 communes, too many for one list on a phone
-/// (and most of the page's weight). Choosing a province then lists its communes.
-pub const UNIT_CHOICES: usize = 300;
-
-#[derive(Serialize, sea_orm::FromQueryResult)]
-pub struct UnitChoice {
-    pub id: i64,
-    pub name: String,
-}
-
-/// The units the unit filter offers within `scope`, by name: all of them in a small scope;
-/// in a large one, those with units below them, plus `chosen` and the units just below it.
-async fn unit_choices(
-    db: &impl sea_orm::ConnectionTrait,
-    scope: &crate::org_units::scope::Scope,
-    chosen: Option<i64>,
-) -> Result<(Vec<UnitChoice>, bool), sea_orm::DbErr> {
-    use sea_orm::sea_query::Query;
-    let mut q = org_unit::Entity::find()
-        .select_only()
-        .columns([org_unit::Column::Id, org_unit::Column::Name])
-        .order_by_asc(org_unit::Column::Name);
-    if !scope.all {
-        q = q.filter(org_unit::Column::Id.is_in(scope.ids()));
-    }
-    let narrowed = scope.units.len() > UNIT_CHOICES;
-    if narrowed {
-        let parents = Query::select()
-            .column(org_unit::Column::ParentId)
-            .from(org_unit::Entity)
-            .and_where(org_unit::Column::ParentId.is_not_null())
-            .to_owned();
-        let mut c = sea_orm::Condition::any().add(org_unit::Column::Id.in_subquery(parents));
-        if let Some(u) = chosen {
-            c = c
-                .add(org_unit::Column::Id.eq(u))
-                .add(org_unit::Column::ParentId.eq(u));
-        }
-        q = q.filter(c);
-    }
-    Ok((q.into_model().all(db).await?, narrowed))
-}
-
-/// What the filter form offers: units in scope (see [`unit_choices`]) and the code lists.
+/// What the filter form offers: the unit picker over the units of the scope (a select in a
+/// small scope, a search box past `search::SELECT_MAX` units, with the message when the words
+/// typed name no unit or several) and the code lists.
 pub async fn filter_options(
     state: &AppState,
     user: &CurrentUser,
     filter: &Filter,
 ) -> AppResult<minijinja::Value> {
     let scope = user.scope(state).await?;
-    let (units, narrowed) = unit_choices(&state.db, &scope, filter.unit_id()).await?;
+    let units = repo::unit_choices_in(&state.db, &scope).await?;
+    let unit = crate::web::search::Picker::new(units, filter.unit.as_deref().unwrap_or(""));
+    let mut errors = crate::web::forms::FieldErrors::default();
+    if let Some(key) = filter.unit_error {
+        errors.add("unit", key);
+    }
     let types = crate::codes::list(&state.db, "activity_type").await?;
     let groups = crate::codes::list(&state.db, "target_group").await?;
-    Ok(context! { units => units, narrowed => narrowed, types => types, groups => groups })
+    Ok(context! { unit => unit, errors => errors, types => types, groups => groups })
 }
 
 /// The query string of a filter without its cursor, for links that keep the filters.
@@ -91,8 +55,14 @@ pub async fn get_activities(
     let total = repo::count(&state.db, &scope, &filter).await?;
     let names = repo::names_for(&state.db, &rows).await?;
     let options = filter_options(&state, &user, &filter).await?;
-    page.render(
+    let status = if filter.unit_error.is_some() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    page.render_status(
         &state,
+        status,
         "activities/index.html",
         context! {
             rows => rows, names => names, next => next, filter => filter,

@@ -342,9 +342,21 @@ pub async fn patch_api_item(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((plan_id, item_id)): Path<(i64, i64)>,
-    Json(input): Json<ItemPatch>,
+    bytes: Bytes,
 ) -> AppResult<Response> {
     access::editable(&state, &user, plan_id).await?;
+    let input: ItemPatch = match parse_body(&state, &user, &bytes) {
+        Ok(b) => b,
+        Err(refused) => return Ok(refused),
+    };
+    let mut errors = FieldErrors::default();
+    check_dates(
+        &[("amendment.on", input.amendment.as_ref().map(|a| a.on))],
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        return Ok(invalid(&state, &user, &errors));
+    }
     let amendment = input.amendment.map(|a| Amendment {
         on: a.on,
         reason: a.reason,

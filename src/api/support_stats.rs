@@ -11,8 +11,9 @@ use crate::support_stats::data::{self, Selection};
 use crate::support_stats::figures;
 use crate::support_stats::views::{StatsQuery, audit_read};
 use crate::support_stats::views_model::Tr;
+use crate::web::query::Query;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header::CACHE_CONTROL;
 use axum::response::{IntoResponse, Response};
 

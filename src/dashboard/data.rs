@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 /// The period asked for in the query string.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct PeriodQuery {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::query::from_date")]
     pub from: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::query::to_date")]
     pub to: Option<String>,
 }
 

@@ -78,7 +78,13 @@ async fn activities(state: &AppState, user: &CurrentUser) -> AppResult<Value> {
     let names = repo::names_for(&state.db, &all).await?;
     let plan_units =
         crate::plans::repo::readable_units(&state.db, &scope, user.org_unit_id).await?;
-    let plans = crate::plans::repo::list(&state.db, &plan_units).await?;
+    // "Plans in force": a plan whose period has ended (the district's 2024 plan in 2026) is
+    // history, reached from the plans page, not work of today.
+    let plans: Vec<_> = crate::plans::repo::list(&state.db, &plan_units)
+        .await?
+        .into_iter()
+        .filter(|p| p.plan.period_start <= today && today <= p.plan.period_end)
+        .collect();
     Ok(context! {
         plans => plans, upcoming => upcoming, to_log => to_log, to_log_total => to_log_total, names => names,
         to_log_more => to_log_total >= repo::TO_LOG_CAP, show_activities => true,

@@ -43,7 +43,7 @@ pub async fn get_plan(
     page: Page,
     user: CurrentUser,
     Path(plan_id): Path<i64>,
-    axum::extract::Query(q): axum::extract::Query<PlanQuery>,
+    crate::web::query::Query(q): crate::web::query::Query<PlanQuery>,
 ) -> AppResult<Response> {
     let p = access::readable(&state, &user, plan_id).await?;
     let shown = Shown {

@@ -184,21 +184,10 @@ fn strengths(f: &Figures, level: Level) -> String {
             &unit_kinds(f),
         ));
     } else {
-        let active = f.areas.iter().filter(|a| !area_draft(a).is_empty()).count();
-        if active > 0 && !f.areas.is_empty() {
-            parts.push(Some(if active == f.areas.len() {
-                format!(
-                    "Cả {} nội dung của Kế hoạch đều có kết quả trong kỳ.",
-                    f.areas.len()
-                )
-            } else {
-                format!(
-                    "Đã triển khai {}/{} nội dung của Kế hoạch.",
-                    active,
-                    f.areas.len()
-                )
-            }));
-        }
+        // An area counts when it has results of any kind: the victims' figures drafted in
+        // their own area count as that area's results (the same rule as `idle_areas`).
+        let active = f.areas.len() - idle_areas(f).len();
+        parts.push(phrases::areas_with_results(active, f.areas.len()));
     }
     lines(parts)
 }

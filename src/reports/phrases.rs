@@ -490,6 +490,17 @@ pub fn coverage_reached(reached: i64, units: i64, kinds: &str) -> Option<String>
     }
 }
 
+/// A unit's content areas with results, as a strength: "Đã triển khai 2/5 nội dung …".
+pub fn areas_with_results(active: usize, total: usize) -> Option<String> {
+    match (active, total) {
+        (0, _) | (_, 0) => None,
+        (a, t) if a >= t => Some(format!(
+            "Cả {t} nội dung của Kế hoạch đều có kết quả trong kỳ."
+        )),
+        (a, t) => Some(format!("Đã triển khai {a}/{t} nội dung của Kế hoạch.")),
+    }
+}
+
 /// Units with no activity, by name.
 pub fn units_without_activity(names: &[String], units: i64, kinds: &str) -> Option<String> {
     match names.len() {
@@ -638,6 +649,20 @@ pub fn doubled_words(text: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn areas_with_results_counts_every_area_that_has_one() {
+        assert_eq!(super::areas_with_results(0, 5), None);
+        assert_eq!(super::areas_with_results(2, 0), None);
+        assert_eq!(
+            super::areas_with_results(2, 5).as_deref(),
+            Some("Đã triển khai 2/5 nội dung của Kế hoạch.")
+        );
+        assert_eq!(
+            super::areas_with_results(5, 5).as_deref(),
+            Some("Cả 5 nội dung của Kế hoạch đều có kết quả trong kỳ.")
+        );
+    }
+
     use super::*;
     use crate::reports::figures::{MaterialCount, ReportsIn, SupportLine, TypeCount};
 

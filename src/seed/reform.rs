@@ -604,6 +604,13 @@ async fn period(
     for (gso, _, _) in COMMUNES {
         communes.push(unit_id_by_code(db, &format!("VN-{gso}")).await?);
     }
+    // The provincial police report too: the partner's home shows its own report (a draft).
+    let police = user::Entity::find()
+        .filter(user::Column::Email.eq("partner@kehoach.demo"))
+        .one(db)
+        .await?
+        .context("demo partner")?
+        .agency_id;
     let err = |e: reports::ReportError| anyhow::anyhow!("demo report: {e:?}");
     let period = reports::open_period(
         db,
@@ -622,7 +629,7 @@ async fn period(
             plan_id,
             org_unit_id: province.id,
             responders: communes.clone(),
-            agencies: Vec::new(),
+            agencies: vec![police],
         },
     )
     .await

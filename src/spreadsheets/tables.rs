@@ -15,8 +15,9 @@ use crate::support_stats::views_model::Tr;
 use crate::support_stats::{export, figures};
 use crate::tasks::views::{TaskFilter, rows_of, visible};
 use crate::web::i18n::Locale;
+use crate::web::query::Query;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 

@@ -13,9 +13,10 @@ use crate::tasks::access;
 use crate::tasks::service::{self, Actor, Change, NewTask, TaskError};
 use crate::web::format::parse_date;
 use crate::web::forms::{FieldErrors, FormValues, RawForm, non_empty};
+use crate::web::query::Query;
 use crate::web::{Page, flash};
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Duration;
@@ -131,9 +132,9 @@ pub struct TaskFilter {
     agency: Option<String>,
     #[serde(default)]
     item: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::query::from_date")]
     from: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::query::to_date")]
     to: Option<String>,
     #[serde(default)]
     status: Option<String>,

@@ -7,6 +7,7 @@ use crate::auth::identity::Identity;
 use crate::error::ErrorKind;
 use crate::state::AppState;
 use crate::web::Page;
+use crate::web::query::QueryField;
 use axum::extract::{Request, State};
 use axum::http::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
@@ -52,15 +53,20 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
     let mut rendered = if uri.path().starts_with("/api/") {
         let locale = identity.0.as_ref().map(|u| u.locale).unwrap_or_default();
         let message = state.i18n.t(locale, kind.message_key);
+        let mut fields = serde_json::Map::new();
+        if let Some(q) = response.extensions().get::<QueryField>() {
+            fields.insert(q.field.clone(), state.i18n.t(locale, q.key).into());
+        }
         (
             kind.status,
-            axum::Json(serde_json::json!({ "error": { "message": message, "fields": {} } })),
+            axum::Json(serde_json::json!({ "error": { "message": message, "fields": fields } })),
         )
             .into_response()
     } else if kind.status == StatusCode::UNAUTHORIZED {
         return to_login(&uri);
     } else {
-        error_page(&state, &headers, uri, identity, &kind)
+        let field = response.extensions().get::<QueryField>().cloned();
+        error_page(&state, &headers, uri, identity, &kind, field)
     };
     if kind.status == StatusCode::SERVICE_UNAVAILABLE {
         rendered
@@ -107,13 +113,19 @@ fn error_page(
     uri: Uri,
     identity: Identity,
     kind: &ErrorKind,
+    field: Option<QueryField>,
 ) -> Response {
     let rendered = Page::build(state, headers, uri, identity.0).and_then(|page| {
         page.render_status(
             state,
             kind.status,
             "error.html",
-            context! { status => kind.status.as_u16(), message_key => kind.message_key },
+            context! {
+                status => kind.status.as_u16(),
+                message_key => kind.message_key,
+                field => field.as_ref().map(|f| &f.field),
+                field_key => field.as_ref().map(|f| f.key),
+            },
         )
     });
     match rendered {

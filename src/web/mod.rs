@@ -10,6 +10,7 @@ pub mod forms;
 pub mod i18n;
 pub mod idempotency;
 pub mod page;
+pub mod query;
 pub mod search;
 pub mod static_files;
 pub mod templates;

@@ -862,8 +862,8 @@ async fn the_activities_api_follows_the_contract(app: TestApp) {
     );
 }
 
-/// With more units in scope than the unit filter lists at once (300), it lists the units above
-/// communes, and once one is chosen, that unit's own; filtering by any unit still works.
+/// With more units in scope than a select offers (60), the unit filter is a search box whose
+/// typed words are resolved on the server; a small scope keeps its select.
 async fn a_large_scope_chooses_a_unit_by_drilling_down(app: TestApp) {
     use kehoach::entities::org_unit;
     use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, NotSet, QueryFilter, Set};
@@ -888,51 +888,46 @@ async fn a_large_scope_chooses_a_unit_by_drilling_down(app: TestApp) {
         .exec(&app.db)
         .await
         .unwrap();
-    // The unit select's options; the other selects' ids are code ids, hence the names.
-    let option = |id: i64, name: &str| format!("<option value=\"{id}\">{name}</option>");
-    let chosen = |id: i64, name: &str| format!("<option value=\"{id}\" selected>{name}</option>");
     let last_copy = app
         .scalar("SELECT MAX(id) AS n FROM org_units WHERE code LIKE 'PY-TH-THU%'")
         .await;
 
+    // Past 60 units the unit filter is a search box: no list of every unit on the page.
     app.login_as("admin").await;
     let (status, html) = app.get_text("/activities").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains(&option(district, "Huyện Tây Hòa")), "{html}");
-    let province = app
-        .scalar(&format!(
-            "SELECT parent_id AS n FROM org_units WHERE id = {district}"
-        ))
-        .await;
-    assert!(html.contains(&option(province, "Tỉnh Phú Yên")));
-    assert!(
-        !html.contains(&option(commune.id, &commune.name)),
-        "communes wait for a choice"
-    );
+    assert!(html.contains("name=\"unit\" type=\"search\""), "{html}");
     assert!(!html.contains("Xã Thử Nghiệm 001"));
-    assert!(
-        html.contains("Chọn một tỉnh (hay đơn vị cấp trên)"),
-        "{html}"
-    );
+    assert!(!html.contains(&format!("<option value=\"{district}\">Huyện Tây Hòa<")));
 
+    // A chosen unit (by id, from a suggestion) is shown by its name and code, and filters.
     let (_, html) = app.get_text(&format!("/activities?unit={district}")).await;
-    assert!(html.contains(&chosen(district, "Huyện Tây Hòa")));
-    assert!(
-        html.contains(&option(commune.id, &commune.name)),
-        "its communes are offered"
-    );
-    assert!(html.contains(&option(last_copy, "Xã Thử Nghiệm 320")));
-
+    assert!(html.contains("value=\"Huyện Tây Hòa (PY-TH)\""), "{html}");
     let (status, html) = app.get_text(&format!("/activities?unit={last_copy}")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains(&chosen(last_copy, "Xã Thử Nghiệm 320")));
+    assert!(html.contains("value=\"Xã Thử Nghiệm 320 (PY-TH-THU320)\""));
     let (_, calendar) = app
         .get_text(&format!("/activities/calendar?unit={district}"))
         .await;
     assert!(
-        calendar.contains(&option(commune.id, &commune.name)),
+        calendar.contains("value=\"Huyện Tây Hòa (PY-TH)\""),
         "the calendar's too"
     );
+    // Words typed without accents naming one unit filter by it; words naming several or none
+    // are refused at the field (422), not guessed.
+    let (status, html) = app
+        .get_text("/activities?unit=xa%20thu%20nghiem%20320")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("value=\"Xã Thử Nghiệm 320 (PY-TH-THU320)\""));
+    let (status, html) = app.get_text("/activities?unit=thu%20nghiem%2032").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Có nhiều mục khớp"), "{html}");
+    // The suggestions come back with the page, for a phone without JavaScript.
+    assert!(html.contains("<option value=\"Xã Thử Nghiệm 320 (PY-TH-THU320)\">"));
+    let (status, html) = app.get_text("/activities?unit=khong%20co%20xa%20nao").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Không tìm thấy mục nào khớp"));
 
     // A month whose activities are in more than 300 units names each one on the calendar.
     use chrono::Datelike;
@@ -974,7 +969,8 @@ async fn a_large_scope_chooses_a_unit_by_drilling_down(app: TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert!(calendar.contains("<span class=\"meta\">Xã Thử Nghiệm "));
 
-    // A commune officer's scope is one unit: listed as it is, with no hint.
+    // A commune officer's scope is one unit: a select listing it, with no hint.
+    let option = |id: i64, name: &str| format!("<option value=\"{id}\">{name}</option>");
     let officer = app.another_browser();
     officer.login_as("commune").await;
     let (_, html) = officer.get_text("/activities").await;

@@ -12,6 +12,7 @@ db_tests!(
     searching_hoa_finds_hoa_with_its_accent_on_every_list,
     a_national_list_pages_by_keyset_and_filters_by_province_kind_and_status,
     a_unit_typed_in_a_picker_is_found_and_an_ambiguous_one_is_refused,
+    the_activity_form_takes_a_typed_unit_and_agency_and_refuses_an_ambiguous_one,
 );
 
 /// The codes a list shows after `prefix` (`<code>G5-`: the code begins after the tag), in page
@@ -254,4 +255,101 @@ async fn a_unit_typed_in_a_picker_is_found_and_an_ambiguous_one_is_refused(app: 
             1
         );
     }
+}
+
+/// Adds `n` copies of a commune of the district (codes `PY-TH-THU001`…, names "Xã Thử Nghiệm
+/// 001"…): a district planner's scope past the size of a select.
+async fn widen_district(app: &TestApp, n: usize) {
+    use kehoach::entities::org_unit;
+    use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, NotSet, QueryFilter, Set};
+    let commune = org_unit::Entity::find()
+        .filter(org_unit::Column::Code.eq("PY-TH-HOAMYDONG"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let copies: Vec<org_unit::ActiveModel> = (1..=n)
+        .map(|i| {
+            let mut u = commune.clone().into_active_model();
+            u.id = NotSet;
+            u.code = Set(format!("PY-TH-THU{i:03}"));
+            u.gso_code = Set(None);
+            u.name = Set(format!("Xã Thử Nghiệm {i:03}"));
+            u
+        })
+        .collect();
+    org_unit::Entity::insert_many(copies)
+        .exec(&app.db)
+        .await
+        .unwrap();
+}
+
+async fn the_activity_form_takes_a_typed_unit_and_agency_and_refuses_an_ambiguous_one(
+    app: TestApp,
+) {
+    use crate::activities::{fields, pairs, set};
+    widen_district(&app, 70).await;
+    app.login_as("planner").await;
+    // Past 60 units the form offers search boxes, not a select of every unit.
+    let (status, html) = app.get_text("/activities/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("name=\"org_unit_id\" type=\"search\""),
+        "{html}"
+    );
+    assert!(html.contains("data-suggest=\"/org-units/search.json\""));
+    assert!(!html.contains("Xã Thử Nghiệm 042"));
+    let before = app.count("activities").await;
+    let mut f = fields(&app, "PY-TH-HOATHINH", "TH-VHTT", "2024-07-02").await;
+    // Words matching several units: refused at the field with the suggestions, nothing written.
+    set(&mut f, "org_unit_id", "thu nghiem 04");
+    let r = app.post_form("/activities", &pairs(&f)).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Có nhiều mục khớp"), "{html}");
+    assert!(html.contains("<option value=\"Xã Thử Nghiệm 040 (PY-TH-THU040)\">"));
+    // Words matching nothing, for the unit or the agency.
+    set(&mut f, "org_unit_id", "xa khong co");
+    let r = app.post_form("/activities", &pairs(&f)).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Không tìm thấy mục nào khớp")
+    );
+    set(&mut f, "org_unit_id", "xa hoa thinh");
+    set(&mut f, "agency_id", "co quan khong co");
+    let r = app.post_form("/activities", &pairs(&f)).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"e-agency_id\""), "{html}");
+    assert!(!html.contains("id=\"e-org_unit_id\""), "{html}");
+    assert_eq!(app.count("activities").await, before);
+    // Words without accents naming one unit, and an agency by its code: saved there.
+    set(&mut f, "org_unit_id", "xa hoa thinh");
+    set(&mut f, "agency_id", "th-vhtt");
+    let r = app.post_form("/activities", &pairs(&f)).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM activities a JOIN org_units u ON u.id = a.org_unit_id \
+             JOIN agencies g ON g.id = a.agency_id \
+             WHERE u.code = 'PY-TH-HOATHINH' AND g.code = 'TH-VHTT'"
+        )
+        .await,
+        1
+    );
+    // The edit form shows the chosen unit as the search box's text.
+    let id = app.scalar("SELECT MAX(id) AS n FROM activities").await;
+    let (_, html) = app.get_text(&format!("/activities/{id}/edit")).await;
+    assert!(
+        html.contains("value=\"Xã Hòa Thịnh (PY-TH-HOATHINH)\""),
+        "{html}"
+    );
 }

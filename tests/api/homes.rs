@@ -13,7 +13,23 @@ db_tests!(
     the_dashboard_opens_on_the_plan_in_force_with_what_needs_attention_first,
     no_page_of_any_role_shows_a_translation_key,
     my_units_report_is_the_communes_own_and_no_district_user_s,
+    the_home_lists_the_plans_in_force_only,
 );
+
+/// "Kế hoạch đang thực hiện" on a home: the 2024 plan while 2024 lasts, not once it has ended.
+async fn the_home_lists_the_plans_in_force_only(app: TestApp) {
+    let title = "Thực hiện công tác hỗ trợ nạn nhân bị mua bán người năm 2024";
+    let html = home(&app, "planner").await;
+    assert!(html.contains(title), "the 2024 plan in 2024");
+    app.clock.advance(chrono::Duration::days(365));
+    let html = home(&app, "planner").await;
+    assert!(!html.contains(title), "the 2024 plan is history in 2025");
+    let planner = app.another_browser();
+    planner.login_as("planner").await;
+    let (status, plans) = planner.get_text("/plans").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(plans.contains(title), "still on the plans page");
+}
 
 async fn my_units_report_is_the_communes_own_and_no_district_user_s(app: TestApp) {
     app.login_as("compiler").await;
@@ -183,6 +199,9 @@ async fn each_office_has_a_home_with_its_own_items(app: TestApp) {
         .min(10);
     assert!(events > 0);
     assert_eq!(recent.matches("<li>").count() as i64, events, "{recent}");
+    // In words, not codes: the phrase of each change, never the raw action.
+    assert!(!recent.contains("<code>"), "{recent}");
+    assert!(!recent.contains("report:") && !recent.contains("activity:"), "{recent}");
 
     // The leader's home is the dashboard.
     let leader = app.another_browser();

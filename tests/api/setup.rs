@@ -466,13 +466,25 @@ async fn demo_around(backend: Backend) {
                 app.count(&format!(
                     "reports r JOIN reporting_periods p ON p.id = r.period_id \
                      WHERE p.org_unit_id = (SELECT id FROM org_units WHERE code = 'VN-66') \
-                     AND r.level = 'unit' AND r.status = '{status}'"
+                     AND r.level = 'unit' AND r.agency_id IS NULL AND r.status = '{status}'"
                 ))
                 .await,
                 1,
                 "{today}: {status}"
             );
         }
+        // The provincial police is asked too: the partner's home shows its own report.
+        assert_eq!(
+            app.count(
+                "reports r JOIN reporting_periods p ON p.id = r.period_id \
+                 JOIN agencies a ON a.id = r.agency_id \
+                 WHERE p.org_unit_id = (SELECT id FROM org_units WHERE code = 'VN-66') \
+                 AND a.name = 'Công an tỉnh Đắk Lắk' AND r.status = 'draft'"
+            )
+            .await,
+            1,
+            "{today}: the police's report"
+        );
         // The province's report counts its four communes, not the closed ones before them.
         let compiled = app
             .scalar(
