@@ -201,7 +201,10 @@ async fn each_office_has_a_home_with_its_own_items(app: TestApp) {
     assert_eq!(recent.matches("<li>").count() as i64, events, "{recent}");
     // In words, not codes: the phrase of each change, never the raw action.
     assert!(!recent.contains("<code>"), "{recent}");
-    assert!(!recent.contains("report:") && !recent.contains("activity:"), "{recent}");
+    assert!(
+        !recent.contains("report:") && !recent.contains("activity:"),
+        "{recent}"
+    );
 
     // The leader's home is the dashboard.
     let leader = app.another_browser();
