@@ -556,6 +556,30 @@ fn the_closing_paragraph_keeps_with_the_signature() {
 }
 
 #[test]
+fn a_heading_keeps_with_what_follows_it() {
+    let mut doc = report();
+    doc.body.push(Block::Section {
+        number: 2,
+        title: "Đánh giá chung".into(),
+    });
+    doc.body.push(Block::Item {
+        number: "1".into(),
+        title: "Ưu điểm".into(),
+        text: None,
+    });
+    doc.body
+        .push(Block::paragraph("Tất cả 4 xã đều tổ chức hoạt động."));
+    doc.body.push(Block::paragraph("Trên đây là báo cáo./."));
+    let xml = part(&render_docx(&doc).expect("renders"), "word/document.xml");
+    for heading in [">II. ĐÁNH GIÁ CHUNG<", ">1. Ưu điểm<"] {
+        let p = paragraph_with(&xml, heading);
+        assert!(p.contains("<w:keepNext"), "{heading}: {p}");
+    }
+    let text = paragraph_with(&xml, ">Tất cả 4 xã");
+    assert!(!text.contains("<w:keepNext"), "{text}");
+}
+
+#[test]
 fn each_line_of_the_signing_authority_is_its_own_line() {
     let mut doc = report();
     doc.signature.authority = Some("TM. Ủy ban nhân dân\nKT. Chủ tịch".to_owned());

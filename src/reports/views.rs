@@ -585,6 +585,8 @@ async fn render_report(
     status: StatusCode,
     errors: FieldErrors,
 ) -> AppResult<Response> {
+    let parts = doc_parts(state, user, &a, "page").await?;
+    let preview = preview_of(&parts, &a);
     let Parts {
         plan,
         unit,
@@ -592,7 +594,7 @@ async fn render_report(
         figures,
         narrative: n,
         ..
-    } = doc_parts(state, user, &a, "page").await?;
+    } = parts;
     let sections = labelled_sections(&figures, Level::of(&a.report), &n);
     // The required section still empty: flagged on the page before anyone tries to approve.
     let missing = (a.report.status != service::APPROVED)
@@ -616,7 +618,7 @@ async fn render_report(
             scope_unit => scope_unit, today => state.clock.today(),
             can_reopen => user.can(Capability::ManageReporting),
             can_see_victims => !figures.victims.withheld,
-            missing => missing,
+            missing => missing, preview => preview,
         },
     )
 }
@@ -881,7 +883,18 @@ pub async fn get_report_print(
 ) -> AppResult<Response> {
     let a = access(&state, &user, id).await?;
     let parts = doc_parts(&state, &user, &a, "print").await?;
-    let doc = document::official(&parts.doc(&a));
+    let preview = preview_of(&parts, &a);
+    page.render(
+        &state,
+        "reports/print.html",
+        context! { preview => preview, unit => parts.unit, f => parts.figures },
+    )
+}
+
+/// The document as the print view lays it out: the same blocks the DOCX is built from, shown
+/// on the print page and beside the editor.
+fn preview_of(parts: &Parts, a: &Access) -> Value {
+    let doc = document::official(&parts.doc(a));
     let blocks: Vec<Value> = doc
         .body
         .iter()
@@ -894,5 +907,5 @@ pub async fn get_report_print(
         })
         .collect();
     let issuer: Vec<&str> = doc.issuer.iter().map(|l| l.text.as_str()).collect();
-    page.render(&state, "reports/print.html", context! { doc_number => doc.number.line(), date_line => crate::documents::vn_date_line(&doc.place, a.report.document_date, chrono::Datelike::year(&a.period.period_end)), unit => parts.unit, issuer => issuer, subject => doc.subject, blocks => blocks, report => a.report, f => parts.figures })
+    context! { doc_number => doc.number.line(), date_line => crate::documents::vn_date_line(&doc.place, a.report.document_date, chrono::Datelike::year(&a.period.period_end)), issuer => issuer, subject => doc.subject, blocks => blocks, report => a.report }
 }

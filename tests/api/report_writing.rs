@@ -83,6 +83,20 @@ async fn the_editor_has_a_box_per_area_saves_a_section_and_keeps_the_others(app:
         page.contains("Đề nghị hỗ trợ tài liệu."),
         "the other section is kept"
     );
+    // Beside the editor, the document as it prints, with what was just saved in it.
+    let preview = page
+        .split("id=\"preview\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</aside>").next())
+        .expect("a preview beside the editor");
+    assert!(preview.contains("class=\"print-doc\""), "{preview}");
+    assert!(preview.contains("BÁO CÁO"), "{preview}");
+    assert!(preview.contains("Tình hình ổn định."), "{preview}");
+    assert!(preview.contains("Đề nghị hỗ trợ tài liệu."), "{preview}");
+    // The print view still lays the same document out on its own.
+    let (status, print) = commune.get_text(&format!("/reports/{report}/print")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(print.contains("class=\"print-doc\"") && print.contains("Tình hình ổn định."));
     // A section name that is not one is no redirect target.
     let v = version(&app).await;
     let r = commune

@@ -31,10 +31,13 @@ impl Writer {
         let subject_width = text_width(&nfc(&doc.subject), PT14 as u32, true).min(TEXT_WIDTH);
         parts.push(self.rule(TEXT_WIDTH, short_rule(subject_width), 360).into());
 
-        // The closing paragraph stays on the page of "Nơi nhận" and the signature.
+        // The closing paragraph stays on the page of "Nơi nhận" and the signature; headings
+        // keep the keep-with-next `block` gave them (a heading is never left alone at the foot
+        // of a page).
         let last = doc.body.len().saturating_sub(1);
         for (i, block) in doc.body.iter().enumerate() {
-            parts.push(self.block(block).keep_next(i == last).into());
+            let p = self.block(block);
+            parts.push(if i == last { p.keep_next(true) } else { p }.into());
         }
         parts.push(self.closing_block(doc).into());
         parts
