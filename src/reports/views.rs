@@ -586,7 +586,11 @@ async fn render_report(
     errors: FieldErrors,
 ) -> AppResult<Response> {
     let parts = doc_parts(state, user, &a, "page").await?;
-    let preview = preview_of(&parts, &a);
+    let can_edit = a.edit
+        && !matches!(a.report.status.as_str(), service::APPROVED)
+        && !(a.report.level == UNIT && a.report.status == service::SUBMITTED);
+    // The document beside the editor; nobody else sees it on this page.
+    let preview = can_edit.then(|| preview_of(&parts, &a));
     let Parts {
         plan,
         unit,
@@ -603,9 +607,6 @@ async fn render_report(
     let responder = agency
         .as_ref()
         .map_or_else(|| unit.name.clone(), |ag| ag.name.clone());
-    let can_edit = a.edit
-        && !matches!(a.report.status.as_str(), service::APPROVED)
-        && !(a.report.level == UNIT && a.report.status == service::SUBMITTED);
     let scope_unit = a.report.org_unit_id;
     page.render_status(
         state,
