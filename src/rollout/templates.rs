@@ -320,8 +320,20 @@ async fn show(
         created_at: DateTime::<Utc>::default(),
         updated_at: DateTime::<Utc>::default(),
     };
-    let commune = example("commune", "Xã Ea Tul", "24181");
-    let province = example("province", "Tỉnh Đắk Lắk", "66");
+    // The deployment's own units where it has them; a made-up pair on an empty database.
+    let own = |kinds: &'static [&'static str]| {
+        org_unit::Entity::find()
+            .filter(org_unit::Column::Kind.is_in(kinds.iter().copied()))
+            .filter(org_unit::Column::ValidTo.is_null())
+            .order_by_asc(org_unit::Column::Id)
+            .one(&state.db)
+    };
+    let commune = own(&["commune", "ward", "special_zone", "town"])
+        .await?
+        .unwrap_or_else(|| example("commune", "Xã Mẫu", "00001"));
+    let province = own(&["province"])
+        .await?
+        .unwrap_or_else(|| example("province", "Tỉnh Mẫu", "00"));
     let examples: Vec<String> = rows
         .iter()
         .map(|t| {

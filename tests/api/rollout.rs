@@ -244,6 +244,18 @@ async fn agencies_by_template(app: &TestApp, province: i64, gia_lai: i64) {
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The templates page shows each pattern for one of the deployment's own communes.
+    let first = org_unit::Entity::find()
+        .filter(org_unit::Column::Kind.eq("commune"))
+        .filter(org_unit::Column::ValidTo.is_null())
+        .order_by_asc(org_unit::Column::Id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, templates) = app.get_text("/admin/agency-templates").await;
+    let own = format!("Công an xã {}", first.name.trim_start_matches("Xã "));
+    assert!(unescape(&templates).contains(&own), "{own}: {templates}");
     let (status, page) = app
         .get_text(&format!("/rollout/agencies?unit={gia_lai}&only=ia%20grai"))
         .await;
