@@ -139,6 +139,9 @@ enum Command {
         /// leader, the national administrator), in process and over HTTP
         #[arg(long)]
         matrix: bool,
+        /// With `--matrix`: only these users (new, busiest, leader, admin; comma-separated)
+        #[arg(long, value_delimiter = ',')]
+        users: Vec<String>,
     },
     /// The official list of administrative units
     #[command(subcommand)]
@@ -432,6 +435,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             import,
             rows,
             matrix,
+            users,
         } => {
             let conn = open_migrated(&config).await?;
             if import {
@@ -445,6 +449,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
                     runs: runs.max(1),
                     from: date(&from)?,
                     to: date(&to)?,
+                    users,
                 };
                 return crate::bench::matrix::run(config, conn, opts).await;
             }

@@ -31,6 +31,8 @@ pub struct Options {
     pub runs: usize,
     pub from: NaiveDate,
     pub to: NaiveDate,
+    /// The users to measure (`new`, `busiest`, `leader`, `admin`); empty: all four.
+    pub users: Vec<String>,
 }
 
 /// One user of the matrix: who, and how many activities their scope's own units hold.
@@ -196,12 +198,15 @@ pub async fn run(config: Config, db: DatabaseConnection, o: Options) -> anyhow::
     let empty = empty_commune(&db, &province).await?;
     let (busiest, busiest_n) = busiest_commune(&db, &province).await?;
     let mut subjects = Vec::new();
-    for (label, role, ag) in [
-        ("new commune", Role::Commune, &empty),
-        ("busiest commune", Role::Commune, &busiest),
-        ("province leader", Role::Leader, &province),
-        ("national admin", Role::Admin, &province),
+    for (key, label, role, ag) in [
+        ("new", "new commune", Role::Commune, &empty),
+        ("busiest", "busiest commune", Role::Commune, &busiest),
+        ("leader", "province leader", Role::Leader, &province),
+        ("admin", "national admin", Role::Admin, &province),
     ] {
+        if !o.users.is_empty() && !o.users.iter().any(|u| u == key) {
+            continue;
+        }
         let u = user_in(&db, role, ag).await?;
         let own = if label == "busiest commune" {
             busiest_n

@@ -11,6 +11,7 @@ db_tests!(
     a_commune_cannot_act_on_another_units_task,
     personal_data_is_refused_in_every_text,
     the_tasks_api_creates_and_answers,
+    a_long_escalated_list_shows_the_longest_overdue_and_counts_the_rest,
 );
 
 async fn id(app: &TestApp, sql: &str) -> String {
@@ -540,4 +541,72 @@ async fn the_tasks_api_creates_and_answers(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+/// The escalated total read from the inbox's badge.
+fn escalated_total(html: &str) -> i64 {
+    let start = html
+        .find("id=\"inbox-escalated-total\">")
+        .map(|i| i + "id=\"inbox-escalated-total\">".len());
+    start
+        .and_then(|s| html[s..].split('<').next())
+        .map(|n| n.replace(['.', ','], "").trim().parse().unwrap())
+        .unwrap_or(0)
+}
+
+async fn a_long_escalated_list_shows_the_longest_overdue_and_counts_the_rest(app: TestApp) {
+    // Issue 24: a national inbox holds thousands of escalated tasks; it lists the 50 longest
+    // overdue and counts the rest in SQL. Both paths: the administrator (every unit) and a
+    // district leader (the units below it).
+    let admin = app.another_browser();
+    admin.login_as("admin").await;
+    let district = app.another_browser();
+    district.login_as("leader").await;
+    let (_, before_admin) = admin.get_text("/tasks/inbox").await;
+    let (_, before_district) = district.get_text("/tasks/inbox").await;
+    let base_admin = escalated_total(&before_admin);
+    let base_district = escalated_total(&before_district);
+
+    let kind = id(
+        &app,
+        "SELECT id AS n FROM codes WHERE list = 'task_kind' AND code = 'broker_inspection'",
+    )
+    .await;
+    let lead = id(
+        &app,
+        "SELECT id AS n FROM agencies WHERE code = 'TH-HOAPHONG-UBND'",
+    )
+    .await;
+    let police = id(&app, "SELECT id AS n FROM agencies WHERE code = 'TH-CA'").await;
+    let item = item(&app).await;
+    // 60 requested tasks of a commune, due long ago (one a day from 1 January 2020), never
+    // acknowledged.
+    for n in 0..60 {
+        let due = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() + chrono::Duration::days(n);
+        let sql = format!(
+            "INSERT INTO coordination_tasks (kind_id, title, plan_item_id, lead_agency_id, \
+             partner_agency_id, requested_on, ack_due_date, due_date, status, version, \
+             created_at, updated_at) VALUES ({kind}, 'Thử quá hạn số {n:03}', {item}, {lead}, \
+             {police}, '2019-12-01', '{due}', '{due}', 'requested', 1, CURRENT_TIMESTAMP, \
+             CURRENT_TIMESTAMP)"
+        );
+        sea_orm::ConnectionTrait::execute_unprepared(&app.db, &sql)
+            .await
+            .unwrap();
+    }
+    for (who, base) in [(&admin, base_admin), (&district, base_district)] {
+        let (status, inbox) = who.get_text("/tasks/inbox").await;
+        assert_eq!(status, StatusCode::OK);
+        // Counted whole, listed 50: the 50 oldest of ours (nothing else is as old).
+        assert_eq!(escalated_total(&inbox), base + 60, "{inbox}");
+        assert_eq!(inbox.matches("Thử quá hạn số").count(), 50);
+        assert!(inbox.contains("Thử quá hạn số 000"));
+        assert!(inbox.contains("Thử quá hạn số 049"));
+        assert!(!inbox.contains("Thử quá hạn số 050"));
+        assert!(!inbox.contains("Thử quá hạn số 059"));
+        assert!(inbox.contains("id=\"inbox-escalated-more\""));
+        assert!(inbox.contains("Đang hiển thị 50 nhiệm vụ quá hạn lâu nhất trong tổng số"));
+    }
+    // A short list has no note.
+    assert!(!before_district.contains("id=\"inbox-escalated-more\""));
 }
