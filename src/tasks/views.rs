@@ -274,10 +274,30 @@ pub async fn get_tasks(
     Query(filter): Query<TaskFilter>,
 ) -> AppResult<Response> {
     let scope = user.scope(&state).await?;
-    let agency_choices = crate::agencies::choices(crate::agencies::for_user(&state, &user).await?);
     let raw_agency = filter.agency.clone().unwrap_or_default();
+    // The whole country with the agency filter empty: the picker is a bare search box (more
+    // agencies than a select shows) and needs none of the choices, so the 3,300 agencies and
+    // their units are not read for nothing. Otherwise every readable agency, to resolve what
+    // was typed or to fill the select.
+    let agency_choices = if scope.all
+        && raw_agency.trim().is_empty()
+        && agency::Entity::find()
+            .filter(agency::Column::Active.eq(true))
+            .count(&state.db)
+            .await?
+            > crate::web::search::SELECT_MAX as u64
+    {
+        None
+    } else {
+        Some(crate::agencies::choices(
+            crate::agencies::for_user(&state, &user).await?,
+        ))
+    };
     let mut errors = FieldErrors::default();
-    let agency = match crate::web::search::resolve(&agency_choices, &raw_agency) {
+    let agency = match crate::web::search::resolve(
+        agency_choices.as_deref().unwrap_or_default(),
+        &raw_agency,
+    ) {
         Ok(id) => Some(id),
         Err(crate::web::search::Unresolved::Empty) => None,
         // An agency of another scope named by id, or words matching none or several: the
@@ -312,7 +332,10 @@ pub async fn get_tasks(
         .collect();
     let escalated = rows.iter().filter(|r| r.late.is_some()).count();
     let kinds = crate::codes::list(&state.db, "task_kind").await?;
-    let agencies = crate::web::search::Picker::new(agency_choices, &raw_agency);
+    let agencies = match agency_choices {
+        Some(choices) => crate::web::search::Picker::new(choices, &raw_agency),
+        None => crate::web::search::Picker::search_box(),
+    };
     page.render(
         &state,
         "tasks/board.html",

@@ -186,6 +186,17 @@ pub struct Picker {
 }
 
 impl Picker {
+    /// An empty search box: what `new` makes of more than `SELECT_MAX` choices and nothing
+    /// typed, without the choices.
+    pub fn search_box() -> Picker {
+        Picker {
+            select: false,
+            choices: Vec::new(),
+            text: String::new(),
+            value: String::new(),
+        }
+    }
+
     /// The picker over `choices` holding `raw` (an id from a select, or what was typed).
     pub fn new(choices: Vec<Choice>, raw: &str) -> Picker {
         let raw = raw.trim();

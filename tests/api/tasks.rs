@@ -12,6 +12,7 @@ db_tests!(
     personal_data_is_refused_in_every_text,
     the_tasks_api_creates_and_answers,
     a_long_escalated_list_shows_the_longest_overdue_and_counts_the_rest,
+    the_national_board_filters_by_agency_without_reading_every_agency_when_empty,
 );
 
 async fn id(app: &TestApp, sql: &str) -> String {
@@ -609,4 +610,64 @@ async fn a_long_escalated_list_shows_the_longest_overdue_and_counts_the_rest(app
     }
     // A short list has no note.
     assert!(!before_district.contains("id=\"inbox-escalated-more\""));
+}
+
+async fn the_national_board_filters_by_agency_without_reading_every_agency_when_empty(
+    app: TestApp,
+) {
+    // More agencies than a select shows: the national board's agency filter is a search box,
+    // built without the choices while it is empty, and still resolves what is typed.
+    let unit = id(
+        &app,
+        "SELECT org_unit_id AS n FROM agencies WHERE code = 'TH-CA'",
+    )
+    .await;
+    for n in 0..70 {
+        let sql = format!(
+            "INSERT INTO agencies (code, org_unit_id, name, short_name, kind, active, \
+             created_at, updated_at) VALUES ('TEST-AG-{n:03}', {unit}, 'Cơ quan thử {n:03}', \
+             'CQ thử {n:03}', 'other', TRUE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        );
+        sea_orm::ConnectionTrait::execute_unprepared(&app.db, &sql)
+            .await
+            .unwrap();
+    }
+    app.login_as("compiler").await;
+    request(
+        &app,
+        "TH-CA",
+        "2024-06-25",
+        "2024-07-10",
+        "Nhiệm vụ của công an",
+    )
+    .await;
+    let admin = app.another_browser();
+    admin.login_as("admin").await;
+    let (status, board) = admin.get_text("/tasks").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(board.contains("id=\"f-agency\" name=\"agency\" type=\"search\" value=\"\""));
+    assert!(!board.contains("<select id=\"f-agency\""));
+    assert!(board.contains("Nhiệm vụ của công an"));
+    // Filtered by another agency (by id, as a chosen suggestion sends it): not listed.
+    let other = id(
+        &app,
+        "SELECT id AS n FROM agencies WHERE code = 'TEST-AG-001'",
+    )
+    .await;
+    let (status, board) = admin.get_text(&format!("/tasks?agency={other}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!board.contains("Nhiệm vụ của công an"));
+    assert!(
+        board.contains("Cơ quan thử 001"),
+        "the box shows the chosen agency"
+    );
+    // By the police's id: listed.
+    let police = id(&app, "SELECT id AS n FROM agencies WHERE code = 'TH-CA'").await;
+    let (_, board) = admin.get_text(&format!("/tasks?agency={police}")).await;
+    assert!(board.contains("Nhiệm vụ của công an"));
+    // Words matching no agency: the field says so, nothing is listed, no 500.
+    let (status, board) = admin.get_text("/tasks?agency=khong+co+co+quan+nay").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(board.contains("id=\"e-agency\""));
+    assert!(!board.contains("Nhiệm vụ của công an"));
 }
