@@ -48,7 +48,7 @@ PLAN=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["items"][0]["i
 ITEMS=$(curl -sf -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/plans/$PLAN")
 LOAD_UNIT=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["org_unit_id"])' "$ME")
 LOAD_AGENCY=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["agency_id"])' "$ME")
-# A bullet point of the awareness area: the first child of the item whose area it is.
+# A bullet point of the communication (awareness) area: the first child of the item whose area it is.
 LOAD_ITEM=$(python3 -c '
 import json, sys
 def walk(items):
@@ -56,7 +56,7 @@ def walk(items):
         yield i
         yield from walk(i.get("children", []))
 items = list(walk(json.loads(sys.argv[1])["items"]))
-area = next(i for i in items if i.get("area") == "awareness")
+area = next(i for i in items if i.get("area") == "communication")
 print((area.get("children") or [area])[0]["id"])' "$ITEMS")
 export LOAD_COOKIE="kehoach_session=$SESSION" LOAD_TOKEN="$TOKEN" LOAD_UNIT LOAD_AGENCY LOAD_ITEM
 # One write by hand first: the run measures working writes, not refusals.
