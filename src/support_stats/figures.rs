@@ -538,9 +538,7 @@ fn amount_bands(
     // shows them on their own).
     let mut shown: Vec<bool> = loans
         .iter()
-        .map(|c| {
-            !count(c).1.is_suppressed() && nodes.get(c.node).is_some_and(|n| !n.own)
-        })
+        .map(|c| !count(c).1.is_suppressed() && nodes.get(c.node).is_some_and(|n| !n.own))
         .collect();
     let wide = i128::from(lattice::AMOUNT_BAND) - 1;
     loop {

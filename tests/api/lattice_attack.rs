@@ -38,16 +38,22 @@ struct Entry {
 
 fn world() -> impl Strategy<Value = Vec<Entry>> {
     prop::collection::vec(
-        (0usize..COMMUNES, 1u32..=12, 0i64..7, 0i64..5, 0i64..3, 0i64..6).prop_map(
-            |(commune, month, men, women, loans, tips)| Entry {
+        (
+            0usize..COMMUNES,
+            1u32..=12,
+            0i64..7,
+            0i64..5,
+            0i64..3,
+            0i64..6,
+        )
+            .prop_map(|(commune, month, men, women, loans, tips)| Entry {
                 commune,
                 month,
                 men,
                 women,
                 loans: loans.min(men + women),
                 tips,
-            },
-        ),
+            }),
         4..10,
     )
     .prop_map(|v| {
@@ -187,7 +193,11 @@ impl Units {
         if let Some(d) = self.districts.iter().position(|d| d == unit) {
             return vec![2 * d, 2 * d + 1];
         }
-        self.communes.iter().position(|c| c == unit).into_iter().collect()
+        self.communes
+            .iter()
+            .position(|c| c == unit)
+            .into_iter()
+            .collect()
     }
 
     /// The units whose figures add up to a unit's (its own figures, zero here, left out: that
@@ -276,7 +286,10 @@ async fn second_district(app: &TestApp, province: i64) -> (String, Vec<String>) 
         .await
         .unwrap();
     let mut communes = Vec::new();
-    for (code, name) in [("PY-SH-SUOIBAC", "Xã Suối Bạc"), ("PY-SH-SONHA", "Xã Sơn Hà")] {
+    for (code, name) in [
+        ("PY-SH-SUOIBAC", "Xã Suối Bạc"),
+        ("PY-SH-SONHA", "Xã Sơn Hà"),
+    ] {
         let c = add(code, name, "commune", district.id)
             .insert(&app.db)
             .await
@@ -493,10 +506,7 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
                 }
                 let below = units.parts_of(u);
                 if !below.is_empty() {
-                    let ks: Vec<Key> = below
-                        .iter()
-                        .map(|c| format!("{m}|{c}|{p}{rest}"))
-                        .collect();
+                    let ks: Vec<Key> = below.iter().map(|c| format!("{m}|{c}|{p}{rest}")).collect();
                     if ks.iter().all(|x| all_keys.contains(x)) {
                         pubd.sum(ks, k.clone());
                     }
@@ -601,11 +611,19 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
         }
         let amount_keys: BTreeSet<Key> = bounds.keys().cloned().collect();
         equations(&mut amounts, &amount_keys);
-        let ids: BTreeMap<&Key, usize> = amount_keys.iter().enumerate().map(|(i, k)| (k, i)).collect();
+        let ids: BTreeMap<&Key, usize> = amount_keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k, i))
+            .collect();
         let links: Vec<Vec<Vec<usize>>> = amounts
             .keys
             .iter()
-            .map(|g| g.iter().map(|r| r.iter().map(|k| ids[k]).collect()).collect())
+            .map(|g| {
+                g.iter()
+                    .map(|r| r.iter().map(|k| ids[k]).collect())
+                    .collect()
+            })
             .collect();
         let given: Vec<Vec<Vec<Option<(i128, i128)>>>> = amounts
             .keys
