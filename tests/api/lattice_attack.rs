@@ -358,9 +358,24 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
         .chain(units.districts.clone())
         .chain(communes.clone())
         .collect();
-    // Each world in a year of its own, so that the worlds do not mix (two cases keep CI short).
-    for (case, year) in [2023, 2022].into_iter().enumerate() {
-        let world = world().new_tree(&mut runner).unwrap().current();
+    // Each world in a year of its own, so that the worlds do not mix: a world made to catch a
+    // district protected apart from its province (the district's total of 7 is a complement
+    // in the province's table by district, beside the other district's 2, but nothing in the
+    // district's own table by commune asks to hide it), then two generated ones.
+    let made = [(0, 5), (1, 2), (2, 2)].map(|(commune, men)| Entry {
+        commune,
+        month: 2,
+        men,
+        women: 0,
+        loans: 0,
+        tips: 0,
+    });
+    for (case, year) in [2021, 2023, 2022].into_iter().enumerate() {
+        let world = if case == 0 {
+            made.to_vec()
+        } else {
+            world().new_tree(&mut runner).unwrap().current()
+        };
         for e in &world {
             let mut lines = Vec::new();
             if e.men > 0 {
