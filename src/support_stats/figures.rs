@@ -542,7 +542,7 @@ fn amount_bands(
         .collect();
     let wide = i128::from(lattice::AMOUNT_BAND) - 1;
     loop {
-        let mut grids: Vec<Vec<Vec<Option<(i128, i128)>>>> = Vec::new();
+        let mut grids: Vec<suppress::BoundGrid> = Vec::new();
         let mut link: Vec<Vec<Vec<usize>>> = Vec::new();
         for (i, c) in loans.iter().enumerate() {
             let bound = match count(c) {
@@ -650,9 +650,9 @@ fn assemble(
     sel: &Selection,
     specs: Vec<Spec>,
     protected: Vec<Protected<i64>>,
-    loans_amount: i64,
+    // The loans' total amount, and whether its band may be shown (`amount_bands`).
+    (loans_amount, band): (i64, bool),
     exact: bool,
-    band: bool,
     detail: Option<Vec<DetailLine>>,
 ) -> Report {
     let views: Vec<(Slot, TableView)> = specs
@@ -731,9 +731,8 @@ pub fn exact_report(data: &Data, sel: &Selection, user: &CurrentUser, tr: &Tr) -
         sel,
         specs,
         suppress::exact(&tables),
-        loans_amount,
+        (loans_amount, false),
         true,
-        false,
         detail,
     )
 }
@@ -755,9 +754,8 @@ pub fn lattice_report(
         &cut.sel,
         cut.specs,
         cut.protected,
-        cut.loans_amount,
+        (cut.loans_amount, cut.band),
         false,
-        cut.band,
         None,
     ))
 }

@@ -489,6 +489,9 @@ pub const MIN_RANGE: i64 = 3;
 pub type ShownGrid = Vec<Vec<Option<i64>>>;
 /// Which figure (one id per key, shared across grids) each cell of a grid is.
 pub type LinkGrid = Vec<Vec<usize>>;
+/// What the attacker knows of each cell of a grid beforehand, if anything: its lowest and
+/// highest possible value ([`attack_bounds`]).
+pub type BoundGrid = Vec<Vec<Option<(i128, i128)>>>;
 /// What the attacker knows of each cell of a grid: its lowest and highest possible value.
 pub type RangeGrid = Vec<Vec<(i128, i128)>>;
 
@@ -508,7 +511,7 @@ fn is_open(h: i128) -> bool {
 /// with the same `link` id are the same figure. Bounds are tightened line by line until nothing
 /// changes (a relaxation of the linear program: it never claims more than is implied).
 pub fn attack(grids: &[ShownGrid], link: &[LinkGrid]) -> Vec<RangeGrid> {
-    let known: Vec<Vec<Vec<Option<(i128, i128)>>>> = grids
+    let known: Vec<BoundGrid> = grids
         .iter()
         .map(|g| {
             g.iter()
@@ -530,7 +533,7 @@ pub const NO_BOUND: i128 = UNBOUNDED;
 /// grid may carry what the attacker knows of it beforehand, `(low, high)` inclusive; a cell
 /// with none starts at `unknown`. A figure with several bounds takes their intersection.
 pub fn attack_bounds(
-    bounds: &[Vec<Vec<Option<(i128, i128)>>>],
+    bounds: &[BoundGrid],
     link: &[LinkGrid],
     unknown: (i128, i128),
 ) -> Vec<RangeGrid> {

@@ -13,7 +13,9 @@ use crate::helpers::TestApp;
 use crate::support_stats::{enter, fields};
 use kehoach::support_stats::input::{MAX_LOAN, MIN_LOAN};
 use kehoach::support_stats::lattice::AMOUNT_BAND;
-use kehoach::support_stats::suppress::{MIN_RANGE, NO_BOUND, THRESHOLD, attack, attack_bounds};
+use kehoach::support_stats::suppress::{
+    BoundGrid, MIN_RANGE, NO_BOUND, THRESHOLD, attack, attack_bounds,
+};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use reqwest::StatusCode;
@@ -640,7 +642,7 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
                     .collect()
             })
             .collect();
-        let given: Vec<Vec<Vec<Option<(i128, i128)>>>> = amounts
+        let given: Vec<BoundGrid> = amounts
             .keys
             .iter()
             .map(|g| {
