@@ -21,7 +21,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Duration;
 use minijinja::{Value, context};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -211,8 +213,29 @@ impl TaskFilter {
 /// Tasks on one page of the board.
 const BOARD_PAGE: usize = 100;
 
+/// The condition of a late task (`service::lateness`): requested and past its
+/// acknowledgement date, or open and past its due date.
+fn late_condition(today: chrono::NaiveDate) -> Condition {
+    Condition::any()
+        .add(
+            Condition::all()
+                .add(coordination_task::Column::Status.eq(service::REQUESTED))
+                .add(coordination_task::Column::AckDueDate.lt(today)),
+        )
+        .add(
+            Condition::all()
+                .add(coordination_task::Column::Status.is_in([
+                    service::REQUESTED,
+                    service::ACKNOWLEDGED,
+                    service::IN_PROGRESS,
+                ]))
+                .add(coordination_task::Column::DueDate.lt(today)),
+        )
+}
+
 /// A page of the board: the tasks the user sees kept by the filter, in due-date order after
-/// the cursor, and whether more follow. Words of the title are matched in Rust (folded, as
+/// the cursor, whether more follow, and how many of all the tasks the filter keeps (on every
+/// page, not only this one) are late. Words of the title are matched in Rust (folded, as
 /// everywhere): the matching ids are found on a narrow read of id, title and due date, and
 /// only the page's tasks are read whole.
 async fn board_page(
@@ -221,26 +244,59 @@ async fn board_page(
     scope: &Scope,
     filter: &TaskFilter,
     agency: Option<i64>,
-) -> AppResult<(Vec<coordination_task::Model>, bool)> {
-    let mut condition = Condition::all()
+) -> AppResult<(Vec<coordination_task::Model>, bool, u64)> {
+    let mut filtered = Condition::all()
         .add(visible(state, user, scope).await?)
-        .add(filter.condition())
-        .add(filter.after_cursor());
+        .add(filter.condition());
     if let Some(a) = agency {
-        condition = condition.add(
+        filtered = filtered.add(
             Condition::any()
                 .add(coordination_task::Column::LeadAgencyId.eq(a))
                 .add(coordination_task::Column::PartnerAgencyId.eq(a)),
         );
     }
+    let today = state.clock.today();
+    let words = crate::web::search::words(filter.q.as_deref().unwrap_or(""));
     let ordered = coordination_task::Entity::find()
-        .filter(condition)
+        .filter(filtered.clone().add(filter.after_cursor()))
         .order_by_asc(coordination_task::Column::DueDate)
         .order_by_asc(coordination_task::Column::Id);
-    let words = crate::web::search::words(filter.q.as_deref().unwrap_or(""));
-    let mut tasks = if words.is_empty() {
-        ordered.limit(BOARD_PAGE as u64 + 1).all(&state.db).await?
+    let (mut tasks, late) = if words.is_empty() {
+        let late = coordination_task::Entity::find()
+            .filter(filtered.add(late_condition(today)))
+            .count(&state.db)
+            .await?;
+        (
+            ordered.limit(BOARD_PAGE as u64 + 1).all(&state.db).await?,
+            late,
+        )
     } else {
+        // The titles of every task the filters keep, folded and matched here; the late ones
+        // among the matches are counted from the same narrow read.
+        let late_ids: std::collections::HashSet<i64> = coordination_task::Entity::find()
+            .filter(filtered.clone().add(late_condition(today)))
+            .select_only()
+            .column(coordination_task::Column::Id)
+            .into_tuple::<i64>()
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .collect();
+        let matching: Vec<i64> = coordination_task::Entity::find()
+            .filter(filtered)
+            .order_by_asc(coordination_task::Column::DueDate)
+            .order_by_asc(coordination_task::Column::Id)
+            .select_only()
+            .column(coordination_task::Column::Id)
+            .column(coordination_task::Column::Title)
+            .into_tuple::<(i64, String)>()
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .filter(|(_, title)| crate::web::search::matches(&words, &[&crate::text::fold(title)]))
+            .map(|(id, _)| id)
+            .collect();
+        let late = matching.iter().filter(|id| late_ids.contains(id)).count() as u64;
         let ids: Vec<i64> = ordered
             .select_only()
             .column(coordination_task::Column::Id)
@@ -258,11 +314,11 @@ async fn board_page(
             .all(&state.db)
             .await?;
         found.sort_by_key(|t| (t.due_date, t.id));
-        found
+        (found, late)
     };
     let more = tasks.len() > BOARD_PAGE;
     tasks.truncate(BOARD_PAGE);
-    Ok((tasks, more))
+    Ok((tasks, more, late))
 }
 
 pub async fn get_tasks(
@@ -287,10 +343,10 @@ pub async fn get_tasks(
     };
     let mut unfiltered = filter.clone();
     unfiltered.agency = None;
-    let (tasks, more) = if errors.is_empty() {
+    let (tasks, more, escalated) = if errors.is_empty() {
         board_page(&state, &user, &scope, &unfiltered, agency).await?
     } else {
-        (Vec::new(), false)
+        (Vec::new(), false, 0)
     };
     let next = more
         .then(|| tasks.last().map(|t| filter.next_link(t)))
@@ -308,7 +364,6 @@ pub async fn get_tasks(
         .iter()
         .map(|s| (*s, rows.iter().filter(|r| r.task.status == *s).collect()))
         .collect();
-    let escalated = rows.iter().filter(|r| r.late.is_some()).count();
     let kinds = crate::codes::list(&state.db, "task_kind").await?;
     let agencies = crate::web::search::Picker::new(agency_choices, &raw_agency);
     page.render(

@@ -154,6 +154,18 @@ pub struct Choice {
     pub text: String,
     #[serde(skip)]
     pub code: String,
+    /// The label and the text folded, when made from stored folded names (`with_folded`).
+    #[serde(skip)]
+    folded: Option<(String, String)>,
+}
+
+/// A code folded: the ASCII codes of units and agencies need no Unicode folding.
+fn fold_code(code: &str) -> String {
+    if code.is_ascii() && !code.contains(|c: char| c.is_ascii_whitespace()) {
+        code.to_ascii_lowercase()
+    } else {
+        crate::text::fold(code)
+    }
 }
 
 impl Choice {
@@ -163,13 +175,33 @@ impl Choice {
             text: format!("{label} ({code})"),
             code: code.to_owned(),
             label,
+            folded: None,
         }
     }
 
-    /// What a search matches: the label and code, folded (only when searching: a page that
-    /// shows no suggestion folds nothing).
-    pub fn folded(&self) -> String {
-        crate::text::fold(&self.text)
+    /// The choice whose label, folded, is `folded_label` (built from the stored folded names
+    /// of `org_units` and `agencies`, the same text `text::fold` gives): a search then folds
+    /// nothing per choice.
+    pub fn with_folded(mut self, folded_label: String) -> Choice {
+        let text = format!("{folded_label} ({})", fold_code(&self.code));
+        self.folded = Some((folded_label, text));
+        self
+    }
+
+    /// What a search matches: the label and code, folded.
+    pub fn folded(&self) -> std::borrow::Cow<'_, str> {
+        match &self.folded {
+            Some((_, text)) => std::borrow::Cow::Borrowed(text),
+            None => std::borrow::Cow::Owned(crate::text::fold(&self.text)),
+        }
+    }
+
+    /// The label folded.
+    fn folded_label(&self) -> std::borrow::Cow<'_, str> {
+        match &self.folded {
+            Some((label, _)) => std::borrow::Cow::Borrowed(label),
+            None => std::borrow::Cow::Owned(crate::text::fold(&self.label)),
+        }
     }
 }
 
@@ -228,7 +260,7 @@ pub fn suggest(choices: &[Choice], typed: &str) -> Vec<Choice> {
         .iter()
         .filter_map(|c| {
             let folded = c.folded();
-            matches(&ws, &[&folded]).then(|| {
+            matches(&ws, &[&*folded]).then(|| {
                 // "dong" puts "Phường Đồng Xuân" first: the name after its kind word.
                 let name = crate::text::fold(crate::org_units::split_name(&c.label).1);
                 (
@@ -291,13 +323,13 @@ pub fn resolve(choices: &[Choice], raw: &str) -> Result<i64, Unresolved> {
     let folded = crate::text::fold(raw);
     let whole: Vec<&Choice> = choices
         .iter()
-        .filter(|c| crate::text::fold(&c.label) == folded || crate::text::fold(&c.text) == folded)
+        .filter(|c| c.folded_label() == folded || c.folded() == folded)
         .collect();
     if let [one] = whole.as_slice() {
         return Ok(one.id);
     }
     let ws = words(raw);
-    let mut found = choices.iter().filter(|c| matches(&ws, &[&c.folded()]));
+    let mut found = choices.iter().filter(|c| matches(&ws, &[&*c.folded()]));
     match (found.next(), found.next()) {
         (Some(one), None) => Ok(one.id),
         (None, _) => Err(Unresolved::NoMatch),
@@ -329,6 +361,24 @@ mod tests {
         assert_eq!(resolve(&c, "dong xuan"), Ok(3));
         assert_eq!(resolve(&c, "ha noi"), Err(Unresolved::NoMatch));
         assert_eq!(resolve(&c, "  "), Err(Unresolved::Empty));
+    }
+
+    #[test]
+    fn a_choice_folded_from_stored_names_folds_as_text_fold() {
+        for (label, code) in [
+            ("Xã Hòa Mỹ — Huyện Tây Hòa", "HOAMY"),
+            ("UBND xã — Xã Ea Tul", "G1-P01-UBND"),
+            ("Phường  Đồng Xuân", "Mã 1"),
+        ] {
+            let plain = Choice::new(1, label.into(), code);
+            let stored = Choice::new(1, label.into(), code)
+                .with_folded(crate::text::fold("Xã Hòa Mỹ") + " — " + &crate::text::fold("Huyện Tây Hòa"));
+            if label.starts_with("Xã Hòa") {
+                assert_eq!(stored.folded(), plain.folded());
+                assert_eq!(stored.folded_label(), plain.folded_label());
+            }
+            assert_eq!(plain.folded(), crate::text::fold(&format!("{label} ({code})")));
+        }
     }
 
     #[test]
