@@ -620,16 +620,12 @@ async fn imported_and_renamed_units_are_found_by_their_new_names_without_accents
     assert!(html.contains("<code>VN-01273-20260101"), "{html}");
     assert!(!html.contains("<code>VN-01273<"), "{html}");
     let (_, html) = app.get_text("/org-units?q=THUC%20PHAN").await;
-    assert!(html.contains("VN-01273-20260101"));
-    assert!(html.contains("VN-01273<"), "the closed unit keeps its old name");
-    let found: Vec<serde_json::Value> = app
-        .get("/org-units/search.json?q=phuong%20thuc%20phan%20moi")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!(found[0]["id"], by_code(&app, "VN-01273-20260101").await.id);
+    assert!(html.contains("Phường Thục Phán Mới <span"), "{html}");
+    assert!(
+        html.contains("Phường Thục Phán <span"),
+        "the closed unit keeps its old name"
+    );
+    // (The pickers' suggestions offer units current today, which these are not yet.)
     let successor = by_code(&app, "VN-01273-20260101").await;
     assert_eq!(successor.search_name, "phuong thuc phan moi");
 }
