@@ -36,12 +36,7 @@ async fn add_column(m: &SchemaManager<'_>, table: &str, column: &str) -> Result<
     m.alter_table(
         Table::alter()
             .table(a(table))
-            .add_column(
-                ColumnDef::new(a(column))
-                    .string()
-                    .not_null()
-                    .default(""),
-            )
+            .add_column(ColumnDef::new(a(column)).string().not_null().default(""))
             .to_owned(),
     )
     .await

@@ -124,10 +124,7 @@ pub fn choices(rows: Vec<AgencyRow>) -> Vec<crate::web::search::Choice> {
                 format!("{} — {}", r.agency.name, r.unit_name),
                 &r.agency.code,
             )
-            .with_folded(format!(
-                "{} — {}",
-                r.agency.search_name, r.unit_search_name
-            ))
+            .with_folded(format!("{} — {}", r.agency.search_name, r.unit_search_name))
         })
         .collect()
 }

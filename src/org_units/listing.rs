@@ -57,11 +57,7 @@ impl Units {
 
     /// The units of `visible` kept by `keep`, as picker choices in tree order; a unit is
     /// shown with its parent ("Xã Hòa Mỹ — Huyện Tây Hòa").
-    pub fn choices(
-        &self,
-        tree: &[TreeRow],
-        keep: impl Fn(&TreeRow) -> bool,
-    ) -> Vec<Choice> {
+    pub fn choices(&self, tree: &[TreeRow], keep: impl Fn(&TreeRow) -> bool) -> Vec<Choice> {
         let by_id = self.by_id();
         tree.iter()
             .filter(|r| keep(r))

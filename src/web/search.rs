@@ -371,13 +371,17 @@ mod tests {
             ("Phường  Đồng Xuân", "Mã 1"),
         ] {
             let plain = Choice::new(1, label.into(), code);
-            let stored = Choice::new(1, label.into(), code)
-                .with_folded(crate::text::fold("Xã Hòa Mỹ") + " — " + &crate::text::fold("Huyện Tây Hòa"));
+            let stored = Choice::new(1, label.into(), code).with_folded(
+                crate::text::fold("Xã Hòa Mỹ") + " — " + &crate::text::fold("Huyện Tây Hòa"),
+            );
             if label.starts_with("Xã Hòa") {
                 assert_eq!(stored.folded(), plain.folded());
                 assert_eq!(stored.folded_label(), plain.folded_label());
             }
-            assert_eq!(plain.folded(), crate::text::fold(&format!("{label} ({code})")));
+            assert_eq!(
+                plain.folded(),
+                crate::text::fold(&format!("{label} ({code})"))
+            );
         }
     }
 

@@ -428,7 +428,10 @@ async fn units_renamed_merged_or_created_and_agencies_renamed_are_found_by_their
     let (_, html) = app.get_text("/admin/org-units?q=PHONG%20NIEN%20DONG").await;
     assert_eq!(codes_in(&html, "<code>PY"), vec!["PY-PHONGNIEN".to_owned()]);
     let (_, html) = app.get_text("/admin/org-units?q=hoa%20phong").await;
-    assert_eq!(codes_in(&html, "<code>PY"), vec!["PY-TH-HOAPHONG".to_owned()]);
+    assert_eq!(
+        codes_in(&html, "<code>PY"),
+        vec!["PY-TH-HOAPHONG".to_owned()]
+    );
     assert_eq!(
         suggested(&app, "/org-units/search.json?q=phong%20nien").await,
         vec![renamed.id]
@@ -456,7 +459,10 @@ async fn units_renamed_merged_or_created_and_agencies_renamed_are_found_by_their
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let merged = unit("PY-SONGCAU").await;
     let (_, html) = app.get_text("/org-units?q=song%20cau%20duc").await;
-    assert!(html.contains("Xã Sông Cầu Đức</td>") || html.contains("Xã Sông Cầu Đức<br>"), "{html}");
+    assert!(
+        html.contains("Xã Sông Cầu Đức</td>") || html.contains("Xã Sông Cầu Đức<br>"),
+        "{html}"
+    );
     assert!(!html.contains("Phú Thứ<"));
     assert_eq!(
         suggested(&app, "/org-units/search.json?q=song%20cau%20duc").await,
@@ -500,11 +506,15 @@ async fn units_renamed_merged_or_created_and_agencies_renamed_are_found_by_their
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, html) = app.get_text("/admin/agencies?q=cong%20an%20duc%20binh").await;
+    let (_, html) = app
+        .get_text("/admin/agencies?q=cong%20an%20duc%20binh")
+        .await;
     assert!(html.contains("SCD-UBND"), "{html}");
     let (_, html) = app.get_text("/admin/agencies?q=ca%20duc%20binh").await;
     assert!(html.contains("SCD-UBND"));
-    let (_, html) = app.get_text("/admin/agencies?q=uy%20ban%20nhan%20dan%20xa%20song").await;
+    let (_, html) = app
+        .get_text("/admin/agencies?q=uy%20ban%20nhan%20dan%20xa%20song")
+        .await;
     assert!(!html.contains("SCD-UBND"), "the old name no longer matches");
     // The unit's name still finds its agencies.
     let (_, html) = app.get_text("/admin/agencies?q=song%20cau%20duc").await;
@@ -547,8 +557,14 @@ async fn the_board_counts_every_late_task_the_filters_keep_not_only_the_page(app
     }
     let (status, html) = app.get_text("/tasks").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("150 nhiệm vụ quá hạn đang được đôn đốc."), "{html}");
+    assert!(
+        html.contains("150 nhiệm vụ quá hạn đang được đôn đốc."),
+        "{html}"
+    );
     let (_, html) = app.get_text("/tasks?q=phoi%20hop%2012").await;
     // "phoi hop 12" matches 12, 112 and 120–129.
-    assert!(html.contains("12 nhiệm vụ quá hạn đang được đôn đốc."), "{html}");
+    assert!(
+        html.contains("12 nhiệm vụ quá hạn đang được đôn đốc."),
+        "{html}"
+    );
 }
