@@ -55,10 +55,18 @@ pub async fn get_users(
     page: Page,
     Query(query): Query<UsersQuery>,
 ) -> AppResult<Response> {
+    // A role or status the list does not offer is refused, naming it; empty is no filter.
+    let roles: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
+    crate::web::query::check_one_of(query.role.as_deref(), "role", &roles)?;
+    crate::web::query::check_one_of(
+        query.status.as_deref(),
+        "status",
+        &["active", "inactive", "invited"],
+    )?;
     let q = query.q.clone().unwrap_or_default();
     let needle = crate::text::fold(q.trim());
-    let role = query.role.clone().filter(|r| Role::parse(r).is_some());
-    let status = query.status.clone().unwrap_or_default();
+    let role = query.role.clone().filter(|r| Role::parse(r.trim()).is_some());
+    let status = query.status.as_deref().map_or("", str::trim).to_owned();
     let signed: HashSet<i64> = user_sign_in::Entity::find()
         .all(&state.db)
         .await?
@@ -146,7 +154,6 @@ pub async fn get_users(
         .then(|| rows.last().map(|r| href(Some(&r.user.email))))
         .flatten();
     let first = query.after.is_some().then(|| href(None));
-    let roles: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
     page.render(
         &state,
         "admin/users.html",
