@@ -6,7 +6,8 @@
 //! cell by cell, exactly the figures and hidden marks of the API answer for the same unit and
 //! period — a figure shown in an export that the API hides fails the test, and so does a
 //! hidden mark the API does not have. A unit outside the reader's scope is refused by every
-//! export as by the API.
+//! export as by the API. The dashboard's victim figures of the reader's own unit match the
+//! API's for the lattice period its months snap to.
 
 use crate::db_tests;
 use crate::helpers::TestApp;
@@ -345,6 +346,7 @@ async fn every_export_carries_the_api_s_protected_figures_for_every_reader(app: 
         .chain(communes.clone())
         .collect();
     let mut hidden = 0;
+    let mut dashboards = 0;
     // The leader's answers, unit by unit and period by period.
     let mut leader: BTreeMap<String, BTreeMap<usize, Value>> = BTreeMap::new();
     for (r, role) in ["leader", "planner", "partner", "commune"].into_iter().enumerate() {
@@ -419,7 +421,44 @@ async fn every_export_carries_the_api_s_protected_figures_for_every_reader(app: 
             }
             check_trend(&html, all, &format!("{role}, unit {unit}"));
         }
+        // The dashboard's victim figures: the reader's own unit, a quarter, a half, the year.
+        let own_unit = app
+            .scalar(&format!(
+                "SELECT a.org_unit_id AS n FROM users u JOIN agencies a ON a.id = u.agency_id \
+                 WHERE u.email = '{role}@kehoach.demo'"
+            ))
+            .await
+            .to_string();
+        let Some(all) = leader.get(&own_unit) else {
+            continue; // a unit above the world's district
+        };
+        for p in [1, 4, 6] {
+            let (from, to) = PERIODS[p];
+            let last = match to {
+                12 => chrono::NaiveDate::from_ymd_opt(YEAR, 12, 31).unwrap(),
+                _ => chrono::NaiveDate::from_ymd_opt(YEAR, to + 1, 1)
+                    .unwrap()
+                    .pred_opt()
+                    .unwrap(),
+            };
+            let path = format!("/dashboard?from={YEAR}-{from:02}-01&to={last}");
+            let (status, html) = reader.get_text(&path).await;
+            assert_eq!(status, StatusCode::OK, "{role}: {path}");
+            let s = &all[&p]["summary"];
+            for (figure, want) in [
+                ("victims-received", &s["received"]),
+                ("victims-carried", &s["carried_over"]),
+                ("hotline", &s["hotline"]["received"]),
+                ("loans", &s["loans_count"]),
+            ] {
+                let got = text_of(between(&html, &format!("data-figure=\"{figure}\">"), "</a>"))
+                    .replace('.', "");
+                assert_eq!(got, shown(want), "{role}: {path}: {figure}");
+            }
+            dashboards += 1;
+        }
     }
+    assert!(dashboards >= 6, "the leader's and the commune officer's dashboards");
     assert!(hidden > 0, "the world hides something: {world:?}");
     eprintln!(
         "{} entries, {hidden} hidden marks compared, {:.1} s",
