@@ -65,7 +65,10 @@ pub async fn get_users(
     )?;
     let q = query.q.clone().unwrap_or_default();
     let needle = crate::text::fold(q.trim());
-    let role = query.role.clone().filter(|r| Role::parse(r.trim()).is_some());
+    let role = query
+        .role
+        .clone()
+        .filter(|r| Role::parse(r.trim()).is_some());
     let status = query.status.as_deref().map_or("", str::trim).to_owned();
     let signed: HashSet<i64> = user_sign_in::Entity::find()
         .all(&state.db)

@@ -176,7 +176,9 @@ pub struct ReadyQuery {
 
 // A value the page cannot read names its field (`crate::web::query`); empty is no filter.
 fn show_text<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
-    crate::web::query::checked(de, |v| crate::web::query::check_one_of(v, "show", &["gaps"]))
+    crate::web::query::checked(de, |v| {
+        crate::web::query::check_one_of(v, "show", &["gaps"])
+    })
 }
 
 fn after_id<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {

@@ -225,11 +225,25 @@ mod tests {
             assert_eq!(check_id(Some(bad), "kind"), Err(QueryField::wrong("kind")));
         }
         assert_eq!(check_one_of(Some("a"), "s", &["a", "b"]), Ok(()));
-        assert_eq!(check_one_of(Some("c"), "s", &["a", "b"]).unwrap_err().field, "s");
+        assert_eq!(
+            check_one_of(Some("c"), "s", &["a", "b"]).unwrap_err().field,
+            "s"
+        );
         assert_eq!(check_flag(Some("1"), "em"), Ok(()));
         assert!(check_flag(Some("yes"), "em").is_err());
-        assert_eq!(parse_month("2024-07"), chrono::NaiveDate::from_ymd_opt(2024, 7, 1));
-        for bad in ["2024-13", "24-07", "2024", "2024-07-01", "x", "2024-0", "+2024-07"] {
+        assert_eq!(
+            parse_month("2024-07"),
+            chrono::NaiveDate::from_ymd_opt(2024, 7, 1)
+        );
+        for bad in [
+            "2024-13",
+            "24-07",
+            "2024",
+            "2024-07-01",
+            "x",
+            "2024-0",
+            "+2024-07",
+        ] {
             assert!(check_month(Some(bad), "month").is_err(), "{bad}");
         }
         assert!(check_date(Some("2024-02-30"), "week").is_err());

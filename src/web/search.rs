@@ -357,7 +357,10 @@ mod tests {
     fn a_list_query_names_the_filter_it_cannot_read() {
         let q = |s: &str| crate::web::query::parse::<ListQuery>(s).unwrap();
         let check = |s: &str| q(s).check(&["office"], &["active"]).map_err(|f| f.field);
-        assert_eq!(check("q=x&province=3&kind=office&status=active&after=9"), Ok(()));
+        assert_eq!(
+            check("q=x&province=3&kind=office&status=active&after=9"),
+            Ok(())
+        );
         assert_eq!(check("province=&kind=&status=&after="), Ok(()));
         assert_eq!(check("province=abc"), Err("province".into()));
         assert_eq!(check("kind=bank"), Err("kind".into()));

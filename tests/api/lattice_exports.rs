@@ -349,7 +349,10 @@ async fn every_export_carries_the_api_s_protected_figures_for_every_reader(app: 
     let mut dashboards = 0;
     // The leader's answers, unit by unit and period by period.
     let mut leader: BTreeMap<String, BTreeMap<usize, Value>> = BTreeMap::new();
-    for (r, role) in ["leader", "planner", "partner", "commune"].into_iter().enumerate() {
+    for (r, role) in ["leader", "planner", "partner", "commune"]
+        .into_iter()
+        .enumerate()
+    {
         let reader = app.another_browser();
         reader.login_as(role).await;
         for (u, unit) in units.iter().enumerate() {
@@ -395,11 +398,7 @@ async fn every_export_carries_the_api_s_protected_figures_for_every_reader(app: 
                 assert_eq!(xlsx.status(), StatusCode::OK, "{what}");
                 if with_xlsx {
                     let bytes = xlsx.bytes().await.unwrap().to_vec();
-                    compare(
-                        &format!("{what}: XLSX"),
-                        &xlsx_lines(bytes, &header),
-                        &want,
-                    );
+                    compare(&format!("{what}: XLSX"), &xlsx_lines(bytes, &header), &want);
                 }
                 answers.insert(p, a);
             }
@@ -417,7 +416,10 @@ async fn every_export_carries_the_api_s_protected_figures_for_every_reader(app: 
             }
             let all = &leader[unit];
             for (p, a) in &answers {
-                assert_eq!(a, &all[p], "{role}, unit {unit}, period {p}: as the leader's");
+                assert_eq!(
+                    a, &all[p],
+                    "{role}, unit {unit}, period {p}: as the leader's"
+                );
             }
             check_trend(&html, all, &format!("{role}, unit {unit}"));
         }
@@ -451,14 +453,21 @@ async fn every_export_carries_the_api_s_protected_figures_for_every_reader(app: 
                 ("hotline", &s["hotline"]["received"]),
                 ("loans", &s["loans_count"]),
             ] {
-                let got = text_of(between(&html, &format!("data-figure=\"{figure}\">"), "</a>"))
-                    .replace('.', "");
+                let got = text_of(between(
+                    &html,
+                    &format!("data-figure=\"{figure}\">"),
+                    "</a>",
+                ))
+                .replace('.', "");
                 assert_eq!(got, shown(want), "{role}: {path}: {figure}");
             }
             dashboards += 1;
         }
     }
-    assert!(dashboards >= 6, "the leader's and the commune officer's dashboards");
+    assert!(
+        dashboards >= 6,
+        "the leader's and the commune officer's dashboards"
+    );
     assert!(hidden > 0, "the world hides something: {world:?}");
     eprintln!(
         "{} entries, {hidden} hidden marks compared, {:.1} s",

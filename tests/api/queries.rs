@@ -93,7 +93,10 @@ async fn the_calendar_and_activity_filters_name_what_they_cannot_read(app: TestA
     .await;
     // The month asked for is the month shown.
     let (_, html) = app.get_text("/activities/calendar?month=2024-07").await;
-    assert!(html.contains("2024-06") && html.contains("2024-08"), "{html}");
+    assert!(
+        html.contains("2024-06") && html.contains("2024-08"),
+        "{html}"
+    );
     for path in [
         "/activities/export.csv?type=&em=",
         "/activities/export.xlsx?group=",
@@ -226,7 +229,10 @@ async fn the_task_board_and_audit_filters_name_their_fields(app: TestApp) {
         ],
     )
     .await;
-    for path in ["/tasks/export.csv?status=done", "/tasks/export.xlsx?agency="] {
+    for path in [
+        "/tasks/export.csv?status=done",
+        "/tasks/export.xlsx?agency=",
+    ] {
         assert_eq!(app.get(path).await.status(), StatusCode::OK, "{path}");
     }
     // The audit's own messages stay, under the field's name.
