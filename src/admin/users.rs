@@ -67,8 +67,10 @@ pub async fn get_users(
     let needle = crate::text::fold(q.trim());
     let role = query
         .role
-        .clone()
-        .filter(|r| Role::parse(r.trim()).is_some());
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| Role::parse(r).is_some())
+        .map(str::to_owned);
     let status = query.status.as_deref().map_or("", str::trim).to_owned();
     let signed: HashSet<i64> = user_sign_in::Entity::find()
         .all(&state.db)
