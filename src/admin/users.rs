@@ -248,14 +248,33 @@ async fn new_user_form(
     values: minijinja::Value,
     errors: FieldErrors,
 ) -> AppResult<Response> {
-    let agencies = crate::agencies::list(&state.db).await?;
+    let agency = crate::web::search::Picker::new(
+        agency_choices(state).await?,
+        &crate::web::search::held(&values, "agency_id"),
+    );
     let roles: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
     page.render_status(
         state,
         status,
         "admin/user_new.html",
-        context! { agencies => agencies, roles => roles, values => values, errors => errors },
+        context! { agency => agency, roles => roles, values => values, errors => errors },
     )
+}
+
+/// The agencies a new user can belong to: the active agencies of the units in force today (the
+/// administrator's scope is the whole country).
+async fn agency_choices(state: &AppState) -> AppResult<Vec<crate::web::search::Choice>> {
+    let today = state.clock.today();
+    let current: Vec<i64> = crate::entities::org_unit::Entity::find()
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .filter(|u| crate::org_units::repo::is_current(u, today))
+        .map(|u| u.id)
+        .collect();
+    Ok(crate::agencies::choices(
+        crate::agencies::list_in(&state.db, Some(&current)).await?,
+    ))
 }
 
 pub async fn get_new_user(State(state): State<AppState>, page: Page) -> AppResult<Response> {
@@ -280,10 +299,13 @@ pub async fn post_user(
     if role.is_none() {
         errors.add("role", "admin.users.error.role");
     }
-    let agency_id = form.get("agency_id").parse::<i64>().ok();
-    if agency_id.is_none() {
-        errors.add("agency_id", "account.error.agency_unknown");
-    }
+    let agency_id = crate::web::search::resolve_field(
+        &agency_choices(&state).await?,
+        form.get("agency_id"),
+        "agency_id",
+        false,
+        &mut errors,
+    );
     let locale = Locale::parse(form.get("locale")).unwrap_or_default();
     let typed = form.get("password").to_owned();
     let generated = typed.is_empty();
