@@ -377,13 +377,20 @@ async fn item_agencies(
 }
 
 /// The agencies an item's pickers offer: the active ones, and the item's own lead even if it
-/// has been deactivated since.
+/// has been deactivated since; labelled as `/agencies/search.json` labels them, so that a
+/// suggestion chosen there is read back here.
 fn lead_choices(agencies: &[crate::agencies::AgencyRow], item: Option<&plan_item::Model>) -> Vec<Choice> {
     let kept = item.and_then(|i| i.lead_agency_id);
     agencies
         .iter()
         .filter(|a| a.agency.active || Some(a.agency.id) == kept)
-        .map(|a| Choice::new(a.agency.id, format!("{} — {}", a.agency.short_name, a.unit_name), &a.agency.code))
+        .map(|a| {
+            Choice::new(
+                a.agency.id,
+                format!("{} — {}", a.agency.name, a.unit_name),
+                &a.agency.code,
+            )
+        })
         .collect()
 }
 
