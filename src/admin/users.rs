@@ -10,6 +10,7 @@ use crate::state::AppState;
 use crate::web::forms::{FieldErrors, FormValues, RawForm};
 use crate::web::i18n::Locale;
 use crate::web::query::Query;
+use crate::web::search::Unresolved;
 use crate::web::{Page, flash};
 use axum::Form;
 use axum::extract::{Path, State};
@@ -299,13 +300,21 @@ pub async fn post_user(
     if role.is_none() {
         errors.add("role", "admin.users.error.role");
     }
-    let agency_id = crate::web::search::resolve_field(
+    let agency_id = match crate::web::search::resolve(
         &agency_choices(&state).await?,
         form.get("agency_id"),
-        "agency_id",
-        false,
-        &mut errors,
-    );
+    ) {
+        Ok(id) => Some(id),
+        // Nothing chosen, or an id not offered (inactive, closed or unknown): the agency message.
+        Err(Unresolved::Empty | Unresolved::NotOffered) => {
+            errors.add("agency_id", "account.error.agency_unknown");
+            None
+        }
+        Err(why) => {
+            errors.add("agency_id", why.key());
+            None
+        }
+    };
     let locale = Locale::parse(form.get("locale")).unwrap_or_default();
     let typed = form.get("password").to_owned();
     let generated = typed.is_empty();

@@ -260,7 +260,7 @@ async fn a_new_users_agency_is_typed_and_an_inactive_or_ambiguous_one_refused(ap
     // An inactive agency, by id or by name, takes no new people.
     let inactive = id_of(&app, "agencies", "TH-THU070").await;
     set(&mut f, "agency_id", &inactive);
-    refused(&app, "/admin/users", &f, "agency_id", CHOOSE).await;
+    refused(&app, "/admin/users", &f, "agency_id", "Vui lòng chọn cơ quan, đơn vị.").await;
     set(&mut f, "agency_id", "co quan thu nghiem 070");
     refused(&app, "/admin/users", &f, "agency_id", NONE).await;
     assert_eq!(app.count("users").await, before, "nothing written");
