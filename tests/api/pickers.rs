@@ -13,6 +13,7 @@ db_tests!(
     a_new_users_agency_is_typed_and_an_inactive_or_ambiguous_one_refused,
     a_task_is_reassigned_to_a_typed_agency_and_never_outside_the_scope,
     the_statistics_unit_is_typed_and_never_reaches_outside_the_scope,
+    a_calendar_feed_of_a_typed_unit_stays_within_the_scope,
 );
 
 /// Adds `n` communes to Tây Hòa ("Xã Thử Nghiệm 001"…, `PY-TH-THU001`…) and `n` agencies of
@@ -403,4 +404,33 @@ async fn the_statistics_unit_is_typed_and_never_reaches_outside_the_scope(app: T
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {html}");
         assert!(!html.contains("Xã Thử Nghiệm 012 —"), "{path}");
     }
+}
+
+async fn a_calendar_feed_of_a_typed_unit_stays_within_the_scope(app: TestApp) {
+    widen(&app, 70).await;
+    app.login_as("planner").await;
+    let (status, html) = app.get_text("/account/calendar").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("name=\"org_unit_id\" type=\"search\""), "{html}");
+    let before = app.count("ics_tokens").await;
+    let mut f: Vec<(&'static str, String)> =
+        vec![("kind", "unit".into()), ("org_unit_id", "thu nghiem 04".into())];
+    refused(&app, "/account/calendar", &f, "org_unit_id", SEVERAL).await;
+    set(&mut f, "org_unit_id", "xa ngoai vung");
+    refused(&app, "/account/calendar", &f, "org_unit_id", NONE).await;
+    let outside = id_of(&app, "org_units", "PY-NB-NGOAI").await;
+    set(&mut f, "org_unit_id", &outside);
+    refused(&app, "/account/calendar", &f, "org_unit_id", CHOOSE).await;
+    assert_eq!(app.count("ics_tokens").await, before, "nothing written");
+    set(&mut f, "org_unit_id", "xa thu nghiem 012");
+    let r = post(&app, "/account/calendar", &f).await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM ics_tokens t JOIN org_units u ON u.id = t.org_unit_id \
+             WHERE u.code = 'PY-TH-THU012' AND t.kind = 'unit'"
+        )
+        .await,
+        1
+    );
 }
