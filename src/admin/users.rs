@@ -300,21 +300,19 @@ pub async fn post_user(
     if role.is_none() {
         errors.add("role", "admin.users.error.role");
     }
-    let agency_id = match crate::web::search::resolve(
-        &agency_choices(&state).await?,
-        form.get("agency_id"),
-    ) {
-        Ok(id) => Some(id),
-        // Nothing chosen, or an id not offered (inactive, closed or unknown): the agency message.
-        Err(Unresolved::Empty | Unresolved::NotOffered) => {
-            errors.add("agency_id", "account.error.agency_unknown");
-            None
-        }
-        Err(why) => {
-            errors.add("agency_id", why.key());
-            None
-        }
-    };
+    let agency_id =
+        match crate::web::search::resolve(&agency_choices(&state).await?, form.get("agency_id")) {
+            Ok(id) => Some(id),
+            // Nothing chosen, or an id not offered (inactive, closed or unknown): the agency message.
+            Err(Unresolved::Empty | Unresolved::NotOffered) => {
+                errors.add("agency_id", "account.error.agency_unknown");
+                None
+            }
+            Err(why) => {
+                errors.add("agency_id", why.key());
+                None
+            }
+        };
     let locale = Locale::parse(form.get("locale")).unwrap_or_default();
     let typed = form.get("password").to_owned();
     let generated = typed.is_empty();

@@ -67,11 +67,13 @@ async fn header_choices(
     existing: Option<&plan::Model>,
 ) -> AppResult<(Vec<Choice>, Vec<Choice>)> {
     let scope = user.scope(state).await?;
-    let units =
-        crate::org_units::listing::unit_choices(&state.db, Some(&scope), state.clock.today(), |r| {
-            r.current
-        })
-        .await?;
+    let units = crate::org_units::listing::unit_choices(
+        &state.db,
+        Some(&scope),
+        state.clock.today(),
+        |r| r.current,
+    )
+    .await?;
     let mut agencies = crate::agencies::choices(crate::agencies::for_user(state, user).await?);
     if let Some(id) = existing.and_then(|p| p.drafting_agency_id)
         && !agencies.iter().any(|c| c.id == id)
@@ -103,7 +105,10 @@ async fn resolve_header(
             false,
             errors,
         );
-        resolved = resolved.with("org_unit_id", &unit.map(|u| u.to_string()).unwrap_or_default());
+        resolved = resolved.with(
+            "org_unit_id",
+            &unit.map(|u| u.to_string()).unwrap_or_default(),
+        );
     }
     let agency = search::resolve_field(
         &agencies,
@@ -379,7 +384,10 @@ async fn item_agencies(
 /// The agencies an item's pickers offer: the active ones, and the item's own lead even if it
 /// has been deactivated since; labelled as `/agencies/search.json` labels them, so that a
 /// suggestion chosen there is read back here.
-fn lead_choices(agencies: &[crate::agencies::AgencyRow], item: Option<&plan_item::Model>) -> Vec<Choice> {
+fn lead_choices(
+    agencies: &[crate::agencies::AgencyRow],
+    item: Option<&plan_item::Model>,
+) -> Vec<Choice> {
     let kept = item.and_then(|i| i.lead_agency_id);
     agencies
         .iter()
@@ -415,9 +423,13 @@ async fn resolve_item(
         "lead_agency_id",
         &lead.map(|a| a.to_string()).unwrap_or_default(),
     );
-    if let Some(added) =
-        search::resolve_field(&choices, form.get("support_add"), "support_add", true, errors)
-    {
+    if let Some(added) = search::resolve_field(
+        &choices,
+        form.get("support_add"),
+        "support_add",
+        true,
+        errors,
+    ) {
         resolved.0.push(("support".to_owned(), added.to_string()));
     }
     Ok(resolved)

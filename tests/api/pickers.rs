@@ -22,7 +22,9 @@ db_tests!(
 /// scope ("Xã Ngoài Vùng", agency `NB-NGOAI-UBND`).
 async fn widen(app: &TestApp, n: usize) {
     use kehoach::entities::{agency, org_unit};
-    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, NotSet, QueryFilter, Set};
+    use sea_orm::{
+        ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, NotSet, QueryFilter, Set,
+    };
     let unit = |code: &'static str| async move {
         org_unit::Entity::find()
             .filter(org_unit::Column::Code.eq(code))
@@ -92,9 +94,11 @@ async fn widen(app: &TestApp, n: usize) {
 }
 
 async fn id_of(app: &TestApp, table: &str, code: &str) -> String {
-    app.scalar(&format!("SELECT id AS n FROM {table} WHERE code = '{code}'"))
-        .await
-        .to_string()
+    app.scalar(&format!(
+        "SELECT id AS n FROM {table} WHERE code = '{code}'"
+    ))
+    .await
+    .to_string()
 }
 
 fn set(fields: &mut Vec<(&'static str, String)>, name: &'static str, value: &str) {
@@ -118,7 +122,11 @@ async fn refused(
     message: &str,
 ) -> String {
     let r = post(app, path, fields).await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path} {fields:?}");
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{path} {fields:?}"
+    );
     let html = r.text().await.unwrap();
     assert!(html.contains(&format!("id=\"e-{field}\"")), "{html}");
     assert!(html.contains(message), "{message}: {html}");
@@ -135,15 +143,24 @@ async fn the_plan_form_takes_typed_words_within_the_scope_and_refuses_the_rest(a
     // Past sixty units and agencies: search boxes, not a select of every one.
     let (status, html) = app.get_text("/plans/new").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("name=\"org_unit_id\" type=\"search\""), "{html}");
-    assert!(html.contains("name=\"drafting_agency_id\" type=\"search\""), "{html}");
+    assert!(
+        html.contains("name=\"org_unit_id\" type=\"search\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("name=\"drafting_agency_id\" type=\"search\""),
+        "{html}"
+    );
     assert!(!html.contains("Xã Thử Nghiệm 042"));
     assert!(!html.contains("Cơ quan Thử Nghiệm 042"));
     // The planner's own unit is what the box holds to begin with.
     assert!(html.contains("value=\"Huyện Tây Hòa"), "{html}");
     let before = app.count("plans").await;
     let mut f: Vec<(&'static str, String)> = vec![
-        ("title", "Kế hoạch phòng, chống mua bán người năm 2025".into()),
+        (
+            "title",
+            "Kế hoạch phòng, chống mua bán người năm 2025".into(),
+        ),
         ("org_unit_id", "thu nghiem 04".into()),
         ("drafting_agency_id", String::new()),
         ("period_start", "2025-01-01".into()),
@@ -176,7 +193,12 @@ async fn the_plan_form_takes_typed_words_within_the_scope_and_refuses_the_rest(a
     // Words without accents naming one unit and one agency: the plan is made there.
     set(&mut f, "drafting_agency_id", "co quan thu nghiem 007");
     let r = post(&app, "/plans", &f).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
     assert_eq!(
         app.scalar(
             "SELECT COUNT(*) FROM plans p JOIN org_units u ON u.id = p.org_unit_id \
@@ -195,7 +217,14 @@ async fn the_plan_form_takes_typed_words_within_the_scope_and_refuses_the_rest(a
         "{html}"
     );
     set(&mut f, "drafting_agency_id", &outside);
-    refused(&app, &format!("/plans/{plan}"), &f, "drafting_agency_id", CHOOSE).await;
+    refused(
+        &app,
+        &format!("/plans/{plan}"),
+        &f,
+        "drafting_agency_id",
+        CHOOSE,
+    )
+    .await;
     assert_eq!(
         app.scalar(&format!(
             "SELECT COUNT(*) FROM plans p JOIN agencies a ON a.id = p.drafting_agency_id \
@@ -206,20 +235,38 @@ async fn the_plan_form_takes_typed_words_within_the_scope_and_refuses_the_rest(a
     );
     // An item's lead is typed too, and a cooperating agency is added through its box.
     let (_, html) = app.get_text(&format!("/plans/{plan}/items/new")).await;
-    assert!(html.contains("name=\"lead_agency_id\" type=\"search\""), "{html}");
-    assert!(html.contains("name=\"support_add\" type=\"search\""), "{html}");
+    assert!(
+        html.contains("name=\"lead_agency_id\" type=\"search\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("name=\"support_add\" type=\"search\""),
+        "{html}"
+    );
     let items = app.count("plan_items").await;
     let mut item: Vec<(&'static str, String)> = vec![
         ("label", "1".into()),
         ("heading", "Công tác truyền thông".into()),
         ("lead_agency_id", "ubnd xa ngoai vung".into()),
     ];
-    refused(&app, &format!("/plans/{plan}/items"), &item, "lead_agency_id", NONE).await;
+    refused(
+        &app,
+        &format!("/plans/{plan}/items"),
+        &item,
+        "lead_agency_id",
+        NONE,
+    )
+    .await;
     assert_eq!(app.count("plan_items").await, items);
     set(&mut item, "lead_agency_id", "co quan thu nghiem 021");
     set(&mut item, "support_add", "TH-THU022");
     let r = post(&app, &format!("/plans/{plan}/items"), &item).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
     assert_eq!(
         app.scalar(&format!(
             "SELECT COUNT(*) FROM plan_items i JOIN agencies a ON a.id = i.lead_agency_id \
@@ -242,7 +289,10 @@ async fn a_new_users_agency_is_typed_and_an_inactive_or_ambiguous_one_refused(ap
     app.login_as("admin").await;
     let (status, html) = app.get_text("/admin/users/new").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("name=\"agency_id\" type=\"search\""), "{html}");
+    assert!(
+        html.contains("name=\"agency_id\" type=\"search\""),
+        "{html}"
+    );
     assert!(!html.contains("Cơ quan Thử Nghiệm 042"));
     let before = app.count("users").await;
     let mut f: Vec<(&'static str, String)> = vec![
@@ -261,7 +311,14 @@ async fn a_new_users_agency_is_typed_and_an_inactive_or_ambiguous_one_refused(ap
     // An inactive agency, by id or by name, takes no new people.
     let inactive = id_of(&app, "agencies", "TH-THU070").await;
     set(&mut f, "agency_id", &inactive);
-    refused(&app, "/admin/users", &f, "agency_id", "Vui lòng chọn cơ quan, đơn vị.").await;
+    refused(
+        &app,
+        "/admin/users",
+        &f,
+        "agency_id",
+        "Vui lòng chọn cơ quan, đơn vị.",
+    )
+    .await;
     set(&mut f, "agency_id", "co quan thu nghiem 070");
     refused(&app, "/admin/users", &f, "agency_id", NONE).await;
     assert_eq!(app.count("users").await, before, "nothing written");
@@ -292,11 +349,16 @@ async fn a_task_is_reassigned_to_a_typed_agency_and_never_outside_the_scope(app:
     .await;
     let (status, html) = app.get_text(&format!("/tasks/{task}")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("name=\"partner_agency_id\" type=\"search\""), "{html}");
+    assert!(
+        html.contains("name=\"partner_agency_id\" type=\"search\""),
+        "{html}"
+    );
     assert!(!html.contains("Cơ quan Thử Nghiệm 042"));
     let partner = id_of(&app, "agencies", "TH-HOAPHONG-UBND").await;
     let version = app
-        .scalar(&format!("SELECT version AS n FROM coordination_tasks WHERE id = {task}"))
+        .scalar(&format!(
+            "SELECT version AS n FROM coordination_tasks WHERE id = {task}"
+        ))
         .await
         .to_string();
     let mut f: Vec<(&'static str, String)> = vec![
@@ -320,7 +382,12 @@ async fn a_task_is_reassigned_to_a_typed_agency_and_never_outside_the_scope(app:
     assert_eq!(app.scalar(&unchanged).await, 1, "nothing written");
     set(&mut f, "partner_agency_id", "co quan thu nghiem 005");
     let r = post(&app, &path, &f).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
     assert_eq!(
         app.scalar(&format!(
             "SELECT COUNT(*) FROM coordination_tasks t JOIN agencies a ON a.id = t.partner_agency_id \
@@ -340,7 +407,10 @@ async fn the_statistics_unit_is_typed_and_never_reaches_outside_the_scope(app: T
     for path in ["/stats/entry?month=2024-05", "/stats?month=2024-05"] {
         let (status, html) = app.get_text(path).await;
         assert_eq!(status, StatusCode::OK, "{path}: {html}");
-        assert!(html.contains("name=\"unit\" type=\"search\""), "{path}: {html}");
+        assert!(
+            html.contains("name=\"unit\" type=\"search\""),
+            "{path}: {html}"
+        );
         assert!(!html.contains("<option value=\"PY-TH-THU042\""), "{path}");
     }
     let (_, html) = app.get_text("/stats/entry?month=2024-05").await;
@@ -359,7 +429,10 @@ async fn the_statistics_unit_is_typed_and_never_reaches_outside_the_scope(app: T
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path} {words}");
             assert!(html.contains("id=\"e-unit\""), "{path}: {html}");
             assert!(html.contains(message), "{path} {words}: {html}");
-            assert!(html.contains("name=\"unit\" type=\"search\""), "{path}: {html}");
+            assert!(
+                html.contains("name=\"unit\" type=\"search\""),
+                "{path}: {html}"
+            );
         }
     }
     assert_eq!(app.scalar(reads).await, before, "no figures read");
@@ -375,15 +448,27 @@ async fn the_statistics_unit_is_typed_and_never_reaches_outside_the_scope(app: T
         .get_text("/stats/entry?unit=xa+thu+nghiem+012&month=2024-05")
         .await;
     assert_eq!(status, StatusCode::OK, "{html}");
-    assert!(html.contains(&format!("name=\"unit\" value=\"{unit}\"")), "{html}");
+    assert!(
+        html.contains(&format!("name=\"unit\" value=\"{unit}\"")),
+        "{html}"
+    );
     assert!(html.contains("Xã Thử Nghiệm 012"));
     let r = app
         .post_form(
             "/stats/entry",
-            &[("unit", unit.as_str()), ("month", "2024-05"), ("no_case", "1")],
+            &[
+                ("unit", unit.as_str()),
+                ("month", "2024-05"),
+                ("no_case", "1"),
+            ],
         )
         .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
     assert_eq!(
         app.scalar(&format!(
             "SELECT COUNT(*) FROM support_stat_months WHERE org_unit_id = {unit}"
@@ -391,7 +476,9 @@ async fn the_statistics_unit_is_typed_and_never_reaches_outside_the_scope(app: T
         .await,
         1
     );
-    let (status, html) = app.get_text("/stats?unit=thu+nghiem+012&month=2024-05").await;
+    let (status, html) = app
+        .get_text("/stats?unit=thu+nghiem+012&month=2024-05")
+        .await;
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("Xã Thử Nghiệm 012"));
     // A commune officer's own scope is one commune: another's name is not found.
@@ -411,10 +498,15 @@ async fn a_calendar_feed_of_a_typed_unit_stays_within_the_scope(app: TestApp) {
     app.login_as("planner").await;
     let (status, html) = app.get_text("/account/calendar").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("name=\"org_unit_id\" type=\"search\""), "{html}");
+    assert!(
+        html.contains("name=\"org_unit_id\" type=\"search\""),
+        "{html}"
+    );
     let before = app.count("ics_tokens").await;
-    let mut f: Vec<(&'static str, String)> =
-        vec![("kind", "unit".into()), ("org_unit_id", "thu nghiem 04".into())];
+    let mut f: Vec<(&'static str, String)> = vec![
+        ("kind", "unit".into()),
+        ("org_unit_id", "thu nghiem 04".into()),
+    ];
     refused(&app, "/account/calendar", &f, "org_unit_id", SEVERAL).await;
     set(&mut f, "org_unit_id", "xa ngoai vung");
     refused(&app, "/account/calendar", &f, "org_unit_id", NONE).await;
@@ -424,7 +516,12 @@ async fn a_calendar_feed_of_a_typed_unit_stays_within_the_scope(app: TestApp) {
     assert_eq!(app.count("ics_tokens").await, before, "nothing written");
     set(&mut f, "org_unit_id", "xa thu nghiem 012");
     let r = post(&app, "/account/calendar", &f).await;
-    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
     assert_eq!(
         app.scalar(
             "SELECT COUNT(*) FROM ics_tokens t JOIN org_units u ON u.id = t.org_unit_id \

@@ -7,9 +7,9 @@ use crate::audit;
 use crate::auth::{CurrentUser, tokens};
 use crate::entities::{ics_token, org_unit};
 use crate::error::{AppError, AppResult};
-use crate::web::search::{self, Choice, Picker};
 use crate::state::AppState;
 use crate::web::forms::{FieldErrors, FormValues, RawForm};
+use crate::web::search::{self, Choice, Picker};
 use crate::web::{Page, flash};
 use axum::Form;
 use axum::extract::{Path, State};
@@ -54,9 +54,12 @@ fn feed_url(state: &AppState, secret: &str) -> String {
 async fn unit_choices(state: &AppState, user: &CurrentUser) -> AppResult<Vec<Choice>> {
     let scope = user.scope(state).await?;
     Ok(
-        crate::org_units::listing::unit_choices(&state.db, Some(&scope), state.clock.today(), |r| {
-            r.current
-        })
+        crate::org_units::listing::unit_choices(
+            &state.db,
+            Some(&scope),
+            state.clock.today(),
+            |r| r.current,
+        )
         .await?,
     )
 }
@@ -158,10 +161,14 @@ async fn parse(
         KIND_USER => Ok(Some((KIND_USER, None))),
         KIND_UNIT => {
             let units = unit_choices(state, user).await?;
-            Ok(
-                search::resolve_field(&units, form.get("org_unit_id"), "org_unit_id", false, errors)
-                    .map(|id| (KIND_UNIT, Some(id))),
+            Ok(search::resolve_field(
+                &units,
+                form.get("org_unit_id"),
+                "org_unit_id",
+                false,
+                errors,
             )
+            .map(|id| (KIND_UNIT, Some(id))))
         }
         _ => {
             errors.add("kind", "form.choose");
