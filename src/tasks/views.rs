@@ -515,6 +515,17 @@ async fn task_agencies(
     ))
 }
 
+/// The agencies a task can be handed to: the active agencies of the user's scope and the
+/// units above it that are in force today (`check_reach` holds the same line).
+async fn reassign_choices(
+    state: &AppState,
+    user: &CurrentUser,
+) -> AppResult<Vec<crate::web::search::Choice>> {
+    Ok(crate::agencies::choices(
+        crate::agencies::for_user(state, user).await?,
+    ))
+}
+
 /// An agency picker's value: the id it names among `choices`, or 0 and the message at its field.
 fn agency_field(
     form: &RawForm,
@@ -692,6 +703,7 @@ async fn render_task(
     task_id: i64,
     status: StatusCode,
     errors: FieldErrors,
+    typed_partner: &str,
 ) -> AppResult<Response> {
     let (acc, _) = access::readable(state, user, task_id).await?;
     let t = acc.task.clone();
@@ -804,7 +816,8 @@ async fn render_task(
             }).collect::<Vec<_>>(),
             outcomes => outcome_rows, linked => linked, recent => recent, support_types => support_types,
             item => item.as_ref().map(crate::activities::repo::item_title), lead_unit => lead_unit_name,
-            partners => crate::agencies::for_user(state, user).await?, errors => errors, today => today,
+            partner => crate::web::search::Picker::new(reassign_choices(state, user).await?, typed_partner),
+            errors => errors, today => today,
         },
     )
 }
@@ -822,6 +835,7 @@ pub async fn get_task(
         task_id,
         StatusCode::OK,
         FieldErrors::default(),
+        "",
     )
     .await
 }
@@ -870,7 +884,14 @@ pub async fn post_task_action(
             }
         }
         "reassign" => Change::Reassign {
-            partner_agency_id: id_field(&form, "partner_agency_id", &mut errors),
+            partner_agency_id: crate::web::search::resolve_field(
+                &reassign_choices(&state, &user).await?,
+                form.get("partner_agency_id"),
+                "partner_agency_id",
+                false,
+                &mut errors,
+            )
+            .unwrap_or(0),
             ack_due_date: parse_date(form.get("ack_due_date")).unwrap_or_else(|| {
                 errors.add("ack_due_date", "form.date");
                 state.clock.today()
@@ -923,6 +944,7 @@ pub async fn post_task_action(
             task_id,
             StatusCode::UNPROCESSABLE_ENTITY,
             errors,
+            form.get("partner_agency_id"),
         )
         .await;
     }
@@ -940,6 +962,7 @@ pub async fn post_task_action(
                 task_id,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 errors,
+                form.get("partner_agency_id"),
             )
             .await
         }

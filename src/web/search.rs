@@ -319,6 +319,35 @@ pub fn resolve(choices: &[Choice], raw: &str) -> Result<i64, Unresolved> {
     }
 }
 
+/// What a form's values hold for a picker's field (an id, or the words typed), as text.
+pub fn held(values: &minijinja::Value, name: &str) -> String {
+    values
+        .get_attr(name)
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_none())
+        .map(|v| v.to_string())
+        .unwrap_or_default()
+}
+
+/// The id a picker's field names among `choices`, with the message at the field when it names
+/// none. An empty field is `None` without a message when the field is optional.
+pub fn resolve_field(
+    choices: &[Choice],
+    raw: &str,
+    field: &str,
+    optional: bool,
+    errors: &mut crate::web::forms::FieldErrors,
+) -> Option<i64> {
+    match resolve(choices, raw) {
+        Ok(id) => Some(id),
+        Err(Unresolved::Empty) if optional => None,
+        Err(why) => {
+            errors.add(field, why.key());
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

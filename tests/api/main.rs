@@ -28,6 +28,7 @@ mod offline;
 mod org_units;
 mod outage;
 mod password_reset;
+mod pickers;
 mod plans;
 mod privacy;
 mod queries;
