@@ -58,8 +58,8 @@ fn world() -> impl Strategy<Value = Vec<Entry>> {
 const PERIODS: [(u32, u32); 7] = [(1, 3), (4, 6), (7, 9), (10, 12), (1, 6), (7, 12), (1, 12)];
 const YEAR: i32 = 2023;
 const TOTAL: &str = "Tổng";
-/// What an export writes for a loan amount it does not give (`stats.hidden`).
-const HIDDEN_AMOUNT: &str = "(ẩn)";
+/// What an export writes for a loan amount it does not give: the one mark of a hidden cell.
+const HIDDEN_AMOUNT: &str = "x";
 
 /// A figure as the API writes it: a number, or `x` when hidden.
 fn shown(v: &Value) -> String {
@@ -77,7 +77,7 @@ fn expected_lines(a: &Value) -> Vec<[String; 4]> {
     let amount = match (&s["loans_amount"], &s["loans_amount_band"]) {
         (Value::Number(n), _) => n.to_string(),
         (_, Value::Array(b)) => format!("{}–{}", b[0], b[1]),
-        // Neither an amount nor a band: the export says it is hidden, in words.
+        // Neither an amount nor a band: the mark of every hidden cell.
         _ => HIDDEN_AMOUNT.to_owned(),
     };
     let mut out: Vec<[String; 4]> = [
