@@ -19,6 +19,9 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, Tran
 use serde_json::json;
 use std::collections::HashMap;
 
+/// The statuses the agency list filters by.
+pub const STATUSES: &[&str] = &["active", "inactive"];
+
 pub const KINDS: &[&str] = &[
     "people_committee",
     "office",
@@ -152,6 +155,7 @@ pub async fn get_agencies(
     page: Page,
     Query(query): Query<ListQuery>,
 ) -> AppResult<Response> {
+    query.check(KINDS, STATUSES)?;
     show(
         &state,
         &page,

@@ -22,6 +22,9 @@ use minijinja::context;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
 use serde_json::json;
 
+/// The statuses the unit lists filter by.
+pub const STATUSES: &[&str] = &["current", "closed"];
+
 pub const KINDS: &[&str] = &[
     "province",
     "district",
@@ -73,6 +76,7 @@ pub async fn get_admin_org_units(
     page: Page,
     Query(query): Query<ListQuery>,
 ) -> AppResult<Response> {
+    query.check(KINDS, STATUSES)?;
     show_index(
         &state,
         &page,
@@ -318,6 +322,7 @@ pub async fn get_merge(
     page: Page,
     Query(query): Query<ListQuery>,
 ) -> AppResult<Response> {
+    query.check(KINDS, STATUSES)?;
     show_merge(
         &state,
         &page,

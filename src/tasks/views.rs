@@ -128,27 +128,58 @@ pub async fn visible(state: &AppState, user: &CurrentUser, scope: &Scope) -> App
 
 #[derive(Deserialize, Default, Serialize, Clone)]
 pub struct TaskFilter {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "kind_id")]
     kind: Option<String>,
     #[serde(default)]
     agency: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "item_id")]
     item: Option<String>,
     #[serde(default, deserialize_with = "crate::web::query::from_date")]
     from: Option<String>,
     #[serde(default, deserialize_with = "crate::web::query::to_date")]
     to: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "status_text")]
     status: Option<String>,
     /// Words of the title (accents ignored); the board only, not the exports.
     #[serde(default)]
     q: Option<String>,
     /// The board's keyset cursor: the due date and id of the last task shown ("2025-06-30_42").
-    #[serde(default)]
+    #[serde(default, deserialize_with = "cursor_text")]
     after: Option<String>,
 }
 
+// A filter that cannot be read names its field (`crate::web::query`); an empty one is no filter.
+// The agency is a picker: words naming no agency of the scope are a 422 at the field.
+fn kind_id<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    crate::web::query::checked(de, |v| crate::web::query::check_id(v, "kind"))
+}
+
+fn item_id<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    crate::web::query::checked(de, |v| crate::web::query::check_id(v, "item"))
+}
+
+fn status_text<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    crate::web::query::checked(de, |v| {
+        crate::web::query::check_one_of(v, "status", &service::STATUSES)
+    })
+}
+
+fn cursor_text<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    crate::web::query::checked(de, |v| match crate::web::query::given(v) {
+        Some(c) if crate::activities::repo::parse_cursor(c).is_none() => {
+            Err(crate::web::query::QueryField::wrong("after"))
+        }
+        _ => Ok(()),
+    })
+}
+
 impl TaskFilter {
+    /// The exports take the agency by id only (the board resolves typed words through its
+    /// picker): anything else is refused, naming the field.
+    pub fn check_agency_id(&self) -> Result<(), crate::web::query::QueryField> {
+        crate::web::query::check_id(self.agency.as_deref(), "agency")
+    }
+
     pub fn condition(&self) -> Condition {
         let id = |v: &Option<String>| v.as_deref().and_then(|s| s.parse::<i64>().ok());
         let mut c = Condition::all();
@@ -174,6 +205,7 @@ impl TaskFilter {
         if let Some(s) = self
             .status
             .as_deref()
+            .map(str::trim)
             .filter(|s| service::STATUSES.contains(s))
         {
             c = c.add(coordination_task::Column::Status.eq(s));
@@ -360,14 +392,21 @@ pub async fn get_tasks(
         )
     });
     let rows = rows_of(&state, &user, tasks).await?;
+    // An agency the picker cannot resolve lists nothing and says why at the field: a 422.
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
     let columns: Vec<(&str, Vec<&TaskRow>)> = service::STATUSES
         .iter()
         .map(|s| (*s, rows.iter().filter(|r| r.task.status == *s).collect()))
         .collect();
     let kinds = crate::codes::list(&state.db, "task_kind").await?;
     let agencies = crate::web::search::Picker::new(agency_choices, &raw_agency);
-    page.render(
+    page.render_status(
         &state,
+        status,
         "tasks/board.html",
         context! {
             columns => columns, escalated => escalated, filter => filter, kinds => kinds, agencies => agencies,
@@ -528,6 +567,17 @@ async fn task_agencies(
     Ok((
         crate::agencies::choices(leads),
         crate::agencies::choices(all),
+    ))
+}
+
+/// The agencies a task can be handed to: the active agencies of the user's scope and the
+/// units above it that are in force today (`check_reach` holds the same line).
+async fn reassign_choices(
+    state: &AppState,
+    user: &CurrentUser,
+) -> AppResult<Vec<crate::web::search::Choice>> {
+    Ok(crate::agencies::choices(
+        crate::agencies::for_user(state, user).await?,
     ))
 }
 
@@ -708,6 +758,7 @@ async fn render_task(
     task_id: i64,
     status: StatusCode,
     errors: FieldErrors,
+    typed_partner: &str,
 ) -> AppResult<Response> {
     let (acc, _) = access::readable(state, user, task_id).await?;
     let t = acc.task.clone();
@@ -820,7 +871,8 @@ async fn render_task(
             }).collect::<Vec<_>>(),
             outcomes => outcome_rows, linked => linked, recent => recent, support_types => support_types,
             item => item.as_ref().map(crate::activities::repo::item_title), lead_unit => lead_unit_name,
-            partners => crate::agencies::for_user(state, user).await?, errors => errors, today => today,
+            partner => crate::web::search::Picker::new(reassign_choices(state, user).await?, typed_partner),
+            errors => errors, today => today,
         },
     )
 }
@@ -838,6 +890,7 @@ pub async fn get_task(
         task_id,
         StatusCode::OK,
         FieldErrors::default(),
+        "",
     )
     .await
 }
@@ -886,7 +939,14 @@ pub async fn post_task_action(
             }
         }
         "reassign" => Change::Reassign {
-            partner_agency_id: id_field(&form, "partner_agency_id", &mut errors),
+            partner_agency_id: crate::web::search::resolve_field(
+                &reassign_choices(&state, &user).await?,
+                form.get("partner_agency_id"),
+                "partner_agency_id",
+                false,
+                &mut errors,
+            )
+            .unwrap_or(0),
             ack_due_date: parse_date(form.get("ack_due_date")).unwrap_or_else(|| {
                 errors.add("ack_due_date", "form.date");
                 state.clock.today()
@@ -939,6 +999,7 @@ pub async fn post_task_action(
             task_id,
             StatusCode::UNPROCESSABLE_ENTITY,
             errors,
+            form.get("partner_agency_id"),
         )
         .await;
     }
@@ -956,6 +1017,7 @@ pub async fn post_task_action(
                 task_id,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 errors,
+                form.get("partner_agency_id"),
             )
             .await
         }

@@ -34,6 +34,20 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
+    /// Refuses a filter the list cannot read, naming it: a province or cursor that is not an
+    /// id, a kind or status the list does not offer. Empty values are no filter.
+    pub fn check(
+        &self,
+        kinds: &[&str],
+        statuses: &[&str],
+    ) -> Result<(), crate::web::query::QueryField> {
+        use crate::web::query::{check_id, check_one_of};
+        check_id(self.province.as_deref(), "province")?;
+        check_one_of(self.kind.as_deref(), "kind", kinds)?;
+        check_one_of(self.status.as_deref(), "status", statuses)?;
+        check_id(self.after.as_deref(), "after")
+    }
+
     /// The folded words searched for.
     pub fn words(&self) -> Vec<String> {
         words(self.q.as_deref().unwrap_or(""))
@@ -337,6 +351,35 @@ pub fn resolve(choices: &[Choice], raw: &str) -> Result<i64, Unresolved> {
     }
 }
 
+/// What a form's values hold for a picker's field (an id, or the words typed), as text.
+pub fn held(values: &minijinja::Value, name: &str) -> String {
+    values
+        .get_attr(name)
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_none())
+        .map(|v| v.to_string())
+        .unwrap_or_default()
+}
+
+/// The id a picker's field names among `choices`, with the message at the field when it names
+/// none. An empty field is `None` without a message when the field is optional.
+pub fn resolve_field(
+    choices: &[Choice],
+    raw: &str,
+    field: &str,
+    optional: bool,
+    errors: &mut crate::web::forms::FieldErrors,
+) -> Option<i64> {
+    match resolve(choices, raw) {
+        Ok(id) => Some(id),
+        Err(Unresolved::Empty) if optional => None,
+        Err(why) => {
+            errors.add(field, why.key());
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -391,6 +434,21 @@ mod tests {
         let s = suggest(&c, "dong");
         assert_eq!(s.iter().map(|c| c.id).collect::<Vec<_>>(), vec![3, 2]);
         assert!(suggest(&c, "").is_empty());
+    }
+
+    #[test]
+    fn a_list_query_names_the_filter_it_cannot_read() {
+        let q = |s: &str| crate::web::query::parse::<ListQuery>(s).unwrap();
+        let check = |s: &str| q(s).check(&["office"], &["active"]).map_err(|f| f.field);
+        assert_eq!(
+            check("q=x&province=3&kind=office&status=active&after=9"),
+            Ok(())
+        );
+        assert_eq!(check("province=&kind=&status=&after="), Ok(()));
+        assert_eq!(check("province=abc"), Err("province".into()));
+        assert_eq!(check("kind=bank"), Err("kind".into()));
+        assert_eq!(check("status=closed"), Err("status".into()));
+        assert_eq!(check("after=x"), Err("after".into()));
     }
 
     #[test]
