@@ -41,7 +41,10 @@ async fn widen(app: &TestApp, n: usize) {
             u.id = NotSet;
             u.code = Set(format!("PY-TH-THU{i:03}"));
             u.gso_code = Set(None);
-            u.name = Set(format!("Xã Thử Nghiệm {i:03}"));
+            let name = format!("Xã Thử Nghiệm {i:03}");
+            // A bulk insert skips the model's hook: the stored search name is set here.
+            u.search_name = Set(org_unit::search_name(&name));
+            u.name = Set(name);
             u
         })
         .collect();
@@ -60,8 +63,15 @@ async fn widen(app: &TestApp, n: usize) {
             let mut a = template.clone().into_active_model();
             a.id = NotSet;
             a.code = Set(format!("TH-THU{i:03}"));
-            a.name = Set(format!("Cơ quan Thử Nghiệm {i:03}"));
-            a.short_name = Set(format!("CQ Thử Nghiệm {i:03}"));
+            let (name, short) = (
+                format!("Cơ quan Thử Nghiệm {i:03}"),
+                format!("CQ Thử Nghiệm {i:03}"),
+            );
+            let (folded, folded_short) = agency::search_names(&name, &short);
+            a.search_name = Set(folded);
+            a.search_short = Set(folded_short);
+            a.name = Set(name);
+            a.short_name = Set(short);
             a.org_unit_id = Set(district.id);
             a
         })
