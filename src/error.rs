@@ -33,6 +33,10 @@ pub enum AppError {
     Unauthenticated,
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    /// A query-string value that cannot be read or is not one of its choices: a 400 naming
+    /// the field (see `web::query`).
+    #[error("bad query field: {}", .0.field)]
+    Query(crate::web::query::QueryField),
     #[error("conflict")]
     Conflict,
     #[error("csrf token missing or wrong")]
@@ -114,7 +118,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::OutOfScope => StatusCode::FORBIDDEN,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::Query(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict => StatusCode::CONFLICT,
             AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -131,6 +135,7 @@ impl AppError {
             AppError::OutOfScope => "error.out_of_scope",
             AppError::Unauthenticated => "error.unauthenticated",
             AppError::BadRequest(key) => key,
+            AppError::Query(_) => "error.query_field",
             AppError::Conflict => "error.conflict",
             AppError::Csrf => "error.csrf",
             AppError::PayloadTooLarge => "error.too_large",
@@ -143,6 +148,9 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        if let AppError::Query(field) = self {
+            return crate::web::query::refused(field);
+        }
         let internal = match &self {
             AppError::Internal(e) => Some(Arc::new(format!("{e:#}"))),
             AppError::Unavailable(e) => Some(Arc::new(e.to_string())),
@@ -156,6 +164,12 @@ impl IntoResponse for AppError {
         let mut response = kind.status.into_response();
         response.extensions_mut().insert(kind);
         response
+    }
+}
+
+impl From<crate::web::query::QueryField> for AppError {
+    fn from(field: crate::web::query::QueryField) -> Self {
+        AppError::Query(field)
     }
 }
 

@@ -360,6 +360,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_search_names_migration_folds_as_the_app_does() {
+        // The migration fills the stored search names of existing rows with its own copy of
+        // `fold` (the migration crate cannot depend on the app): they must agree.
+        for s in [
+            "Xã Hòa Mỹ Đông",
+            "Phường  Đồng Xuân ",
+            "UBND xã Ea Tul",
+            "Hoà Bình — HUYỆN Tây Hoà (VN-123)",
+            "Ủy ban nhân dân tỉnh Đắk Lắk",
+            "Ａ１ ﬁ ǅ Ωmega ẞ",
+            "",
+        ] {
+            assert_eq!(
+                migration::m20261211_000001_search_names::fold(s),
+                fold(s),
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
     fn folding_ignores_diacritics_case_and_old_style_accents() {
         assert_eq!(fold("Hòa Mỹ Đông"), "hoa my dong");
         assert_eq!(fold("Hoà"), fold("Hòa"));

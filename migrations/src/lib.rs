@@ -23,6 +23,7 @@ mod m20261206_000001_area_kinds;
 mod m20261206_000001_offline_idempotency_keys;
 mod m20261206_000002_district_budget;
 mod m20261210_000001_rollout;
+pub mod m20261211_000001_search_names;
 pub mod rollups;
 
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000002_district_budget::Migration),
             Box::new(m20261206_000001_offline_idempotency_keys::Migration),
             Box::new(m20261210_000001_rollout::Migration),
+            Box::new(m20261211_000001_search_names::Migration),
         ]
     }
 }

@@ -292,11 +292,16 @@ pub struct NewQuery {
     org_unit_id: Option<i64>,
     #[serde(default)]
     plan_item_id: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "date_text")]
     date: Option<String>,
     /// Recording an activity that has already taken place.
     #[serde(default)]
     held: Option<String>,
+}
+
+// A date the form cannot start from names its field (`crate::web::query`).
+fn date_text<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    crate::web::query::date_text(de, "date")
 }
 
 pub async fn get_new_activity(

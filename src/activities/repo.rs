@@ -27,24 +27,24 @@ pub struct Filter {
     pub to: Option<String>,
     #[serde(default)]
     pub unit: Option<String>,
-    #[serde(default, rename = "type")]
+    #[serde(default, rename = "type", deserialize_with = "type_id")]
     pub activity_type: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "item_id")]
     pub item: Option<String>,
     #[serde(default, deserialize_with = "status_text")]
     pub status: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "group_id")]
     pub group: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "em_flag")]
     pub em: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "border_flag")]
     pub border: Option<String>,
     #[serde(default)]
     pub q: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "cursor_text")]
     pub after: Option<String>,
     /// The organising agency: what a partner agency's report counts links here.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "agency_id")]
     pub agency: Option<String>,
     /// The chosen unit's subtree within the scope, filled by [`Filter::resolve`].
     #[serde(skip)]
@@ -115,6 +115,38 @@ fn like_escape(word: &str) -> String {
 fn status_text<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
     use super::service::{CANCELLED, HELD, PLANNED, POSTPONED};
     crate::web::query::one_of(de, "status", &[PLANNED, HELD, POSTPONED, CANCELLED])
+}
+
+fn type_id<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    crate::web::query::checked(de, |v| crate::web::query::check_id(v, "type"))
+}
+
+fn item_id<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    crate::web::query::checked(de, |v| crate::web::query::check_id(v, "item"))
+}
+
+fn group_id<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    crate::web::query::checked(de, |v| crate::web::query::check_id(v, "group"))
+}
+
+fn agency_id<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    crate::web::query::checked(de, |v| crate::web::query::check_id(v, "agency"))
+}
+
+fn em_flag<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    crate::web::query::checked(de, |v| crate::web::query::check_flag(v, "em"))
+}
+
+fn border_flag<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    crate::web::query::checked(de, |v| crate::web::query::check_flag(v, "border"))
+}
+
+/// The list's cursor, `yyyy-mm-dd_id` as the list writes it.
+fn cursor_text<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    crate::web::query::checked(de, |v| match crate::web::query::given(v) {
+        Some(c) if parse_cursor(c).is_none() => Err(crate::web::query::QueryField::wrong("after")),
+        _ => Ok(()),
+    })
 }
 
 impl Filter {

@@ -75,9 +75,11 @@ pub async fn get_activities(
 
 #[derive(Deserialize, Default)]
 pub struct CalendarQuery {
-    #[serde(default)]
+    /// `yyyy-mm`; empty is this month.
+    #[serde(default, deserialize_with = "month_text")]
     month: Option<String>,
-    #[serde(default)]
+    /// A day of the week shown; empty is the month view.
+    #[serde(default, deserialize_with = "week_text")]
     week: Option<String>,
     #[serde(flatten)]
     filter: Filter,
@@ -114,9 +116,18 @@ impl<'a> Event<'a> {
     }
 }
 
+// A month or week that cannot be read names its field (`crate::web::query`).
+fn month_text<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    crate::web::query::checked(de, |v| crate::web::query::check_month(v, "month"))
+}
+
+fn week_text<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    crate::web::query::checked(de, |v| crate::web::query::check_date(v, "week"))
+}
+
 fn month_start(q: &Option<String>, today: NaiveDate) -> NaiveDate {
     q.as_deref()
-        .and_then(|m| NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").ok())
+        .and_then(crate::web::query::parse_month)
         .unwrap_or_else(|| today.with_day(1).unwrap_or(today))
 }
 

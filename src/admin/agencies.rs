@@ -15,11 +15,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde_json::json;
 use std::collections::HashMap;
+
+/// The statuses the agency list filters by.
+pub const STATUSES: &[&str] = &["active", "inactive"];
 
 pub const KINDS: &[&str] = &[
     "people_committee",
@@ -40,50 +41,41 @@ pub struct Row {
 }
 
 /// A page of the agencies, in the order of the unit tree then by name, searched by name,
-/// short name, code or unit (accents ignored) and filtered by province, kind and status.
+/// short name, code or unit (accents ignored: the stored folded names, nothing folded per
+/// row) and filtered by province, kind and status. `tree` is the tree of `units`.
 async fn agency_page(
     state: &AppState,
+    units: &listing::Units,
+    tree: &[crate::org_units::repo::TreeRow],
     query: &ListQuery,
 ) -> AppResult<(Paged<Row>, Vec<search::Choice>)> {
-    let units = org_unit::Entity::find()
-        .order_by_asc(org_unit::Column::Name)
-        .order_by_asc(org_unit::Column::Id)
-        .all(&state.db)
-        .await?;
-    let province_of = crate::org_units::repo::provinces_of(&units);
+    let province_of = crate::org_units::repo::provinces_of(&units.all);
     let provinces: Vec<search::Choice> = units
+        .all
         .iter()
         .filter(|u| u.kind == "province")
         .map(|u| search::Choice::new(u.id, u.name.clone(), &u.code))
         .collect();
-    let names: HashMap<i64, String> = units.iter().map(|u| (u.id, u.name.clone())).collect();
-    let position: HashMap<i64, usize> =
-        crate::org_units::repo::tree_of(units, None, state.clock.today())
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.unit.id, i))
-            .collect();
-    let mut agencies: Vec<(usize, String, agency::Model)> = agency::Entity::find()
+    let by_id: HashMap<i64, &org_unit::Model> = units.all.iter().map(|u| (u.id, u)).collect();
+    let position: HashMap<i64, usize> = tree
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.unit.id, i))
+        .collect();
+    let mut agencies: Vec<(usize, agency::Model)> = agency::Entity::find()
         .all(&state.db)
         .await?
         .into_iter()
         .map(|a| {
             let at = position.get(&a.org_unit_id).copied().unwrap_or(usize::MAX);
-            (at, crate::text::fold(&a.name), a)
+            (at, a)
         })
         .collect();
-    agencies.sort_by(|x, y| (x.0, &x.1, x.2.id).cmp(&(y.0, &y.1, y.2.id)));
+    // The stored `search_name` is the name folded (`text::fold`): the order is unchanged.
+    agencies.sort_by(|x, y| (x.0, &x.1.search_name, x.1.id).cmp(&(y.0, &y.1.search_name, y.1.id)));
     let words = query.words();
     let (province, kind, status) = (query.province_id(), query.kind(), query.status());
-    let rows: Vec<Row> = agencies
-        .into_iter()
-        .map(|(_, _, a)| Row {
-            unit_name: names.get(&a.org_unit_id).cloned().unwrap_or_default(),
-            agency: a,
-        })
-        .collect();
-    let keep = |r: &Row| {
-        let a = &r.agency;
+    let keep = |a: &agency::Model| {
         province.is_none_or(|p| province_of.get(&a.org_unit_id) == Some(&p))
             && kind.is_none_or(|k| a.kind == k)
             && match status {
@@ -92,14 +84,37 @@ async fn agency_page(
                 _ => true,
             }
             && (words.is_empty() || {
-                let folded = crate::text::fold(&format!(
-                    "{} {} {} {}",
-                    a.name, a.short_name, a.code, r.unit_name
-                ));
-                search::matches(&words, &[&folded])
+                let code = a.code.to_lowercase();
+                let unit = by_id
+                    .get(&a.org_unit_id)
+                    .map_or("", |u| u.search_name.as_str());
+                search::matches(&words, &[&a.search_name, &a.search_short, &code, unit])
             })
     };
-    let page = search::page(rows, |r| r.agency.id, keep, query, "/admin/agencies");
+    let page = search::page(
+        agencies.into_iter().map(|(_, a)| a).collect(),
+        |a| a.id,
+        keep,
+        query,
+        "/admin/agencies",
+    );
+    // Only the page's rows get their unit's name.
+    let page = Paged {
+        rows: page
+            .rows
+            .into_iter()
+            .map(|a| Row {
+                unit_name: by_id
+                    .get(&a.org_unit_id)
+                    .map(|u| u.name.clone())
+                    .unwrap_or_default(),
+                agency: a,
+            })
+            .collect(),
+        next: page.next,
+        first: page.first,
+        matched: page.matched,
+    };
     Ok((page, provinces))
 }
 
@@ -111,9 +126,12 @@ async fn show(
     values: minijinja::Value,
     errors: FieldErrors,
 ) -> AppResult<Response> {
-    let (list, provinces) = agency_page(state, query).await?;
     let today = state.clock.today();
-    let units = listing::unit_choices(&state.db, None, today, |r| r.current).await?;
+    // One read of the units and one tree, for the list's order and the unit picker.
+    let all = listing::Units::read(&state.db).await?;
+    let tree = all.tree(None, today);
+    let (list, provinces) = agency_page(state, &all, &tree, query).await?;
+    let units = all.choices(&tree, |r| r.current);
     let raw = values
         .get_attr("org_unit_id")
         .ok()
@@ -137,6 +155,7 @@ pub async fn get_agencies(
     page: Page,
     Query(query): Query<ListQuery>,
 ) -> AppResult<Response> {
+    query.check(KINDS, STATUSES)?;
     show(
         &state,
         &page,

@@ -19,7 +19,7 @@ use crate::spreadsheets::tables::{Kind, Table, respond};
 use crate::state::{AppState, VN_OFFSET};
 use crate::web::Page;
 use crate::web::format::{datetime, parse_date};
-use crate::web::query::Query;
+use crate::web::query::{Query, QueryField};
 use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
@@ -76,18 +76,43 @@ fn code_like(s: &str, colon: bool) -> bool {
         })
 }
 
-fn code(s: Option<&String>, colon: bool, error: &'static str) -> AppResult<Option<String>> {
-    given(s)
-        .map(|s| {
-            code_like(s, colon)
-                .then(|| s.to_owned())
-                .ok_or(AppError::BadRequest(error))
-        })
-        .transpose()
+/// A refused filter, naming its field with its own message.
+fn refused(field: &str, key: &'static str) -> AppError {
+    AppError::Query(QueryField::new(field, key))
+}
+
+/// An object type or action: a code, and one the log of this scope holds (the choices the
+/// page offers); a code it does not hold is refused rather than listing nothing.
+async fn code(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    s: Option<&String>,
+    column: Column,
+    field: &str,
+    error: &'static str,
+) -> AppResult<Option<String>> {
+    let Some(s) = given(s) else {
+        return Ok(None);
+    };
+    if !code_like(s, matches!(column, Column::Action)) {
+        return Err(refused(field, error));
+    }
+    let held = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(visible(scope))
+        .filter(column.eq(s))
+        .into_tuple::<i64>()
+        .one(db)
+        .await?;
+    match held {
+        Some(_) => Ok(Some(s.to_owned())),
+        None => Err(refused(field, error)),
+    }
 }
 
 impl AuditQuery {
-    async fn parse(&self, db: &impl ConnectionTrait) -> AppResult<Filter> {
+    async fn parse(&self, db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Filter> {
         let user = match given(self.user.as_ref()) {
             None => None,
             Some(u) => {
@@ -100,37 +125,49 @@ impl AuditQuery {
                             .await?
                     }
                 };
-                Some(found.ok_or(AppError::BadRequest("admin.audit.error.user"))?)
+                Some(found.ok_or_else(|| refused("user", "admin.audit.error.user"))?)
             }
         };
-        let date = |s: Option<&String>| {
+        let date = |s: Option<&String>, field: &str| {
             given(s)
-                .map(|s| parse_date(s).ok_or(AppError::BadRequest("admin.audit.error.date")))
+                .map(|s| parse_date(s).ok_or_else(|| refused(field, "admin.audit.error.date")))
                 .transpose()
         };
-        let from = date(self.from.as_ref())?;
-        let to = date(self.to.as_ref())?;
+        let from = date(self.from.as_ref(), "from")?;
+        let to = date(self.to.as_ref(), "to")?;
         if let (Some(f), Some(t)) = (from, to)
             && f > t
         {
-            return Err(AppError::BadRequest("admin.audit.error.range"));
+            return Err(refused("to", "admin.audit.error.range"));
         }
         let before = given(self.before.as_ref())
             .map(|s| {
                 s.parse::<i64>()
                     .ok()
                     .filter(|n| *n > 0)
-                    .ok_or(AppError::BadRequest("admin.audit.error.page"))
+                    .ok_or_else(|| refused("before", "admin.audit.error.page"))
             })
             .transpose()?;
         Ok(Filter {
             user,
             object_type: code(
+                db,
+                scope,
                 self.object_type.as_ref(),
-                false,
+                Column::ObjectType,
+                "object_type",
                 "admin.audit.error.object_type",
-            )?,
-            action: code(self.action.as_ref(), true, "admin.audit.error.action")?,
+            )
+            .await?,
+            action: code(
+                db,
+                scope,
+                self.action.as_ref(),
+                Column::Action,
+                "action",
+                "admin.audit.error.action",
+            )
+            .await?,
             from,
             to,
             before,
@@ -328,7 +365,7 @@ pub async fn get_audit(
     Query(q): Query<AuditQuery>,
 ) -> AppResult<Response> {
     let scope = user.scope(&state).await?;
-    let filter = q.parse(&state.db).await?;
+    let filter = q.parse(&state.db, &scope).await?;
     let mut rows = Entity::find()
         .filter(filter.condition(&scope))
         .order_by_desc(Column::Id)
@@ -393,7 +430,7 @@ async fn export(
     kind: Kind,
 ) -> AppResult<Response> {
     let scope = user.scope(&state).await?;
-    let mut filter = q.parse(&state.db).await?;
+    let mut filter = q.parse(&state.db, &scope).await?;
     // An export holds every page of the selection.
     filter.before = None;
     let rows = Entity::find()

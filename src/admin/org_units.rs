@@ -22,6 +22,9 @@ use minijinja::context;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
 use serde_json::json;
 
+/// The statuses the unit lists filter by.
+pub const STATUSES: &[&str] = &["current", "closed"];
+
 pub const KINDS: &[&str] = &[
     "province",
     "district",
@@ -40,8 +43,11 @@ async fn show_index(
     errors: FieldErrors,
 ) -> AppResult<Response> {
     let today = state.clock.today();
-    let list = listing::unit_page(&state.db, None, today, query, "/admin/org-units").await?;
-    let parents = listing::unit_choices(&state.db, None, today, |r| r.current).await?;
+    // One read of the units and one tree, for the list and the parent picker.
+    let units = listing::Units::read(&state.db).await?;
+    let tree = units.tree(None, today);
+    let parents = units.choices(&tree, |r| r.current);
+    let list = listing::unit_page_of(&units, tree, None, query, "/admin/org-units");
     let parent = Picker::new(parents, &field(&values, "parent_id"));
     page.render_status(
         state,
@@ -70,6 +76,7 @@ pub async fn get_admin_org_units(
     page: Page,
     Query(query): Query<ListQuery>,
 ) -> AppResult<Response> {
+    query.check(KINDS, STATUSES)?;
     show_index(
         &state,
         &page,
@@ -279,7 +286,10 @@ async fn show_merge(
     errors: FieldErrors,
 ) -> AppResult<Response> {
     let today = state.clock.today();
-    let units = listing::unit_choices(&state.db, None, today, |r| r.current).await?;
+    // One read of the units and one tree, for the three pickers.
+    let all = listing::Units::read(&state.db).await?;
+    let tree = all.tree(None, today);
+    let units = all.choices(&tree, |r| r.current);
     // The predecessors offered: the units chosen so far, then those the search finds (every
     // unit when there are few).
     let words = query.words();
@@ -289,12 +299,11 @@ async fn show_merge(
         units
             .iter()
             .filter(|c| !selected.contains(&c.id))
-            .filter(|c| few || (!words.is_empty() && search::matches(&words, &[&c.folded()])))
+            .filter(|c| few || (!words.is_empty() && search::matches(&words, &[&*c.folded()])))
             .take(search::PAGE_SIZE),
     );
     let successor_parent = Picker::new(units.clone(), &field(&values, "successor_parent"));
-    let abolish =
-        listing::unit_choices(&state.db, None, today, |r| r.current && abolishable(r)).await?;
+    let abolish = all.choices(&tree, |r| r.current && abolishable(r));
     let abolish = Picker::new(abolish, &field(&values, "abolish_unit"));
     page.render_status(
         state,
@@ -313,6 +322,7 @@ pub async fn get_merge(
     page: Page,
     Query(query): Query<ListQuery>,
 ) -> AppResult<Response> {
+    query.check(KINDS, STATUSES)?;
     show_merge(
         &state,
         &page,

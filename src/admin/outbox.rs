@@ -44,7 +44,7 @@ pub async fn get_outbox(
         Some(s) => STATUSES
             .into_iter()
             .find(|known| *known == s)
-            .ok_or(AppError::BadRequest("error.bad_request"))?,
+            .ok_or(crate::web::query::QueryField::wrong("status"))?,
     };
     let found: Vec<(String, i64)> = Entity::find()
         .select_only()

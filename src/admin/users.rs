@@ -10,6 +10,7 @@ use crate::state::AppState;
 use crate::web::forms::{FieldErrors, FormValues, RawForm};
 use crate::web::i18n::Locale;
 use crate::web::query::Query;
+use crate::web::search::Unresolved;
 use crate::web::{Page, flash};
 use axum::Form;
 use axum::extract::{Path, State};
@@ -55,10 +56,23 @@ pub async fn get_users(
     page: Page,
     Query(query): Query<UsersQuery>,
 ) -> AppResult<Response> {
+    // A role or status the list does not offer is refused, naming it; empty is no filter.
+    let roles: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
+    crate::web::query::check_one_of(query.role.as_deref(), "role", &roles)?;
+    crate::web::query::check_one_of(
+        query.status.as_deref(),
+        "status",
+        &["active", "inactive", "invited"],
+    )?;
     let q = query.q.clone().unwrap_or_default();
     let needle = crate::text::fold(q.trim());
-    let role = query.role.clone().filter(|r| Role::parse(r).is_some());
-    let status = query.status.clone().unwrap_or_default();
+    let role = query
+        .role
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| Role::parse(r).is_some())
+        .map(str::to_owned);
+    let status = query.status.as_deref().map_or("", str::trim).to_owned();
     let signed: HashSet<i64> = user_sign_in::Entity::find()
         .all(&state.db)
         .await?
@@ -146,7 +160,6 @@ pub async fn get_users(
         .then(|| rows.last().map(|r| href(Some(&r.user.email))))
         .flatten();
     let first = query.after.is_some().then(|| href(None));
-    let roles: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
     page.render(
         &state,
         "admin/users.html",
@@ -248,14 +261,33 @@ async fn new_user_form(
     values: minijinja::Value,
     errors: FieldErrors,
 ) -> AppResult<Response> {
-    let agencies = crate::agencies::list(&state.db).await?;
+    let agency = crate::web::search::Picker::new(
+        agency_choices(state).await?,
+        &crate::web::search::held(&values, "agency_id"),
+    );
     let roles: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
     page.render_status(
         state,
         status,
         "admin/user_new.html",
-        context! { agencies => agencies, roles => roles, values => values, errors => errors },
+        context! { agency => agency, roles => roles, values => values, errors => errors },
     )
+}
+
+/// The agencies a new user can belong to: the active agencies of the units in force today (the
+/// administrator's scope is the whole country).
+async fn agency_choices(state: &AppState) -> AppResult<Vec<crate::web::search::Choice>> {
+    let today = state.clock.today();
+    let current: Vec<i64> = crate::entities::org_unit::Entity::find()
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .filter(|u| crate::org_units::repo::is_current(u, today))
+        .map(|u| u.id)
+        .collect();
+    Ok(crate::agencies::choices(
+        crate::agencies::list_in(&state.db, Some(&current)).await?,
+    ))
 }
 
 pub async fn get_new_user(State(state): State<AppState>, page: Page) -> AppResult<Response> {
@@ -280,10 +312,19 @@ pub async fn post_user(
     if role.is_none() {
         errors.add("role", "admin.users.error.role");
     }
-    let agency_id = form.get("agency_id").parse::<i64>().ok();
-    if agency_id.is_none() {
-        errors.add("agency_id", "account.error.agency_unknown");
-    }
+    let agency_id =
+        match crate::web::search::resolve(&agency_choices(&state).await?, form.get("agency_id")) {
+            Ok(id) => Some(id),
+            // Nothing chosen, or an id not offered (inactive, closed or unknown): the agency message.
+            Err(Unresolved::Empty | Unresolved::NotOffered) => {
+                errors.add("agency_id", "account.error.agency_unknown");
+                None
+            }
+            Err(why) => {
+                errors.add("agency_id", why.key());
+                None
+            }
+        };
     let locale = Locale::parse(form.get("locale")).unwrap_or_default();
     let typed = form.get("password").to_owned();
     let generated = typed.is_empty();

@@ -8,6 +8,9 @@ use serde::Serialize;
 pub struct AgencyRow {
     pub agency: agency::Model,
     pub unit_name: String,
+    /// The unit's stored folded name, for the pickers' searches.
+    #[serde(skip)]
+    pub unit_search_name: String,
 }
 
 /// Every agency with its unit's name, ordered by unit then name: for the administrator.
@@ -45,17 +48,22 @@ pub async fn list_in(
     if let Some(units) = in_sql {
         unit_query = unit_query.filter(org_unit::Column::Id.is_in(units.iter().copied()));
     }
-    let units: std::collections::HashMap<i64, String> = unit_query
+    let units: std::collections::HashMap<i64, (String, String)> = unit_query
         .all(db)
         .await?
         .into_iter()
-        .map(|u| (u.id, u.name))
+        .map(|u| (u.id, (u.name, u.search_name)))
         .collect();
     Ok(rows
         .into_iter()
-        .map(|a| AgencyRow {
-            unit_name: units.get(&a.org_unit_id).cloned().unwrap_or_default(),
-            agency: a,
+        .map(|a| {
+            let (unit_name, unit_search_name) =
+                units.get(&a.org_unit_id).cloned().unwrap_or_default();
+            AgencyRow {
+                unit_name,
+                unit_search_name,
+                agency: a,
+            }
         })
         .collect())
 }
@@ -116,6 +124,7 @@ pub fn choices(rows: Vec<AgencyRow>) -> Vec<crate::web::search::Choice> {
                 format!("{} — {}", r.agency.name, r.unit_name),
                 &r.agency.code,
             )
+            .with_folded(format!("{} — {}", r.agency.search_name, r.unit_search_name))
         })
         .collect()
 }

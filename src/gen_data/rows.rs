@@ -54,6 +54,7 @@ pub fn unit(
         border_area: Set(border),
         created_at: Set(now),
         updated_at: Set(now),
+        search_name: Set(org_unit::search_name(name)),
     }
 }
 
@@ -75,6 +76,8 @@ pub fn agency(
         active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
+        search_name: Set(agency::search_names(name, short).0),
+        search_short: Set(agency::search_names(name, short).1),
     }
 }
 

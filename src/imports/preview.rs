@@ -24,8 +24,13 @@ const PER_PAGE: usize = 100;
 const MAX_LISTED: usize = 1000;
 #[derive(Deserialize, Default)]
 pub struct PreviewQuery {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "page_number_text")]
     page: Option<String>,
+}
+
+// A page number that cannot be read names its field (`crate::web::query`).
+fn page_number_text<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    crate::web::query::checked(de, |v| crate::web::query::check_id(v, "page"))
 }
 
 #[derive(Serialize)]

@@ -20,6 +20,10 @@ pub async fn get_org_units(
     user: CurrentUser,
     Query(query): Query<ListQuery>,
 ) -> AppResult<Response> {
+    query.check(
+        crate::admin::org_units::KINDS,
+        crate::admin::org_units::STATUSES,
+    )?;
     let scope = user.scope(&state).await?;
     let list = listing::unit_page(
         &state.db,

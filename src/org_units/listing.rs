@@ -1,5 +1,10 @@
 //! The unit lists (`/org-units`, `/admin/org-units`) searched, filtered and paged, and the
 //! choices of unit pickers (`web::search`).
+//!
+//! A page reads the unit table once (`Units::read`) and builds the tree once from it, for the
+//! list and for the pickers of the same page. Searches match the stored folded names
+//! (`org_units.search_name`, filled on every write) and the ASCII codes: nothing is folded per
+//! row.
 
 use crate::entities::org_unit;
 use crate::org_units::repo::{self, TreeRow};
@@ -26,12 +31,56 @@ pub struct UnitPage {
     pub provinces: Vec<Choice>,
 }
 
-async fn all_units(db: &impl ConnectionTrait) -> Result<Vec<org_unit::Model>, DbErr> {
-    org_unit::Entity::find()
-        .order_by_asc(org_unit::Column::Name)
-        .order_by_asc(org_unit::Column::Id)
-        .all(db)
-        .await
+/// Every unit, read once for a request, in name order (the tree's order among siblings).
+pub struct Units {
+    pub all: Vec<org_unit::Model>,
+}
+
+impl Units {
+    pub async fn read(db: &impl ConnectionTrait) -> Result<Units, DbErr> {
+        let all = org_unit::Entity::find()
+            .order_by_asc(org_unit::Column::Name)
+            .order_by_asc(org_unit::Column::Id)
+            .all(db)
+            .await?;
+        Ok(Units { all })
+    }
+
+    fn by_id(&self) -> HashMap<i64, &org_unit::Model> {
+        self.all.iter().map(|u| (u.id, u)).collect()
+    }
+
+    /// The tree of `visible` (every unit for `None`).
+    pub fn tree(&self, visible: Option<&Scope>, today: NaiveDate) -> Vec<TreeRow> {
+        repo::tree_of(&self.all, visible, today)
+    }
+
+    /// The units of `visible` kept by `keep`, as picker choices in tree order; a unit is
+    /// shown with its parent ("Xã Hòa Mỹ — Huyện Tây Hòa").
+    pub fn choices(&self, tree: &[TreeRow], keep: impl Fn(&TreeRow) -> bool) -> Vec<Choice> {
+        let by_id = self.by_id();
+        tree.iter()
+            .filter(|r| keep(r))
+            .map(|r| {
+                let u = &r.unit;
+                let (label, folded) = match u.parent_id.and_then(|p| by_id.get(&p)) {
+                    Some(parent) => (
+                        format!("{} — {}", u.name, parent.name),
+                        format!("{} — {}", u.search_name, parent.search_name),
+                    ),
+                    None => (u.name.clone(), u.search_name.clone()),
+                };
+                Choice::new(u.id, label, &u.code).with_folded(folded)
+            })
+            .collect()
+    }
+}
+
+/// A unit's words: its stored folded name, its code and GSO code (ASCII, lowercased).
+fn unit_matches(words: &[String], u: &org_unit::Model) -> bool {
+    let code = u.code.to_lowercase();
+    let gso = u.gso_code.as_deref().unwrap_or("").to_lowercase();
+    search::matches(words, &[&u.search_name, &code, &gso])
 }
 
 pub async fn unit_page(
@@ -41,45 +90,61 @@ pub async fn unit_page(
     query: &ListQuery,
     path: &str,
 ) -> Result<UnitPage, DbErr> {
-    let all = all_units(db).await?;
-    let province_of = repo::provinces_of(&all);
-    let names: HashMap<i64, String> = all.iter().map(|u| (u.id, u.name.clone())).collect();
-    let provinces: Vec<Choice> = all
+    let units = Units::read(db).await?;
+    let tree = units.tree(visible, today);
+    Ok(unit_page_of(&units, tree, visible, query, path))
+}
+
+/// The page of `tree` (built from `units`) that `query` asks for.
+pub fn unit_page_of(
+    units: &Units,
+    tree: Vec<TreeRow>,
+    visible: Option<&Scope>,
+    query: &ListQuery,
+    path: &str,
+) -> UnitPage {
+    let province_of = repo::provinces_of(&units.all);
+    let by_id = units.by_id();
+    let provinces: Vec<Choice> = units
+        .all
         .iter()
         .filter(|u| u.kind == "province" && visible.is_none_or(|s| s.contains(u.id)))
         .map(|u| Choice::new(u.id, u.name.clone(), &u.code))
         .collect();
-    let rows: Vec<UnitRow> = repo::tree_of(all, visible, today)
-        .into_iter()
-        .map(|row| UnitRow {
-            parent: row.unit.parent_id.and_then(|p| names.get(&p).cloned()),
-            province: province_of.get(&row.unit.id).copied(),
-            row,
-        })
-        .collect();
     let words = query.words();
     let (province, kind, status) = (query.province_id(), query.kind(), query.status());
-    let keep = |r: &UnitRow| {
-        let u = &r.row.unit;
-        province.is_none_or(|p| r.province == Some(p))
+    let keep = |r: &TreeRow| {
+        let u = &r.unit;
+        province.is_none_or(|p| province_of.get(&u.id) == Some(&p))
             && kind.is_none_or(|k| u.kind == k)
             && match status {
-                Some("current") => r.row.current,
-                Some("closed") => !r.row.current,
+                Some("current") => r.current,
+                Some("closed") => !r.current,
                 _ => true,
             }
-            && (words.is_empty() || {
-                let folded = crate::text::fold(&format!(
-                    "{} {} {}",
-                    u.name,
-                    u.code,
-                    u.gso_code.as_deref().unwrap_or("")
-                ));
-                search::matches(&words, &[&folded])
-            })
+            && (words.is_empty() || unit_matches(&words, u))
     };
-    let page = search::page(rows, |r| r.row.unit.id, keep, query, path);
-    Ok(UnitPage { page, provinces })
+    // The page is chosen on the tree rows; only its rows get their parent's name.
+    let tree_page = search::page(tree, |r| r.unit.id, keep, query, path);
+    let page = Paged {
+        rows: tree_page
+            .rows
+            .into_iter()
+            .map(|row| UnitRow {
+                parent: row
+                    .unit
+                    .parent_id
+                    .and_then(|p| by_id.get(&p))
+                    .map(|p| p.name.clone()),
+                province: province_of.get(&row.unit.id).copied(),
+                row,
+            })
+            .collect(),
+        next: tree_page.next,
+        first: tree_page.first,
+        matched: tree_page.matched,
+    };
+    UnitPage { page, provinces }
 }
 
 /// The units of `visible` (every unit for `None`) kept by `keep`, as picker choices
@@ -90,17 +155,7 @@ pub async fn unit_choices(
     today: NaiveDate,
     keep: impl Fn(&TreeRow) -> bool,
 ) -> Result<Vec<Choice>, DbErr> {
-    let all = all_units(db).await?;
-    let names: HashMap<i64, String> = all.iter().map(|u| (u.id, u.name.clone())).collect();
-    Ok(repo::tree_of(all, visible, today)
-        .into_iter()
-        .filter(|r| keep(r))
-        .map(|r| {
-            let label = match r.unit.parent_id.and_then(|p| names.get(&p)) {
-                Some(parent) => format!("{} — {parent}", r.unit.name),
-                None => r.unit.name.clone(),
-            };
-            Choice::new(r.unit.id, label, &r.unit.code)
-        })
-        .collect())
+    let units = Units::read(db).await?;
+    let tree = units.tree(visible, today);
+    Ok(units.choices(&tree, keep))
 }

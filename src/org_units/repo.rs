@@ -33,12 +33,12 @@ pub async fn tree(
         .order_by_asc(org_unit::Column::Id)
         .all(db)
         .await?;
-    Ok(tree_of(all, visible, today))
+    Ok(tree_of(&all, visible, today))
 }
 
 /// The depth-first order of `all` (read in name order): each unit followed by its children.
 pub fn tree_of(
-    all: Vec<org_unit::Model>,
+    all: &[org_unit::Model],
     visible: Option<&crate::org_units::scope::Scope>,
     today: NaiveDate,
 ) -> Vec<TreeRow> {

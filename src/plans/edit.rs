@@ -3,20 +3,21 @@
 //! service; a form with errors is shown again with a 422 and what was typed.
 
 use crate::auth::CurrentUser;
-use crate::entities::{org_unit, plan, plan_item, plan_item_agency};
+use crate::entities::{plan, plan_item, plan_item_agency};
 use crate::error::{AppError, AppResult};
 use crate::plans::service::{self, Actor, Move, PlanError};
 use crate::plans::{access, forms, handlers};
 use crate::state::AppState;
 use crate::web::forms::{FieldErrors, FormValues, RawForm};
 use crate::web::query::Query;
+use crate::web::search::{self, Choice, Picker};
 use crate::web::{Page, flash};
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::{Value, context};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -46,19 +47,80 @@ async fn header_form(
     values: Value,
     errors: FieldErrors,
 ) -> AppResult<Response> {
-    let scope = user.scope(state).await?;
-    let units: Vec<org_unit::Model> = org_unit::Entity::find()
-        .filter(org_unit::Column::Id.is_in(scope.ids()))
-        .order_by_asc(org_unit::Column::Name)
-        .all(&state.db)
-        .await?;
-    let agencies = crate::agencies::for_user(state, user).await?;
+    let (units, agencies) = header_choices(state, user, existing).await?;
+    let unit = Picker::new(units, &search::held(&values, "org_unit_id"));
+    let agency = Picker::new(agencies, &search::held(&values, "drafting_agency_id"));
     page.render_status(
         state,
         status,
         "plans/form.html",
-        context! { plan => existing, units => units, agencies => agencies, values => values, errors => errors, today => state.clock.today() },
+        context! { plan => existing, unit => unit, agency => agency, values => values, errors => errors, today => state.clock.today() },
     )
+}
+
+/// The choices of the plan header: the current units of the user's scope (the issuing unit of
+/// a new plan) and the active agencies the user's forms offer (the drafting agency), with the
+/// plan's own drafting agency kept if it has been deactivated since.
+async fn header_choices(
+    state: &AppState,
+    user: &CurrentUser,
+    existing: Option<&plan::Model>,
+) -> AppResult<(Vec<Choice>, Vec<Choice>)> {
+    let scope = user.scope(state).await?;
+    let units = crate::org_units::listing::unit_choices(
+        &state.db,
+        Some(&scope),
+        state.clock.today(),
+        |r| r.current,
+    )
+    .await?;
+    let mut agencies = crate::agencies::choices(crate::agencies::for_user(state, user).await?);
+    if let Some(id) = existing.and_then(|p| p.drafting_agency_id)
+        && !agencies.iter().any(|c| c.id == id)
+        && let Some(a) = crate::entities::agency::Entity::find_by_id(id)
+            .one(&state.db)
+            .await?
+    {
+        agencies.push(Choice::new(a.id, a.name.clone(), &a.code));
+    }
+    Ok((units, agencies))
+}
+
+/// The plan form with its pickers' typed words replaced by the ids they name (the issuing
+/// unit only for a new plan), each word that names none or several marked at its field.
+async fn resolve_header(
+    state: &AppState,
+    user: &CurrentUser,
+    existing: Option<&plan::Model>,
+    form: &RawForm,
+    errors: &mut FieldErrors,
+) -> AppResult<RawForm> {
+    let (units, agencies) = header_choices(state, user, existing).await?;
+    let mut resolved = RawForm(form.0.clone());
+    if existing.is_none() {
+        let unit = search::resolve_field(
+            &units,
+            form.get("org_unit_id"),
+            "org_unit_id",
+            false,
+            errors,
+        );
+        resolved = resolved.with(
+            "org_unit_id",
+            &unit.map(|u| u.to_string()).unwrap_or_default(),
+        );
+    }
+    let agency = search::resolve_field(
+        &agencies,
+        form.get("drafting_agency_id"),
+        "drafting_agency_id",
+        true,
+        errors,
+    );
+    Ok(resolved.with(
+        "drafting_agency_id",
+        &agency.map(|a| a.to_string()).unwrap_or_default(),
+    ))
 }
 
 fn header_values(p: &plan::Model, bases: &[String]) -> Value {
@@ -120,7 +182,8 @@ pub async fn post_plan(
     Form(form): Form<RawForm>,
 ) -> AppResult<Response> {
     let mut errors = FieldErrors::default();
-    let header = forms::header(&form, None, &mut errors);
+    let resolved = resolve_header(&state, &user, None, &form, &mut errors).await?;
+    let header = forms::header(&resolved, None, &mut errors);
     if let Some(h) = &header
         && !user.scope(&state).await?.contains(h.org_unit_id)
     {
@@ -186,8 +249,9 @@ pub async fn post_plan_update(
 ) -> AppResult<Response> {
     let p = access::editable(&state, &user, plan_id).await?;
     let mut errors = FieldErrors::default();
+    let resolved = resolve_header(&state, &user, Some(&p), &form, &mut errors).await?;
     // The issuing unit of an existing plan does not change.
-    let header = forms::header(&form, Some(p.org_unit_id), &mut errors);
+    let header = forms::header(&resolved, Some(p.org_unit_id), &mut errors);
     let amendment = forms::amendment(&form, state.clock.today());
     let result = match header {
         Some(h) if errors.is_empty() => {
@@ -236,22 +300,7 @@ async fn item_form(
     typed: Option<&RawForm>,
     errors: FieldErrors,
 ) -> AppResult<Response> {
-    // The agencies of the plan's unit, of the units below it and of the units above it.
-    let scope = crate::org_units::scope::Scope::of_unit(&state.db, p.org_unit_id).await?;
-    let units = crate::plans::repo::readable_units(&state.db, &scope, p.org_unit_id).await?;
-    // Only units that exist during the plan's period: not the communes a merge closed before.
-    let units: Vec<i64> = crate::entities::org_unit::Entity::find()
-        .filter(crate::entities::org_unit::Column::Id.is_in(units))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .filter(|u| {
-            u.valid_to.is_none_or(|t| t >= p.period_start)
-                && u.valid_from.is_none_or(|f| f <= p.period_end)
-        })
-        .map(|u| u.id)
-        .collect();
-    let agencies = crate::agencies::list_in(&state.db, Some(&units)).await?;
+    let agencies = item_agencies(state, p).await?;
     let view = crate::plans::repo::load(&state.db, p.id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -282,17 +331,108 @@ async fn item_form(
             .collect(),
         None => Vec::new(),
     };
+    let choices = lead_choices(&agencies, item);
+    let lead = Picker::new(choices.clone(), &search::held(&values, "lead_agency_id"));
+    // Past sixty agencies the cooperating ones are the item's, kept or unticked, and one more
+    // is added through a search box.
+    let support_add = Picker::new(choices, &search::held(&values, "support_add"));
+    let agencies: Vec<crate::agencies::AgencyRow> = if support_add.select {
+        agencies
+    } else {
+        agencies
+            .into_iter()
+            .filter(|a| supports.contains(&a.agency.id))
+            .collect()
+    };
     page.render_status(
         state,
         status,
         "plans/item_form.html",
         context! {
             plan => p, item => item, node => node, parent => parent, agencies => agencies,
+            lead => lead, support_add => support_add,
             supports => supports, indicators => indicators, activity_types => activity_types,
             sources => sources, values => values, errors => errors, today => state.clock.today(),
             area_kinds => crate::plans::areas::AreaKind::ALL.map(|k| k.code()),
         },
     )
+}
+
+/// The agencies a plan item can name: those of the plan's unit, of the units below it and of
+/// the units above it, of the units that exist during the plan's period (not the communes a
+/// merge closed before).
+async fn item_agencies(
+    state: &AppState,
+    p: &plan::Model,
+) -> AppResult<Vec<crate::agencies::AgencyRow>> {
+    let scope = crate::org_units::scope::Scope::of_unit(&state.db, p.org_unit_id).await?;
+    let units = crate::plans::repo::readable_units(&state.db, &scope, p.org_unit_id).await?;
+    let units: Vec<i64> = crate::entities::org_unit::Entity::find()
+        .filter(crate::entities::org_unit::Column::Id.is_in(units))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .filter(|u| {
+            u.valid_to.is_none_or(|t| t >= p.period_start)
+                && u.valid_from.is_none_or(|f| f <= p.period_end)
+        })
+        .map(|u| u.id)
+        .collect();
+    Ok(crate::agencies::list_in(&state.db, Some(&units)).await?)
+}
+
+/// The agencies an item's pickers offer: the active ones, and the item's own lead even if it
+/// has been deactivated since; labelled as `/agencies/search.json` labels them, so that a
+/// suggestion chosen there is read back here.
+fn lead_choices(
+    agencies: &[crate::agencies::AgencyRow],
+    item: Option<&plan_item::Model>,
+) -> Vec<Choice> {
+    let kept = item.and_then(|i| i.lead_agency_id);
+    agencies
+        .iter()
+        .filter(|a| a.agency.active || Some(a.agency.id) == kept)
+        .map(|a| {
+            Choice::new(
+                a.agency.id,
+                format!("{} — {}", a.agency.name, a.unit_name),
+                &a.agency.code,
+            )
+        })
+        .collect()
+}
+
+/// The item form with its lead picker's words replaced by the id they name, and the agency
+/// typed in the "add a cooperating agency" box added to the ticked ones.
+async fn resolve_item(
+    state: &AppState,
+    p: &plan::Model,
+    item: Option<&plan_item::Model>,
+    form: &RawForm,
+    errors: &mut FieldErrors,
+) -> AppResult<RawForm> {
+    let choices = lead_choices(&item_agencies(state, p).await?, item);
+    let lead = search::resolve_field(
+        &choices,
+        form.get("lead_agency_id"),
+        "lead_agency_id",
+        true,
+        errors,
+    );
+    let mut resolved = form.with(
+        "lead_agency_id",
+        &lead.map(|a| a.to_string()).unwrap_or_default(),
+    );
+    if let Some(added) = search::resolve_field(
+        &choices,
+        form.get("support_add"),
+        "support_add",
+        true,
+        errors,
+    ) {
+        resolved.0.push(("support".to_owned(), added.to_string()));
+    }
+    Ok(resolved)
 }
 
 fn item_fields(i: &plan_item::Model) -> BTreeMap<String, String> {
@@ -342,7 +482,8 @@ pub async fn post_item(
     let p = access::editable(&state, &user, plan_id).await?;
     let parent = form.get("parent_id").parse::<i64>().ok();
     let mut errors = FieldErrors::default();
-    let input = forms::item(&form, &mut errors);
+    let resolved = resolve_item(&state, &p, None, &form, &mut errors).await?;
+    let input = forms::item(&resolved, &mut errors);
     let amendment = forms::amendment(&form, state.clock.today());
     let result = if errors.is_empty() {
         service::add_item(
@@ -451,7 +592,8 @@ pub async fn post_item_update(
     let p = access::editable(&state, &user, plan_id).await?;
     let item = item_in_plan(&state, plan_id, item_id).await?;
     let mut errors = FieldErrors::default();
-    let input = forms::item(&form, &mut errors);
+    let resolved = resolve_item(&state, &p, Some(&item), &form, &mut errors).await?;
+    let input = forms::item(&resolved, &mut errors);
     let amendment = forms::amendment(&form, state.clock.today());
     let result = if errors.is_empty() {
         service::update_item(

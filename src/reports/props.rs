@@ -354,6 +354,7 @@ fn rows(level: Level) -> impl Strategy<Value = Rows> {
                         border_area: false,
                         created_at: at,
                         updated_at: at,
+                        search_name: String::new(),
                     },
                     agency: agency_id.map(|id| agency::Model {
                         id,
@@ -365,6 +366,8 @@ fn rows(level: Level) -> impl Strategy<Value = Rows> {
                         active: true,
                         created_at: at,
                         updated_at: at,
+                        search_name: String::new(),
+                        search_short: String::new(),
                     }),
                 }
             },

@@ -145,6 +145,9 @@ pub async fn apply(
             active: Set(true),
             created_at: Set(now),
             updated_at: Set(now),
+            // A bulk insert runs no `before_save`: the search names are set here.
+            search_name: Set(agency::search_names(&n.agency.name, &n.agency.short_name).0),
+            search_short: Set(agency::search_names(&n.agency.name, &n.agency.short_name).1),
             ..Default::default()
         });
         agency::Entity::insert_many(rows)

@@ -167,10 +167,22 @@ pub async fn lines(
 pub struct ReadyQuery {
     #[serde(default)]
     unit: Option<String>,
-    #[serde(default)]
+    /// `gaps`: only the units not ready yet.
+    #[serde(default, deserialize_with = "show_text")]
     show: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "after_id")]
     after: Option<String>,
+}
+
+// A value the page cannot read names its field (`crate::web::query`); empty is no filter.
+fn show_text<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    crate::web::query::checked(de, |v| {
+        crate::web::query::check_one_of(v, "show", &["gaps"])
+    })
+}
+
+fn after_id<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    crate::web::query::checked(de, |v| crate::web::query::check_id(v, "after"))
 }
 
 #[derive(Serialize, Default)]

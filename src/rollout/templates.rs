@@ -319,6 +319,7 @@ async fn show(
         border_area: false,
         created_at: DateTime::<Utc>::default(),
         updated_at: DateTime::<Utc>::default(),
+        search_name: org_unit::search_name(name),
     };
     // The deployment's own units where it has them; a made-up pair on an empty database.
     let own = |kinds: &'static [&'static str]| {
@@ -541,6 +542,7 @@ mod tests {
             border_area: false,
             created_at: DateTime::<Utc>::default(),
             updated_at: DateTime::<Utc>::default(),
+            search_name: org_unit::search_name(name),
         }
     }
 

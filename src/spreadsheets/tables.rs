@@ -89,6 +89,7 @@ async fn tasks(
     filter: TaskFilter,
     kind: Kind,
 ) -> AppResult<Response> {
+    filter.check_agency_id()?;
     let scope = user.scope(&state).await?;
     let found = coordination_task::Entity::find()
         .filter(visible(&state, &user, &scope).await?)

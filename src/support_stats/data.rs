@@ -24,6 +24,7 @@ pub struct Selection {
 }
 
 /// The stored rows a selection is built from.
+#[derive(Clone)]
 pub struct Data {
     pub units: Vec<org_unit::Model>,
     pub months: Vec<month::Model>,

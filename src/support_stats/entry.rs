@@ -14,13 +14,13 @@ use crate::support_stats::service::{self, Entry, StatsError};
 use crate::support_stats::views::{Wanted, audit_read, no_store};
 use crate::web::forms::{FieldErrors, FormValues, RawForm};
 use crate::web::query::Query;
+use crate::web::search::{self, Choice, Picker};
 use crate::web::{Page, flash};
 use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::{Value, context};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -76,16 +76,11 @@ async fn render(
     status: StatusCode,
     s: Shown<'_>,
 ) -> AppResult<Response> {
-    let scope = user.scope(state).await?;
     // The compiling office picks among the units in its scope; a commune officer has one.
-    let units: Vec<org_unit::Model> = org_unit::Entity::find()
-        .filter(org_unit::Column::Id.is_in(scope.ids()))
-        .order_by_asc(org_unit::Column::Name)
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .filter(|u| crate::org_units::repo::is_current(u, s.month.first_day()) || u.id == s.unit.id)
-        .collect();
+    let units = Picker::new(
+        entry_choices(state, user, s.month, Some(s.unit.id)).await?,
+        &s.unit.id.to_string(),
+    );
     let today = state.clock.today();
     let shown = page.render_status(
         state,
@@ -107,6 +102,23 @@ async fn render(
     Ok(no_store(shown))
 }
 
+/// The units whose figures the user may enter for `month`: the units of the scope in force
+/// that month (and the one shown), in tree order.
+async fn entry_choices(
+    state: &AppState,
+    user: &CurrentUser,
+    month: YearMonth,
+    shown: Option<i64>,
+) -> AppResult<Vec<Choice>> {
+    let scope = user.scope(state).await?;
+    Ok(
+        crate::org_units::listing::unit_choices(&state.db, Some(&scope), month.first_day(), |r| {
+            r.current || Some(r.unit.id) == shown
+        })
+        .await?,
+    )
+}
+
 pub async fn get_entry(
     State(state): State<AppState>,
     page: Page,
@@ -114,12 +126,31 @@ pub async fn get_entry(
     Query(q): Query<EntryQuery>,
 ) -> AppResult<Response> {
     let today = state.clock.today();
-    let (unit_id, m) = target(
-        &user,
-        q.unit.as_deref().unwrap_or(""),
-        q.month.as_deref().unwrap_or(""),
-        today,
-    )?;
+    let typed = q.unit.as_deref().unwrap_or("").trim();
+    // Words typed in the unit picker name one unit of the scope, or the chooser comes back
+    // with the message at the field (422) and the matching units as suggestions.
+    let unit_raw = if typed.is_empty() || typed.parse::<i64>().is_ok() {
+        typed.to_owned()
+    } else {
+        let (_, m) = target(&user, "", q.month.as_deref().unwrap_or(""), today)?;
+        let choices = entry_choices(&state, &user, m, None).await?;
+        let mut errors = FieldErrors::default();
+        match search::resolve_field(&choices, typed, "unit", false, &mut errors) {
+            Some(id) => id.to_string(),
+            None => {
+                let shown = page.render_status(
+                    &state,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "stats/entry_pick.html",
+                    context! {
+                        units => Picker::new(choices, typed), month => m, errors => errors,
+                    },
+                )?;
+                return Ok(no_store(shown));
+            }
+        }
+    };
+    let (unit_id, m) = target(&user, &unit_raw, q.month.as_deref().unwrap_or(""), today)?;
     let (unit, _) = writable_unit(&state, &user, unit_id).await?;
     let row = service::month_row(&state.db, unit_id, m).await?;
     let stored = match &row {

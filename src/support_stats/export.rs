@@ -3,7 +3,7 @@
 //! export of `spreadsheets::tables` alike.
 
 use crate::support_stats::figures::Report;
-use crate::support_stats::suppress::Shown;
+use crate::support_stats::suppress::{SUPPRESSED_MARK, Shown};
 use crate::support_stats::views_model::{TableView, Tr};
 
 /// A CSV field, quoted when it must be.
@@ -19,7 +19,7 @@ fn field(s: &str) -> String {
 fn value(s: Shown) -> String {
     match s {
         Shown::Exact(n) => n.to_string(),
-        Shown::Suppressed => crate::support_stats::suppress::SUPPRESSED_MARK.to_owned(),
+        Shown::Suppressed => SUPPRESSED_MARK.to_owned(),
     }
 }
 
@@ -78,7 +78,6 @@ pub fn lines(report: &Report, tr: &Tr) -> Vec<Line> {
     );
     let summary = tr.t("stats.summary.title");
     let s = &report.summary;
-    let hidden = tr.t("stats.hidden");
     for (key, v) in [
         ("stats.summary.received", value(s.received)),
         ("stats.summary.carried_over", value(s.carried_over)),
@@ -91,7 +90,7 @@ pub fn lines(report: &Report, tr: &Tr) -> Vec<Line> {
             match (s.loans_amount, s.loans_amount_band) {
                 (Some(a), _) => a.to_string(),
                 (None, Some([low, high])) => format!("{low}–{high}"),
-                (None, None) => hidden.clone(),
+                (None, None) => SUPPRESSED_MARK.to_owned(),
             },
         ),
     ] {

@@ -240,6 +240,8 @@ struct Cut {
     specs: Vec<Spec>,
     loans_amount: i64,
     protected: Vec<Protected<i64>>,
+    /// Whether the band of the loan amount may be shown (`amount_bands`).
+    band: bool,
 }
 
 /// What [`protect_year`] gives the viewed unit: every period of its lattice, and its trend by
@@ -249,12 +251,89 @@ struct YearViews {
     trend: Option<(Vec<code::Model>, Protected<i64>)>,
 }
 
-/// Protects a family of units over the whole publication lattice of a year at once: every
-/// table of every unit of the family (`family_units`) in every period of the lattice
-/// (`lattice::year_periods`), each marked with its unit and its period, tied unit to parent by
-/// the tables across units (`Slot::Lattice`, the table by unit) and period to parts by
-/// `suppress::period_links`. Every view of the family and the year computes this same system,
-/// so each publishes the same hidden pattern for the figures the views share (`docs/privacy.md`).
+/// A unit of the protected tree: the root, a unit below it at any depth (a district before the
+/// reform, a commune), or a unit's own figures beside its units below.
+struct Node {
+    unit: org_unit::Model,
+    /// The unit's value in the cell keys: its id, or minus its id for its own figures (a
+    /// district office's own entries), which its table by unit shows as a row of their own.
+    key: i64,
+    /// Its rows for the whole year.
+    data: Data,
+    /// The nodes whose figures add up to its own: its units below, and its own figures.
+    children: Vec<usize>,
+    own: bool,
+}
+
+/// The tree of units protected together: `root`, every row of its table by unit, every row of
+/// theirs, down to the communes, each with its own figures beside its units below. A unit
+/// without a figure all year adds only zeros, which are never hidden and never hide anything:
+/// it is left out, with everything below it, unless it holds the viewed unit.
+fn tree(root: &Data, root_unit: &org_unit::Model, view_unit: i64) -> Vec<Node> {
+    let mut nodes = vec![Node {
+        unit: root_unit.clone(),
+        key: root_unit.id,
+        data: root.clone(),
+        children: Vec::new(),
+        own: false,
+    }];
+    let mut at = 0;
+    while at < nodes.len() {
+        let kids: Vec<Node> = match nodes.get(at) {
+            Some(node) if !node.own => {
+                let rows = family_units(&node.data, &node.unit);
+                if rows.len() < 2 {
+                    Vec::new()
+                } else {
+                    rows.iter()
+                        .skip(1)
+                        .chain(std::iter::once(&node.unit))
+                        .filter_map(|r| {
+                            let own = r.id == node.unit.id;
+                            let part = part_of(&node.data, node.unit.id, r.id);
+                            let holds_view = !own && part.units.iter().any(|u| u.id == view_unit);
+                            (!part.months.is_empty() || holds_view).then(|| Node {
+                                unit: r.clone(),
+                                key: if own { -r.id } else { r.id },
+                                data: part,
+                                children: Vec::new(),
+                                own,
+                            })
+                        })
+                        .collect()
+                }
+            }
+            _ => Vec::new(),
+        };
+        for kid in kids {
+            let index = nodes.len();
+            nodes.push(kid);
+            if let Some(node) = nodes.get_mut(at) {
+                node.children.push(index);
+            }
+        }
+        at += 1;
+    }
+    nodes
+}
+
+/// Where a node's loans stand in the protected system, for one period.
+struct LoanCell {
+    node: usize,
+    period: usize,
+    /// The index of its loans table among the protected tables.
+    at: Option<usize>,
+    amount: i64,
+}
+
+/// Protects a tree of units over the whole publication lattice of a year at once: every
+/// table of every unit of the tree ([`tree`]: the root, its units below, theirs, and each one's
+/// own figures) in every period of the lattice (`lattice::year_periods`), each marked with its
+/// unit and its period, tied unit to parent by `suppress::period_links("unit", …)` and by the
+/// tables across units (`Slot::Lattice`, the table by unit), and period to parts by
+/// `suppress::period_links("period", …)`. Every view of the tree and the year computes this
+/// same system, so each publishes the same hidden pattern for the figures the views share
+/// (`docs/privacy.md`, section 6).
 fn protect_year(
     root: &Data,
     root_unit: &org_unit::Model,
@@ -264,46 +343,38 @@ fn protect_year(
     tr: &Tr,
 ) -> YearViews {
     let periods = lattice::year_periods(year);
+    let nodes = tree(root, root_unit, view_unit);
     let mut all: Vec<Table<i64>> = Vec::new();
-    let mut mine: Vec<(usize, Cut)> = Vec::new();
+    let mut mine: Vec<(usize, usize, Cut)> = Vec::new();
     let mut trend_at: Option<(usize, Vec<code::Model>)> = None;
-    // Each member's tables by period, marked with their period: the parts of the root's.
-    let mut members: Vec<(i64, Vec<Vec<Table<i64>>>)> = Vec::new();
-    let mut root_tables: Vec<Vec<Table<i64>>> = Vec::new();
-    let mut family = family_units(root, root_unit);
-    // The root's own figures (a district office's own entries) are a member of the family too:
-    // the root's figures are its units' and its own.
-    if family.len() > 1 {
-        family.push(root_unit.clone());
-    }
-    for (index, u) in family.iter().enumerate() {
-        let is_root = index == 0;
-        let part = (!is_root).then(|| part_of(root, root_unit.id, u.id));
-        // A member without a figure all year adds only zeros, which are never hidden and
-        // never hide anything: it changes no cell's fate, and is left out to save the work.
-        if part.as_ref().is_some_and(|d| d.months.is_empty()) && u.id != view_unit {
-            continue;
-        }
-        let base = part.as_ref().unwrap_or(root);
-        let mark = |t: Table<i64>| if is_root { t } else { t.about("unit", u.id) };
+    let mut loans: Vec<LoanCell> = Vec::new();
+    // Each node's tables by period, marked with their unit and period.
+    let mut marked_of: Vec<Vec<Vec<Table<i64>>>> = Vec::with_capacity(nodes.len());
+    for (n, node) in nodes.iter().enumerate() {
+        let is_view = !node.own && node.unit.id == view_unit;
+        // A table across the node's units below: its own figures' row takes the key of the
+        // node's own figures, and its total row is the node's figure.
+        let mark = |mut t: Table<i64>| {
+            if t.row_dim == "unit" {
+                for r in &mut t.rows {
+                    if *r == node.unit.id {
+                        *r = -node.unit.id;
+                    }
+                }
+                t = t.totalled_as(node.key);
+            }
+            t.about("unit", node.key)
+        };
         let mut per_period: Vec<Vec<Table<i64>>> = Vec::new();
         let mut marked: Vec<Vec<Table<i64>>> = Vec::new();
-        for p in &periods {
-            let data = lattice::within(base, *p);
+        for (pi, p) in periods.iter().enumerate() {
+            let data = lattice::within(&node.data, *p);
             let sel = Selection {
-                unit: u.clone(),
+                unit: node.unit.clone(),
                 from: p.from,
                 to: p.to,
             };
-            let mut built = build(&data, &sel, tr);
-            // A unit of the family with units of its own below it (a district before the
-            // reform) is protected here with its own figures only: its tables across its
-            // units belong to its own family, whose root it is (`docs/privacy.md`, section 6).
-            if !is_root {
-                built
-                    .specs
-                    .retain(|s| s.table.row_dim != "unit" && s.table.col_dim != "unit");
-            }
+            let built = build(&data, &sel, tr);
             let tables: Vec<Table<i64>> =
                 built.specs.iter().map(|s| mark(s.table.clone())).collect();
             // Persons carried over into a period are those of its first month: the same figure
@@ -326,9 +397,20 @@ fn protect_year(
                 .collect();
             let at = all.len();
             all.extend(in_period.iter().cloned());
-            if u.id == view_unit && (is_root || index + 1 < family.len()) {
+            loans.push(LoanCell {
+                node: n,
+                period: pi,
+                at: built
+                    .specs
+                    .iter()
+                    .position(|s| s.slot == Slot::Loans)
+                    .map(|k| at + k),
+                amount: built.loans_amount,
+            });
+            if is_view {
                 mine.push((
                     at,
+                    loans.len() - 1,
                     Cut {
                         period: *p,
                         data,
@@ -336,6 +418,7 @@ fn protect_year(
                         specs: built.specs,
                         loans_amount: built.loans_amount,
                         protected: Vec::new(),
+                        band: false,
                     },
                 ));
             }
@@ -354,41 +437,179 @@ fn protect_year(
                 STOCKS,
             ));
         }
-        if with_trend && u.id == view_unit && (is_root || index + 1 < family.len()) {
-            let (table, sexes) = trend_table(base, year);
+        if with_trend && is_view {
+            let (table, sexes) = trend_table(&node.data, year);
             trend_at = Some((all.len(), sexes));
             all.push(mark(table));
         }
-        if is_root {
-            root_tables = marked;
-        } else {
-            members.push((u.id, marked));
-        }
+        marked_of.push(marked);
     }
-    // Each period's figures of the root are the sums of its members' (its units' and its own).
-    if members.len() > 1 {
-        for (i, whole) in root_tables.iter().enumerate() {
-            let parts: Vec<(i64, &[Table<i64>])> = members
+    // Each period's figures of a node are the sums of its children's (its units' and its own).
+    for (n, node) in nodes.iter().enumerate() {
+        if node.children.is_empty() {
+            continue;
+        }
+        for i in 0..periods.len() {
+            let of = |m: usize| {
+                marked_of
+                    .get(m)
+                    .and_then(|t| t.get(i))
+                    .map_or(&[][..], Vec::as_slice)
+            };
+            let parts: Vec<(i64, &[Table<i64>])> = node
+                .children
                 .iter()
-                .map(|(id, t)| (*id, t.get(i).map_or(&[][..], Vec::as_slice)))
+                .filter_map(|c| nodes.get(*c).map(|k| (k.key, of(*c))))
                 .collect();
-            all.extend(suppress::period_links("unit", (None, whole), &parts, &[]));
+            all.extend(suppress::period_links("unit", (None, of(n)), &parts, &[]));
         }
     }
     let mut protected = suppress::suppress_linked(&all);
+    let bands = amount_bands(&nodes, &all, &protected, &loans, periods.len());
     let cuts = mine
         .into_iter()
-        .map(|(at, mut cut)| {
+        .map(|(at, cell, mut cut)| {
             cut.protected = protected
                 .get(at..at + cut.specs.len())
                 .map(<[_]>::to_vec)
                 .unwrap_or_default();
+            cut.band = bands.get(cell).copied().unwrap_or(false);
             cut
         })
         .collect();
     let trend = trend_at
         .and_then(|(at, sexes)| (at < protected.len()).then(|| (sexes, protected.swap_remove(at))));
     YearViews { cuts, trend }
+}
+
+/// Which loan amount bands may be shown, by entry of `loans`: the band `[low, high)` of a unit
+/// and period is published only beside a shown loan count, and no hidden count's amount may be
+/// narrowed below one band's width by an attacker who intersects the published bands through
+/// "the period is its parts" and "the unit is its units below and its own figures"
+/// (`suppress::attack_bounds`; a shown count `c` tells the amount lies in `c` × the entry
+/// form's bounds of one loan, a hidden one that it is at least one loan). Where it could be,
+/// the smallest other amount in one of the equations that narrow it loses its band too
+/// (complementary band suppression), until none can.
+fn amount_bands(
+    nodes: &[Node],
+    tables: &[Table<i64>],
+    protected: &[Protected<i64>],
+    loans: &[LoanCell],
+    periods: usize,
+) -> Vec<bool> {
+    use crate::support_stats::input::{MAX_LOAN, MIN_LOAN};
+    let count = |c: &LoanCell| -> (i64, Shown) {
+        c.at.map_or((0, Shown::Exact(0)), |at| {
+            (
+                tables.get(at).map_or(0, |t| t.value(0, 0)),
+                protected.get(at).map_or(Shown::Suppressed, |p| p.total),
+            )
+        })
+    };
+    let index: HashMap<(usize, usize), usize> = loans
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ((c.node, c.period), i))
+        .collect();
+    // Every equation as (parts, whole), by entry of `loans`.
+    let mut eqs: Vec<(Vec<usize>, usize)> = Vec::new();
+    for (n, node) in nodes.iter().enumerate() {
+        for p in 0..periods {
+            let parts: Vec<usize> = node
+                .children
+                .iter()
+                .filter_map(|c| index.get(&(*c, p)).copied())
+                .collect();
+            if let (false, Some(w)) = (parts.is_empty(), index.get(&(n, p))) {
+                eqs.push((parts, *w));
+            }
+        }
+        for (whole, parts) in lattice::GROUPS {
+            let ps: Vec<usize> = parts
+                .iter()
+                .filter_map(|p| index.get(&(n, *p)).copied())
+                .collect();
+            if let Some(w) = index.get(&(n, whole)) {
+                eqs.push((ps, *w));
+            }
+        }
+    }
+    // A band is shown only beside a shown count, and never for a node's own figures (no view
+    // shows them on their own).
+    let mut shown: Vec<bool> = loans
+        .iter()
+        .map(|c| !count(c).1.is_suppressed() && nodes.get(c.node).is_some_and(|n| !n.own))
+        .collect();
+    let wide = i128::from(lattice::AMOUNT_BAND) - 1;
+    loop {
+        let mut grids: Vec<suppress::BoundGrid> = Vec::new();
+        let mut link: Vec<Vec<Vec<usize>>> = Vec::new();
+        for (i, c) in loans.iter().enumerate() {
+            let bound = match count(c) {
+                (_, Shown::Exact(k)) => {
+                    let (mut lo, mut hi) = (
+                        i128::from(k) * i128::from(MIN_LOAN),
+                        i128::from(k) * i128::from(MAX_LOAN),
+                    );
+                    if shown.get(i).copied().unwrap_or(false) {
+                        let [a, b] = lattice::amount_band(c.amount);
+                        lo = lo.max(i128::from(a));
+                        hi = hi.min(i128::from(b) - 1);
+                    }
+                    (lo, hi)
+                }
+                (_, Shown::Suppressed) => (i128::from(MIN_LOAN), suppress::NO_BOUND),
+            };
+            grids.push(vec![vec![Some(bound)]]);
+            link.push(vec![vec![i]]);
+        }
+        for (parts, whole) in &eqs {
+            let mut g: Vec<Vec<Option<(i128, i128)>>> = Vec::new();
+            let mut l: Vec<Vec<usize>> = Vec::new();
+            for p in parts.iter().chain(std::iter::once(whole)) {
+                g.push(vec![None, None]);
+                l.push(vec![*p, *p]);
+            }
+            grids.push(g);
+            link.push(l);
+        }
+        let ranges = suppress::attack_bounds(&grids, &link, (0, suppress::NO_BOUND));
+        let range = |i: usize| {
+            ranges
+                .get(i)
+                .and_then(|g| g.first())
+                .and_then(|r| r.first())
+                .copied()
+                .unwrap_or((0, 0))
+        };
+        let mut hide: BTreeSet<usize> = BTreeSet::new();
+        for (i, c) in loans.iter().enumerate() {
+            let (k, s) = count(c);
+            let (lo, hi) = range(i);
+            if !s.is_suppressed() || k == 0 || hi - lo >= wide {
+                continue;
+            }
+            // The smallest other amount with a band in an equation with this one.
+            let pick = eqs
+                .iter()
+                .filter(|(parts, whole)| *whole == i || parts.contains(&i))
+                .flat_map(|(parts, whole)| parts.iter().chain(std::iter::once(whole)))
+                .filter(|j| **j != i && shown.get(**j).copied().unwrap_or(false))
+                .filter(|j| loans.get(**j).is_some_and(|c| count(c).0 > 0))
+                .min_by_key(|j| (loans.get(**j).map_or(0, |c| c.amount), **j));
+            if let Some(j) = pick {
+                hide.insert(*j);
+            }
+        }
+        if hide.is_empty() {
+            return shown;
+        }
+        for j in hide {
+            if let Some(s) = shown.get_mut(j) {
+                *s = false;
+            }
+        }
+    }
 }
 
 /// Persons received by quarter and sex over a year, its total row being the year's: the
@@ -429,7 +650,8 @@ fn assemble(
     sel: &Selection,
     specs: Vec<Spec>,
     protected: Vec<Protected<i64>>,
-    loans_amount: i64,
+    // The loans' total amount, and whether its band may be shown (`amount_bands`).
+    (loans_amount, band): (i64, bool),
     exact: bool,
     detail: Option<Vec<DetailLine>>,
 ) -> Report {
@@ -476,7 +698,7 @@ fn assemble(
             carried_over: total_of(Slot::Carried),
             loans_count,
             loans_amount: exact.then_some(loans_amount),
-            loans_amount_band: (!exact && !loans_count.is_suppressed())
+            loans_amount_band: (!exact && band && !loans_count.is_suppressed())
                 .then(|| lattice::amount_band(loans_amount)),
             hotline: Hotline {
                 received: hot(0),
@@ -509,7 +731,7 @@ pub fn exact_report(data: &Data, sel: &Selection, user: &CurrentUser, tr: &Tr) -
         sel,
         specs,
         suppress::exact(&tables),
-        loans_amount,
+        (loans_amount, false),
         true,
         detail,
     )
@@ -532,7 +754,7 @@ pub fn lattice_report(
         &cut.sel,
         cut.specs,
         cut.protected,
-        cut.loans_amount,
+        (cut.loans_amount, cut.band),
         false,
         None,
     ))
@@ -573,7 +795,8 @@ fn detail_lines(data: &Data, tr: &Tr) -> Vec<DetailLine> {
 }
 
 /// The unit whose table of units below shows `sel`'s unit (the unit itself when it has units
-/// below it, else its parent), with its rows for the whole `year`.
+/// below it, else its parent), with its rows for the whole `year`: the family a unit is
+/// protected with when its own view reaches units outside its subtree (`system_root`).
 async fn family_root(
     db: &impl sea_orm::ConnectionTrait,
     data: &Data,
@@ -586,13 +809,90 @@ async fn family_root(
         _ => None,
     };
     let root = parent.unwrap_or_else(|| sel.unit.clone());
+    Ok((root.clone(), year_of(db, &root, sel, year).await?))
+}
+
+/// A unit's rows for the whole `year`.
+async fn year_of(
+    db: &impl sea_orm::ConnectionTrait,
+    unit: &org_unit::Model,
+    sel: &Selection,
+    year: i32,
+) -> crate::error::AppResult<Data> {
     let whole = Selection {
-        unit: root.clone(),
+        unit: unit.clone(),
         from: YearMonth::new(year, 1).unwrap_or(sel.from),
         to: YearMonth::new(year, 12).unwrap_or(sel.to),
     };
-    let root_data = crate::support_stats::data::load(db, &whole).await?;
-    Ok((root, root_data))
+    crate::support_stats::data::load(db, &whole).await
+}
+
+/// The root of the one system a unit's figures are protected in, with its rows for the whole
+/// `year`: the top of its tree (its province, through a district before the reform), and from
+/// a closed top unit its successor (tỉnh Phú Yên → tỉnh Đắk Lắk), whose scope reaches it
+/// through the lineage. A unit whose own view reaches units outside its subtree of that tree
+/// (a commune formed in 2025, whose scope holds the communes it was formed from, rows of
+/// their old district) cannot be one node of it: it is protected with its own family
+/// (`family_root`), as before the three-level system (`docs/privacy.md`, section 7).
+async fn system_root(
+    db: &impl sea_orm::ConnectionTrait,
+    data: &Data,
+    sel: &Selection,
+    year: i32,
+) -> crate::error::AppResult<(org_unit::Model, Data)> {
+    use crate::entities::org_lineage;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let mut top = sel.unit.clone();
+    // Bounded: a tree has three levels, and a unit few successors.
+    for _ in 0..16 {
+        let next = match top.parent_id {
+            Some(p) => org_unit::Entity::find_by_id(p).one(db).await?,
+            None => match org_lineage::Entity::find()
+                .filter(org_lineage::Column::PredecessorId.eq(top.id))
+                .order_by_asc(org_lineage::Column::SuccessorId)
+                .one(db)
+                .await?
+            {
+                Some(l) => org_unit::Entity::find_by_id(l.successor_id).one(db).await?,
+                None => None,
+            },
+        };
+        match next {
+            Some(u) if u.id != sel.unit.id => top = u,
+            _ => break,
+        }
+    }
+    if top.id == sel.unit.id {
+        return Ok((top.clone(), year_of(db, &top, sel, year).await?));
+    }
+    let root = year_of(db, &top, sel, year).await?;
+    // The unit's part of the tree: the units whose parents lead to it.
+    let parents: HashMap<i64, Option<i64>> =
+        root.units.iter().map(|u| (u.id, u.parent_id)).collect();
+    let below = |mut u: i64| {
+        for _ in 0..=parents.len() {
+            if u == sel.unit.id {
+                return true;
+            }
+            match parents.get(&u).copied().flatten() {
+                Some(p) if parents.contains_key(&p) => u = p,
+                _ => return false,
+            }
+        }
+        false
+    };
+    let part: BTreeSet<i64> = root
+        .units
+        .iter()
+        .map(|u| u.id)
+        .filter(|u| below(*u))
+        .collect();
+    let own: BTreeSet<i64> = data.units.iter().map(|u| u.id).collect();
+    if part == own {
+        Ok((top, root))
+    } else {
+        family_root(db, data, sel, year).await
+    }
 }
 
 /// The lattice period a reader without exact access gets for `sel`: the smallest one holding
@@ -620,7 +920,7 @@ pub async fn report_for(
         return Ok(exact_report(data, sel, user, tr));
     }
     let period = lattice_period(sel);
-    let (root_unit, root) = family_root(db, data, sel, period.from.year()).await?;
+    let (root_unit, root) = system_root(db, data, sel, period.from.year()).await?;
     let mut report = lattice_report(&root, &root_unit, sel.unit.id, period, tr)
         .ok_or_else(|| crate::error::AppError::NotFound)?;
     if period.from != sel.from || period.to != sel.to {
@@ -643,7 +943,7 @@ pub async fn trend_for(
         return Ok(trend::trend(data, sel, user, tr));
     }
     let year = lattice_period(sel).from.year();
-    let (root_unit, root) = family_root(db, data, sel, year).await?;
+    let (root_unit, root) = system_root(db, data, sel, year).await?;
     let views = protect_year(&root, &root_unit, sel.unit.id, year, true, tr);
     let quarters = lattice::quarters(year);
     let label = |p: &Period| trend::period_label(*p, tr);

@@ -195,8 +195,11 @@ impl<K: Clone + Ord + Debug> Table<K> {
     }
 
     /// The key of a cell in the same table marked `about(dim, value)`.
+    /// A value the table already has for `dim` (a district's tables, marked with the district,
+    /// read as the tables of one of its communes) is replaced.
     fn key_about(&self, i: usize, j: usize, dim: &'static str, value: &K) -> CellKey<K> {
         let mut k = self.key(i, j);
+        k.dims.retain(|(d, _)| *d != dim);
         k.dims.push((dim, value.clone()));
         k.dims.sort();
         k
@@ -486,6 +489,9 @@ pub const MIN_RANGE: i64 = 3;
 pub type ShownGrid = Vec<Vec<Option<i64>>>;
 /// Which figure (one id per key, shared across grids) each cell of a grid is.
 pub type LinkGrid = Vec<Vec<usize>>;
+/// What the attacker knows of each cell of a grid beforehand, if anything: its lowest and
+/// highest possible value ([`attack_bounds`]).
+pub type BoundGrid = Vec<Vec<Option<(i128, i128)>>>;
 /// What the attacker knows of each cell of a grid: its lowest and highest possible value.
 pub type RangeGrid = Vec<Vec<(i128, i128)>>;
 
@@ -505,6 +511,32 @@ fn is_open(h: i128) -> bool {
 /// with the same `link` id are the same figure. Bounds are tightened line by line until nothing
 /// changes (a relaxation of the linear program: it never claims more than is implied).
 pub fn attack(grids: &[ShownGrid], link: &[LinkGrid]) -> Vec<RangeGrid> {
+    let known: Vec<BoundGrid> = grids
+        .iter()
+        .map(|g| {
+            g.iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|v| v.map(|v| (i128::from(v), i128::from(v))))
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    attack_bounds(&known, link, (1, UNBOUNDED))
+}
+
+/// The attacker's bound for a figure it knows nothing about.
+pub const NO_BOUND: i128 = UNBOUNDED;
+
+/// As [`attack`], for figures published as intervals (loan amounts in bands): every cell of a
+/// grid may carry what the attacker knows of it beforehand, `(low, high)` inclusive; a cell
+/// with none starts at `unknown`. A figure with several bounds takes their intersection.
+pub fn attack_bounds(
+    bounds: &[BoundGrid],
+    link: &[LinkGrid],
+    unknown: (i128, i128),
+) -> Vec<RangeGrid> {
     let vars = link
         .iter()
         .flatten()
@@ -512,18 +544,22 @@ pub fn attack(grids: &[ShownGrid], link: &[LinkGrid]) -> Vec<RangeGrid> {
         .copied()
         .max()
         .map_or(0, |m| m + 1);
-    let mut lo = vec![1i128; vars];
-    let mut hi = vec![UNBOUNDED; vars];
-    for (g, l) in grids.iter().zip(link) {
+    let mut lo = vec![unknown.0; vars];
+    let mut hi = vec![unknown.1; vars];
+    let mut set = vec![false; vars];
+    for (g, l) in bounds.iter().zip(link) {
         for (row, lrow) in g.iter().zip(l) {
             for (v, id) in row.iter().zip(lrow) {
-                if let Some(v) = v {
-                    if let Some(x) = lo.get_mut(*id) {
-                        *x = i128::from(*v);
-                    }
-                    if let Some(x) = hi.get_mut(*id) {
-                        *x = i128::from(*v);
-                    }
+                let Some((a, b)) = v else { continue };
+                let first = set.get(*id).is_some_and(|s| !*s);
+                if let Some(x) = lo.get_mut(*id) {
+                    *x = if first { *a } else { (*x).max(*a) };
+                }
+                if let Some(x) = hi.get_mut(*id) {
+                    *x = if first { *b } else { (*x).min(*b) };
+                }
+                if let Some(s) = set.get_mut(*id) {
+                    *s = true;
                 }
             }
         }

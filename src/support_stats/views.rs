@@ -3,7 +3,6 @@
 
 use crate::audit;
 use crate::auth::{Capability, CurrentUser};
-use crate::entities::org_unit;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::support_stats::access::readable_unit;
@@ -22,7 +21,7 @@ use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ConnectionTrait, DbErr};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -160,14 +159,57 @@ pub async fn audit_read(
     .await
 }
 
-/// The units a user may pick, in name order.
-async fn unit_options(state: &AppState, user: &CurrentUser) -> AppResult<Vec<org_unit::Model>> {
+/// The units a user may pick: every unit of the scope, past ones included (the figures reach
+/// back in time), in tree order.
+pub async fn unit_choices(
+    state: &AppState,
+    user: &CurrentUser,
+) -> AppResult<Vec<crate::web::search::Choice>> {
     let scope = user.scope(state).await?;
-    Ok(org_unit::Entity::find()
-        .filter(org_unit::Column::Id.is_in(scope.ids()))
-        .order_by_asc(org_unit::Column::Name)
-        .all(&state.db)
-        .await?)
+    Ok(crate::org_units::listing::unit_choices(
+        &state.db,
+        Some(&scope),
+        state.clock.today(),
+        |_| true,
+    )
+    .await?)
+}
+
+/// The unit picker of the selection form, holding `raw` (an id, or the words typed).
+async fn unit_picker(
+    state: &AppState,
+    user: &CurrentUser,
+    raw: &str,
+) -> AppResult<crate::web::search::Picker> {
+    Ok(crate::web::search::Picker::new(
+        unit_choices(state, user).await?,
+        raw,
+    ))
+}
+
+/// The query with the words typed in its unit picker replaced by the id of the one unit of
+/// the user's scope they name; words naming none or several are an error at `unit` (an id is
+/// left as it is: outside the scope it is answered 404 where the unit is read).
+pub async fn resolve_unit(
+    state: &AppState,
+    user: &CurrentUser,
+    q: &StatsQuery,
+) -> AppResult<Result<StatsQuery, FieldErrors>> {
+    let typed = q.unit.as_deref().map(str::trim).unwrap_or("");
+    if typed.is_empty() || typed.parse::<i64>().is_ok() {
+        return Ok(Ok(q.clone()));
+    }
+    let mut errors = FieldErrors::default();
+    let choices = unit_choices(state, user).await?;
+    Ok(
+        match crate::web::search::resolve_field(&choices, typed, "unit", false, &mut errors) {
+            Some(id) => Ok(StatsQuery {
+                unit: Some(id.to_string()),
+                ..q.clone()
+            }),
+            None => Err(errors),
+        },
+    )
 }
 
 /// The selection, or the filter form shown again with its errors (422).
@@ -178,7 +220,11 @@ async fn selection(
     q: &StatsQuery,
     template: &str,
 ) -> AppResult<Result<(Wanted, Selection), Response>> {
-    match q.parse(user, state.clock.today()) {
+    let parsed = match resolve_unit(state, user, q).await? {
+        Ok(resolved) => resolved.parse(user, state.clock.today()),
+        Err(errors) => Err(errors),
+    };
+    match parsed {
         Ok(w) => {
             let (unit, _) = readable_unit(state, user, w.unit_id).await?;
             Ok(Ok((
@@ -191,12 +237,12 @@ async fn selection(
             )))
         }
         Err(errors) => {
-            let units = unit_options(state, user).await?;
+            let unit = unit_picker(state, user, q.unit.as_deref().unwrap_or("")).await?;
             let shown = page.render_status(
                 state,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 template,
-                context! { q => q, errors => errors, units => units, report => (), w => () },
+                context! { q => q, errors => errors, unit => unit, report => (), w => () },
             )?;
             Ok(Err(shown))
         }
@@ -256,7 +302,7 @@ pub async fn get_stats(
     } else {
         None
     };
-    let units = unit_options(&state, &user).await?;
+    let unit = unit_picker(&state, &user, &w.unit_id.to_string()).await?;
     let shown = page.render(
         &state,
         "stats/index.html",
@@ -269,7 +315,7 @@ pub async fn get_stats(
                 entry_month => w.requested.filter(|(a, b)| a == b).map_or(w.from, |(a, _)| a),
                 entry_single => w.from == w.to || w.requested.is_some_and(|(a, b)| a == b),
             },
-            errors => FieldErrors::default(), units => units, report => report, query => query_of(&w),
+            errors => FieldErrors::default(), unit => unit, report => report, query => query_of(&w),
             locked => month.and_then(|m| m.locked_at),
             can_enter => user.can(Capability::EnterStats), can_reopen => user.can(Capability::ReopenStats),
         },
@@ -303,7 +349,7 @@ pub async fn get_trend(
         state.clock.now(),
     )
     .await?;
-    let units = unit_options(&state, &user).await?;
+    let unit = unit_picker(&state, &user, &w.unit_id.to_string()).await?;
     let shown = page.render(
         &state,
         "stats/trend.html",
@@ -314,7 +360,7 @@ pub async fn get_trend(
                 lattice => lattice_label(&w, &tr),
                 requested => w.requested.map(|(a, b)| context! { from => a.label(), to => b.label() }),
             },
-            errors => FieldErrors::default(), units => units, report => report, query => query_of(&w),
+            errors => FieldErrors::default(), unit => unit, report => report, query => query_of(&w),
         },
     )?;
     Ok(no_store(shown))
@@ -326,8 +372,9 @@ pub async fn get_export(
     user: CurrentUser,
     Query(q): Query<StatsQuery>,
 ) -> AppResult<Response> {
-    let w = q
-        .parse(&user, state.clock.today())
+    let w = resolve_unit(&state, &user, &q)
+        .await?
+        .and_then(|q| q.parse(&user, state.clock.today()))
         .map_err(|_| AppError::BadRequest("stats.error.selection"))?;
     let (unit, _) = readable_unit(&state, &user, w.unit_id).await?;
     let sel = Selection {

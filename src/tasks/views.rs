@@ -128,27 +128,58 @@ pub async fn visible(state: &AppState, user: &CurrentUser, scope: &Scope) -> App
 
 #[derive(Deserialize, Default, Serialize, Clone)]
 pub struct TaskFilter {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "kind_id")]
     kind: Option<String>,
     #[serde(default)]
     agency: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "item_id")]
     item: Option<String>,
     #[serde(default, deserialize_with = "crate::web::query::from_date")]
     from: Option<String>,
     #[serde(default, deserialize_with = "crate::web::query::to_date")]
     to: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "status_text")]
     status: Option<String>,
     /// Words of the title (accents ignored); the board only, not the exports.
     #[serde(default)]
     q: Option<String>,
     /// The board's keyset cursor: the due date and id of the last task shown ("2025-06-30_42").
-    #[serde(default)]
+    #[serde(default, deserialize_with = "cursor_text")]
     after: Option<String>,
 }
 
+// A filter that cannot be read names its field (`crate::web::query`); an empty one is no filter.
+// The agency is a picker: words naming no agency of the scope are a 422 at the field.
+fn kind_id<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    crate::web::query::checked(de, |v| crate::web::query::check_id(v, "kind"))
+}
+
+fn item_id<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    crate::web::query::checked(de, |v| crate::web::query::check_id(v, "item"))
+}
+
+fn status_text<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    crate::web::query::checked(de, |v| {
+        crate::web::query::check_one_of(v, "status", &service::STATUSES)
+    })
+}
+
+fn cursor_text<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    crate::web::query::checked(de, |v| match crate::web::query::given(v) {
+        Some(c) if crate::activities::repo::parse_cursor(c).is_none() => {
+            Err(crate::web::query::QueryField::wrong("after"))
+        }
+        _ => Ok(()),
+    })
+}
+
 impl TaskFilter {
+    /// The exports take the agency by id only (the board resolves typed words through its
+    /// picker): anything else is refused, naming the field.
+    pub fn check_agency_id(&self) -> Result<(), crate::web::query::QueryField> {
+        crate::web::query::check_id(self.agency.as_deref(), "agency")
+    }
+
     pub fn condition(&self) -> Condition {
         let id = |v: &Option<String>| v.as_deref().and_then(|s| s.parse::<i64>().ok());
         let mut c = Condition::all();
@@ -174,6 +205,7 @@ impl TaskFilter {
         if let Some(s) = self
             .status
             .as_deref()
+            .map(str::trim)
             .filter(|s| service::STATUSES.contains(s))
         {
             c = c.add(coordination_task::Column::Status.eq(s));
@@ -213,8 +245,29 @@ impl TaskFilter {
 /// Tasks on one page of the board.
 const BOARD_PAGE: usize = 100;
 
+/// The condition of a late task (`service::lateness`): requested and past its
+/// acknowledgement date, or open and past its due date.
+fn late_condition(today: chrono::NaiveDate) -> Condition {
+    Condition::any()
+        .add(
+            Condition::all()
+                .add(coordination_task::Column::Status.eq(service::REQUESTED))
+                .add(coordination_task::Column::AckDueDate.lt(today)),
+        )
+        .add(
+            Condition::all()
+                .add(coordination_task::Column::Status.is_in([
+                    service::REQUESTED,
+                    service::ACKNOWLEDGED,
+                    service::IN_PROGRESS,
+                ]))
+                .add(coordination_task::Column::DueDate.lt(today)),
+        )
+}
+
 /// A page of the board: the tasks the user sees kept by the filter, in due-date order after
-/// the cursor, and whether more follow. Words of the title are matched in Rust (folded, as
+/// the cursor, whether more follow, and how many of all the tasks the filter keeps (on every
+/// page, not only this one) are late. Words of the title are matched in Rust (folded, as
 /// everywhere): the matching ids are found on a narrow read of id, title and due date, and
 /// only the page's tasks are read whole.
 async fn board_page(
@@ -223,26 +276,59 @@ async fn board_page(
     scope: &Scope,
     filter: &TaskFilter,
     agency: Option<i64>,
-) -> AppResult<(Vec<coordination_task::Model>, bool)> {
-    let mut condition = Condition::all()
+) -> AppResult<(Vec<coordination_task::Model>, bool, u64)> {
+    let mut filtered = Condition::all()
         .add(visible(state, user, scope).await?)
-        .add(filter.condition())
-        .add(filter.after_cursor());
+        .add(filter.condition());
     if let Some(a) = agency {
-        condition = condition.add(
+        filtered = filtered.add(
             Condition::any()
                 .add(coordination_task::Column::LeadAgencyId.eq(a))
                 .add(coordination_task::Column::PartnerAgencyId.eq(a)),
         );
     }
+    let today = state.clock.today();
+    let words = crate::web::search::words(filter.q.as_deref().unwrap_or(""));
     let ordered = coordination_task::Entity::find()
-        .filter(condition)
+        .filter(filtered.clone().add(filter.after_cursor()))
         .order_by_asc(coordination_task::Column::DueDate)
         .order_by_asc(coordination_task::Column::Id);
-    let words = crate::web::search::words(filter.q.as_deref().unwrap_or(""));
-    let mut tasks = if words.is_empty() {
-        ordered.limit(BOARD_PAGE as u64 + 1).all(&state.db).await?
+    let (mut tasks, late) = if words.is_empty() {
+        let late = coordination_task::Entity::find()
+            .filter(filtered.add(late_condition(today)))
+            .count(&state.db)
+            .await?;
+        (
+            ordered.limit(BOARD_PAGE as u64 + 1).all(&state.db).await?,
+            late,
+        )
     } else {
+        // The titles of every task the filters keep, folded and matched here; the late ones
+        // among the matches are counted from the same narrow read.
+        let late_ids: std::collections::HashSet<i64> = coordination_task::Entity::find()
+            .filter(filtered.clone().add(late_condition(today)))
+            .select_only()
+            .column(coordination_task::Column::Id)
+            .into_tuple::<i64>()
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .collect();
+        let matching: Vec<i64> = coordination_task::Entity::find()
+            .filter(filtered)
+            .order_by_asc(coordination_task::Column::DueDate)
+            .order_by_asc(coordination_task::Column::Id)
+            .select_only()
+            .column(coordination_task::Column::Id)
+            .column(coordination_task::Column::Title)
+            .into_tuple::<(i64, String)>()
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .filter(|(_, title)| crate::web::search::matches(&words, &[&crate::text::fold(title)]))
+            .map(|(id, _)| id)
+            .collect();
+        let late = matching.iter().filter(|id| late_ids.contains(id)).count() as u64;
         let ids: Vec<i64> = ordered
             .select_only()
             .column(coordination_task::Column::Id)
@@ -260,11 +346,11 @@ async fn board_page(
             .all(&state.db)
             .await?;
         found.sort_by_key(|t| (t.due_date, t.id));
-        found
+        (found, late)
     };
     let more = tasks.len() > BOARD_PAGE;
     tasks.truncate(BOARD_PAGE);
-    Ok((tasks, more))
+    Ok((tasks, more, late))
 }
 
 pub async fn get_tasks(
@@ -309,10 +395,10 @@ pub async fn get_tasks(
     };
     let mut unfiltered = filter.clone();
     unfiltered.agency = None;
-    let (tasks, more) = if errors.is_empty() {
+    let (tasks, more, escalated) = if errors.is_empty() {
         board_page(&state, &user, &scope, &unfiltered, agency).await?
     } else {
-        (Vec::new(), false)
+        (Vec::new(), false, 0)
     };
     let next = more
         .then(|| tasks.last().map(|t| filter.next_link(t)))
@@ -326,18 +412,24 @@ pub async fn get_tasks(
         )
     });
     let rows = rows_of(&state, &user, tasks).await?;
+    // An agency the picker cannot resolve lists nothing and says why at the field: a 422.
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
     let columns: Vec<(&str, Vec<&TaskRow>)> = service::STATUSES
         .iter()
         .map(|s| (*s, rows.iter().filter(|r| r.task.status == *s).collect()))
         .collect();
-    let escalated = rows.iter().filter(|r| r.late.is_some()).count();
     let kinds = crate::codes::list(&state.db, "task_kind").await?;
     let agencies = match agency_choices {
         Some(choices) => crate::web::search::Picker::new(choices, &raw_agency),
         None => crate::web::search::Picker::search_box(),
     };
-    page.render(
+    page.render_status(
         &state,
+        status,
         "tasks/board.html",
         context! {
             columns => columns, escalated => escalated, filter => filter, kinds => kinds, agencies => agencies,
@@ -533,6 +625,17 @@ async fn task_agencies(
     ))
 }
 
+/// The agencies a task can be handed to: the active agencies of the user's scope and the
+/// units above it that are in force today (`check_reach` holds the same line).
+async fn reassign_choices(
+    state: &AppState,
+    user: &CurrentUser,
+) -> AppResult<Vec<crate::web::search::Choice>> {
+    Ok(crate::agencies::choices(
+        crate::agencies::for_user(state, user).await?,
+    ))
+}
+
 /// An agency picker's value: the id it names among `choices`, or 0 and the message at its field.
 fn agency_field(
     form: &RawForm,
@@ -710,6 +813,7 @@ async fn render_task(
     task_id: i64,
     status: StatusCode,
     errors: FieldErrors,
+    typed_partner: &str,
 ) -> AppResult<Response> {
     let (acc, _) = access::readable(state, user, task_id).await?;
     let t = acc.task.clone();
@@ -822,7 +926,8 @@ async fn render_task(
             }).collect::<Vec<_>>(),
             outcomes => outcome_rows, linked => linked, recent => recent, support_types => support_types,
             item => item.as_ref().map(crate::activities::repo::item_title), lead_unit => lead_unit_name,
-            partners => crate::agencies::for_user(state, user).await?, errors => errors, today => today,
+            partner => crate::web::search::Picker::new(reassign_choices(state, user).await?, typed_partner),
+            errors => errors, today => today,
         },
     )
 }
@@ -840,6 +945,7 @@ pub async fn get_task(
         task_id,
         StatusCode::OK,
         FieldErrors::default(),
+        "",
     )
     .await
 }
@@ -888,7 +994,14 @@ pub async fn post_task_action(
             }
         }
         "reassign" => Change::Reassign {
-            partner_agency_id: id_field(&form, "partner_agency_id", &mut errors),
+            partner_agency_id: crate::web::search::resolve_field(
+                &reassign_choices(&state, &user).await?,
+                form.get("partner_agency_id"),
+                "partner_agency_id",
+                false,
+                &mut errors,
+            )
+            .unwrap_or(0),
             ack_due_date: parse_date(form.get("ack_due_date")).unwrap_or_else(|| {
                 errors.add("ack_due_date", "form.date");
                 state.clock.today()
@@ -941,6 +1054,7 @@ pub async fn post_task_action(
             task_id,
             StatusCode::UNPROCESSABLE_ENTITY,
             errors,
+            form.get("partner_agency_id"),
         )
         .await;
     }
@@ -958,6 +1072,7 @@ pub async fn post_task_action(
                 task_id,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 errors,
+                form.get("partner_agency_id"),
             )
             .await
         }

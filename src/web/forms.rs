@@ -70,6 +70,17 @@ impl RawForm {
         matches!(self.get(name), "on" | "true" | "1")
     }
 
+    /// The same form with `name` holding `value` (a picker's typed words replaced by the id
+    /// they resolved to), added if the form lacked it.
+    pub fn with(&self, name: &str, value: &str) -> RawForm {
+        let mut pairs = self.0.clone();
+        match pairs.iter_mut().find(|(k, _)| k == name) {
+            Some((_, v)) => *v = value.to_owned(),
+            None => pairs.push((name.to_owned(), value.to_owned())),
+        }
+        RawForm(pairs)
+    }
+
     /// The fields as a map, to show the form again with what was typed.
     pub fn values(&self) -> BTreeMap<String, String> {
         self.0

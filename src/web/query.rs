@@ -20,11 +20,28 @@ pub struct Query<T>(pub T);
 
 /// A query-string field that could not be read, carried on the 400 response to the error
 /// middleware, which translates it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryField {
     pub field: String,
     /// Translation key of the field's message.
     pub key: &'static str,
+}
+
+/// The message of a value that has the wrong type or format, or is not one of the choices.
+pub const WRONG: &str = "api.body.wrong_type";
+
+impl QueryField {
+    pub fn new(field: &str, key: &'static str) -> QueryField {
+        QueryField {
+            field: field.to_owned(),
+            key,
+        }
+    }
+
+    /// `field` holds a value that cannot be read or is not one of its choices.
+    pub fn wrong(field: &str) -> QueryField {
+        QueryField::new(field, WRONG)
+    }
 }
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
@@ -111,6 +128,72 @@ pub fn one_of<'de, D: Deserializer<'de>>(
     }
 }
 
+/// The text of a filter when it says something: trimmed, and `None` when empty (an empty
+/// value is no filter).
+pub fn given(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// Checks on a filter already read, for handlers whose choices are known only at run time
+/// (the kinds of a list, the statuses of a page): each refuses the field it names.
+pub fn check_one_of(value: Option<&str>, field: &str, allowed: &[&str]) -> Result<(), QueryField> {
+    match given(value) {
+        Some(v) if !allowed.contains(&v) => Err(QueryField::wrong(field)),
+        _ => Ok(()),
+    }
+}
+
+/// An id in a filter: a positive whole number when given.
+pub fn check_id(value: Option<&str>, field: &str) -> Result<(), QueryField> {
+    match given(value) {
+        Some(v) if !v.parse::<i64>().is_ok_and(|n| n > 0) => Err(QueryField::wrong(field)),
+        _ => Ok(()),
+    }
+}
+
+/// A check-box filter: `1`, `on` or `true` when ticked, `0`, `off` or `false` when not.
+pub fn check_flag(value: Option<&str>, field: &str) -> Result<(), QueryField> {
+    check_one_of(value, field, &["1", "on", "true", "0", "off", "false"])
+}
+
+/// A month in a filter: `yyyy-mm` (a four-digit year) when given.
+pub fn check_month(value: Option<&str>, field: &str) -> Result<(), QueryField> {
+    match given(value) {
+        Some(v) if parse_month(v).is_none() => Err(QueryField::wrong(field)),
+        _ => Ok(()),
+    }
+}
+
+/// The first day of the month `yyyy-mm`.
+pub fn parse_month(text: &str) -> Option<chrono::NaiveDate> {
+    let (y, m) = text.trim().split_once('-')?;
+    if y.len() != 4 || m.is_empty() || m.len() > 2 {
+        return None;
+    }
+    let (y, m) = (y.parse().ok()?, m.parse().ok()?);
+    chrono::NaiveDate::from_ymd_opt(y, m, 1).filter(|d| crate::web::format::four_digit_year(*d))
+}
+
+/// A date in a filter, as the forms read them (`yyyy-mm-dd` or `dd/mm/yyyy`), when given.
+pub fn check_date(value: Option<&str>, field: &str) -> Result<(), QueryField> {
+    match given(value) {
+        Some(v) if crate::web::format::parse_date(v).is_none() => Err(QueryField::wrong(field)),
+        _ => Ok(()),
+    }
+}
+
+/// Runs a check inside a `deserialize_with` function: the field is named in the error.
+pub fn checked<'de, D: Deserializer<'de>>(
+    de: D,
+    check: impl FnOnce(Option<&str>) -> Result<(), QueryField>,
+) -> Result<Option<String>, D::Error> {
+    let text = Option::<String>::deserialize(de)?;
+    match check(text.as_deref()) {
+        Ok(()) => Ok(text),
+        Err(f) => Err(D::Error::custom(format!("not readable in `{}`", f.field))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,5 +214,39 @@ mod tests {
         let q = parse::<Q>("page=2&from=2024-07-30").unwrap();
         assert_eq!((q.page, q.from.as_deref()), (Some(2), Some("2024-07-30")));
         assert!(parse::<Q>("from=").unwrap().from.is_some());
+    }
+
+    #[test]
+    fn checks_refuse_what_they_cannot_read_and_pass_empty_values() {
+        assert_eq!(check_id(Some("12"), "kind"), Ok(()));
+        assert_eq!(check_id(Some(" "), "kind"), Ok(()));
+        assert_eq!(check_id(None, "kind"), Ok(()));
+        for bad in ["abc", "-1", "0", "1.5", "99999999999999999999"] {
+            assert_eq!(check_id(Some(bad), "kind"), Err(QueryField::wrong("kind")));
+        }
+        assert_eq!(check_one_of(Some("a"), "s", &["a", "b"]), Ok(()));
+        assert_eq!(
+            check_one_of(Some("c"), "s", &["a", "b"]).unwrap_err().field,
+            "s"
+        );
+        assert_eq!(check_flag(Some("1"), "em"), Ok(()));
+        assert!(check_flag(Some("yes"), "em").is_err());
+        assert_eq!(
+            parse_month("2024-07"),
+            chrono::NaiveDate::from_ymd_opt(2024, 7, 1)
+        );
+        for bad in [
+            "2024-13",
+            "24-07",
+            "2024",
+            "2024-07-01",
+            "x",
+            "2024-0",
+            "+2024-07",
+        ] {
+            assert!(check_month(Some(bad), "month").is_err(), "{bad}");
+        }
+        assert!(check_date(Some("2024-02-30"), "week").is_err());
+        assert_eq!(check_date(Some("30/07/2024"), "week"), Ok(()));
     }
 }

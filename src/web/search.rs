@@ -34,6 +34,20 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
+    /// Refuses a filter the list cannot read, naming it: a province or cursor that is not an
+    /// id, a kind or status the list does not offer. Empty values are no filter.
+    pub fn check(
+        &self,
+        kinds: &[&str],
+        statuses: &[&str],
+    ) -> Result<(), crate::web::query::QueryField> {
+        use crate::web::query::{check_id, check_one_of};
+        check_id(self.province.as_deref(), "province")?;
+        check_one_of(self.kind.as_deref(), "kind", kinds)?;
+        check_one_of(self.status.as_deref(), "status", statuses)?;
+        check_id(self.after.as_deref(), "after")
+    }
+
     /// The folded words searched for.
     pub fn words(&self) -> Vec<String> {
         words(self.q.as_deref().unwrap_or(""))
@@ -154,6 +168,18 @@ pub struct Choice {
     pub text: String,
     #[serde(skip)]
     pub code: String,
+    /// The label and the text folded, when made from stored folded names (`with_folded`).
+    #[serde(skip)]
+    folded: Option<(String, String)>,
+}
+
+/// A code folded: the ASCII codes of units and agencies need no Unicode folding.
+fn fold_code(code: &str) -> String {
+    if code.is_ascii() && !code.contains(|c: char| c.is_ascii_whitespace()) {
+        code.to_ascii_lowercase()
+    } else {
+        crate::text::fold(code)
+    }
 }
 
 impl Choice {
@@ -163,13 +189,33 @@ impl Choice {
             text: format!("{label} ({code})"),
             code: code.to_owned(),
             label,
+            folded: None,
         }
     }
 
-    /// What a search matches: the label and code, folded (only when searching: a page that
-    /// shows no suggestion folds nothing).
-    pub fn folded(&self) -> String {
-        crate::text::fold(&self.text)
+    /// The choice whose label, folded, is `folded_label` (built from the stored folded names
+    /// of `org_units` and `agencies`, the same text `text::fold` gives): a search then folds
+    /// nothing per choice.
+    pub fn with_folded(mut self, folded_label: String) -> Choice {
+        let text = format!("{folded_label} ({})", fold_code(&self.code));
+        self.folded = Some((folded_label, text));
+        self
+    }
+
+    /// What a search matches: the label and code, folded.
+    pub fn folded(&self) -> std::borrow::Cow<'_, str> {
+        match &self.folded {
+            Some((_, text)) => std::borrow::Cow::Borrowed(text),
+            None => std::borrow::Cow::Owned(crate::text::fold(&self.text)),
+        }
+    }
+
+    /// The label folded.
+    fn folded_label(&self) -> std::borrow::Cow<'_, str> {
+        match &self.folded {
+            Some((label, _)) => std::borrow::Cow::Borrowed(label),
+            None => std::borrow::Cow::Owned(crate::text::fold(&self.label)),
+        }
     }
 }
 
@@ -239,7 +285,7 @@ pub fn suggest(choices: &[Choice], typed: &str) -> Vec<Choice> {
         .iter()
         .filter_map(|c| {
             let folded = c.folded();
-            matches(&ws, &[&folded]).then(|| {
+            matches(&ws, &[&*folded]).then(|| {
                 // "dong" puts "Phường Đồng Xuân" first: the name after its kind word.
                 let name = crate::text::fold(crate::org_units::split_name(&c.label).1);
                 (
@@ -302,17 +348,46 @@ pub fn resolve(choices: &[Choice], raw: &str) -> Result<i64, Unresolved> {
     let folded = crate::text::fold(raw);
     let whole: Vec<&Choice> = choices
         .iter()
-        .filter(|c| crate::text::fold(&c.label) == folded || crate::text::fold(&c.text) == folded)
+        .filter(|c| c.folded_label() == folded || c.folded() == folded)
         .collect();
     if let [one] = whole.as_slice() {
         return Ok(one.id);
     }
     let ws = words(raw);
-    let mut found = choices.iter().filter(|c| matches(&ws, &[&c.folded()]));
+    let mut found = choices.iter().filter(|c| matches(&ws, &[&*c.folded()]));
     match (found.next(), found.next()) {
         (Some(one), None) => Ok(one.id),
         (None, _) => Err(Unresolved::NoMatch),
         _ => Err(Unresolved::Several),
+    }
+}
+
+/// What a form's values hold for a picker's field (an id, or the words typed), as text.
+pub fn held(values: &minijinja::Value, name: &str) -> String {
+    values
+        .get_attr(name)
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_none())
+        .map(|v| v.to_string())
+        .unwrap_or_default()
+}
+
+/// The id a picker's field names among `choices`, with the message at the field when it names
+/// none. An empty field is `None` without a message when the field is optional.
+pub fn resolve_field(
+    choices: &[Choice],
+    raw: &str,
+    field: &str,
+    optional: bool,
+    errors: &mut crate::web::forms::FieldErrors,
+) -> Option<i64> {
+    match resolve(choices, raw) {
+        Ok(id) => Some(id),
+        Err(Unresolved::Empty) if optional => None,
+        Err(why) => {
+            errors.add(field, why.key());
+            None
+        }
     }
 }
 
@@ -343,11 +418,48 @@ mod tests {
     }
 
     #[test]
+    fn a_choice_folded_from_stored_names_folds_as_text_fold() {
+        for (label, code) in [
+            ("Xã Hòa Mỹ — Huyện Tây Hòa", "HOAMY"),
+            ("UBND xã — Xã Ea Tul", "G1-P01-UBND"),
+            ("Phường  Đồng Xuân", "Mã 1"),
+        ] {
+            let plain = Choice::new(1, label.into(), code);
+            let stored = Choice::new(1, label.into(), code).with_folded(
+                crate::text::fold("Xã Hòa Mỹ") + " — " + &crate::text::fold("Huyện Tây Hòa"),
+            );
+            if label.starts_with("Xã Hòa") {
+                assert_eq!(stored.folded(), plain.folded());
+                assert_eq!(stored.folded_label(), plain.folded_label());
+            }
+            assert_eq!(
+                plain.folded(),
+                crate::text::fold(&format!("{label} ({code})"))
+            );
+        }
+    }
+
+    #[test]
     fn suggestions_ignore_accents_and_put_prefixes_first() {
         let c = choices();
         let s = suggest(&c, "dong");
         assert_eq!(s.iter().map(|c| c.id).collect::<Vec<_>>(), vec![3, 2]);
         assert!(suggest(&c, "").is_empty());
+    }
+
+    #[test]
+    fn a_list_query_names_the_filter_it_cannot_read() {
+        let q = |s: &str| crate::web::query::parse::<ListQuery>(s).unwrap();
+        let check = |s: &str| q(s).check(&["office"], &["active"]).map_err(|f| f.field);
+        assert_eq!(
+            check("q=x&province=3&kind=office&status=active&after=9"),
+            Ok(())
+        );
+        assert_eq!(check("province=&kind=&status=&after="), Ok(()));
+        assert_eq!(check("province=abc"), Err("province".into()));
+        assert_eq!(check("kind=bank"), Err("kind".into()));
+        assert_eq!(check("status=closed"), Err("status".into()));
+        assert_eq!(check("after=x"), Err("after".into()));
     }
 
     #[test]

@@ -880,7 +880,10 @@ async fn a_large_scope_chooses_a_unit_by_drilling_down(app: TestApp) {
             u.id = NotSet;
             u.code = Set(format!("PY-TH-THU{i:03}"));
             u.gso_code = Set(None);
-            u.name = Set(format!("Xã Thử Nghiệm {i:03}"));
+            let name = format!("Xã Thử Nghiệm {i:03}");
+            // A bulk insert skips the model's hook: the stored search name is set here.
+            u.search_name = Set(org_unit::search_name(&name));
+            u.name = Set(name);
             u
         })
         .collect();

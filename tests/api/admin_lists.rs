@@ -13,6 +13,8 @@ db_tests!(
     a_national_list_pages_by_keyset_and_filters_by_province_kind_and_status,
     a_unit_typed_in_a_picker_is_found_and_an_ambiguous_one_is_refused,
     the_activity_form_takes_a_typed_unit_and_agency_and_refuses_an_ambiguous_one,
+    units_renamed_merged_or_created_and_agencies_renamed_are_found_by_their_new_names,
+    the_board_counts_every_late_task_the_filters_keep_not_only_the_page,
 );
 
 /// The codes a list shows after `prefix` (`<code>G5-`: the code begins after the tag), in page
@@ -274,7 +276,10 @@ async fn widen_district(app: &TestApp, n: usize) {
             u.id = NotSet;
             u.code = Set(format!("PY-TH-THU{i:03}"));
             u.gso_code = Set(None);
-            u.name = Set(format!("Xã Thử Nghiệm {i:03}"));
+            let name = format!("Xã Thử Nghiệm {i:03}");
+            // A bulk insert skips the model's hook: the stored search name is set here.
+            u.search_name = Set(org_unit::search_name(&name));
+            u.name = Set(name);
             u
         })
         .collect();
@@ -350,6 +355,219 @@ async fn the_activity_form_takes_a_typed_unit_and_agency_and_refuses_an_ambiguou
     let (_, html) = app.get_text(&format!("/activities/{id}/edit")).await;
     assert!(
         html.contains("value=\"Xã Hòa Thịnh (PY-TH-HOATHINH)\""),
+        "{html}"
+    );
+}
+
+/// The ids in a picker's suggestions.
+async fn suggested(app: &TestApp, path: &str) -> Vec<i64> {
+    let found: Vec<serde_json::Value> = app.get(path).await.json().await.unwrap();
+    found.iter().map(|c| c["id"].as_i64().unwrap()).collect()
+}
+
+/// Issue 27: searches read a stored folded name (`search_name`), so it must follow every
+/// write: a unit created, renamed, merged, an agency created and renamed are each found by
+/// their new name typed without accents, and no longer by the old one.
+async fn units_renamed_merged_or_created_and_agencies_renamed_are_found_by_their_new_names(
+    app: TestApp,
+) {
+    use kehoach::entities::{agency, org_unit};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    app.login_as("admin").await;
+    let unit = |code: &'static str| {
+        let db = app.db.clone();
+        async move {
+            org_unit::Entity::find()
+                .filter(org_unit::Column::Code.eq(code))
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap_or_else(|| panic!("{code}"))
+        }
+    };
+    let province = unit("PY").await.id.to_string();
+    // Created through the form.
+    let r = app
+        .post_form(
+            "/admin/org-units",
+            &[
+                ("code", "PY-DONGGIANG"),
+                ("name", "Xã Đồng Giang"),
+                ("kind", "commune"),
+                ("parent_id", &province),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let created = unit("PY-DONGGIANG").await;
+    assert_eq!(created.search_name, "xa dong giang");
+    let (_, html) = app.get_text("/admin/org-units?q=dong%20giang").await;
+    assert_eq!(codes_in(&html, "<code>PY"), vec!["PY-DONGGIANG".to_owned()]);
+    assert_eq!(
+        suggested(&app, "/org-units/search.json?q=xa%20dong%20giang").await,
+        vec![created.id]
+    );
+
+    // Renamed: the successor is found by the new name, the old name finds only the old unit.
+    let old = unit("PY-TH-HOAPHONG").await.id.to_string();
+    let r = app
+        .post_form(
+            "/admin/org-units/merge",
+            &[
+                ("predecessors", old.as_str()),
+                ("merge_kind", "rename"),
+                ("effective_date", "2024-06-01"),
+                ("legal_basis", "Nghị quyết thử"),
+                ("successor_code", "PY-PHONGNIEN"),
+                ("successor_name", "Xã Phong Niên Đông"),
+                ("successor_kind", "commune"),
+                ("successor_parent", province.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let renamed = unit("PY-PHONGNIEN").await;
+    assert_eq!(renamed.search_name, "xa phong nien dong");
+    let (_, html) = app.get_text("/admin/org-units?q=PHONG%20NIEN%20DONG").await;
+    assert_eq!(codes_in(&html, "<code>PY"), vec!["PY-PHONGNIEN".to_owned()]);
+    let (_, html) = app.get_text("/admin/org-units?q=hoa%20phong").await;
+    assert_eq!(
+        codes_in(&html, "<code>PY"),
+        vec!["PY-TH-HOAPHONG".to_owned()]
+    );
+    assert_eq!(
+        suggested(&app, "/org-units/search.json?q=phong%20nien").await,
+        vec![renamed.id]
+    );
+
+    // Merged: two units into one of a new name.
+    let a = unit("PY-TH-PHUTHU").await.id.to_string();
+    let b = unit("PY-DONGGIANG").await.id.to_string();
+    let r = app
+        .post_form(
+            "/admin/org-units/merge",
+            &[
+                ("predecessors", a.as_str()),
+                ("predecessors", b.as_str()),
+                ("merge_kind", "merge"),
+                ("effective_date", "2024-06-01"),
+                ("legal_basis", "Nghị quyết thử"),
+                ("successor_code", "PY-SONGCAU"),
+                ("successor_name", "Xã Sông Cầu Đức"),
+                ("successor_kind", "commune"),
+                ("successor_parent", province.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let merged = unit("PY-SONGCAU").await;
+    let (_, html) = app.get_text("/org-units?q=song%20cau%20duc").await;
+    assert!(
+        html.contains("Xã Sông Cầu Đức</td>") || html.contains("Xã Sông Cầu Đức<br>"),
+        "{html}"
+    );
+    assert!(!html.contains("Phú Thứ<"));
+    assert_eq!(
+        suggested(&app, "/org-units/search.json?q=song%20cau%20duc").await,
+        vec![merged.id]
+    );
+
+    // An agency created then renamed: found by the new name and short name only.
+    let merged_id = merged.id.to_string();
+    let r = app
+        .post_form(
+            "/admin/agencies",
+            &[
+                ("code", "SCD-UBND"),
+                ("name", "Ủy ban nhân dân xã Sông Cầu Đức"),
+                ("short_name", "UBND xã SCĐ"),
+                ("kind", "people_committee"),
+                ("org_unit_id", merged_id.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let created = agency::Entity::find()
+        .filter(agency::Column::Code.eq("SCD-UBND"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(created.search_name, "uy ban nhan dan xa song cau duc");
+    assert_eq!(created.search_short, "ubnd xa scd");
+    let (_, html) = app.get_text("/admin/agencies?q=ubnd%20scd").await;
+    assert!(html.contains("SCD-UBND"));
+    let r = app
+        .post_form(
+            &format!("/admin/agencies/{}", created.id),
+            &[
+                ("name", "Công an xã Đức Bình"),
+                ("short_name", "CA Đức Bình"),
+                ("kind", "police"),
+                ("active", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app
+        .get_text("/admin/agencies?q=cong%20an%20duc%20binh")
+        .await;
+    assert!(html.contains("SCD-UBND"), "{html}");
+    let (_, html) = app.get_text("/admin/agencies?q=ca%20duc%20binh").await;
+    assert!(html.contains("SCD-UBND"));
+    let (_, html) = app
+        .get_text("/admin/agencies?q=uy%20ban%20nhan%20dan%20xa%20song")
+        .await;
+    assert!(!html.contains("SCD-UBND"), "the old name no longer matches");
+    // The unit's name still finds its agencies.
+    let (_, html) = app.get_text("/admin/agencies?q=song%20cau%20duc").await;
+    assert!(html.contains("SCD-UBND"));
+    let found: Vec<serde_json::Value> = app
+        .get("/agencies/search.json?q=cong%20an%20duc%20binh")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["id"], created.id);
+}
+
+/// Issue 27: the board's banner counts the late tasks among all those the filters keep,
+/// not only the hundred on the page.
+async fn the_board_counts_every_late_task_the_filters_keep_not_only_the_page(app: TestApp) {
+    use sea_orm::ConnectionTrait;
+    app.login_as("admin").await;
+    let lead: i64 = app.scalar("SELECT MIN(id) AS n FROM agencies").await;
+    let partner: i64 = app.scalar("SELECT MAX(id) AS n FROM agencies").await;
+    let kind: i64 = app
+        .scalar("SELECT MIN(id) AS n FROM codes WHERE list = 'task_kind'")
+        .await;
+    let item: i64 = app.scalar("SELECT MIN(id) AS n FROM plan_items").await;
+    let before: i64 = app.scalar("SELECT COUNT(*) FROM coordination_tasks").await;
+    assert_eq!(before, 0, "the fixture has no task");
+    // 150 tasks, all past their due date and still open: late. The first page shows 100.
+    for i in 0..150 {
+        app.db
+            .execute_unprepared(&format!(
+                "INSERT INTO coordination_tasks (title, kind_id, plan_item_id, lead_agency_id, \
+                 partner_agency_id, requested_on, ack_due_date, due_date, status, version, \
+                 created_at, updated_at) VALUES ('Phối hợp {i}', {kind}, {item}, {lead}, {partner}, \
+                 '2020-01-01', '2020-01-05', '2020-02-01', 'in_progress', 1, \
+                 '2020-01-01 00:00:00+00:00', '2020-01-01 00:00:00+00:00')"
+            ))
+            .await
+            .unwrap();
+    }
+    let (status, html) = app.get_text("/tasks").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("150 nhiệm vụ quá hạn đang được đôn đốc."),
+        "{html}"
+    );
+    let (_, html) = app.get_text("/tasks?q=phoi%20hop%2012").await;
+    // "phoi hop 12" matches 12, 112 and 120–129.
+    assert!(
+        html.contains("12 nhiệm vụ quá hạn đang được đôn đốc."),
         "{html}"
     );
 }

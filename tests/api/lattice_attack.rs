@@ -1,16 +1,21 @@
 //! The knowing attacker at HTTP level (issue 22): generated small worlds of communes, months and
-//! counts are entered through the app; every reader without exact access (a leader, a planner,
+//! counts, in two districts of one province before the 2025 reform (three levels), are entered
+//! through the app; every reader without exact access (a leader, a planner,
 //! a partner agency, a commune officer) then asks for every unit and every period the interface
 //! accepts; the answers are combined — tables and their margins, units against their district,
 //! periods against the quarters and halves they hold, zeros, totals — by the interval attacker
 //! of `suppress::attack`, which knows that hidden cells are never zero. The test fails on any
 //! hidden count of 1–4 narrowed below the protection range, on any bound that is false (a bug
-//! in the test itself), and on any loan amount an attacker can pin down.
+//! in the test itself), and on any hidden count's loan amount narrowed below one band.
 
 use crate::db_tests;
 use crate::helpers::TestApp;
 use crate::support_stats::{enter, fields};
-use kehoach::support_stats::suppress::{MIN_RANGE, THRESHOLD, attack};
+use kehoach::support_stats::input::{MAX_LOAN, MIN_LOAN};
+use kehoach::support_stats::lattice::AMOUNT_BAND;
+use kehoach::support_stats::suppress::{
+    BoundGrid, MIN_RANGE, NO_BOUND, THRESHOLD, attack, attack_bounds,
+};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use reqwest::StatusCode;
@@ -18,6 +23,9 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 db_tests!(a_knowing_attacker_learns_no_small_count_over_units_and_periods);
+
+/// Communes in the world: two in each of the two districts.
+const COMMUNES: usize = 4;
 
 /// One commune's month: persons received (men 18–29, women 16–17), loans, hotline tips.
 #[derive(Clone, Debug)]
@@ -32,17 +40,23 @@ struct Entry {
 
 fn world() -> impl Strategy<Value = Vec<Entry>> {
     prop::collection::vec(
-        (0usize..3, 1u32..=12, 0i64..7, 0i64..5, 0i64..3, 0i64..6).prop_map(
-            |(commune, month, men, women, loans, tips)| Entry {
+        (
+            0usize..COMMUNES,
+            1u32..=12,
+            0i64..7,
+            0i64..5,
+            0i64..3,
+            0i64..6,
+        )
+            .prop_map(|(commune, month, men, women, loans, tips)| Entry {
                 commune,
                 month,
                 men,
                 women,
                 loans: loans.min(men + women),
                 tips,
-            },
-        ),
-        3..8,
+            }),
+        4..10,
     )
     .prop_map(|v| {
         let mut seen = BTreeSet::new();
@@ -108,7 +122,7 @@ impl Published {
             if let Some(r) = r {
                 if row_dim == "unit" {
                     u = if r == own_code {
-                        "own".into()
+                        format!("own:{unit}")
                     } else {
                         r.into()
                     };
@@ -164,40 +178,79 @@ impl Published {
     }
 }
 
+/// The units of the world: the province, its two districts, their communes (two each).
+struct Units {
+    province: String,
+    districts: [String; 2],
+    communes: Vec<String>,
+}
+
+impl Units {
+    /// The communes a unit's figures are the sum of (none for a unit's own figures, `own:…`,
+    /// which are zero in these worlds).
+    fn communes_of(&self, unit: &str) -> Vec<usize> {
+        if unit == self.province {
+            return (0..COMMUNES).collect();
+        }
+        if let Some(d) = self.districts.iter().position(|d| d == unit) {
+            return vec![2 * d, 2 * d + 1];
+        }
+        self.communes
+            .iter()
+            .position(|c| c == unit)
+            .into_iter()
+            .collect()
+    }
+
+    /// The units whose figures add up to a unit's (its own figures, zero here, left out: that
+    /// makes the attacker stronger).
+    fn parts_of(&self, unit: &str) -> Vec<String> {
+        if unit == self.province {
+            return self.districts.to_vec();
+        }
+        match self.districts.iter().position(|d| d == unit) {
+            Some(d) => self.communes[2 * d..2 * d + 2].to_vec(),
+            None => Vec::new(),
+        }
+    }
+}
+
 /// The true value of a figure in the world.
-fn truth(world: &[Entry], communes: &[String], k: &str) -> i64 {
+fn truth(world: &[Entry], units: &Units, k: &str) -> i64 {
     let mut parts = k.split('|');
     let measure = parts.next().unwrap();
     let unit = parts.next().unwrap();
     let period: usize = parts.next().unwrap().parse().unwrap();
     let dims: BTreeMap<&str, &str> = parts.map(|d| d.split_once('=').unwrap()).collect();
     let (from, to) = PERIODS[period];
+    let communes = units.communes_of(unit);
     world
         .iter()
         .filter(|e| (from..=to).contains(&e.month))
-        .filter(|e| unit == "district" || communes[e.commune] == unit)
-        .map(|e| {
-            if unit == "own" {
-                return 0;
-            }
-            match measure {
-                "loans" => e.loans,
-                "tips" => e.tips,
-                _ => {
-                    let men = dims.get("sex").is_none_or(|s| *s == "male")
-                        && dims.get("age").is_none_or(|a| *a == "18-29")
-                        && dims.get("purpose").is_none_or(|p| *p == "forced_labour")
-                        && dims.get("manner").is_none_or(|m| *m == "self");
-                    let women = dims.get("sex").is_none_or(|s| *s == "female")
-                        && dims.get("age").is_none_or(|a| *a == "16-17")
-                        && dims.get("purpose").is_none_or(|p| *p == "sexual")
-                        && dims.get("manner").is_none_or(|m| *m == "rescued");
-                    let place = dims.get("where").is_none_or(|w| *w == "abroad");
-                    i64::from(place) * (i64::from(men) * e.men + i64::from(women) * e.women)
-                }
+        .filter(|e| communes.contains(&e.commune))
+        .map(|e| match measure {
+            "loans" => e.loans,
+            "amount" => e.loans * amount_per_loan(e.month),
+            "tips" => e.tips,
+            _ => {
+                let men = dims.get("sex").is_none_or(|s| *s == "male")
+                    && dims.get("age").is_none_or(|a| *a == "18-29")
+                    && dims.get("purpose").is_none_or(|p| *p == "forced_labour")
+                    && dims.get("manner").is_none_or(|m| *m == "self");
+                let women = dims.get("sex").is_none_or(|s| *s == "female")
+                    && dims.get("age").is_none_or(|a| *a == "16-17")
+                    && dims.get("purpose").is_none_or(|p| *p == "sexual")
+                    && dims.get("manner").is_none_or(|m| *m == "rescued");
+                let place = dims.get("where").is_none_or(|w| *w == "abroad");
+                i64::from(place) * (i64::from(men) * e.men + i64::from(women) * e.women)
             }
         })
         .sum()
+}
+
+/// One loan's amount in a month of the worlds (within the entry form's bounds).
+fn amount_per_loan(month: u32) -> i64 {
+    20_000_000 + 7_000_000 * i64::from(month)
 }
 
 async fn read(app: &TestApp, unit: &str, year: i32, (from, to): (u32, u32)) -> Value {
@@ -210,14 +263,52 @@ async fn read(app: &TestApp, unit: &str, year: i32, (from, to): (u32, u32)) -> V
     r.json().await.unwrap()
 }
 
+/// A second district of the province before the reform, with two communes: the world's
+/// other half.
+async fn second_district(app: &TestApp, province: i64) -> (String, Vec<String>) {
+    use kehoach::entities::org_unit;
+    use sea_orm::{ActiveModelTrait, Set};
+    let now = chrono::Utc::now();
+    let add = |code: &str, name: &str, kind: &str, parent: i64| org_unit::ActiveModel {
+        code: Set(code.into()),
+        gso_code: Set(None),
+        name: Set(name.into()),
+        kind: Set(kind.into()),
+        parent_id: Set(Some(parent)),
+        valid_from: Set(None),
+        valid_to: Set(None),
+        ethnic_minority: Set(false),
+        border_area: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    let district = add("PY-SH", "Huyện Sơn Hòa", "district", province)
+        .insert(&app.db)
+        .await
+        .unwrap();
+    let mut communes = Vec::new();
+    for (code, name) in [
+        ("PY-SH-SUOIBAC", "Xã Suối Bạc"),
+        ("PY-SH-SONHA", "Xã Sơn Hà"),
+    ] {
+        let c = add(code, name, "commune", district.id)
+            .insert(&app.db)
+            .await
+            .unwrap();
+        communes.push(c.id.to_string());
+    }
+    (district.id.to_string(), communes)
+}
+
 async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: TestApp) {
-    let district = crate::support_stats::unit(&app, "PY-TH-HOAPHONG").await;
-    let district = app
+    let commune = crate::support_stats::unit(&app, "PY-TH-HOAPHONG").await;
+    let district = crate::support_stats::unit(&app, "PY-TH").await;
+    let province: i64 = app
         .scalar(&format!(
             "SELECT parent_id AS n FROM org_units WHERE id = {district}"
         ))
-        .await
-        .to_string();
+        .await;
     let officer_unit = app
         .scalar(
             "SELECT a.org_unit_id AS n FROM users u JOIN agencies a ON a.id = u.agency_id \
@@ -225,18 +316,36 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
         )
         .await
         .to_string();
-    // The officer's commune and the two communes after it: the attacker's world.
+    assert_eq!(officer_unit, commune);
+    // The officer's commune and the one after it in the demo district, and a second district
+    // of the province with two communes: the attacker's world.
     let mut communes = vec![officer_unit.clone()];
-    for _ in 0..2 {
-        communes.push(
-            app.scalar(&format!(
-                "SELECT MIN(id) AS n FROM org_units WHERE parent_id = {district} \
-                 AND id NOT IN ({})",
-                communes.join(",")
-            ))
-            .await
-            .to_string(),
-        );
+    communes.push(
+        app.scalar(&format!(
+            "SELECT MIN(id) AS n FROM org_units WHERE parent_id = {district} AND id <> {commune}"
+        ))
+        .await
+        .to_string(),
+    );
+    let (district2, more) = second_district(&app, province).await;
+    communes.extend(more);
+    let units = Units {
+        province: province.to_string(),
+        districts: [district.clone(), district2.clone()],
+        communes: communes.clone(),
+    };
+    // The leader and the compiling office work for the province: the leader reads the
+    // province's table by district, and the office enters both districts' figures.
+    for (email, agency) in [("leader", "PY-UBND"), ("compiler", "PY-SLDTBXH")] {
+        sea_orm::ConnectionTrait::execute_unprepared(
+            &app.db,
+            &format!(
+                "UPDATE users SET agency_id = (SELECT id FROM agencies WHERE code = '{agency}') \
+                 WHERE email = '{email}@kehoach.demo'"
+            ),
+        )
+        .await
+        .unwrap();
     }
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     let readers = ["leader", "planner", "partner", "commune"];
@@ -247,9 +356,28 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
         browsers.push(b);
     }
     app.login_as("compiler").await;
-    // Each world in a year of its own, so that the worlds do not mix (two cases keep CI short).
-    for (case, year) in [2023, 2022].into_iter().enumerate() {
-        let world = world().new_tree(&mut runner).unwrap().current();
+    let all_units: Vec<String> = std::iter::once(units.province.clone())
+        .chain(units.districts.clone())
+        .chain(communes.clone())
+        .collect();
+    // Each world in a year of its own, so that the worlds do not mix: a world made to catch a
+    // district protected apart from its province (the district's total of 7 is a complement
+    // in the province's table by district, beside the other district's 2, but nothing in the
+    // district's own table by commune asks to hide it), then two generated ones.
+    let made = [(0, 5), (1, 2), (2, 2)].map(|(commune, men)| Entry {
+        commune,
+        month: 2,
+        men,
+        women: 0,
+        loans: 0,
+        tips: 0,
+    });
+    for (case, year) in [2021, 2023, 2022].into_iter().enumerate() {
+        let world = if case == 0 {
+            made.to_vec()
+        } else {
+            world().new_tree(&mut runner).unwrap().current()
+        };
         for e in &world {
             let mut lines = Vec::new();
             if e.men > 0 {
@@ -259,7 +387,7 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
                 lines.push(("female", "16-17", "sexual", "rescued", "abroad", e.women));
             }
             let loans = e.loans.to_string();
-            let amount = (e.loans * (20_000_000 + 7_000_000 * i64::from(e.month))).to_string();
+            let amount = (e.loans * amount_per_loan(e.month)).to_string();
             let tips = e.tips.to_string();
             let mut other = vec![
                 ("hotline_received", tips.as_str()),
@@ -277,10 +405,7 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
 
         // Every unit and period each reader may ask for; the answers of every reader agree.
         let mut answers: BTreeMap<(String, usize), Value> = BTreeMap::new();
-        let units: Vec<String> = std::iter::once(district.clone())
-            .chain(communes.clone())
-            .collect();
-        for unit in &units {
+        for unit in &all_units {
             for (p, period) in PERIODS.iter().enumerate() {
                 let leader = read(&browsers[0], unit, year, *period).await;
                 assert_eq!(leader["exact"], false);
@@ -346,15 +471,7 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
 
         // The attacker's system.
         let mut pubd = Published::default();
-        let name = |u: &str| {
-            if *u == district {
-                "district".to_owned()
-            } else {
-                u.to_owned()
-            }
-        };
         for ((unit, p), a) in &answers {
-            let u = name(unit);
             let dims = [
                 ("age_sex", "age", "sex"),
                 ("purpose_manner", "purpose", "manner"),
@@ -362,56 +479,59 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
             ];
             for t in a["received"].as_array().unwrap() {
                 let (_, r, c) = dims.iter().find(|d| d.0 == t["id"]).unwrap();
-                pubd.table(t, &u, unit, *p, (r, c));
+                pubd.table(t, unit, unit, *p, (r, c));
             }
             if a["by_unit"].is_object() {
-                pubd.table(&a["by_unit"], &u, unit, *p, ("unit", "sex"));
+                pubd.table(&a["by_unit"], unit, unit, *p, ("unit", "sex"));
             }
             pubd.single(
                 figure(&a["summary"]["received"]),
-                key("received", &u, *p, &[]),
+                key("received", unit, *p, &[]),
             );
             pubd.single(
                 figure(&a["summary"]["loans_count"]),
-                key("loans", &u, *p, &[]),
+                key("loans", unit, *p, &[]),
             );
             pubd.single(
                 figure(&a["summary"]["hotline"]["received"]),
-                key("tips", &u, *p, &[]),
+                key("tips", unit, *p, &[]),
             );
         }
-        // Every figure of every period is the sum of its parts; the district's, of its communes'.
-        let all_keys: BTreeSet<Key> = pubd.keys.iter().flatten().flatten().cloned().collect();
-        for k in &all_keys {
-            let mut parts = k.splitn(4, '|');
-            let (m, u, p) = (
-                parts.next().unwrap(),
-                parts.next().unwrap(),
-                parts.next().unwrap(),
-            );
-            let rest = parts.next().map(|r| format!("|{r}")).unwrap_or_default();
-            let p: usize = p.parse().unwrap();
-            for (whole, members) in GROUPS {
-                if whole == p {
-                    let ks: Vec<Key> = members
-                        .iter()
-                        .map(|q| format!("{m}|{u}|{q}{rest}"))
-                        .collect();
+        // The equations the attacker knows: every figure of a period is the sum of its parts';
+        // a unit's, of its units' below (the province's of its districts', a district's of its
+        // communes').
+        let equations = |pubd: &mut Published, all_keys: &BTreeSet<Key>| {
+            for k in all_keys {
+                let mut parts = k.splitn(4, '|');
+                let (m, u, p) = (
+                    parts.next().unwrap(),
+                    parts.next().unwrap(),
+                    parts.next().unwrap(),
+                );
+                let rest = parts.next().map(|r| format!("|{r}")).unwrap_or_default();
+                let p: usize = p.parse().unwrap();
+                for (whole, members) in GROUPS {
+                    if whole == p {
+                        let ks: Vec<Key> = members
+                            .iter()
+                            .map(|q| format!("{m}|{u}|{q}{rest}"))
+                            .collect();
+                        if ks.iter().all(|x| all_keys.contains(x)) {
+                            pubd.sum(ks, k.clone());
+                        }
+                    }
+                }
+                let below = units.parts_of(u);
+                if !below.is_empty() {
+                    let ks: Vec<Key> = below.iter().map(|c| format!("{m}|{c}|{p}{rest}")).collect();
                     if ks.iter().all(|x| all_keys.contains(x)) {
                         pubd.sum(ks, k.clone());
                     }
                 }
             }
-            if u == "district" {
-                let ks: Vec<Key> = communes
-                    .iter()
-                    .map(|c| format!("{m}|{c}|{p}{rest}"))
-                    .collect();
-                if ks.iter().all(|x| all_keys.contains(x)) {
-                    pubd.sum(ks, k.clone());
-                }
-            }
-        }
+        };
+        let all_keys: BTreeSet<Key> = pubd.keys.iter().flatten().flatten().cloned().collect();
+        equations(&mut pubd, &all_keys);
         let ids: BTreeMap<Key, usize> = all_keys
             .iter()
             .cloned()
@@ -433,7 +553,7 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
             for (row, krow) in g.iter().zip(ks) {
                 for (v, k) in row.iter().zip(krow) {
                     if let Some(v) = v {
-                        assert_eq!(*v, truth(&world, &communes, k), "published {k}");
+                        assert_eq!(*v, truth(&world, &units, k), "published {k}");
                         known.insert(k, *v);
                     }
                 }
@@ -450,17 +570,19 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
             .collect();
         let ranges = attack(&grids, &links);
         let mut hidden_small = 0;
+        let mut count_range: BTreeMap<Key, (i128, i128)> = BTreeMap::new();
         for (rg, ks) in ranges.iter().zip(&pubd.keys) {
             for (rrow, krow) in rg.iter().zip(ks) {
                 for ((lo, hi), k) in rrow.iter().zip(krow) {
                     if known.contains_key(k) {
                         continue;
                     }
-                    let v = i128::from(truth(&world, &communes, k));
+                    let v = i128::from(truth(&world, &units, k));
                     assert!(
                         *lo <= v && v <= *hi,
                         "case {case}: false bound on {k}: {v} not in [{lo}, {hi}]"
                     );
+                    count_range.insert(k.clone(), (*lo, *hi));
                     if (1..i128::from(THRESHOLD)).contains(&v) {
                         hidden_small += 1;
                         assert!(
@@ -471,21 +593,86 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
                 }
             }
         }
-        // Loans: a commune's amount is published only as a band, and only with its count.
+
+        // Loan amounts: bands are intervals. The attacker bounds every unit's and period's
+        // amount by its band where one is published, by its count times one loan's bounds
+        // (the entry form's) where the count is known or narrowed, and combines them through
+        // the same equations; a hidden count's amount must keep at least one band's width.
+        let mut amounts = Published::default();
+        let mut bounds: BTreeMap<Key, (i128, i128)> = BTreeMap::new();
         for ((unit, p), a) in &answers {
             let s = &a["summary"];
-            if s["loans_count"] == "x" {
-                assert!(
-                    s["loans_amount_band"].is_null(),
-                    "{unit} {p}: a band with a hidden count"
-                );
-            } else if let Some(band) = s["loans_amount_band"].as_array() {
+            let k = key("amount", unit, *p, &[]);
+            let loans = key("loans", unit, *p, &[]);
+            let (c_lo, c_hi) = match figure(&s["loans_count"]) {
+                Some(c) => (i128::from(c), i128::from(c)),
+                None => {
+                    assert!(
+                        s["loans_amount_band"].is_null(),
+                        "{unit} {p}: a band with a hidden count"
+                    );
+                    count_range.get(&loans).copied().unwrap_or((1, NO_BOUND))
+                }
+            };
+            let mut b = (
+                c_lo * i128::from(MIN_LOAN),
+                c_hi.saturating_mul(i128::from(MAX_LOAN)).min(NO_BOUND),
+            );
+            if let Some(band) = s["loans_amount_band"].as_array() {
                 let (lo, hi) = (band[0].as_i64().unwrap(), band[1].as_i64().unwrap());
-                assert_eq!(hi - lo, kehoach::support_stats::lattice::AMOUNT_BAND);
+                assert_eq!(hi - lo, AMOUNT_BAND);
+                b = (b.0.max(i128::from(lo)), b.1.min(i128::from(hi) - 1));
+            }
+            bounds.insert(k.clone(), b);
+            amounts.single(None, k);
+        }
+        let amount_keys: BTreeSet<Key> = bounds.keys().cloned().collect();
+        equations(&mut amounts, &amount_keys);
+        let ids: BTreeMap<&Key, usize> = amount_keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k, i))
+            .collect();
+        let links: Vec<Vec<Vec<usize>>> = amounts
+            .keys
+            .iter()
+            .map(|g| {
+                g.iter()
+                    .map(|r| r.iter().map(|k| ids[k]).collect())
+                    .collect()
+            })
+            .collect();
+        let given: Vec<BoundGrid> = amounts
+            .keys
+            .iter()
+            .map(|g| {
+                g.iter()
+                    .map(|r| r.iter().map(|k| bounds.get(k).copied()).collect())
+                    .collect()
+            })
+            .collect();
+        let ranges = attack_bounds(&given, &links, (0, NO_BOUND));
+        let mut hidden_amounts = 0;
+        // The first grids are the amounts one by one; the others, the equations.
+        for (rg, ks) in ranges.iter().zip(&amounts.keys).take(bounds.len()) {
+            let ((lo, hi), k) = (rg[0][0], &ks[0][0]);
+            let v = i128::from(truth(&world, &units, k));
+            assert!(
+                lo <= v && v <= hi,
+                "case {case}: false bound on {k}: {v} not in [{lo}, {hi}]"
+            );
+            let loans = k.replacen("amount|", "loans|", 1);
+            if !known.contains_key(&loans) && v > 0 {
+                hidden_amounts += 1;
+                assert!(
+                    hi - lo >= i128::from(AMOUNT_BAND) - 1,
+                    "case {case}, world {world:?}: {k} = {v} narrowed to [{lo}, {hi}]"
+                );
             }
         }
         eprintln!(
-            "case {case}: {} entries, {hidden_small} hidden small counts attacked",
+            "case {case}: {} entries, {hidden_small} hidden small counts and {hidden_amounts} \
+             hidden loan amounts attacked",
             world.len()
         );
     }

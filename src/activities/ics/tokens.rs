@@ -7,9 +7,9 @@ use crate::audit;
 use crate::auth::{CurrentUser, tokens};
 use crate::entities::{ics_token, org_unit};
 use crate::error::{AppError, AppResult};
-use crate::org_units::repo;
 use crate::state::AppState;
 use crate::web::forms::{FieldErrors, FormValues, RawForm};
+use crate::web::search::{self, Choice, Picker};
 use crate::web::{Page, flash};
 use axum::Form;
 use axum::extract::{Path, State};
@@ -43,13 +43,6 @@ struct FeedRow {
     hint_url: String,
 }
 
-/// A unit the user may make a feed for, its name indented by its depth in the tree.
-#[derive(Serialize)]
-struct UnitChoice {
-    id: i64,
-    label: String,
-}
-
 fn feed_url(state: &AppState, secret: &str) -> String {
     format!(
         "{}/ics/{secret}.ics",
@@ -57,18 +50,18 @@ fn feed_url(state: &AppState, secret: &str) -> String {
     )
 }
 
-/// The units of the user's scope that exist today, depth-first.
-async fn unit_choices(state: &AppState, user: &CurrentUser) -> AppResult<Vec<UnitChoice>> {
+/// The units of the user's scope that exist today, in tree order.
+async fn unit_choices(state: &AppState, user: &CurrentUser) -> AppResult<Vec<Choice>> {
     let scope = user.scope(state).await?;
-    let rows = repo::tree(&state.db, Some(&scope), state.clock.today()).await?;
-    Ok(rows
-        .into_iter()
-        .filter(|r| r.current)
-        .map(|r| UnitChoice {
-            id: r.unit.id,
-            label: format!("{}{}", "\u{a0}\u{a0}".repeat(r.depth), r.unit.name),
-        })
-        .collect())
+    Ok(
+        crate::org_units::listing::unit_choices(
+            &state.db,
+            Some(&scope),
+            state.clock.today(),
+            |r| r.current,
+        )
+        .await?,
+    )
 }
 
 async fn feed_rows(state: &AppState, user: &CurrentUser) -> AppResult<Vec<FeedRow>> {
@@ -109,14 +102,21 @@ async fn show(
     created_url: Option<String>,
 ) -> AppResult<Response> {
     let feeds = feed_rows(state, user).await?;
-    let units = unit_choices(state, user).await?;
+    // The unit picker holds what was typed, else the user's own unit.
+    let held = search::held(&values, "org_unit_id");
+    let held = if held.trim().is_empty() {
+        user.org_unit_id.to_string()
+    } else {
+        held
+    };
+    let unit = Picker::new(unit_choices(state, user).await?, &held);
     page.render_status(
         state,
         status,
         PAGE,
         context! {
             feeds => feeds,
-            units => units,
+            unit => unit,
             values => values,
             errors => errors,
             created_url => created_url,
@@ -160,15 +160,15 @@ async fn parse(
     match form.get("kind") {
         KIND_USER => Ok(Some((KIND_USER, None))),
         KIND_UNIT => {
-            let wanted = form.get("org_unit_id").trim().parse::<i64>().ok();
             let units = unit_choices(state, user).await?;
-            match wanted.filter(|id| units.iter().any(|u| u.id == *id)) {
-                Some(id) => Ok(Some((KIND_UNIT, Some(id)))),
-                None => {
-                    errors.add("org_unit_id", "form.choose");
-                    Ok(None)
-                }
-            }
+            Ok(search::resolve_field(
+                &units,
+                form.get("org_unit_id"),
+                "org_unit_id",
+                false,
+                errors,
+            )
+            .map(|id| (KIND_UNIT, Some(id))))
         }
         _ => {
             errors.add("kind", "form.choose");

@@ -697,6 +697,8 @@ pub async fn apply(
                         border_area: Set(false),
                         created_at: Set(now),
                         updated_at: Set(now),
+                        // A bulk insert runs no `before_save`.
+                        search_name: Set(org_unit::search_name(&u.name)),
                         ..Default::default()
                     }
                 })
@@ -842,6 +844,7 @@ mod tests {
                 border_area: false,
                 created_at: chrono::DateTime::UNIX_EPOCH,
                 updated_at: chrono::DateTime::UNIX_EPOCH,
+                search_name: "tinh dak lak".into(),
             }];
             if let Ok(read) = read_units(csv.as_bytes()) {
                 let p = plan(read, &existing, official_2025_effective(), gso);
