@@ -665,9 +665,9 @@ async fn the_national_board_filters_by_agency_without_reading_every_agency_when_
     let police = id(&app, "SELECT id AS n FROM agencies WHERE code = 'TH-CA'").await;
     let (_, board) = admin.get_text(&format!("/tasks?agency={police}")).await;
     assert!(board.contains("Nhiệm vụ của công an"));
-    // Words matching no agency: the field says so, nothing is listed, no 500.
+    // Words matching no agency: the field says so (422), nothing is listed, no 500.
     let (status, board) = admin.get_text("/tasks?agency=khong+co+co+quan+nay").await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(board.contains("id=\"e-agency\""));
     assert!(!board.contains("Nhiệm vụ của công an"));
 }
