@@ -176,6 +176,11 @@ fn part_of(root: &Data, root_id: i64, unit_id: i64) -> Data {
         .filter(|u| row_unit(&units, root_id, u.id) == unit_id)
         .map(|u| u.id)
         .collect();
+    restrict(root, &kept)
+}
+
+/// The rows of the units in `kept`.
+fn restrict(root: &Data, kept: &HashSet<i64>) -> Data {
     let months: Vec<_> = root
         .months
         .iter()
@@ -269,7 +274,12 @@ struct Node {
 /// theirs, down to the communes, each with its own figures beside its units below. A unit
 /// without a figure all year adds only zeros, which are never hidden and never hide anything:
 /// it is left out, with everything below it, unless it holds the viewed unit.
-fn tree(root: &Data, root_unit: &org_unit::Model, view_unit: i64) -> Vec<Node> {
+fn tree(
+    root: &Data,
+    root_unit: &org_unit::Model,
+    view_unit: i64,
+    wide: &BTreeMap<i64, BTreeSet<i64>>,
+) -> Vec<Node> {
     let mut nodes = vec![Node {
         unit: root_unit.clone(),
         key: root_unit.id,
@@ -289,7 +299,9 @@ fn tree(root: &Data, root_unit: &org_unit::Model, view_unit: i64) -> Vec<Node> {
                         .skip(1)
                         .chain(std::iter::once(&node.unit))
                         .filter_map(|r| {
-                            let own = r.id == node.unit.id;
+                            // A successor reaching outside its subtree is, in the tree, only
+                            // its own figures: its view is a node of its own (below).
+                            let own = r.id == node.unit.id || wide.contains_key(&r.id);
                             let part = part_of(&node.data, node.unit.id, r.id);
                             let holds_view = !own && part.units.iter().any(|u| u.id == view_unit);
                             (!part.months.is_empty() || holds_view).then(|| Node {
@@ -314,7 +326,86 @@ fn tree(root: &Data, root_unit: &org_unit::Model, view_unit: i64) -> Vec<Node> {
         }
         at += 1;
     }
+    // Each successor reaching outside its subtree: its view, the sum of the largest nodes of
+    // the tree within its scope (its own figures, and its predecessors under their old
+    // parent).
+    let parent_of: HashMap<usize, usize> = nodes
+        .iter()
+        .enumerate()
+        .flat_map(|(n, node)| node.children.iter().map(move |c| (*c, n)))
+        .collect();
+    let tree_len = nodes.len();
+    for (s, scope) in wide {
+        let Some(unit) = root.units.iter().find(|u| u.id == *s) else {
+            continue;
+        };
+        let kept: HashSet<i64> = scope.iter().copied().collect();
+        let data = restrict(root, &kept);
+        if data.months.is_empty() && *s != view_unit {
+            continue;
+        }
+        let inside = |n: usize| nodes.get(n).is_some_and(|x| scope.contains(&x.unit.id));
+        let children: Vec<usize> = (0..tree_len)
+            .filter(|n| inside(*n) && !parent_of.get(n).is_some_and(|p| inside(*p)))
+            .collect();
+        nodes.push(Node {
+            unit: unit.clone(),
+            key: *s,
+            data,
+            children,
+            own: false,
+        });
+    }
     nodes
+}
+
+/// The units of `root` below its top whose own view reaches units outside their subtree
+/// through the lineage (a commune formed in 2025 from communes of an old district), each with
+/// its scope within `root`: its subtree and its predecessors', as `Scope::of_unit` finds it.
+/// `lineage` holds `(successor, predecessor)` pairs. Only successors with no unit below them
+/// are kept: such a unit is a leaf of the tree, so its own figures can take its place there
+/// (`tree`); any other is protected apart (`system_root`).
+fn wide_successors(
+    root: &Data,
+    root_unit: &org_unit::Model,
+    lineage: &[(i64, i64)],
+) -> BTreeMap<i64, BTreeSet<i64>> {
+    let ids: BTreeSet<i64> = root.units.iter().map(|u| u.id).collect();
+    let mut out = BTreeMap::new();
+    let successors: BTreeSet<i64> = lineage.iter().map(|(s, _)| *s).collect();
+    for s in successors {
+        if s == root_unit.id || !ids.contains(&s) {
+            continue;
+        }
+        if root.units.iter().any(|u| u.parent_id == Some(s)) {
+            continue;
+        }
+        let mut scope: BTreeSet<i64> = BTreeSet::from([s]);
+        let mut todo = vec![s];
+        while let Some(u) = todo.pop() {
+            let next = root
+                .units
+                .iter()
+                .filter(|x| x.parent_id == Some(u))
+                .map(|x| x.id)
+                .chain(
+                    lineage
+                        .iter()
+                        .filter(|(a, b)| *a == u && ids.contains(b))
+                        .map(|(_, b)| *b),
+                )
+                .collect::<Vec<_>>();
+            for x in next {
+                if scope.insert(x) {
+                    todo.push(x);
+                }
+            }
+        }
+        if scope.len() > 1 {
+            out.insert(s, scope);
+        }
+    }
+    out
 }
 
 /// Where a node's loans stand in the protected system, for one period.
@@ -338,12 +429,14 @@ fn protect_year(
     root: &Data,
     root_unit: &org_unit::Model,
     view_unit: i64,
+    lineage: &[(i64, i64)],
     year: i32,
     with_trend: bool,
     tr: &Tr,
 ) -> YearViews {
     let periods = lattice::year_periods(year);
-    let nodes = tree(root, root_unit, view_unit);
+    let wide = wide_successors(root, root_unit, lineage);
+    let nodes = tree(root, root_unit, view_unit, &wide);
     let mut all: Vec<Table<i64>> = Vec::new();
     let mut mine: Vec<(usize, usize, Cut)> = Vec::new();
     let mut trend_at: Option<(usize, Vec<code::Model>)> = None;
@@ -356,9 +449,10 @@ fn protect_year(
         // node's own figures, and its total row is the node's figure.
         let mark = |mut t: Table<i64>| {
             if t.row_dim == "unit" {
+                // A successor reaching outside its subtree is, as a row, its own figures.
                 for r in &mut t.rows {
-                    if *r == node.unit.id {
-                        *r = -node.unit.id;
+                    if *r == node.unit.id || wide.contains_key(r) {
+                        *r = -*r;
                     }
                 }
                 t = t.totalled_as(node.key);
@@ -743,11 +837,20 @@ pub fn exact_report(data: &Data, sel: &Selection, user: &CurrentUser, tr: &Tr) -
 pub fn lattice_report(
     root: &Data,
     root_unit: &org_unit::Model,
+    lineage: &[(i64, i64)],
     unit_id: i64,
     period: Period,
     tr: &Tr,
 ) -> Option<Report> {
-    let views = protect_year(root, root_unit, unit_id, period.from.year(), false, tr);
+    let views = protect_year(
+        root,
+        root_unit,
+        unit_id,
+        lineage,
+        period.from.year(),
+        false,
+        tr,
+    );
     let cut = views.cuts.into_iter().find(|c| c.period == period)?;
     Some(assemble(
         &cut.data,
@@ -827,19 +930,43 @@ async fn year_of(
     crate::support_stats::data::load(db, &whole).await
 }
 
+/// The lineage pairs `(successor, predecessor)` whose successor is one of `data`'s units.
+async fn lineage_of(
+    db: &impl sea_orm::ConnectionTrait,
+    data: &Data,
+) -> crate::error::AppResult<Vec<(i64, i64)>> {
+    use crate::entities::org_lineage;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let ids: Vec<i64> = data.units.iter().map(|u| u.id).collect();
+    let mut out = Vec::new();
+    for chunk in ids.chunks(900) {
+        out.extend(
+            org_lineage::Entity::find()
+                .filter(org_lineage::Column::SuccessorId.is_in(chunk.iter().copied()))
+                .order_by_asc(org_lineage::Column::Id)
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|l| (l.successor_id, l.predecessor_id)),
+        );
+    }
+    Ok(out)
+}
+
 /// The root of the one system a unit's figures are protected in, with its rows for the whole
-/// `year`: the top of its tree (its province, through a district before the reform), and from
-/// a closed top unit its successor (tỉnh Phú Yên → tỉnh Đắk Lắk), whose scope reaches it
-/// through the lineage. A unit whose own view reaches units outside its subtree of that tree
-/// (a commune formed in 2025, whose scope holds the communes it was formed from, rows of
-/// their old district) cannot be one node of it: it is protected with its own family
-/// (`family_root`), as before the three-level system (`docs/privacy.md`, section 7).
+/// `year` and the lineage within it: the top of its tree (its province, through a district
+/// before the reform), and from a closed top unit its successor (tỉnh Phú Yên → tỉnh Đắk Lắk),
+/// whose scope reaches it through the lineage. A commune formed in 2025, whose scope holds the
+/// communes it was formed from (rows of their old district), is a node of that system of its
+/// own, linked to its predecessors (`wide_successors`, `tree`). Only a unit whose view reaches
+/// outside its subtree in another way (a successor with units below it) is protected with its
+/// own family (`family_root`), as before the three-level system (`docs/privacy.md`, section 7).
 async fn system_root(
     db: &impl sea_orm::ConnectionTrait,
     data: &Data,
     sel: &Selection,
     year: i32,
-) -> crate::error::AppResult<(org_unit::Model, Data)> {
+) -> crate::error::AppResult<(org_unit::Model, Data, Vec<(i64, i64)>)> {
     use crate::entities::org_lineage;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let mut top = sel.unit.clone();
@@ -862,10 +989,11 @@ async fn system_root(
             _ => break,
         }
     }
-    if top.id == sel.unit.id {
-        return Ok((top.clone(), year_of(db, &top, sel, year).await?));
-    }
     let root = year_of(db, &top, sel, year).await?;
+    let lineage = lineage_of(db, &root).await?;
+    if top.id == sel.unit.id {
+        return Ok((top, root, lineage));
+    }
     // The unit's part of the tree: the units whose parents lead to it.
     let parents: HashMap<i64, Option<i64>> =
         root.units.iter().map(|u| (u.id, u.parent_id)).collect();
@@ -888,10 +1016,12 @@ async fn system_root(
         .filter(|u| below(*u))
         .collect();
     let own: BTreeSet<i64> = data.units.iter().map(|u| u.id).collect();
-    if part == own {
-        Ok((top, root))
+    let wide = wide_successors(&root, &top, &lineage);
+    if part == own || wide.get(&sel.unit.id) == Some(&own) {
+        Ok((top, root, lineage))
     } else {
-        family_root(db, data, sel, year).await
+        let (unit, data) = family_root(db, data, sel, year).await?;
+        Ok((unit, data, Vec::new()))
     }
 }
 
@@ -920,8 +1050,8 @@ pub async fn report_for(
         return Ok(exact_report(data, sel, user, tr));
     }
     let period = lattice_period(sel);
-    let (root_unit, root) = system_root(db, data, sel, period.from.year()).await?;
-    let mut report = lattice_report(&root, &root_unit, sel.unit.id, period, tr)
+    let (root_unit, root, lineage) = system_root(db, data, sel, period.from.year()).await?;
+    let mut report = lattice_report(&root, &root_unit, &lineage, sel.unit.id, period, tr)
         .ok_or_else(|| crate::error::AppError::NotFound)?;
     if period.from != sel.from || period.to != sel.to {
         report.requested = Some([sel.from, sel.to]);
@@ -943,8 +1073,8 @@ pub async fn trend_for(
         return Ok(trend::trend(data, sel, user, tr));
     }
     let year = lattice_period(sel).from.year();
-    let (root_unit, root) = system_root(db, data, sel, year).await?;
-    let views = protect_year(&root, &root_unit, sel.unit.id, year, true, tr);
+    let (root_unit, root, lineage) = system_root(db, data, sel, year).await?;
+    let views = protect_year(&root, &root_unit, sel.unit.id, &lineage, year, true, tr);
     let quarters = lattice::quarters(year);
     let label = |p: &Period| trend::period_label(*p, tr);
     let received = views
