@@ -24,7 +24,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 db_tests!(a_knowing_attacker_learns_no_small_count_over_units_and_periods);
 
-/// Communes in the world: two in each of the two districts.
+/// Communes in the generated worlds: two in each of the two districts. A fifth, in the first
+/// district, has figures in the made world of the successor commune only.
 const COMMUNES: usize = 4;
 
 /// One commune's month: persons received (men 18–29, women 16–17), loans, hotline tips.
@@ -107,8 +108,15 @@ impl Published {
     }
 
     /// A table of the API answer: `row_dim`/`col_dim` name its dimensions; a unit row is
-    /// keyed by that unit (the row of `own_code`, the unit's own figures, as `own`).
-    fn table(&mut self, t: &Value, unit: &str, own_code: &str, period: usize, dims: (&str, &str)) {
+    /// keyed by that unit (the row of `own_code`, the unit's own figures, as `own`; so is a
+    /// row in `own_rows`: a successor commune, in its parent's table, is its own figures).
+    fn table(
+        &mut self,
+        t: &Value,
+        (unit, own_code, own_rows): (&str, &str, &[&str]),
+        period: usize,
+        dims: (&str, &str),
+    ) {
         let (row_dim, col_dim) = dims;
         let cols: Vec<String> = t["cols"]
             .as_array()
@@ -121,8 +129,8 @@ impl Published {
             let mut u = unit.to_owned();
             if let Some(r) = r {
                 if row_dim == "unit" {
-                    u = if r == own_code {
-                        format!("own:{unit}")
+                    u = if r == own_code || own_rows.contains(&r) {
+                        format!("own:{r}")
                     } else {
                         r.into()
                     };
@@ -178,11 +186,14 @@ impl Published {
     }
 }
 
-/// The units of the world: the province, its two districts, their communes (two each).
+/// The units of the world: the province, its two districts, their communes (two each, and a
+/// fifth in the first district), and a commune formed in 2025 from the first two communes
+/// (a child of the province, its predecessors under their old district).
 struct Units {
     province: String,
     districts: [String; 2],
     communes: Vec<String>,
+    successor: String,
 }
 
 impl Units {
@@ -190,10 +201,13 @@ impl Units {
     /// which are zero in these worlds).
     fn communes_of(&self, unit: &str) -> Vec<usize> {
         if unit == self.province {
-            return (0..COMMUNES).collect();
+            return (0..self.communes.len()).collect();
         }
         if let Some(d) = self.districts.iter().position(|d| d == unit) {
-            return vec![2 * d, 2 * d + 1];
+            return if d == 0 { vec![0, 1, 4] } else { vec![2, 3] };
+        }
+        if unit == self.successor {
+            return vec![0, 1];
         }
         self.communes
             .iter()
@@ -208,7 +222,11 @@ impl Units {
         if unit == self.province {
             return self.districts.to_vec();
         }
+        if unit == self.successor {
+            return self.communes[..2].to_vec();
+        }
         match self.districts.iter().position(|d| d == unit) {
+            Some(0) => [0, 1, 4].map(|c| self.communes[c].clone()).to_vec(),
             Some(d) => self.communes[2 * d..2 * d + 2].to_vec(),
             None => Vec::new(),
         }
@@ -301,6 +319,49 @@ async fn second_district(app: &TestApp, province: i64) -> (String, Vec<String>) 
     (district.id.to_string(), communes)
 }
 
+/// A commune formed on 1 July 2025 from two communes of an old district, as the reform did:
+/// a child of the province, its predecessors staying under their district.
+async fn successor_commune(app: &TestApp, province: i64, predecessors: &[String]) -> String {
+    use kehoach::entities::{org_lineage, org_unit};
+    use sea_orm::{ActiveModelTrait, Set};
+    let now = chrono::Utc::now();
+    let formed = chrono::NaiveDate::from_ymd_opt(2025, 7, 1).unwrap();
+    let successor = org_unit::ActiveModel {
+        code: Set("PY-HOATHINH-2025".into()),
+        gso_code: Set(None),
+        name: Set("Xã Hòa Thịnh".into()),
+        kind: Set("commune".into()),
+        parent_id: Set(Some(province)),
+        valid_from: Set(Some(formed)),
+        valid_to: Set(None),
+        ethnic_minority: Set(false),
+        border_area: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    for p in predecessors {
+        org_lineage::ActiveModel {
+            kind: Set("merge".into()),
+            predecessor_id: Set(p.parse().unwrap()),
+            successor_id: Set(successor.id),
+            effective_date: Set(formed),
+            legal_basis: Set("Nghị quyết sáp nhập (thử nghiệm)".into()),
+            created_by: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
+    successor.id.to_string()
+}
+
 async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: TestApp) {
     let commune = crate::support_stats::unit(&app, "PY-TH-HOAPHONG").await;
     let district = crate::support_stats::unit(&app, "PY-TH").await;
@@ -329,10 +390,22 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
     );
     let (district2, more) = second_district(&app, province).await;
     communes.extend(more);
+    // A fifth commune, in the first district: not one of the successor's predecessors.
+    communes.push(
+        app.scalar(&format!(
+            "SELECT MIN(id) AS n FROM org_units WHERE parent_id = {district} \
+             AND id NOT IN ({}, {})",
+            communes[0], communes[1]
+        ))
+        .await
+        .to_string(),
+    );
+    let successor = successor_commune(&app, province, &communes[..2]).await;
     let units = Units {
         province: province.to_string(),
         districts: [district.clone(), district2.clone()],
         communes: communes.clone(),
+        successor: successor.clone(),
     };
     // The leader and the compiling office work for the province: the leader reads the
     // province's table by district, and the office enters both districts' figures.
@@ -359,6 +432,7 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
     let all_units: Vec<String> = std::iter::once(units.province.clone())
         .chain(units.districts.clone())
         .chain(communes.clone())
+        .chain(std::iter::once(successor.clone()))
         .collect();
     // Each world in a year of its own, so that the worlds do not mix: a world made to catch a
     // district protected apart from its province (the district's total of 7 is a complement
@@ -372,11 +446,23 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
         loans: 0,
         tips: 0,
     });
-    for (case, year) in [2021, 2023, 2022].into_iter().enumerate() {
-        let world = if case == 0 {
-            made.to_vec()
-        } else {
-            world().new_tree(&mut runner).unwrap().current()
+    // A world made to catch the successor commune protected apart from its province (issue
+    // 22): its predecessors' 2 and 5 beside the fifth commune's 4 in their old district. The
+    // district's table by commune hides the 2 and the 4 and shows the 5; the successor's own
+    // view, on its own, would hide its predecessors' 2 and 5 and show their sum, 7: 7 − 5 = 2.
+    let made_successor = [(0, 2), (1, 5), (4, 4)].map(|(commune, men)| Entry {
+        commune,
+        month: 2,
+        men,
+        women: 0,
+        loans: 0,
+        tips: 0,
+    });
+    for (case, year) in [2021, 2020, 2023, 2022].into_iter().enumerate() {
+        let world = match case {
+            0 => made.to_vec(),
+            1 => made_successor.to_vec(),
+            _ => world().new_tree(&mut runner).unwrap().current(),
         };
         for e in &world {
             let mut lines = Vec::new();
@@ -415,7 +501,9 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
                 );
                 // The others read a sample (their own commune all year, for the officer): the
                 // figures do not depend on who reads them, only on whether they may.
-                let sampled = (*unit == district && p == 6) || (*unit == communes[0] && p == 0);
+                let sampled = (*unit == district && p == 6)
+                    || (*unit == communes[0] && p == 0)
+                    || (*unit == successor && p == 4);
                 let readers = if sampled {
                     &browsers[1..]
                 } else {
@@ -479,10 +567,10 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
             ];
             for t in a["received"].as_array().unwrap() {
                 let (_, r, c) = dims.iter().find(|d| d.0 == t["id"]).unwrap();
-                pubd.table(t, unit, unit, *p, (r, c));
+                pubd.table(t, (unit, unit, &[]), *p, (r, c));
             }
             if a["by_unit"].is_object() {
-                pubd.table(&a["by_unit"], unit, unit, *p, ("unit", "sex"));
+                pubd.table(&a["by_unit"], (unit, unit, &[&successor]), *p, ("unit", "sex"));
             }
             pubd.single(
                 figure(&a["summary"]["received"]),
