@@ -1,6 +1,6 @@
 //! The knowing attacker at HTTP level (issue 22): generated small worlds of communes, months and
-//! counts, in two districts of one province before the 2025 reform (three levels), are entered
-//! through the app; every reader without exact access (a leader, a planner,
+//! counts, in two districts of one province before the 2025 reform (three levels), with a
+//! commune formed in 2025 from two communes of the first district, are entered through the app; every reader without exact access (a leader, a planner,
 //! a partner agency, a commune officer) then asks for every unit and every period the interface
 //! accepts; the answers are combined — tables and their margins, units against their district,
 //! periods against the quarters and halves they hold, zeros, totals — by the interval attacker
