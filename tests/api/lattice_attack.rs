@@ -570,7 +570,12 @@ async fn a_knowing_attacker_learns_no_small_count_over_units_and_periods(app: Te
                 pubd.table(t, (unit, unit, &[]), *p, (r, c));
             }
             if a["by_unit"].is_object() {
-                pubd.table(&a["by_unit"], (unit, unit, &[&successor]), *p, ("unit", "sex"));
+                pubd.table(
+                    &a["by_unit"],
+                    (unit, unit, &[&successor]),
+                    *p,
+                    ("unit", "sex"),
+                );
             }
             pubd.single(
                 figure(&a["summary"]["received"]),
