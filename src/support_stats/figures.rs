@@ -274,6 +274,9 @@ struct Node {
 /// theirs, down to the communes, each with its own figures beside its units below. A unit
 /// without a figure all year adds only zeros, which are never hidden and never hide anything:
 /// it is left out, with everything below it, unless it holds the viewed unit.
+/// A successor in `wide` (`wide_successors`) stands in the tree for its own figures only (keyed
+/// minus its id); its view, over its whole scope, is a node after the tree's, whose children
+/// are the largest nodes of the tree within that scope (its own figures, its predecessors).
 fn tree(
     root: &Data,
     root_unit: &org_unit::Model,
