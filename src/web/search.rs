@@ -50,7 +50,10 @@ impl ListQuery {
 
     /// Refuses a province filter that is a number but names none of the provinces the list
     /// offers (`provinces`): it would list nothing, as if the province had no units.
-    pub fn check_province(&self, provinces: &[Choice]) -> Result<(), crate::web::query::QueryField> {
+    pub fn check_province(
+        &self,
+        provinces: &[Choice],
+    ) -> Result<(), crate::web::query::QueryField> {
         match self.province_id() {
             Some(p) if !provinces.iter().any(|c| c.id == p) => Err(
                 crate::web::query::QueryField::new("province", "form.choose"),
