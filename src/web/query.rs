@@ -230,6 +230,19 @@ mod tests {
     }
 
     #[test]
+    fn a_form_s_errors_name_their_first_field_with_its_message() {
+        let mut errors = crate::web::forms::FieldErrors::default();
+        errors.add("unit", "picker.no_match");
+        errors.add("month", "stats.error.month");
+        assert_eq!(
+            QueryField::of_errors(&errors),
+            QueryField::new("month", "stats.error.month")
+        );
+        let none = crate::web::forms::FieldErrors::default();
+        assert_eq!(QueryField::of_errors(&none).field, "query");
+    }
+
+    #[test]
     fn checks_refuse_what_they_cannot_read_and_pass_empty_values() {
         assert_eq!(check_id(Some("12"), "kind"), Ok(()));
         assert_eq!(check_id(Some(" "), "kind"), Ok(()));
