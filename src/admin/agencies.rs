@@ -131,6 +131,7 @@ async fn show(
     let all = listing::Units::read(&state.db).await?;
     let tree = all.tree(None, today);
     let (list, provinces) = agency_page(state, &all, &tree, query).await?;
+    query.check_province(&provinces)?;
     let units = all.choices(&tree, |r| r.current);
     let raw = values
         .get_attr("org_unit_id")

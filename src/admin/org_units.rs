@@ -48,6 +48,7 @@ async fn show_index(
     let tree = units.tree(None, today);
     let parents = units.choices(&tree, |r| r.current);
     let list = listing::unit_page_of(&units, tree, None, query, "/admin/org-units");
+    query.check_province(&list.provinces)?;
     let parent = Picker::new(parents, &field(&values, "parent_id"));
     page.render_status(
         state,

@@ -33,6 +33,7 @@ pub async fn get_org_units(
         "/org-units",
     )
     .await?;
+    query.check_province(&list.provinces)?;
     // The lineage is history, shown under the first page of the unfiltered list only.
     let lineage = if query.narrowed() || query.after.is_some() {
         Vec::new()

@@ -259,18 +259,11 @@ pub async fn get_agencies(
         )
         .await;
     }
+    // The choice comes from a select of ids: anything else in the address is refused naming
+    // the field; an id outside the scope stays refused as such.
+    crate::web::query::check_id(Some(&raw), "unit")?;
     let Some(root) = root_of(&state, &user, &raw).await? else {
-        return render(
-            &state,
-            &page,
-            &user,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            None,
-            &only,
-            None,
-            Some("rollout.agencies.error.root"),
-        )
-        .await;
+        return Err(crate::web::query::QueryField::wrong("unit").into());
     };
     let scope = super::scope(&state, &user).await?;
     let p = plan(&state.db, root, &only, &scope).await?;

@@ -10,7 +10,7 @@ use crate::entities::{agency, org_unit, plan, user, user_sign_in};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::Page;
-use crate::web::query::Query;
+use crate::web::query::{Query, QueryField};
 use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
@@ -208,7 +208,9 @@ pub async fn get_ready(
         Some(raw) => {
             let id = raw
                 .parse::<i64>()
-                .map_err(|_| AppError::BadRequest("rollout.ready.error.unit"))?;
+                .ok()
+                .filter(|id| *id > 0)
+                .ok_or_else(|| QueryField::new("unit", "rollout.ready.error.unit"))?;
             if !scope.contains(id) {
                 return Err(AppError::OutOfScope);
             }

@@ -175,9 +175,10 @@ pub async fn get_stats_xlsx(
     user: CurrentUser,
     Query(q): Query<StatsQuery>,
 ) -> AppResult<Response> {
-    let w = q
-        .parse(&user, state.clock.today())
-        .map_err(|_| AppError::BadRequest("stats.error.selection"))?;
+    let w = crate::support_stats::views::resolve_unit(&state, &user, &q)
+        .await?
+        .and_then(|q| q.parse(&user, state.clock.today()))
+        .map_err(|errors| crate::web::query::QueryField::of_errors(&errors))?;
     let (unit, _) = readable_unit(&state, &user, w.unit_id).await?;
     let sel = Selection {
         unit,

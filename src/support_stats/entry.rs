@@ -13,7 +13,7 @@ use crate::support_stats::period::YearMonth;
 use crate::support_stats::service::{self, Entry, StatsError};
 use crate::support_stats::views::{Wanted, audit_read, no_store};
 use crate::web::forms::{FieldErrors, FormValues, RawForm};
-use crate::web::query::Query;
+use crate::web::query::{Query, QueryField};
 use crate::web::search::{self, Choice, Picker};
 use crate::web::{Page, flash};
 use axum::Form;
@@ -36,24 +36,40 @@ pub struct EntryQuery {
 }
 
 /// The unit and month of an entry, from the query or the form: the user's own unit and the
-/// last finished month unless said otherwise.
+/// last finished month unless said otherwise. A value that cannot be read is refused naming
+/// its field (a unit id is a positive whole number; a month `yyyy-mm` or `mm/yyyy`).
 fn target(
     user: &CurrentUser,
     unit: &str,
     month: &str,
     today: chrono::NaiveDate,
-) -> AppResult<(i64, YearMonth)> {
+) -> Result<(i64, YearMonth), QueryField> {
     let unit_id = match unit.trim() {
         "" => user.org_unit_id,
         u => u
             .parse()
-            .map_err(|_| AppError::BadRequest("stats.error.selection"))?,
+            .ok()
+            .filter(|id: &i64| *id > 0)
+            .ok_or_else(|| QueryField::wrong("unit"))?,
     };
     let m = match month.trim() {
         "" => YearMonth::of(today).prev(),
-        m => YearMonth::parse(m).ok_or(AppError::BadRequest("stats.error.month"))?,
+        m => YearMonth::parse(m).ok_or_else(|| QueryField::new("month", "stats.error.month"))?,
     };
     Ok((unit_id, m))
+}
+
+/// [`target`] for the hidden fields of a posted form: a tampered form is a bad request with
+/// the field's own message (the refusal of a query names "the address").
+fn form_target(
+    user: &CurrentUser,
+    form: &RawForm,
+    today: chrono::NaiveDate,
+) -> AppResult<(i64, YearMonth)> {
+    target(user, form.get("unit"), form.get("month"), today).map_err(|f| match f.field.as_str() {
+        "month" => AppError::BadRequest("stats.error.month"),
+        _ => AppError::BadRequest("stats.error.selection"),
+    })
 }
 
 struct Shown<'a> {
@@ -197,7 +213,7 @@ pub async fn post_entry(
     Form(form): Form<RawForm>,
 ) -> AppResult<Response> {
     let today = state.clock.today();
-    let (unit_id, m) = target(&user, form.get("unit"), form.get("month"), today)?;
+    let (unit_id, m) = form_target(&user, &form, today)?;
     let (unit, _) = writable_unit(&state, &user, unit_id).await?;
     let row = service::month_row(&state.db, unit_id, m).await?;
     let stored = match &row {
@@ -279,7 +295,7 @@ pub async fn post_reopen(
     Form(form): Form<RawForm>,
 ) -> AppResult<Response> {
     let today = state.clock.today();
-    let (unit_id, m) = target(&user, form.get("unit"), form.get("month"), today)?;
+    let (unit_id, m) = form_target(&user, &form, today)?;
     let (unit, _) = writable_unit(&state, &user, unit_id).await?;
     let now = state.clock.now();
     match service::reopen_month(&state.db, &user, unit_id, m, form.get("reason"), now).await {

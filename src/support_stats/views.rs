@@ -3,7 +3,7 @@
 
 use crate::audit;
 use crate::auth::{Capability, CurrentUser};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::state::AppState;
 use crate::support_stats::access::readable_unit;
 use crate::support_stats::data::{self, Selection};
@@ -15,7 +15,7 @@ use crate::support_stats::service;
 use crate::support_stats::views_model::Tr;
 use crate::web::Page;
 use crate::web::forms::FieldErrors;
-use crate::web::query::Query;
+use crate::web::query::{Query, QueryField};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
@@ -375,7 +375,7 @@ pub async fn get_export(
     let w = resolve_unit(&state, &user, &q)
         .await?
         .and_then(|q| q.parse(&user, state.clock.today()))
-        .map_err(|_| AppError::BadRequest("stats.error.selection"))?;
+        .map_err(|errors| QueryField::of_errors(&errors))?;
     let (unit, _) = readable_unit(&state, &user, w.unit_id).await?;
     let sel = Selection {
         unit,

@@ -55,7 +55,7 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
         let message = state.i18n.t(locale, kind.message_key);
         let mut fields = serde_json::Map::new();
         if let Some(q) = response.extensions().get::<QueryField>() {
-            fields.insert(q.field.clone(), state.i18n.t(locale, q.key).into());
+            fields.insert(q.field.clone(), state.i18n.t(locale, &q.key).into());
         }
         (
             kind.status,
@@ -124,7 +124,7 @@ fn error_page(
                 status => kind.status.as_u16(),
                 message_key => kind.message_key,
                 field => field.as_ref().map(|f| &f.field),
-                field_key => field.as_ref().map(|f| f.key),
+                field_key => field.as_ref().map(|f| f.key.as_str()),
             },
         )
     });

@@ -24,17 +24,27 @@ pub struct Query<T>(pub T);
 pub struct QueryField {
     pub field: String,
     /// Translation key of the field's message.
-    pub key: &'static str,
+    pub key: String,
 }
 
 /// The message of a value that has the wrong type or format, or is not one of the choices.
 pub const WRONG: &str = "api.body.wrong_type";
 
 impl QueryField {
-    pub fn new(field: &str, key: &'static str) -> QueryField {
+    pub fn new(field: &str, key: &str) -> QueryField {
         QueryField {
             field: field.to_owned(),
-            key,
+            key: key.to_owned(),
+        }
+    }
+
+    /// The first field (in name order) of a filter form's messages, refused with its own
+    /// message: for a handler that reads its filters as a form but answers a file, where no
+    /// form can be shown again.
+    pub fn of_errors(errors: &crate::web::forms::FieldErrors) -> QueryField {
+        match errors.0.iter().next() {
+            Some((field, key)) => QueryField::new(field, key),
+            None => QueryField::wrong("query"),
         }
     }
 
@@ -72,7 +82,10 @@ pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, QueryField> {
         } else {
             "api.body.wrong_type"
         };
-        QueryField { field, key }
+        QueryField {
+            field,
+            key: key.to_owned(),
+        }
     })
 }
 
@@ -214,6 +227,19 @@ mod tests {
         let q = parse::<Q>("page=2&from=2024-07-30").unwrap();
         assert_eq!((q.page, q.from.as_deref()), (Some(2), Some("2024-07-30")));
         assert!(parse::<Q>("from=").unwrap().from.is_some());
+    }
+
+    #[test]
+    fn a_form_s_errors_name_their_first_field_with_its_message() {
+        let mut errors = crate::web::forms::FieldErrors::default();
+        errors.add("unit", "picker.no_match");
+        errors.add("month", "stats.error.month");
+        assert_eq!(
+            QueryField::of_errors(&errors),
+            QueryField::new("month", "stats.error.month")
+        );
+        let none = crate::web::forms::FieldErrors::default();
+        assert_eq!(QueryField::of_errors(&none).field, "query");
     }
 
     #[test]

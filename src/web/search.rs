@@ -48,6 +48,20 @@ impl ListQuery {
         check_id(self.after.as_deref(), "after")
     }
 
+    /// Refuses a province filter that is a number but names none of the provinces the list
+    /// offers (`provinces`): it would list nothing, as if the province had no units.
+    pub fn check_province(
+        &self,
+        provinces: &[Choice],
+    ) -> Result<(), crate::web::query::QueryField> {
+        match self.province_id() {
+            Some(p) if !provinces.iter().any(|c| c.id == p) => Err(
+                crate::web::query::QueryField::new("province", "form.choose"),
+            ),
+            _ => Ok(()),
+        }
+    }
+
     /// The folded words searched for.
     pub fn words(&self) -> Vec<String> {
         words(self.q.as_deref().unwrap_or(""))

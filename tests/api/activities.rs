@@ -874,23 +874,7 @@ async fn a_large_scope_chooses_a_unit_by_drilling_down(app: TestApp) {
         .unwrap()
         .unwrap();
     let district = commune.parent_id.unwrap();
-    let copies: Vec<org_unit::ActiveModel> = (1..=320)
-        .map(|i| {
-            let mut u = commune.clone().into_active_model();
-            u.id = NotSet;
-            u.code = Set(format!("PY-TH-THU{i:03}"));
-            u.gso_code = Set(None);
-            let name = format!("Xã Thử Nghiệm {i:03}");
-            // A bulk insert skips the model's hook: the stored search name is set here.
-            u.search_name = Set(org_unit::search_name(&name));
-            u.name = Set(name);
-            u
-        })
-        .collect();
-    org_unit::Entity::insert_many(copies)
-        .exec(&app.db)
-        .await
-        .unwrap();
+    app.add_test_communes(320).await;
     let last_copy = app
         .scalar("SELECT MAX(id) AS n FROM org_units WHERE code LIKE 'PY-TH-THU%'")
         .await;

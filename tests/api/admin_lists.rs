@@ -259,41 +259,11 @@ async fn a_unit_typed_in_a_picker_is_found_and_an_ambiguous_one_is_refused(app: 
     }
 }
 
-/// Adds `n` copies of a commune of the district (codes `PY-TH-THU001`…, names "Xã Thử Nghiệm
-/// 001"…): a district planner's scope past the size of a select.
-async fn widen_district(app: &TestApp, n: usize) {
-    use kehoach::entities::org_unit;
-    use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, NotSet, QueryFilter, Set};
-    let commune = org_unit::Entity::find()
-        .filter(org_unit::Column::Code.eq("PY-TH-HOAMYDONG"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let copies: Vec<org_unit::ActiveModel> = (1..=n)
-        .map(|i| {
-            let mut u = commune.clone().into_active_model();
-            u.id = NotSet;
-            u.code = Set(format!("PY-TH-THU{i:03}"));
-            u.gso_code = Set(None);
-            let name = format!("Xã Thử Nghiệm {i:03}");
-            // A bulk insert skips the model's hook: the stored search name is set here.
-            u.search_name = Set(org_unit::search_name(&name));
-            u.name = Set(name);
-            u
-        })
-        .collect();
-    org_unit::Entity::insert_many(copies)
-        .exec(&app.db)
-        .await
-        .unwrap();
-}
-
 async fn the_activity_form_takes_a_typed_unit_and_agency_and_refuses_an_ambiguous_one(
     app: TestApp,
 ) {
     use crate::activities::{fields, pairs, set};
-    widen_district(&app, 70).await;
+    app.add_test_communes(70).await;
     app.login_as("planner").await;
     // Past 60 units the form offers search boxes, not a select of every unit.
     let (status, html) = app.get_text("/activities/new").await;

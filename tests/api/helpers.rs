@@ -140,6 +140,37 @@ pub fn csrf_in(html: &str) -> Option<String> {
 }
 
 impl TestApp {
+    /// Adds `n` copies of the demo commune Hòa Mỹ Đông to its district (codes
+    /// `PY-TH-THU001`…, names "Xã Thử Nghiệm 001"…) in one insert: a district's scope past the
+    /// size of a select. A bulk insert skips the model's hook, so the stored search name is set
+    /// here.
+    pub async fn add_test_communes(&self, n: usize) {
+        use kehoach::entities::org_unit;
+        use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, NotSet, QueryFilter, Set};
+        let commune = org_unit::Entity::find()
+            .filter(org_unit::Column::Code.eq("PY-TH-HOAMYDONG"))
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let copies: Vec<org_unit::ActiveModel> = (1..=n)
+            .map(|i| {
+                let mut u = commune.clone().into_active_model();
+                u.id = NotSet;
+                u.code = Set(format!("PY-TH-THU{i:03}"));
+                u.gso_code = Set(None);
+                let name = format!("Xã Thử Nghiệm {i:03}");
+                u.search_name = Set(org_unit::search_name(&name));
+                u.name = Set(name);
+                u
+            })
+            .collect();
+        org_unit::Entity::insert_many(copies)
+            .exec(&self.db)
+            .await
+            .unwrap();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

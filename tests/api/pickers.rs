@@ -35,23 +35,7 @@ async fn widen(app: &TestApp, n: usize) {
     };
     let commune = unit("PY-TH-HOAMYDONG").await;
     let district = unit("PY-TH").await;
-    let copies: Vec<org_unit::ActiveModel> = (1..=n)
-        .map(|i| {
-            let mut u = commune.clone().into_active_model();
-            u.id = NotSet;
-            u.code = Set(format!("PY-TH-THU{i:03}"));
-            u.gso_code = Set(None);
-            let name = format!("Xã Thử Nghiệm {i:03}");
-            // A bulk insert skips the model's hook: the stored search name is set here.
-            u.search_name = Set(org_unit::search_name(&name));
-            u.name = Set(name);
-            u
-        })
-        .collect();
-    org_unit::Entity::insert_many(copies)
-        .exec(&app.db)
-        .await
-        .unwrap();
+    app.add_test_communes(n).await;
     let template = agency::Entity::find()
         .filter(agency::Column::Code.eq("TH-VHTT"))
         .one(&app.db)

@@ -11,6 +11,8 @@ db_tests!(
     the_calendar_and_activity_filters_name_what_they_cannot_read,
     the_administration_lists_name_their_filters,
     the_task_board_and_audit_filters_name_their_fields,
+    the_statistics_entry_and_exports_name_their_fields,
+    the_rollout_pages_and_province_filters_name_their_fields,
 );
 
 /// Every `(path, field)` answers 400 with the page naming the field in Vietnamese.
@@ -246,4 +248,236 @@ async fn the_task_board_and_audit_filters_name_their_fields(app: TestApp) {
     );
 
     in_english(&app, "/tasks?status=lost", "status").await;
+}
+
+/// A refusal's page names the field and says the field's own message.
+async fn refused_saying(app: &TestApp, path: &str, field: &str, message: &str) {
+    let (status, html) = app.get_text(path).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {html}");
+    assert!(
+        html.contains(&format!("Trường “{field}” trong địa chỉ: {message}")),
+        "{path} names {field} with “{message}”: {html}"
+    );
+}
+
+async fn the_statistics_entry_and_exports_name_their_fields(app: TestApp) {
+    app.login_as("compiler").await;
+    let hp = app
+        .scalar("SELECT id AS n FROM org_units WHERE code = 'PY-TH-HOAPHONG'")
+        .await;
+    // The compiling office's scope is its whole province: an id naming no unit is outside it.
+    let outside = app
+        .scalar("SELECT MAX(id) + 1000 AS n FROM org_units")
+        .await;
+    refused(
+        &app,
+        &[
+            ("/stats/entry?month=2024-13", "month"),
+            ("/stats/entry?month=juillet", "month"),
+            ("/stats/entry?unit=0&month=2024-05", "unit"),
+            ("/stats/entry?unit=-3", "unit"),
+            ("/stats/export?month=2024-13", "month"),
+            ("/stats/export?from=juillet&to=2024-03", "from"),
+            ("/stats/export?from=2024-01&to=2024-99", "to"),
+            ("/stats/export?unit=abc", "unit"),
+            ("/stats/export.xlsx?month=13/2024", "month"),
+            ("/stats/export.xlsx?unit=zzzz%20qqqq", "unit"),
+            ("/stats/export.xlsx?from=2024-01&to=x", "to"),
+        ],
+    )
+    .await;
+    // Each with the field's own message, not "unit or month".
+    refused_saying(
+        &app,
+        "/stats/entry?month=2024-13",
+        "month",
+        "Tháng không hợp lệ (mm/yyyy).",
+    )
+    .await;
+    refused_saying(
+        &app,
+        "/stats/export?from=2024-05&to=2024-02",
+        "to",
+        "Tháng kết thúc không được trước tháng bắt đầu.",
+    )
+    .await;
+    refused_saying(
+        &app,
+        "/stats/export.xlsx?month=2024-00",
+        "month",
+        "Tháng không hợp lệ (mm/yyyy).",
+    )
+    .await;
+    let (_, html) = app.get_text("/stats/export?month=2024-13").await;
+    assert!(!html.contains("Đơn vị hoặc tháng không hợp lệ"), "{html}");
+    // A readable unit id outside the scope is still a 404, naming nothing.
+    for path in [
+        format!("/stats/entry?unit={outside}&month=2024-05"),
+        format!("/stats/export?unit={outside}&month=2024-05"),
+        format!("/stats/export.xlsx?unit={outside}&month=2024-05"),
+    ] {
+        let (status, html) = app.get_text(&path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(!html.contains("trong địa chỉ"), "{path}");
+    }
+    served(
+        &app,
+        &[
+            "/stats/entry?month=2024-05",
+            "/stats/entry?unit=&month=",
+            &format!("/stats/entry?unit={hp}&month=2024-05"),
+        ],
+    )
+    .await;
+    // Good and empty selections still export, and the unit asked for is the one exported.
+    for path in [
+        format!("/stats/export?unit={hp}&month=2024-05"),
+        "/stats/export?unit=&from=2024-01&to=2024-03&month=".to_owned(),
+        format!("/stats/export.xlsx?unit={hp}&from=2024-01&to=2024-06"),
+        "/stats/export.xlsx?unit=&month=2024-05".to_owned(),
+    ] {
+        let r = app.get(&path).await;
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+    }
+    // The unit asked for is the one read (each export's read is audited with its unit), and no
+    // refused export was audited.
+    assert_eq!(
+        app.count(&format!(
+            "audit_events WHERE action = 'support_stats:export' AND org_unit_id = {hp}"
+        ))
+        .await,
+        2
+    );
+    assert_eq!(
+        app.count("audit_events WHERE action = 'support_stats:export'")
+            .await,
+        4
+    );
+
+    // A reader outside the compiling office: a period off the publication lattice names `from`.
+    let leader = app.another_browser();
+    leader.login_as("leader").await;
+    refused(
+        &leader,
+        &[
+            ("/stats/export?from=2024-02&to=2025-03", "from"),
+            ("/stats/export.xlsx?month=2024-1x", "month"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        leader
+            .get("/stats/export?from=2024-01&to=2024-03")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    // In English for a user who switched.
+    let r = app
+        .post_form("/lang", &[("locale", "en"), ("next", "/")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    for (path, field, message) in [
+        (
+            "/stats/export?month=2024-13",
+            "month",
+            "Invalid month (mm/yyyy).",
+        ),
+        (
+            "/stats/entry?unit=0",
+            "unit",
+            "The value has the wrong type or format.",
+        ),
+    ] {
+        let (status, html) = app.get_text(path).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
+        assert!(
+            html.contains(&format!("Field “{field}” in the address: {message}")),
+            "{path}: {html}"
+        );
+    }
+}
+
+async fn the_rollout_pages_and_province_filters_name_their_fields(app: TestApp) {
+    app.login_as("admin").await;
+    let province = app
+        .scalar("SELECT MIN(id) AS n FROM org_units WHERE kind = 'province'")
+        .await;
+    let commune = app
+        .scalar("SELECT MIN(id) AS n FROM org_units WHERE kind = 'commune'")
+        .await;
+    let nothing = app
+        .scalar("SELECT MAX(id) + 1000 AS n FROM org_units")
+        .await;
+    refused(
+        &app,
+        &[
+            ("/rollout/agencies?unit=abc", "unit"),
+            ("/rollout/agencies?unit=-2&only=", "unit"),
+            ("/rollout/agencies?unit=1.5", "unit"),
+            ("/rollout/ready?unit=abc", "unit"),
+            ("/rollout/ready?unit=0", "unit"),
+        ],
+    )
+    .await;
+    refused_saying(
+        &app,
+        "/rollout/ready?unit=x",
+        "unit",
+        "Đơn vị không hợp lệ.",
+    )
+    .await;
+    // A number that names no province of the list is refused, not an empty list.
+    let no_province = [
+        format!("/admin/org-units?province={nothing}"),
+        format!("/admin/org-units?province={commune}&kind=commune"),
+        format!("/admin/agencies?province={nothing}"),
+        format!("/admin/agencies?province={commune}"),
+        format!("/org-units?province={nothing}"),
+    ];
+    for path in &no_province {
+        refused_saying(
+            &app,
+            path,
+            "province",
+            "Vui lòng chọn một giá trị trong danh sách.",
+        )
+        .await;
+    }
+    served(
+        &app,
+        &[
+            "/rollout/agencies",
+            "/rollout/agencies?unit=&only=",
+            &format!("/rollout/ready?unit={province}"),
+            "/rollout/ready?unit=",
+            &format!("/admin/org-units?province={province}"),
+            &format!("/admin/agencies?province={province}"),
+            &format!("/org-units?province={province}"),
+            "/org-units?province=",
+        ],
+    )
+    .await;
+    // A readable unit still gets its preview (200, or 422 listing name collisions).
+    let (status, html) = app
+        .get_text(&format!("/rollout/agencies?unit={province}"))
+        .await;
+    assert!(
+        status == StatusCode::OK || status == StatusCode::UNPROCESSABLE_ENTITY,
+        "{status}"
+    );
+    assert!(!html.contains("trong địa chỉ"), "{html}");
+
+    let r = app
+        .post_form("/lang", &[("locale", "en"), ("next", "/")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (status, html) = app.get_text(&no_province[0]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        html.contains("Field “province” in the address: Please choose a value from the list."),
+        "{html}"
+    );
+    in_english(&app, "/rollout/agencies?unit=abc", "unit").await;
 }
