@@ -289,11 +289,11 @@ async fn board_page(
     }
     let today = state.clock.today();
     let words = crate::web::search::words(filter.q.as_deref().unwrap_or(""));
-    let ordered = coordination_task::Entity::find()
-        .filter(filtered.clone().add(filter.after_cursor()))
-        .order_by_asc(coordination_task::Column::DueDate)
-        .order_by_asc(coordination_task::Column::Id);
     let (mut tasks, late) = if words.is_empty() {
+        let ordered = coordination_task::Entity::find()
+            .filter(filtered.clone().add(filter.after_cursor()))
+            .order_by_asc(coordination_task::Column::DueDate)
+            .order_by_asc(coordination_task::Column::Id);
         let late = coordination_task::Entity::find()
             .filter(filtered.add(late_condition(today)))
             .count(&state.db)
@@ -303,8 +303,9 @@ async fn board_page(
             late,
         )
     } else {
-        // The titles of every task the filters keep, folded and matched here; the late ones
-        // among the matches are counted from the same narrow read.
+        // The titles of every task the filters keep, read once (id, due date, title), folded
+        // and matched here; the late ones among the matches are counted, and the page is the
+        // matches after the cursor, in the same (due date, id) order.
         let late_ids: std::collections::HashSet<i64> = coordination_task::Entity::find()
             .filter(filtered.clone().add(late_condition(today)))
             .select_only()
@@ -314,31 +315,35 @@ async fn board_page(
             .await?
             .into_iter()
             .collect();
-        let matching: Vec<i64> = coordination_task::Entity::find()
+        let matching: Vec<(chrono::NaiveDate, i64)> = coordination_task::Entity::find()
             .filter(filtered)
             .order_by_asc(coordination_task::Column::DueDate)
             .order_by_asc(coordination_task::Column::Id)
             .select_only()
+            .column(coordination_task::Column::DueDate)
             .column(coordination_task::Column::Id)
             .column(coordination_task::Column::Title)
-            .into_tuple::<(i64, String)>()
+            .into_tuple::<(chrono::NaiveDate, i64, String)>()
             .all(&state.db)
             .await?
             .into_iter()
-            .filter(|(_, title)| crate::web::search::matches(&words, &[&crate::text::fold(title)]))
-            .map(|(id, _)| id)
+            .filter(|(_, _, title)| {
+                crate::web::search::matches(&words, &[&crate::text::fold(title)])
+            })
+            .map(|(due, id, _)| (due, id))
             .collect();
-        let late = matching.iter().filter(|id| late_ids.contains(id)).count() as u64;
-        let ids: Vec<i64> = ordered
-            .select_only()
-            .column(coordination_task::Column::Id)
-            .column(coordination_task::Column::Title)
-            .into_tuple::<(i64, String)>()
-            .all(&state.db)
-            .await?
+        let late = matching
+            .iter()
+            .filter(|(_, id)| late_ids.contains(id))
+            .count() as u64;
+        let after = filter
+            .after
+            .as_deref()
+            .and_then(crate::activities::repo::parse_cursor);
+        let ids: Vec<i64> = matching
             .into_iter()
-            .filter(|(_, title)| crate::web::search::matches(&words, &[&crate::text::fold(title)]))
-            .map(|(id, _)| id)
+            .filter(|key| after.is_none_or(|cursor| *key > cursor))
+            .map(|(_, id)| id)
             .take(BOARD_PAGE + 1)
             .collect();
         let mut found = coordination_task::Entity::find()

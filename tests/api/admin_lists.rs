@@ -540,4 +540,27 @@ async fn the_board_counts_every_late_task_the_filters_keep_not_only_the_page(app
         html.contains("12 nhiệm vụ quá hạn đang được đôn đốc."),
         "{html}"
     );
+    // A title search over two pages: 100, then the other 50 after the cursor, none twice.
+    let cards = |html: &str| -> Vec<String> {
+        html.split("<a href=\"/tasks/")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next().map(str::to_owned))
+            .filter(|id| id.parse::<i64>().is_ok())
+            .collect()
+    };
+    let (_, first) = app.get_text("/tasks?q=phoi%20hop").await;
+    assert!(first.contains("150 nhiệm vụ quá hạn đang được đôn đốc."));
+    let next = first
+        .split("rel=\"next\"")
+        .next()
+        .and_then(|head| head.rsplit("href=\"").next())
+        .and_then(|link| link.split('"').next())
+        .expect("a link to the next page")
+        .replace("&amp;", "&");
+    let (status, second) = app.get_text(&next).await;
+    assert_eq!(status, StatusCode::OK, "{next}");
+    let (a, b) = (cards(&first), cards(&second));
+    assert_eq!((a.len(), b.len()), (100, 50), "{next}");
+    assert!(a.iter().all(|id| !b.contains(id)), "no task on both pages");
+    assert!(!second.contains("rel=\"next\""), "the last page");
 }
