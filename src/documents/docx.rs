@@ -64,8 +64,8 @@ const RULE_HEIGHT: i32 = 60;
 /// Rule thickness in eighths of a point.
 const RULE_WEIGHT: usize = 6;
 
-pub(super) const NATIONAL_TITLE: &str = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM";
-pub(super) const MOTTO: &str = "Độc lập - Tự do - Hạnh phúc";
+pub const NATIONAL_TITLE: &str = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM";
+pub const MOTTO: &str = "Độc lập - Tự do - Hạnh phúc";
 
 /// Renders the document to the bytes of a .docx file.
 ///

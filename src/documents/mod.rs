@@ -36,7 +36,7 @@ mod metrics;
 #[cfg(test)]
 pub(crate) mod tests;
 
-pub use docx::render_docx;
+pub use docx::{MOTTO, NATIONAL_TITLE, render_docx};
 
 use chrono::{Datelike, NaiveDate};
 

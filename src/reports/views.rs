@@ -908,5 +908,5 @@ fn preview_of(parts: &Parts, a: &Access) -> Value {
         })
         .collect();
     let issuer: Vec<&str> = doc.issuer.iter().map(|l| l.text.as_str()).collect();
-    context! { doc_number => doc.number.line(), date_line => crate::documents::vn_date_line(&doc.place, a.report.document_date, chrono::Datelike::year(&a.period.period_end)), issuer => issuer, subject => doc.subject, blocks => blocks, report => a.report }
+    context! { national_title => crate::documents::NATIONAL_TITLE, motto => crate::documents::MOTTO, doc_number => doc.number.line(), date_line => crate::documents::vn_date_line(&doc.place, a.report.document_date, chrono::Datelike::year(&a.period.period_end)), issuer => issuer, subject => doc.subject, blocks => blocks, report => a.report }
 }

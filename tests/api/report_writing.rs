@@ -97,6 +97,12 @@ async fn the_editor_has_a_box_per_area_saves_a_section_and_keeps_the_others(app:
     let (status, print) = commune.get_text(&format!("/reports/{report}/print")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(print.contains("class=\"print-doc\"") && print.contains("Tình hình ổn định."));
+    for line in [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+    ] {
+        assert!(print.contains(line) && preview.contains(line), "{line}");
+    }
     // A section name that is not one is no redirect target.
     let v = version(&app).await;
     let r = commune
