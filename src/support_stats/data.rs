@@ -35,7 +35,7 @@ pub struct Data {
 }
 
 /// Chunks of ids for `IN (...)`, under every backend's parameter limit.
-const CHUNK: usize = 900;
+pub(crate) const CHUNK: usize = 900;
 
 pub async fn load(db: &impl ConnectionTrait, sel: &Selection) -> AppResult<Data> {
     let subtree = Scope::of_unit(db, sel.unit.id).await?;

@@ -942,7 +942,7 @@ async fn lineage_of(
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let ids: Vec<i64> = data.units.iter().map(|u| u.id).collect();
     let mut out = Vec::new();
-    for chunk in ids.chunks(900) {
+    for chunk in ids.chunks(crate::support_stats::data::CHUNK) {
         out.extend(
             org_lineage::Entity::find()
                 .filter(org_lineage::Column::SuccessorId.is_in(chunk.iter().copied()))
